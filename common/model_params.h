@@ -35,9 +35,9 @@ struct GptParamCount {
 
 inline GptParamCount CountGptParams(const GptShape& s) {
   const int64_t w = s.width;
-  const int64_t attn = 3 * w * w + w * w;           // QKV + output projection.
-  const int64_t mlp = 2 * w * s.mlp_width();        // Up + down projection.
-  const int64_t norms = 2 * (2 * w);                // Two LayerNorms (weight + bias).
+  const int64_t attn = 3 * w * w + w * w;     // QKV + output projection.
+  const int64_t mlp = 2 * w * s.mlp_width();  // Up + down projection.
+  const int64_t norms = 2 * (2 * w);          // Two LayerNorms (weight + bias).
   const int64_t blocks = s.depth * (attn + mlp + norms);
   const int64_t final_norm = 2 * w;
   const int64_t embeddings = s.vocab_size * w + s.context_tokens * w;

@@ -14,10 +14,10 @@
 #define AUGUR_STATUS_CONCAT_(a, b) AUGUR_STATUS_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status) once; returns it from the enclosing function if not OK.
-#define RETURN_IF_ERROR(expr)                                     \
-  do {                                                            \
-    ::absl::Status augur_status_ = (expr);                        \
-    if (!augur_status_.ok()) return augur_status_;                \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status augur_status_ = (expr);         \
+    if (!augur_status_.ok()) return augur_status_; \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` evaluates Foo() (an absl::StatusOr<T>) once; on error

@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
 #include "augur/v1/common.pb.h"
 #include "augur/v1/sweep.grpc.pb.h"
 #include "augur/v1/trial.pb.h"
 #include "augur/v1/worker.grpc.pb.h"
-#include "absl/strings/str_join.h"
 #include "google/protobuf/compiler/importer.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -40,13 +40,15 @@ void Fill(Message* msg, int depth, int* counter) {
         rep ? r->AddInt32(msg, f, v) : r->SetInt32(msg, f, v);
         break;
       case FieldDescriptor::CPPTYPE_INT64:
-        rep ? r->AddInt64(msg, f, static_cast<int64_t>(v) << 33) : r->SetInt64(msg, f, static_cast<int64_t>(v) << 33);
+        rep ? r->AddInt64(msg, f, static_cast<int64_t>(v) << 33)
+            : r->SetInt64(msg, f, static_cast<int64_t>(v) << 33);
         break;
       case FieldDescriptor::CPPTYPE_UINT32:
         rep ? r->AddUInt32(msg, f, v) : r->SetUInt32(msg, f, v);
         break;
       case FieldDescriptor::CPPTYPE_UINT64:
-        rep ? r->AddUInt64(msg, f, static_cast<uint64_t>(v) << 40) : r->SetUInt64(msg, f, static_cast<uint64_t>(v) << 40);
+        rep ? r->AddUInt64(msg, f, static_cast<uint64_t>(v) << 40)
+            : r->SetUInt64(msg, f, static_cast<uint64_t>(v) << 40);
         break;
       case FieldDescriptor::CPPTYPE_DOUBLE:
         rep ? r->AddDouble(msg, f, v + 0.125) : r->SetDouble(msg, f, v + 0.125);
@@ -128,8 +130,7 @@ TEST(ProtoRoundTrip, EveryMessageTypeSurvivesWireAndJson) {
     ASSERT_TRUE(google::protobuf::util::MessageToJsonString(*original, &json).ok());
     std::unique_ptr<Message> from_json(prototype->New());
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, from_json.get()).ok()) << json;
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*original, *from_json))
-        << json;
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*original, *from_json)) << json;
   }
 }
 
@@ -143,8 +144,8 @@ TEST(ProtoRoundTrip, ServicesDeclareTheDesignedRpcs) {
   ASSERT_NE(session, nullptr);
   EXPECT_TRUE(session->client_streaming());
   EXPECT_TRUE(session->server_streaming());
-  const auto* watch = pool->FindServiceByName("augur.v1.SweepService")->FindMethodByName(
-      "WatchRanking");
+  const auto* watch =
+      pool->FindServiceByName("augur.v1.SweepService")->FindMethodByName("WatchRanking");
   ASSERT_NE(watch, nullptr);
   EXPECT_TRUE(watch->server_streaming());
 }
@@ -192,12 +193,13 @@ TEST(ProtoDocs, EveryDeclarationHasAComment) {
   google::protobuf::compiler::Importer importer(&tree, &errors);
   std::vector<std::string> missing;
   int files = 0;
-  for (const char* name : {"augur/v1/common.proto", "augur/v1/trial.proto",
-                           "augur/v1/sweep.proto", "augur/v1/worker.proto"}) {
+  for (const char* name : {"augur/v1/common.proto", "augur/v1/trial.proto", "augur/v1/sweep.proto",
+                           "augur/v1/worker.proto"}) {
     const FileDescriptor* file = importer.Import(name);
     ASSERT_NE(file, nullptr) << name;
     ++files;
-    for (int i = 0; i < file->message_type_count(); ++i) CheckMessage(file->message_type(i), &missing);
+    for (int i = 0; i < file->message_type_count(); ++i)
+      CheckMessage(file->message_type(i), &missing);
     for (int i = 0; i < file->enum_type_count(); ++i) {
       ExpectCommented(file->enum_type(i), &missing);
       for (int j = 0; j < file->enum_type(i)->value_count(); ++j) {
