@@ -1,0 +1,113 @@
+#include "worker/trial_process.h"
+
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+
+namespace augur {
+namespace {
+
+TrialProcessOptions Shell(const std::string& script) {
+  TrialProcessOptions o;
+  o.binary = "/bin/sh";
+  o.args = {"-c", script};
+  return o;
+}
+
+TEST(TrialProcess, DeliversEveryLineAndTheExitCode) {
+  absl::Mutex mu;
+  std::vector<std::string> lines;
+  auto p = TrialProcess::Start(
+      Shell("i=1; while [ $i -le 500 ]; do echo \"point $i\"; i=$((i+1)); done; "
+            "printf tail-without-newline; echo oops >&2; exit 3"),
+      [&](const std::string& l) {
+        absl::MutexLock lock(&mu);
+        lines.push_back(l);
+      });
+  ASSERT_TRUE(p.ok()) << p.status();
+  const ProcessExit e = (*p)->Wait();
+  EXPECT_TRUE(e.exited);
+  EXPECT_EQ(e.code, 3);
+  EXPECT_EQ(e.Describe(), "exit 3");
+  EXPECT_EQ(e.stderr_tail, "oops\n");
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(lines.size(), 501u);
+  EXPECT_EQ(lines[0], "point 1");
+  EXPECT_EQ(lines[499], "point 500");
+  EXPECT_EQ(lines[500], "tail-without-newline");
+}
+
+TEST(TrialProcess, StderrTailIsBounded) {
+  TrialProcessOptions o = Shell("i=0; while [ $i -lt 2000 ]; do echo line$i >&2; i=$((i+1)); done");
+  o.stderr_tail_bytes = 100;
+  auto p = TrialProcess::Start(o, nullptr);
+  ASSERT_TRUE(p.ok());
+  const ProcessExit e = (*p)->Wait();
+  EXPECT_EQ(e.stderr_tail.size(), 100u);
+  EXPECT_NE(e.stderr_tail.find("line1999\n"), std::string::npos);
+}
+
+TEST(TrialProcess, TerminateEscalatesToKillWhenTermIsIgnored) {
+  // The child ignores SIGTERM (once it says ready), so only the SIGKILL after the grace period
+  // ends it.
+  absl::Notification ready;
+  auto p = TrialProcess::Start(Shell("trap '' TERM; echo ready; while true; do sleep 1; done"),
+                               [&](const std::string&) { ready.Notify(); });
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  (*p)->Terminate(absl::Milliseconds(200));
+  auto e = (*p)->WaitFor(absl::Seconds(30));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_FALSE(e->exited);
+  EXPECT_EQ(e->signal, SIGKILL);
+}
+
+TEST(TrialProcess, TerminateIsPoliteFirst) {
+  absl::Notification ready;
+  auto p =
+      TrialProcess::Start(Shell("trap 'exit 0' TERM; echo ready; while true; do sleep 0.05; done"),
+                          [&](const std::string&) { ready.Notify(); });
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  (*p)->Terminate(absl::Seconds(20));
+  auto e = (*p)->WaitFor(absl::Seconds(30));
+  ASSERT_TRUE(e.ok());
+  EXPECT_TRUE(e->exited);
+  EXPECT_EQ(e->code, 0);
+}
+
+TEST(TrialProcess, WaitForTimesOutOnARunningChild) {
+  auto p = TrialProcess::Start(Shell("sleep 30"), nullptr);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ((*p)->WaitFor(absl::Milliseconds(50)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  // The destructor kills it; the test must not take 30 s.
+}
+
+TEST(TrialProcess, MissingBinaryIsNotFound) {
+  TrialProcessOptions o;
+  o.binary = "/nonexistent/augur-train";
+  auto p = TrialProcess::Start(o, nullptr);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(p.status().message().find("/nonexistent/augur-train"), std::string::npos);
+  EXPECT_EQ(TrialProcess::Start(TrialProcessOptions{}, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(TrialProcess, ExtraEnvironmentReachesTheChild) {
+  TrialProcessOptions o = Shell("echo \"$AUGUR_TRIAL_ID\"");
+  o.env = {"AUGUR_TRIAL_ID=s1/t003"};
+  std::string got;
+  auto p = TrialProcess::Start(o, [&](const std::string& l) { got = l; });
+  ASSERT_TRUE(p.ok());
+  (*p)->Wait();
+  EXPECT_EQ(got, "s1/t003");
+}
+
+}  // namespace
+}  // namespace augur
