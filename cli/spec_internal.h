@@ -1,0 +1,25 @@
+// Shared by spec.cc (structure: YAML to proto) and spec_checks.cc (defaults and semantic
+// checks). Not part of the public API.
+#ifndef AUGUR_CLI_SPEC_INTERNAL_H_
+#define AUGUR_CLI_SPEC_INTERNAL_H_
+
+#include <string>
+
+#include "augur/v1/sweep.pb.h"
+#include "cli/spec.h"
+#include "cli/yaml_reader.h"
+
+namespace augur::cli::internal {
+
+// Key of each search parameter in `search.parameters`.
+std::string SearchParameterKey(augur::v1::SearchParameter parameter);
+
+// Fills every default of `spec` and reports semantic errors (ranges, cross-field rules, paths)
+// through `reader`, which remembers where each field was written. `reader.Has(field)` tells an
+// explicit value from an unset one.
+void ApplyDefaultsAndCheck(const SpecParseOptions& options, YamlReader& reader,
+                           augur::v1::SweepSpec& spec);
+
+}  // namespace augur::cli::internal
+
+#endif  // AUGUR_CLI_SPEC_INTERNAL_H_

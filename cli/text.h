@@ -1,0 +1,35 @@
+// String building for messages. Debian's Abseil is built with its own absl::string_view, so
+// absl::StrCat does not accept std::string_view; the CLI formats through ostream instead.
+// Doubles print like "%g" (six significant digits), as absl::StrCat would.
+#ifndef AUGUR_CLI_TEXT_H_
+#define AUGUR_CLI_TEXT_H_
+
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace augur::cli {
+
+template <typename... T>
+std::string Cat(const T&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
+// Joins the elements of `items` (anything streamable) with `separator`.
+template <typename Range>
+std::string JoinText(const Range& items, std::string_view separator) {
+  std::ostringstream out;
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out << separator;
+    out << item;
+    first = false;
+  }
+  return out.str();
+}
+
+}  // namespace augur::cli
+
+#endif  // AUGUR_CLI_TEXT_H_
