@@ -1,0 +1,42 @@
+// How the worker daemon runs the trial of a lease. The production runner starts augur-train as
+// a child process (worker/process_trial_runner.h); tests use an in-process fake. Either way a
+// trial reports through Callbacks, from any thread, until on_end has been called once.
+#ifndef AUGUR_WORKER_TRIAL_RUNNER_H_
+#define AUGUR_WORKER_TRIAL_RUNNER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "augur/v1/worker.pb.h"
+
+namespace augur {
+
+// A trial in progress. Destroying it kills the trial if it has not ended. Thread-safe.
+class RunningTrial {
+ public:
+  virtual ~RunningTrial() = default;
+  // Ends the trial as soon as possible; on_end reports STOPPED.
+  virtual void Stop() = 0;
+  // Writes a checkpoint, reports it, then ends; on_end reports PAUSED.
+  virtual void Pause() = 0;
+};
+
+class TrialRunner {
+ public:
+  struct Callbacks {
+    std::function<void(const v1::LossPoint&)> on_point;
+    std::function<void(const v1::CheckpointCommit&)> on_checkpoint;  // trial_id/fencing unset.
+    // Exactly once, last. `state` is COMPLETED, STOPPED, PAUSED, DIVERGED or FAILED.
+    std::function<void(v1::TrialState state, const std::string& message, int64_t last_step)> on_end;
+  };
+  virtual ~TrialRunner() = default;
+  // Starts the lease's trial (resuming from lease.resume_from() when set).
+  virtual absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
+                                                              Callbacks callbacks) = 0;
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_WORKER_TRIAL_RUNNER_H_

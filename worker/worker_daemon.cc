@@ -1,0 +1,380 @@
+#include "worker/worker_daemon.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/client_context.h"
+
+namespace augur {
+namespace {
+
+v1::HeldLease HeldLeaseOf(const std::string& id, int64_t fencing, int64_t last_step) {
+  v1::HeldLease h;
+  h.set_trial_id(id);
+  h.set_fencing_token(fencing);
+  h.set_last_step(last_step);
+  return h;
+}
+
+}  // namespace
+
+WorkerDaemon::WorkerDaemon(WorkerOptions options, std::shared_ptr<grpc::Channel> channel,
+                           TrialRunner* runner)
+    : options_(std::move(options)),
+      stub_(v1::WorkerService::NewStub(channel)),
+      runner_(runner),
+      buffer_(options_.buffer_points) {}
+
+WorkerDaemon::~WorkerDaemon() {
+  Shutdown();
+  std::vector<std::unique_ptr<RunningTrial>> dead;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, slot] : slots_) {
+      if (slot.trial) dead.push_back(std::move(slot.trial));
+    }
+    slots_.clear();
+    for (auto& t : graveyard_) dead.push_back(std::move(t));
+    graveyard_.clear();
+  }
+  dead.clear();  // Kills any trial still running, outside the lock.
+}
+
+void WorkerDaemon::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shutdown_ = true;
+}
+
+int WorkerDaemon::sessions_opened() const {
+  absl::MutexLock lock(&mu_);
+  return sessions_;
+}
+
+int WorkerDaemon::running_trials() const {
+  absl::MutexLock lock(&mu_);
+  int n = 0;
+  for (const auto& [id, slot] : slots_) n += slot.ended ? 0 : 1;
+  return n;
+}
+
+bool WorkerDaemon::SleepUnlessShutdown(absl::Duration d) {
+  absl::MutexLock lock(&mu_);
+  return !mu_.AwaitWithTimeout(absl::Condition(&shutdown_), d);
+}
+
+int WorkerDaemon::FreeSlots() const {
+  const int total = options_.gpus > 0 ? options_.gpus : options_.cpu_slots;
+  int used = 0;
+  for (const auto& [id, slot] : slots_) {
+    if (!slot.ended) used += std::max(1, slot.gpus);
+  }
+  return std::max(0, total - used);
+}
+
+void WorkerDaemon::Enqueue(v1::WorkerMessage msg) { outbox_.push_back(std::move(msg)); }
+
+void WorkerDaemon::ForgetTrial(const std::string& trial_id) {
+  auto it = slots_.find(trial_id);
+  if (it == slots_.end()) return;
+  if (it->second.trial) {
+    if (!it->second.ended) it->second.trial->Stop();
+    graveyard_.push_back(std::move(it->second.trial));
+  }
+  slots_.erase(it);
+  buffer_.Drop(trial_id);
+}
+
+void WorkerDaemon::Run() {
+  absl::Duration backoff = options_.initial_backoff;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (shutdown_ && slots_.empty()) return;
+    }
+    v1::RegisterWorkerRequest req;
+    req.set_worker_id(options_.worker_id);
+    req.set_hostname(options_.hostname);
+    req.set_gpus(options_.gpus);
+    req.set_cpu_slots(options_.cpu_slots);
+    req.set_device(options_.device);
+    req.set_version("0.1.0");
+    v1::RegisterWorkerResponse reg;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    const grpc::Status st = stub_->RegisterWorker(&ctx, req, &reg);
+    if (st.ok()) {
+      backoff = options_.initial_backoff;
+      RunSession(reg);
+      absl::MutexLock lock(&mu_);
+      if (shutdown_) return;  // RunSession already tried to flush the ends.
+    } else {
+      absl::MutexLock lock(&mu_);
+      // Shutting down with nobody to report to: trials are paused locally and left.
+      if (shutdown_) return;
+    }
+    if (!SleepUnlessShutdown(backoff)) continue;
+    backoff = std::min(options_.max_backoff, backoff * 2);
+  }
+}
+
+void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
+  grpc::ClientContext ctx;
+  auto stream = stub_->Session(&ctx);
+  v1::WorkerMessage hello;
+  {
+    absl::MutexLock lock(&mu_);
+    ++sessions_;
+    accepted_ = false;
+    broken_ = false;
+    outbox_.clear();
+    hello.mutable_hello()->set_worker_id(options_.worker_id);
+    hello.mutable_hello()->set_session_token(reg.session_token());
+    for (const auto& [id, slot] : slots_) {
+      *hello.mutable_hello()->add_held_leases() =
+          HeldLeaseOf(id, slot.fencing_token, slot.last_step);
+    }
+  }
+  buffer_.ResendAll();
+  if (!stream->Write(hello)) {
+    ctx.TryCancel();
+    stream->Finish();
+    return;
+  }
+
+  std::thread reader([&] {
+    v1::SchedulerMessage msg;
+    while (stream->Read(&msg)) HandleMessage(msg);
+    absl::MutexLock lock(&mu_);
+    broken_ = true;
+  });
+
+  const absl::Duration heartbeat = absl::Milliseconds(std::max(50, reg.heartbeat_interval_ms()));
+  const int max_points =
+      std::max(1, reg.max_points_per_batch() > 0 ? reg.max_points_per_batch() : 1000);
+  absl::Time next_heartbeat = absl::InfinitePast();
+  absl::Time shutdown_deadline = absl::InfiniteFuture();
+  bool paused_for_shutdown = false;
+  int last_requested_slots = -1;
+  bool ok = true;
+  while (ok) {
+    std::deque<v1::WorkerMessage> control;
+    std::vector<std::unique_ptr<RunningTrial>> dead;
+    int free_slots = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return broken_ || (accepted_ && !outbox_.empty());
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.flush_interval);
+      if (broken_) break;
+      if (shutdown_) {
+        if (!paused_for_shutdown) {
+          paused_for_shutdown = true;
+          shutdown_deadline = absl::Now() + options_.shutdown_grace;
+          for (auto& [id, slot] : slots_) {
+            if (!slot.ended && slot.trial) slot.trial->Pause();
+          }
+        }
+        if (slots_.empty() || absl::Now() > shutdown_deadline) break;
+      }
+      if (!accepted_) continue;
+      // Control messages are taken before the points: a TrialEnded in `control` was queued
+      // after its trial's last point, so that point is in the buffer now and goes out first.
+      control.swap(outbox_);
+      dead.swap(graveyard_);
+      free_slots = shutdown_ ? 0 : FreeSlots();
+    }
+    dead.clear();
+    for (const auto& batch : buffer_.TakeBatches(max_points)) {
+      v1::WorkerMessage m;
+      *m.mutable_points() = batch;
+      if (!(ok = stream->Write(m))) break;
+    }
+    for (auto& m : control) {
+      if (!ok || !(ok = stream->Write(m))) break;
+    }
+    // The scheduler does its own slot accounting (total slots minus live leases); a request
+    // only tells it, without waiting for a heartbeat, that capacity has changed.
+    if (ok && free_slots != last_requested_slots) {
+      v1::WorkerMessage m;
+      m.mutable_lease_request()->set_slots(free_slots);
+      ok = stream->Write(m);
+      last_requested_slots = free_slots;
+    }
+    if (ok && absl::Now() >= next_heartbeat) {
+      v1::WorkerMessage m;
+      {
+        absl::MutexLock lock(&mu_);
+        m.mutable_heartbeat()->set_free_slots(FreeSlots());
+      }
+      m.mutable_heartbeat()->set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
+      ok = stream->Write(m);
+      next_heartbeat = absl::Now() + heartbeat;
+    }
+  }
+  ctx.TryCancel();
+  reader.join();
+  stream->Finish();
+  absl::MutexLock lock(&mu_);
+  accepted_ = false;
+}
+
+void WorkerDaemon::HandleMessage(const v1::SchedulerMessage& msg) {
+  switch (msg.kind_case()) {
+    case v1::SchedulerMessage::kAccepted: {
+      absl::MutexLock lock(&mu_);
+      std::map<std::string, int64_t> valid;
+      for (const auto& h : msg.accepted().valid_leases()) valid[h.trial_id()] = h.fencing_token();
+      std::vector<std::string> gone;
+      for (auto& [id, slot] : slots_) {
+        auto it = valid.find(id);
+        if (it == valid.end() || it->second != slot.fencing_token) {
+          gone.push_back(id);
+          continue;
+        }
+        // Still ours: the scheduler may have missed the checkpoint or the end.
+        if (slot.checkpoint) {
+          v1::WorkerMessage m;
+          *m.mutable_checkpoint() = *slot.checkpoint;
+          Enqueue(std::move(m));
+        }
+        if (slot.ended) {
+          v1::WorkerMessage m;
+          *m.mutable_ended() = *slot.ended;
+          Enqueue(std::move(m));
+        }
+      }
+      for (const auto& id : gone) ForgetTrial(id);
+      accepted_ = true;
+      return;
+    }
+    case v1::SchedulerMessage::kLease:
+      StartTrial(msg.lease());
+      return;
+    case v1::SchedulerMessage::kPointsAck:
+      buffer_.Ack(msg.points_ack().trial_id(), msg.points_ack().durable_step());
+      return;
+    case v1::SchedulerMessage::kOrder: {
+      const v1::TrialOrder& order = msg.order();
+      absl::MutexLock lock(&mu_);
+      v1::WorkerMessage ack;
+      ack.mutable_order_ack()->set_order_id(order.order_id());
+      auto it = slots_.find(order.trial_id());
+      if (it == slots_.end() || it->second.fencing_token != order.fencing_token()) {
+        ack.mutable_order_ack()->set_error("no such lease on this worker");
+      } else if (!it->second.ended && it->second.trial) {
+        if (order.action() == v1::TrialOrder::ACTION_PAUSE) {
+          it->second.trial->Pause();
+        } else {
+          it->second.trial->Stop();
+        }
+      }
+      Enqueue(std::move(ack));
+      return;
+    }
+    case v1::SchedulerMessage::kRejection: {
+      const v1::Rejection& r = msg.rejection();
+      // A refused write for a trial means its lease is gone (expired and fenced off, or the
+      // trial is unknown): stop it and drop its points. Other rejections are informational.
+      if (!r.trial_id().empty() && (r.code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                                    r.code() == grpc::StatusCode::NOT_FOUND)) {
+        absl::MutexLock lock(&mu_);
+        ForgetTrial(r.trial_id());
+      }
+      return;
+    }
+    case v1::SchedulerMessage::kEndedAck: {
+      absl::MutexLock lock(&mu_);
+      auto it = slots_.find(msg.ended_ack().trial_id());
+      if (it != slots_.end() && it->second.fencing_token == msg.ended_ack().fencing_token() &&
+          it->second.ended) {
+        ForgetTrial(it->first);
+      }
+      return;
+    }
+    case v1::SchedulerMessage::KIND_NOT_SET:
+      return;
+  }
+}
+
+void WorkerDaemon::StartTrial(const v1::Lease& lease) {
+  const std::string id = lease.trial_id();
+  const int64_t fencing = lease.fencing_token();
+  {
+    absl::MutexLock lock(&mu_);
+    Slot& slot = slots_[id];
+    if (slot.trial && !slot.ended) slot.trial->Stop();  // A newer lease supersedes ours.
+    if (slot.trial) graveyard_.push_back(std::move(slot.trial));
+    slot = Slot{};
+    slot.fencing_token = fencing;
+    slot.gpus = lease.config().resources().gpus();
+    slot.last_step = lease.resume_from().step();
+  }
+  TrialRunner::Callbacks cb;
+  cb.on_point = [this, id, fencing](const v1::LossPoint& p) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = slots_.find(id);
+      if (it == slots_.end() || it->second.fencing_token != fencing) return;
+      it->second.last_step = p.step();
+    }
+    // Blocks while the buffer is full: backpressure on the trainer, never a lost point.
+    while (!buffer_.Add(id, fencing, p, absl::Seconds(1))) {
+      absl::MutexLock lock(&mu_);
+      auto it = slots_.find(id);
+      if (it == slots_.end() || it->second.fencing_token != fencing) return;
+    }
+  };
+  cb.on_checkpoint = [this, id, fencing](const v1::CheckpointCommit& c) {
+    absl::MutexLock lock(&mu_);
+    auto it = slots_.find(id);
+    if (it == slots_.end() || it->second.fencing_token != fencing) return;
+    v1::WorkerMessage m;
+    *m.mutable_checkpoint() = c;
+    m.mutable_checkpoint()->set_trial_id(id);
+    m.mutable_checkpoint()->set_fencing_token(fencing);
+    it->second.checkpoint = m.checkpoint();
+    Enqueue(std::move(m));
+  };
+  cb.on_end = [this, id, fencing](v1::TrialState state, const std::string& message,
+                                  int64_t last_step) {
+    absl::MutexLock lock(&mu_);
+    auto it = slots_.find(id);
+    if (it == slots_.end() || it->second.fencing_token != fencing) return;
+    v1::TrialEnded ended;
+    ended.set_trial_id(id);
+    ended.set_fencing_token(fencing);
+    ended.set_state(state);
+    ended.set_message(message);
+    ended.set_last_step(std::max(last_step, it->second.last_step));
+    it->second.ended = ended;
+    v1::WorkerMessage m;
+    *m.mutable_ended() = ended;
+    Enqueue(std::move(m));
+  };
+  auto started = runner_->Start(lease, std::move(cb));
+  absl::MutexLock lock(&mu_);
+  auto it = slots_.find(id);
+  if (it == slots_.end() || it->second.fencing_token != fencing) {
+    if (started.ok()) graveyard_.push_back(std::move(*started));
+    return;
+  }
+  if (started.ok()) {
+    it->second.trial = std::move(*started);
+    return;
+  }
+  v1::TrialEnded ended;
+  ended.set_trial_id(id);
+  ended.set_fencing_token(fencing);
+  ended.set_state(v1::TRIAL_STATE_FAILED);
+  ended.set_message(absl::StrCat("worker ", options_.worker_id,
+                                 " could not start the trial: ", started.status().ToString()));
+  it->second.ended = ended;
+  v1::WorkerMessage m;
+  *m.mutable_ended() = ended;
+  Enqueue(std::move(m));
+}
+
+}  // namespace augur

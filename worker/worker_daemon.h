@@ -1,0 +1,93 @@
+// The worker daemon: registers with the scheduler, keeps one WorkerService.Session open, runs
+// the trials it is leased (through a TrialRunner), streams their points through a bounded
+// PointBuffer, obeys stop and pause orders, and reconnects with exponential backoff whenever
+// the scheduler is away. Trials keep running while it is away; their points wait in the buffer
+// and are resent, and the scheduler's SessionAccepted says which leases are still valid.
+#ifndef AUGUR_WORKER_WORKER_DAEMON_H_
+#define AUGUR_WORKER_WORKER_DAEMON_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "augur/v1/worker.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "worker/point_buffer.h"
+#include "worker/trial_runner.h"
+
+namespace augur {
+
+struct WorkerOptions {
+  std::string worker_id;           // Stable id; re-registering replaces the old record.
+  std::string hostname;            // For display.
+  int gpus = 0;                    // GPUs offered (each trial asks for a number of them).
+  int cpu_slots = 1;               // CPU trials at once when gpus == 0.
+  std::string device;              // Description for display.
+  size_t buffer_points = 200'000;  // PointBuffer capacity.
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+  absl::Duration flush_interval = absl::Milliseconds(10);  // Longest a point waits to be sent.
+  absl::Duration shutdown_grace = absl::Seconds(30);       // Pause trials, flush, then leave.
+};
+
+// Thread-safe. Run() blocks; Shutdown() may be called from any thread (or a signal watcher).
+class WorkerDaemon {
+ public:
+  WorkerDaemon(WorkerOptions options, std::shared_ptr<grpc::Channel> channel, TrialRunner* runner);
+  ~WorkerDaemon();
+
+  // Serves until Shutdown(). On shutdown, running trials are paused (checkpointed) and their
+  // ends reported if the scheduler is reachable within `shutdown_grace`.
+  void Run();
+  void Shutdown();
+
+  // For status displays and tests.
+  int sessions_opened() const;
+  int running_trials() const;
+
+ private:
+  struct Slot {
+    int64_t fencing_token = 0;
+    int gpus = 0;
+    std::unique_ptr<RunningTrial> trial;
+    int64_t last_step = 0;
+    std::optional<v1::CheckpointCommit> checkpoint;
+    std::optional<v1::TrialEnded> ended;  // Set once the trial has ended; kept until acked.
+  };
+
+  // One session: hello, then reader thread + writer loop until the stream breaks.
+  void RunSession(const v1::RegisterWorkerResponse& reg);
+  void HandleMessage(const v1::SchedulerMessage& msg) ABSL_LOCKS_EXCLUDED(mu_);
+  void StartTrial(const v1::Lease& lease) ABSL_LOCKS_EXCLUDED(mu_);
+  void ForgetTrial(const std::string& trial_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Enqueue(v1::WorkerMessage msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int FreeSlots() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool SleepUnlessShutdown(absl::Duration d) ABSL_LOCKS_EXCLUDED(mu_);
+
+  const WorkerOptions options_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+  TrialRunner* const runner_;
+  PointBuffer buffer_;
+
+  mutable absl::Mutex mu_;
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  bool accepted_ ABSL_GUARDED_BY(mu_) = false;  // Current session got SessionAccepted.
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;    // Current session's stream ended.
+  int sessions_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, Slot> slots_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::WorkerMessage> outbox_ ABSL_GUARDED_BY(mu_);
+  // Trials that ended or were dropped, destroyed by the writer outside any callback (a
+  // RunningTrial may join the very thread that reported its end).
+  std::vector<std::unique_ptr<RunningTrial>> graveyard_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_WORKER_WORKER_DAEMON_H_

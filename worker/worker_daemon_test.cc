@@ -1,0 +1,314 @@
+// The daemon against a scripted in-process WorkerService on a real loopback port, with an
+// in-process fake trainer: leases run to completion, stop orders are obeyed, a scheduler that
+// goes away and comes back gets every point exactly once after the resend, and a lease the
+// new scheduler no longer honours is dropped.
+#include "worker/worker_daemon.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "gtest/gtest.h"
+
+namespace augur {
+namespace {
+
+// Shared state of the fake scheduler; survives a server restart like a durable store would.
+struct SchedulerState {
+  absl::Mutex mu;
+  std::map<std::string, std::map<int64_t, double>> points;  // trial -> step -> loss
+  std::map<std::string, v1::TrialEnded> ended;
+  std::map<std::string, int64_t> valid_leases;  // trial -> fencing
+  std::vector<v1::Lease> pending;               // Handed out on lease requests.
+  std::set<int64_t> order_acks;
+  int64_t stop_at_step = 0;  // Send a stop order for the first trial reaching it.
+  bool stop_sent = false;
+  int sessions = 0;
+};
+
+class FakeScheduler final : public v1::WorkerService::Service {
+ public:
+  explicit FakeScheduler(SchedulerState* s) : s_(s) {}
+
+  grpc::Status RegisterWorker(grpc::ServerContext*, const v1::RegisterWorkerRequest*,
+                              v1::RegisterWorkerResponse* resp) override {
+    resp->set_session_token("token");
+    resp->set_heartbeat_interval_ms(100);
+    resp->set_lease_timeout_ms(5000);
+    resp->set_max_points_per_batch(25);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Session(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>* stream) override {
+    v1::WorkerMessage in;
+    if (!stream->Read(&in) || !in.has_hello()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "hello first");
+    }
+    {
+      v1::SchedulerMessage out;
+      out.mutable_accepted()->set_server_unix_ms(absl::ToUnixMillis(absl::Now()));
+      absl::MutexLock lock(&s_->mu);
+      ++s_->sessions;
+      for (const auto& h : in.hello().held_leases()) {
+        auto it = s_->valid_leases.find(h.trial_id());
+        if (it != s_->valid_leases.end() && it->second == h.fencing_token()) {
+          *out.mutable_accepted()->add_valid_leases() = h;
+        }
+      }
+      stream->Write(out);
+    }
+    while (stream->Read(&in)) {
+      std::vector<v1::SchedulerMessage> replies;
+      {
+        absl::MutexLock lock(&s_->mu);
+        if (in.has_lease_request()) {
+          for (int i = 0; i < in.lease_request().slots() && !s_->pending.empty(); ++i) {
+            v1::SchedulerMessage m;
+            *m.mutable_lease() = s_->pending.front();
+            s_->valid_leases[m.lease().trial_id()] = m.lease().fencing_token();
+            s_->pending.erase(s_->pending.begin());
+            replies.push_back(m);
+          }
+        } else if (in.has_points()) {
+          const auto& b = in.points();
+          int64_t top = 0;
+          for (const auto& p : b.points()) {
+            EXPECT_EQ(s_->points[b.trial_id()].count(p.step()), 0u)
+                << "point " << p.step() << " acknowledged twice";
+            s_->points[b.trial_id()][p.step()] = p.train_loss();
+            top = std::max(top, p.step());
+          }
+          v1::SchedulerMessage ack;
+          ack.mutable_points_ack()->set_trial_id(b.trial_id());
+          ack.mutable_points_ack()->set_durable_step(top);
+          ack.mutable_points_ack()->set_sequence(b.sequence());
+          replies.push_back(ack);
+          if (s_->stop_at_step > 0 && !s_->stop_sent && top >= s_->stop_at_step) {
+            s_->stop_sent = true;
+            v1::SchedulerMessage stop;
+            stop.mutable_order()->set_order_id(77);
+            stop.mutable_order()->set_trial_id(b.trial_id());
+            stop.mutable_order()->set_fencing_token(b.fencing_token());
+            stop.mutable_order()->set_action(v1::TrialOrder::ACTION_STOP);
+            replies.push_back(stop);
+          }
+        } else if (in.has_ended()) {
+          s_->ended[in.ended().trial_id()] = in.ended();
+          s_->valid_leases.erase(in.ended().trial_id());
+          v1::SchedulerMessage ack;
+          ack.mutable_ended_ack()->set_trial_id(in.ended().trial_id());
+          ack.mutable_ended_ack()->set_fencing_token(in.ended().fencing_token());
+          replies.push_back(ack);
+        } else if (in.has_order_ack()) {
+          s_->order_acks.insert(in.order_ack().order_id());
+        }
+      }
+      for (const auto& r : replies) {
+        if (!stream->Write(r)) return grpc::Status::OK;
+      }
+      if (ctx->IsCancelled()) break;
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  SchedulerState* s_;
+};
+
+// A trainer stand-in: one point per millisecond from the resume step to total_steps.
+class FakeRunner : public TrialRunner {
+ public:
+  class Trial : public RunningTrial {
+   public:
+    Trial(v1::Lease lease, Callbacks cb) : lease_(std::move(lease)), cb_(std::move(cb)) {
+      thread_ = std::thread([this] { Loop(); });
+    }
+    ~Trial() override {
+      stop_ = true;
+      thread_.join();
+    }
+    void Stop() override { stop_ = true; }
+    void Pause() override { pause_ = true; }
+
+   private:
+    void Loop() {
+      const int64_t total = lease_.config().total_steps();
+      int64_t step = lease_.resume_from().step();
+      while (step < total) {
+        if (stop_) return cb_.on_end(v1::TRIAL_STATE_STOPPED, "stop order", step);
+        if (pause_) {
+          v1::CheckpointCommit c;
+          c.set_step(step);
+          c.set_path("/tmp/fake.ckpt");
+          cb_.on_checkpoint(c);
+          return cb_.on_end(v1::TRIAL_STATE_PAUSED, "paused", step);
+        }
+        ++step;
+        v1::LossPoint p;
+        p.set_step(step);
+        p.set_fraction(static_cast<double>(step) / total);
+        p.set_train_loss(6.0 - 0.001 * step);
+        cb_.on_point(p);
+        absl::SleepFor(absl::Milliseconds(1));
+      }
+      cb_.on_end(v1::TRIAL_STATE_COMPLETED, "", step);
+    }
+    v1::Lease lease_;
+    Callbacks cb_;
+    std::atomic<bool> stop_{false}, pause_{false};
+    std::thread thread_;
+  };
+
+  absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
+                                                      Callbacks cb) override {
+    return std::make_unique<Trial>(lease, std::move(cb));
+  }
+};
+
+class Server {
+ public:
+  Server(SchedulerState* state, int port) : service_(state) {
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
+                       &port_);
+    b.RegisterService(&service_);
+    server_ = b.BuildAndStart();
+  }
+  ~Server() { server_->Shutdown(std::chrono::system_clock::now()); }
+  int port() const { return port_; }
+
+ private:
+  FakeScheduler service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+v1::Lease MakeLease(const std::string& id, int64_t fencing, int64_t steps) {
+  v1::Lease l;
+  l.set_trial_id(id);
+  l.set_fencing_token(fencing);
+  l.mutable_config()->set_total_steps(steps);
+  return l;
+}
+
+// Polls `pred` (under the state's lock) until true or 30 s pass.
+template <typename Pred>
+bool Eventually(SchedulerState* s, Pred pred) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    {
+      absl::MutexLock lock(&s->mu);
+      if (pred()) return true;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+struct Fixture {
+  SchedulerState state;
+  std::unique_ptr<Server> server;
+  FakeRunner runner;
+  std::unique_ptr<WorkerDaemon> daemon;
+  std::thread thread;
+
+  void Start(int cpu_slots = 1) {
+    server = std::make_unique<Server>(&state, 0);
+    WorkerOptions o;
+    o.worker_id = "w1";
+    o.cpu_slots = cpu_slots;
+    o.initial_backoff = absl::Milliseconds(20);
+    o.max_backoff = absl::Milliseconds(200);
+    o.shutdown_grace = absl::Seconds(5);
+    daemon = std::make_unique<WorkerDaemon>(
+        o,
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
+                            grpc::InsecureChannelCredentials()),
+        &runner);
+    thread = std::thread([this] { daemon->Run(); });
+  }
+  ~Fixture() {
+    daemon->Shutdown();
+    thread.join();
+  }
+};
+
+TEST(WorkerDaemon, RunsLeasesToCompletionAndReportsEveryPoint) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 1, 300), MakeLease("t2", 1, 200)};
+  f.Start(/*cpu_slots=*/2);
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.size() == 2; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_EQ(f.state.ended["t1"].last_step(), 300);
+  ASSERT_EQ(f.state.points["t1"].size(), 300u);
+  ASSERT_EQ(f.state.points["t2"].size(), 200u);
+  EXPECT_EQ(f.state.points["t1"].begin()->first, 1);
+  EXPECT_EQ(f.state.points["t1"].rbegin()->first, 300);
+}
+
+TEST(WorkerDaemon, ObeysAStopOrder) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 3, 100000)};
+  f.state.stop_at_step = 50;
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.count("t1") == 1; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_STOPPED);
+  EXPECT_LT(f.state.ended["t1"].last_step(), 100000);
+  EXPECT_EQ(f.state.order_acks.count(77), 1u);
+  // Every point up to where it stopped arrived, none beyond.
+  EXPECT_EQ(static_cast<int64_t>(f.state.points["t1"].size()), f.state.ended["t1"].last_step());
+}
+
+TEST(WorkerDaemon, ReconnectsAfterTheSchedulerRestartsAndLosesNoPoint) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 5, 1500)};
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.points["t1"].size() >= 100; }));
+  const int port = f.server->port();
+  f.server.reset();  // The scheduler dies; the trial keeps running on the worker.
+  absl::SleepFor(absl::Milliseconds(300));
+  f.server = std::make_unique<Server>(&f.state, port);
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.count("t1") == 1; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_GE(f.state.sessions, 2);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_COMPLETED);
+  ASSERT_EQ(f.state.points["t1"].size(), 1500u);  // 1..1500, no gap (duplicates fail above).
+  EXPECT_EQ(f.state.points["t1"].rbegin()->first, 1500);
+}
+
+TEST(WorkerDaemon, DropsATrialWhoseLeaseTheSchedulerNoLongerHonours) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 5, 1000000)};
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.points["t1"].size() >= 20; }));
+  const int port = f.server->port();
+  f.server.reset();
+  {
+    absl::MutexLock lock(&f.state.mu);
+    f.state.valid_leases.clear();  // The lease expired while the scheduler was away.
+  }
+  f.server = std::make_unique<Server>(&f.state, port);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (f.daemon->running_trials() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(f.daemon->running_trials(), 0);
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended.count("t1"), 0u);  // A fenced-off worker reports nothing more.
+}
+
+}  // namespace
+}  // namespace augur
