@@ -1,0 +1,452 @@
+#include "scheduler/backed_store.h"
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace augur {
+namespace {
+
+using v1::TrialState;
+
+constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
+constexpr int kDefaultPageSize = 100;
+
+std::string StateName(TrialState s) { return v1::TrialState_Name(s); }
+
+LeaseInfo InfoOf(const TrialRecord& r) {
+  LeaseInfo info;
+  info.trial_id = r.trial.trial_id();
+  info.worker_id = r.trial.worker_id();
+  info.fencing_token = r.fencing_token;
+  info.expires_unix_ms = r.lease_expires_unix_ms;
+  return info;
+}
+
+}  // namespace
+
+absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms) {
+  const std::string& id = record.trial.trial_id();
+  if (fencing_token != record.fencing_token) {
+    return absl::FailedPreconditionError(absl::StrCat("stale fencing token ", fencing_token,
+                                                      " for trial ", id, " (current ",
+                                                      record.fencing_token, ")"));
+  }
+  if (record.trial.state() != v1::TRIAL_STATE_RUNNING) {
+    return absl::FailedPreconditionError(absl::StrCat("trial ", id, " is ",
+                                                      StateName(record.trial.state()),
+                                                      ", not RUNNING: its lease has ended"));
+  }
+  if (record.lease_expires_unix_ms <= now_unix_ms) {
+    return absl::FailedPreconditionError(absl::StrCat("lease of trial ", id, " expired at ",
+                                                      record.lease_expires_unix_ms, " (now ",
+                                                      now_unix_ms, ")"));
+  }
+  return absl::OkStatus();
+}
+
+BackedStore::BackedStore(std::unique_ptr<StoreBackend> backend, const Clock& clock)
+    : clock_(clock), backend_(std::move(backend)) {}
+
+absl::Status BackedStore::Run(absl::FunctionRef<absl::Status(StoreBackend&)> body) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(backend_->Begin());
+  absl::Status status = body(*backend_);
+  if (status.ok()) status = backend_->Commit();
+  if (!status.ok()) backend_->Rollback();
+  return status;
+}
+
+template <typename T>
+absl::StatusOr<T> BackedStore::RunFor(absl::FunctionRef<absl::StatusOr<T>(StoreBackend&)> body) {
+  std::optional<T> out;
+  RETURN_IF_ERROR(Run([&](StoreBackend& db) -> absl::Status {
+    absl::StatusOr<T> result = body(db);
+    if (!result.ok()) return result.status();
+    out = std::move(result).value();
+    return absl::OkStatus();
+  }));
+  return std::move(*out);
+}
+
+absl::StatusOr<TrialRecord> BackedStore::MustLoadTrial(StoreBackend& db,
+                                                       absl::string_view trial_id) {
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> record, db.LoadTrial(trial_id));
+  if (!record) return absl::NotFoundError(absl::StrCat("no trial ", trial_id));
+  return std::move(*record);
+}
+
+absl::StatusOr<SweepRecord> BackedStore::MustLoadSweep(StoreBackend& db,
+                                                       absl::string_view sweep_id) {
+  ASSIGN_OR_RETURN(std::optional<SweepRecord> record, db.LoadSweep(sweep_id));
+  if (!record) return absl::NotFoundError(absl::StrCat("no sweep ", sweep_id));
+  return std::move(*record);
+}
+
+absl::StatusOr<v1::Sweep> BackedStore::Summarize(StoreBackend& db, const SweepRecord& record) {
+  v1::Sweep sweep = record.sweep;
+  ASSIGN_OR_RETURN(std::vector<TrialRecord> trials, db.LoadTrials(sweep.sweep_id()));
+  int64_t spent = 0;
+  int64_t full = 0;
+  for (const TrialRecord& r : trials) {
+    (*sweep.mutable_trial_counts())[StateName(r.trial.state())] += 1;
+    spent += r.trial.last_point().tokens();
+    if (!r.trial.is_reference()) {
+      full += r.trial.controls().total_steps() * r.trial.controls().batch_tokens();
+    }
+  }
+  sweep.set_tokens_spent(spent);
+  sweep.set_tokens_full(full);
+  return sweep;
+}
+
+absl::Status BackedStore::Log(StoreBackend& db, absl::string_view kind, absl::string_view sweep_id,
+                              absl::string_view trial_id, std::string detail) {
+  StoreEvent event;
+  event.unix_ms = clock_.NowUnixMs();
+  event.kind = std::string(kind);
+  event.sweep_id = std::string(sweep_id);
+  event.trial_id = std::string(trial_id);
+  event.detail = std::move(detail);
+  return db.AppendEvent(event).status();
+}
+
+absl::Status BackedStore::SetState(StoreBackend& db, TrialRecord& record, TrialState to,
+                                   absl::string_view message) {
+  const TrialState from = record.trial.state();
+  record.trial.set_state(to);
+  if (from == v1::TRIAL_STATE_RUNNING && to != v1::TRIAL_STATE_RUNNING) {
+    record.trial.clear_worker_id();
+    record.lease_expires_unix_ms = 0;
+  }
+  if (!message.empty()) record.trial.set_message(std::string(message));
+  RETURN_IF_ERROR(db.UpdateTrial(record));
+  const std::string& sweep_id = record.trial.sweep_id();
+  RETURN_IF_ERROR(Log(
+      db, "trial_state", sweep_id, record.trial.trial_id(),
+      absl::StrCat(StateName(from), " -> ", StateName(to), message.empty() ? "" : ": ", message)));
+  if (!IsTerminal(to)) return absl::OkStatus();
+  ASSIGN_OR_RETURN(SweepRecord sweep, MustLoadSweep(db, sweep_id));
+  if (sweep.sweep.state() != v1::Sweep::STATE_RUNNING) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<TrialRecord> trials, db.LoadTrials(sweep_id));
+  for (const TrialRecord& t : trials) {
+    if (!IsTerminal(t.trial.state())) return absl::OkStatus();
+  }
+  sweep.sweep.set_state(v1::Sweep::STATE_DONE);
+  RETURN_IF_ERROR(db.UpdateSweep(sweep.sweep));
+  return Log(db, "sweep_done", sweep_id, "", "every trial is terminal");
+}
+
+absl::Status BackedStore::CreateSweep(const v1::Sweep& sweep,
+                                      const std::vector<v1::Trial>& trials) {
+  if (sweep.sweep_id().empty()) return absl::InvalidArgumentError("sweep_id is empty");
+  if (trials.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("sweep ", sweep.sweep_id(), " has no trials"));
+  }
+  absl::flat_hash_set<std::string> ids;
+  for (const v1::Trial& t : trials) {
+    if (t.trial_id().empty()) return absl::InvalidArgumentError("a trial has an empty trial_id");
+    if (t.sweep_id() != sweep.sweep_id()) {
+      return absl::InvalidArgumentError(absl::StrCat("trial ", t.trial_id(), " has sweep_id '",
+                                                     t.sweep_id(), "', expected ",
+                                                     sweep.sweep_id()));
+    }
+    if (t.state() != v1::TRIAL_STATE_PENDING && t.state() != v1::TRIAL_STATE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trial ", t.trial_id(), " is ", StateName(t.state()), ", not PENDING"));
+    }
+    if (!ids.insert(t.trial_id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate trial_id ", t.trial_id()));
+    }
+  }
+  v1::Sweep stored = sweep;
+  stored.set_state(v1::Sweep::STATE_RUNNING);
+  if (stored.created_unix_ms() == 0) stored.set_created_unix_ms(clock_.NowUnixMs());
+  stored.clear_trial_counts();
+  stored.clear_tokens_spent();
+  stored.clear_tokens_full();
+  return Run([&](StoreBackend& db) -> absl::Status {
+    RETURN_IF_ERROR(db.InsertSweep(stored).status());
+    int64_t ordinal = 0;
+    for (const v1::Trial& t : trials) {
+      TrialRecord record;
+      record.trial = t;
+      record.trial.set_state(v1::TRIAL_STATE_PENDING);
+      record.trial.clear_worker_id();
+      record.ordinal = ordinal++;
+      RETURN_IF_ERROR(db.InsertTrial(record));
+    }
+    return Log(db, "sweep_created", stored.sweep_id(), "",
+               absl::StrCat(trials.size(), " trials planned"));
+  });
+}
+
+absl::StatusOr<v1::Sweep> BackedStore::GetSweep(absl::string_view sweep_id) {
+  return RunFor<v1::Sweep>([&](StoreBackend& db) -> absl::StatusOr<v1::Sweep> {
+    ASSIGN_OR_RETURN(SweepRecord record, MustLoadSweep(db, sweep_id));
+    return Summarize(db, record);
+  });
+}
+
+absl::StatusOr<SweepPage> BackedStore::ListSweeps(int page_size, absl::string_view page_token) {
+  if (page_size <= 0) page_size = kDefaultPageSize;
+  int64_t before = kForever;
+  if (!page_token.empty() && (!absl::SimpleAtoi(page_token, &before) || before <= 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("bad page_token '", page_token, "'"));
+  }
+  return RunFor<SweepPage>([&](StoreBackend& db) -> absl::StatusOr<SweepPage> {
+    ASSIGN_OR_RETURN(std::vector<SweepRecord> records, db.LoadSweepsBefore(before, page_size + 1));
+    SweepPage page;
+    for (int i = 0; i < static_cast<int>(records.size()) && i < page_size; ++i) {
+      ASSIGN_OR_RETURN(v1::Sweep sweep, Summarize(db, records[i]));
+      page.sweeps.push_back(std::move(sweep));
+    }
+    if (static_cast<int>(records.size()) > page_size) {
+      page.next_page_token = absl::StrCat(records[page_size - 1].seq);
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<v1::Sweep> BackedStore::CancelSweep(absl::string_view sweep_id,
+                                                   absl::string_view reason) {
+  return RunFor<v1::Sweep>([&](StoreBackend& db) -> absl::StatusOr<v1::Sweep> {
+    ASSIGN_OR_RETURN(SweepRecord sweep, MustLoadSweep(db, sweep_id));
+    if (sweep.sweep.state() == v1::Sweep::STATE_DONE) {
+      return absl::FailedPreconditionError(absl::StrCat("sweep ", sweep_id, " is done"));
+    }
+    if (sweep.sweep.state() != v1::Sweep::STATE_CANCELLED) {
+      // The sweep leaves RUNNING first so that cancelling its last trial does not mark it DONE.
+      sweep.sweep.set_state(v1::Sweep::STATE_CANCELLED);
+      RETURN_IF_ERROR(db.UpdateSweep(sweep.sweep));
+      RETURN_IF_ERROR(Log(db, "sweep_cancelled", sweep_id, "", std::string(reason)));
+      ASSIGN_OR_RETURN(std::vector<TrialRecord> trials, db.LoadTrials(sweep_id));
+      for (TrialRecord& t : trials) {
+        if (IsTerminal(t.trial.state())) continue;
+        RETURN_IF_ERROR(SetState(db, t, v1::TRIAL_STATE_CANCELLED, reason));
+      }
+    }
+    return Summarize(db, sweep);
+  });
+}
+
+absl::StatusOr<v1::Trial> BackedStore::GetTrial(absl::string_view trial_id) {
+  return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    return std::move(record.trial);
+  });
+}
+
+absl::StatusOr<std::vector<v1::Trial>> BackedStore::ListTrials(absl::string_view sweep_id) {
+  using Trials = std::vector<v1::Trial>;
+  return RunFor<Trials>([&](StoreBackend& db) -> absl::StatusOr<Trials> {
+    RETURN_IF_ERROR(MustLoadSweep(db, sweep_id).status());
+    ASSIGN_OR_RETURN(std::vector<TrialRecord> records, db.LoadTrials(sweep_id));
+    Trials trials;
+    trials.reserve(records.size());
+    for (TrialRecord& r : records) trials.push_back(std::move(r.trial));
+    return trials;
+  });
+}
+
+absl::StatusOr<v1::Trial> BackedStore::TransitionTrial(absl::string_view trial_id, TrialState from,
+                                                       TrialState to, absl::string_view message) {
+  return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    if (record.trial.state() != from) {
+      return absl::FailedPreconditionError(absl::StrCat("trial ", trial_id, " is ",
+                                                        StateName(record.trial.state()),
+                                                        ", expected ", StateName(from)));
+    }
+    if (to == v1::TRIAL_STATE_RUNNING) {
+      return absl::FailedPreconditionError("a trial becomes RUNNING only through AcquireLease");
+    }
+    if (!IsLegalTransition(from, to)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "illegal transition ", StateName(from), " -> ", StateName(to), " for trial ", trial_id));
+    }
+    RETURN_IF_ERROR(SetState(db, record, to, message));
+    return std::move(record.trial);
+  });
+}
+
+absl::StatusOr<v1::Trial> BackedStore::PauseTrial(absl::string_view trial_id,
+                                                  absl::string_view reason) {
+  return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    const TrialState s = record.trial.state();
+    if (s != v1::TRIAL_STATE_PENDING && s != v1::TRIAL_STATE_RUNNING) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot pause trial ", trial_id, ": it is ", StateName(s)));
+    }
+    RETURN_IF_ERROR(SetState(db, record, v1::TRIAL_STATE_PAUSED, reason));
+    return std::move(record.trial);
+  });
+}
+
+absl::StatusOr<v1::Trial> BackedStore::ResumeTrial(absl::string_view trial_id,
+                                                   absl::string_view reason) {
+  return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    if (record.trial.state() != v1::TRIAL_STATE_PAUSED) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot resume trial ", trial_id, ": it is ", StateName(record.trial.state())));
+    }
+    RETURN_IF_ERROR(SetState(db, record, v1::TRIAL_STATE_PENDING, reason));
+    return std::move(record.trial);
+  });
+}
+
+absl::StatusOr<std::optional<LeaseGrant>> BackedStore::AcquireLease(absl::string_view worker_id,
+                                                                    absl::Duration ttl) {
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id is empty");
+  if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease ttl must be > 0");
+  using Grant = std::optional<LeaseGrant>;
+  return RunFor<Grant>([&](StoreBackend& db) -> absl::StatusOr<Grant> {
+    ASSIGN_OR_RETURN(std::optional<std::string> next, db.NextPendingTrial());
+    if (!next) return Grant();
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *next));
+    const int64_t now = clock_.NowUnixMs();
+    record.fencing_token += 1;
+    record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
+    record.trial.set_state(v1::TRIAL_STATE_RUNNING);
+    record.trial.set_worker_id(std::string(worker_id));
+    record.trial.set_attempts(record.trial.attempts() + 1);
+    RETURN_IF_ERROR(db.UpdateTrial(record));
+    LeaseGrant grant;
+    grant.lease.set_trial_id(record.trial.trial_id());
+    grant.lease.set_fencing_token(record.fencing_token);
+    *grant.lease.mutable_config() = record.trial.config();
+    grant.lease.set_expires_unix_ms(record.lease_expires_unix_ms);
+    ASSIGN_OR_RETURN(std::optional<v1::CheckpointCommit> checkpoint,
+                     db.LatestCheckpoint(record.trial.trial_id()));
+    if (checkpoint) *grant.lease.mutable_resume_from() = *checkpoint;
+    RETURN_IF_ERROR(Log(db, "lease_granted", record.trial.sweep_id(), record.trial.trial_id(),
+                        absl::StrCat("worker ", worker_id, " token ", record.fencing_token,
+                                     " resume_step ", checkpoint ? checkpoint->step() : 0)));
+    grant.trial = std::move(record.trial);
+    return Grant(std::move(grant));
+  });
+}
+
+absl::StatusOr<std::vector<LeaseInfo>> BackedStore::RenewLeases(absl::string_view worker_id,
+                                                                absl::Duration ttl) {
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id is empty");
+  if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease ttl must be > 0");
+  using Leases = std::vector<LeaseInfo>;
+  return RunFor<Leases>([&](StoreBackend& db) -> absl::StatusOr<Leases> {
+    const int64_t now = clock_.NowUnixMs();
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, db.RunningTrials(worker_id, kForever));
+    Leases renewed;
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, id));
+      if (record.lease_expires_unix_ms <= now) continue;  // Expired: only ExpireLeases acts.
+      record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
+      RETURN_IF_ERROR(db.UpdateTrial(record));
+      renewed.push_back(InfoOf(record));
+    }
+    return renewed;
+  });
+}
+
+absl::StatusOr<std::vector<LeaseInfo>> BackedStore::ExpireLeases() {
+  using Leases = std::vector<LeaseInfo>;
+  return RunFor<Leases>([&](StoreBackend& db) -> absl::StatusOr<Leases> {
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, db.RunningTrials("", clock_.NowUnixMs()));
+    Leases expired;
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, id));
+      expired.push_back(InfoOf(record));
+      RETURN_IF_ERROR(
+          SetState(db, record, v1::TRIAL_STATE_PENDING,
+                   absl::StrCat("lease of worker ", expired.back().worker_id, " expired")));
+    }
+    return expired;
+  });
+}
+
+absl::StatusOr<LeaseInfo> BackedStore::GetLease(absl::string_view trial_id) {
+  return RunFor<LeaseInfo>([&](StoreBackend& db) -> absl::StatusOr<LeaseInfo> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    return InfoOf(record);
+  });
+}
+
+absl::StatusOr<v1::Trial> BackedStore::EndLease(absl::string_view trial_id, int64_t fencing_token,
+                                                TrialState final_state, absl::string_view message) {
+  if (final_state == v1::TRIAL_STATE_RUNNING || final_state == v1::TRIAL_STATE_CANCELLED ||
+      final_state == v1::TRIAL_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a lease cannot end in state ", StateName(final_state)));
+  }
+  return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    RETURN_IF_ERROR(CheckLease(record, fencing_token, clock_.NowUnixMs()));
+    RETURN_IF_ERROR(SetState(db, record, final_state, message));
+    return std::move(record.trial);
+  });
+}
+
+absl::StatusOr<std::vector<v1::LossPoint>> BackedStore::ReadPoints(absl::string_view trial_id,
+                                                                   int64_t from_step) {
+  using Points = std::vector<v1::LossPoint>;
+  return RunFor<Points>([&](StoreBackend& db) -> absl::StatusOr<Points> {
+    RETURN_IF_ERROR(MustLoadTrial(db, trial_id).status());
+    return db.LoadPoints(trial_id, from_step);
+  });
+}
+
+absl::StatusOr<std::optional<v1::CheckpointCommit>> BackedStore::LatestCheckpoint(
+    absl::string_view trial_id) {
+  using Checkpoint = std::optional<v1::CheckpointCommit>;
+  return RunFor<Checkpoint>([&](StoreBackend& db) -> absl::StatusOr<Checkpoint> {
+    RETURN_IF_ERROR(MustLoadTrial(db, trial_id).status());
+    return db.LatestCheckpoint(trial_id);
+  });
+}
+
+absl::StatusOr<std::vector<v1::Decision>> BackedStore::ListDecisions(absl::string_view sweep_id) {
+  using Decisions = std::vector<v1::Decision>;
+  return RunFor<Decisions>([&](StoreBackend& db) -> absl::StatusOr<Decisions> {
+    RETURN_IF_ERROR(MustLoadSweep(db, sweep_id).status());
+    return db.LoadDecisions(sweep_id);
+  });
+}
+
+absl::Status BackedStore::UpsertWorker(const v1::WorkerInfo& worker) {
+  if (worker.worker_id().empty()) return absl::InvalidArgumentError("worker_id is empty");
+  v1::WorkerInfo stored = worker;
+  stored.clear_trial_ids();
+  return Run([&](StoreBackend& db) { return db.UpsertWorker(stored); });
+}
+
+absl::StatusOr<std::vector<v1::WorkerInfo>> BackedStore::ListWorkers() {
+  using Workers = std::vector<v1::WorkerInfo>;
+  return RunFor<Workers>([&](StoreBackend& db) -> absl::StatusOr<Workers> {
+    ASSIGN_OR_RETURN(Workers workers, db.LoadWorkers());
+    for (v1::WorkerInfo& w : workers) {
+      ASSIGN_OR_RETURN(std::vector<std::string> ids, db.RunningTrials(w.worker_id(), kForever));
+      for (std::string& id : ids) w.add_trial_ids(std::move(id));
+    }
+    return workers;
+  });
+}
+
+absl::StatusOr<int64_t> BackedStore::AppendEvent(const StoreEvent& event) {
+  if (event.kind.empty()) return absl::InvalidArgumentError("event kind is empty");
+  StoreEvent stamped = event;
+  stamped.unix_ms = clock_.NowUnixMs();
+  return RunFor<int64_t>([&](StoreBackend& db) { return db.AppendEvent(stamped); });
+}
+
+absl::StatusOr<std::vector<StoreEvent>> BackedStore::ReadEvents(int64_t after_seq, int limit) {
+  using Events = std::vector<StoreEvent>;
+  return RunFor<Events>([&](StoreBackend& db) { return db.LoadEvents(after_seq, limit); });
+}
+
+}  // namespace augur

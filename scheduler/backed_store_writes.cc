@@ -1,0 +1,163 @@
+// BackedStore's batched writes under leases: loss points, checkpoint commits, decisions.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "scheduler/backed_store.h"
+
+namespace augur {
+namespace {
+
+bool IsFinitePoint(const v1::LossPoint& p) {
+  return std::isfinite(p.train_loss()) && (!p.has_val_loss() || std::isfinite(p.val_loss()));
+}
+
+// Same values: a re-send. Bitwise comparison, so that a retrained step that came out slightly
+// different counts as a conflict.
+bool SameValues(const v1::LossPoint& a, const v1::LossPoint& b) {
+  if (a.train_loss() != b.train_loss()) return false;
+  if (a.has_val_loss() != b.has_val_loss()) return false;
+  return !a.has_val_loss() || a.val_loss() == b.val_loss();
+}
+
+}  // namespace
+
+absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch) {
+  WriteBatchResult result;
+  RETURN_IF_ERROR(Run([&](StoreBackend& db) -> absl::Status {
+    result = WriteBatchResult();
+    result.points.resize(batch.points.size());
+    result.checkpoints.resize(batch.checkpoints.size());
+    result.decisions.resize(batch.decisions.size());
+    for (size_t i = 0; i < batch.points.size(); ++i) {
+      RETURN_IF_ERROR(ApplyPoints(db, batch.points[i], result.points[i]));
+    }
+    for (size_t i = 0; i < batch.checkpoints.size(); ++i) {
+      RETURN_IF_ERROR(ApplyCheckpoint(db, batch.checkpoints[i], result.checkpoints[i]));
+    }
+    for (size_t i = 0; i < batch.decisions.size(); ++i) {
+      RETURN_IF_ERROR(ApplyDecision(db, batch.decisions[i], result.decisions[i]));
+    }
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
+                                      PointWriteResult& out) {
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(write.trial_id));
+  if (!loaded) {
+    out.status = absl::NotFoundError(absl::StrCat("no trial ", write.trial_id));
+    return absl::OkStatus();
+  }
+  TrialRecord& record = *loaded;
+  out.status = CheckLease(record, write.fencing_token, clock_.NowUnixMs());
+  if (!out.status.ok()) return absl::OkStatus();
+  for (const v1::LossPoint& p : write.points) {
+    if (p.step() < 1) {
+      out.status = absl::InvalidArgumentError(
+          absl::StrCat("trial ", write.trial_id, ": point step ", p.step(), " < 1"));
+      return absl::OkStatus();
+    }
+  }
+  std::vector<v1::LossPoint> points = write.points;
+  std::stable_sort(
+      points.begin(), points.end(),
+      [](const v1::LossPoint& a, const v1::LossPoint& b) { return a.step() < b.step(); });
+  std::string divergence;
+  for (const v1::LossPoint& p : points) {
+    if (!IsFinitePoint(p)) {
+      divergence = absl::StrCat("non-finite loss at step ", p.step(), ": train_loss ",
+                                p.train_loss(), p.has_val_loss() ? ", val_loss " : "",
+                                p.has_val_loss() ? absl::StrCat(p.val_loss()) : "");
+      break;
+    }
+    ASSIGN_OR_RETURN(std::optional<v1::LossPoint> existing, db.LoadPoint(write.trial_id, p.step()));
+    if (existing) {
+      if (SameValues(*existing, p)) {
+        ++out.duplicates;
+      } else {
+        ++out.conflicts;
+      }
+      continue;
+    }
+    RETURN_IF_ERROR(db.InsertPoint(write.trial_id, p));
+    ++out.inserted;
+    if (p.step() > record.trial.last_point().step()) *record.trial.mutable_last_point() = p;
+  }
+  if (out.conflicts > 0) {
+    RETURN_IF_ERROR(
+        Log(db, "points_conflict", record.trial.sweep_id(), write.trial_id,
+            absl::StrCat(out.conflicts, " points differ from the stored ones; kept the stored")));
+  }
+  if (!divergence.empty()) {
+    out.diverged = true;
+    RETURN_IF_ERROR(SetState(db, record, v1::TRIAL_STATE_DIVERGED, divergence));
+  } else if (out.inserted > 0) {
+    RETURN_IF_ERROR(db.UpdateTrial(record));
+  }
+  ASSIGN_OR_RETURN(out.durable_step, db.MaxStep(write.trial_id));
+  return absl::OkStatus();
+}
+
+absl::Status BackedStore::ApplyCheckpoint(StoreBackend& db, const v1::CheckpointCommit& commit,
+                                          absl::Status& out) {
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(commit.trial_id()));
+  if (!loaded) {
+    out = absl::NotFoundError(absl::StrCat("no trial ", commit.trial_id()));
+    return absl::OkStatus();
+  }
+  TrialRecord& record = *loaded;
+  out = CheckLease(record, commit.fencing_token(), clock_.NowUnixMs());
+  if (!out.ok()) return absl::OkStatus();
+  if (commit.step() < 1 || commit.path().empty()) {
+    out = absl::InvalidArgumentError(absl::StrCat("checkpoint of trial ", commit.trial_id(),
+                                                  " needs step >= 1 and a path (step ",
+                                                  commit.step(), ", path '", commit.path(), "')"));
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(db.UpsertCheckpoint(commit, clock_.NowUnixMs()));
+  if (commit.step() > record.trial.checkpoint_step()) {
+    record.trial.set_checkpoint_step(commit.step());
+    RETURN_IF_ERROR(db.UpdateTrial(record));
+  }
+  return Log(
+      db, "checkpoint", record.trial.sweep_id(), commit.trial_id(),
+      absl::StrCat("step ", commit.step(), " token ", commit.fencing_token(), " ", commit.path()));
+}
+
+absl::Status BackedStore::ApplyDecision(StoreBackend& db, const v1::Decision& decision,
+                                        absl::Status& out) {
+  if (decision.action() == v1::DECISION_ACTION_UNSPECIFIED) {
+    out = absl::InvalidArgumentError(
+        absl::StrCat("decision for trial ", decision.trial_id(), " has no action"));
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(decision.trial_id()));
+  if (!loaded) {
+    out = absl::NotFoundError(absl::StrCat("no trial ", decision.trial_id()));
+    return absl::OkStatus();
+  }
+  TrialRecord& record = *loaded;
+  v1::Decision stored = decision;
+  if (stored.decided_unix_ms() == 0) stored.set_decided_unix_ms(clock_.NowUnixMs());
+  ASSIGN_OR_RETURN(bool inserted, db.InsertDecision(record.trial.sweep_id(), stored));
+  if (!inserted) {
+    out = absl::AlreadyExistsError(absl::StrCat("trial ", decision.trial_id(),
+                                                " already has a decision at milestone ",
+                                                decision.milestone_fraction()));
+    return absl::OkStatus();
+  }
+  *record.trial.mutable_last_decision() = stored;
+  if (stored.has_prediction()) *record.trial.mutable_prediction() = stored.prediction();
+  RETURN_IF_ERROR(db.UpdateTrial(record));
+  return Log(db, "decision", record.trial.sweep_id(), decision.trial_id(),
+             absl::StrCat(v1::DecisionAction_Name(stored.action()), " at ",
+                          stored.milestone_fraction(), ": ", stored.reason()));
+}
+
+}  // namespace augur

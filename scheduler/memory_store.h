@@ -1,0 +1,20 @@
+// MemoryStore: the Store fake for tests, with exactly SqliteStore's semantics (both are
+// BackedStores; only the row storage differs). Nothing survives the object.
+//
+// Thread safety: as Store (calls are serialized). The clock must outlive the store.
+#ifndef AUGUR_SCHEDULER_MEMORY_STORE_H_
+#define AUGUR_SCHEDULER_MEMORY_STORE_H_
+
+#include "common/clock.h"
+#include "scheduler/backed_store.h"
+
+namespace augur {
+
+class MemoryStore : public BackedStore {
+ public:
+  explicit MemoryStore(const Clock& clock);
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_SCHEDULER_MEMORY_STORE_H_

@@ -1,0 +1,242 @@
+#include "scheduler/policy_runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "predictor/model.h"
+#include "predictor/reference_source.h"
+
+namespace augur {
+namespace {
+
+std::string Sig3(double v) { return absl::StrFormat("%.3g", v); }
+
+predictor::ScheduleShape ToShape(v1::ScheduleShape s) {
+  switch (s) {
+    case v1::SCHEDULE_SHAPE_COSINE:
+      return predictor::ScheduleShape::kCosine;
+    case v1::SCHEDULE_SHAPE_CONSTANT:
+      return predictor::ScheduleShape::kConstant;
+    case v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY:
+      return predictor::ScheduleShape::kWsd;
+    default:
+      return predictor::ScheduleShape::kLinearDecay;
+  }
+}
+
+const char* PolicyName(v1::PolicyKind kind) {
+  switch (kind) {
+    case v1::POLICY_KIND_NONE:
+      return "none";
+    case v1::POLICY_KIND_ASHA:
+      return "asha";
+    case v1::POLICY_KIND_MEDIAN:
+      return "median";
+    case v1::POLICY_KIND_TOP_K:
+      return "topk";
+    case v1::POLICY_KIND_EXTRAPOLATION:
+      return "extrapolation";
+    default:
+      return "collapse";
+  }
+}
+
+// Fitted models are read once per path: a decision must not pay for file I/O and parsing.
+absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelSource(
+    const std::string& path) {
+  static std::mutex mu;
+  static auto* cache =
+      new std::map<std::string, std::shared_ptr<const predictor::ReferenceSource>>();
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache->find(path);
+  if (it != cache->end()) return it->second;
+  ASSIGN_OR_RETURN(predictor::PredictorModel model, predictor::LoadModel(path));
+  auto source = std::make_shared<predictor::ModelReferenceSource>(std::move(model));
+  (*cache)[path] = source;
+  return source;
+}
+
+predictor::TrialView ToView(const TrialCurve& t) {
+  predictor::TrialView v;
+  v.id = t.trial.trial_id();
+  v.controls = ToPredictorControls(t.trial.controls());
+  v.points = ToPredictorPoints(t.points);
+  v.state = ToPredictorState(t.trial.state());
+  return v;
+}
+
+}  // namespace
+
+std::string CollapseGroupKey(const v1::CurveControls& c) {
+  return absl::StrCat(v1::ScheduleShape_Name(c.schedule().shape()), "/w",
+                      Sig3(c.schedule().warmup_fraction()), "/tau", Sig3(c.tau()), "/tpp",
+                      Sig3(c.tokens_per_param()));
+}
+
+predictor::CurveControls ToPredictorControls(const v1::CurveControls& c) {
+  predictor::CurveControls p;
+  p.tokens_per_param = c.tokens_per_param();
+  p.tau = c.tau();
+  p.schedule.shape = ToShape(c.schedule().shape());
+  p.schedule.warmup_fraction = c.schedule().warmup_fraction();
+  if (c.schedule().decay_fraction() > 0) p.schedule.decay_fraction = c.schedule().decay_fraction();
+  p.schedule.final_lr_fraction = c.schedule().final_lr_fraction();
+  p.peak_lr = c.peak_lr();
+  p.weight_decay = c.weight_decay();
+  p.batch_tokens = static_cast<double>(c.batch_tokens());
+  p.params = static_cast<double>(c.params());
+  p.seed = static_cast<int64_t>(c.seed());
+  p.total_steps = c.total_steps();
+  return p;
+}
+
+std::vector<predictor::CurvePoint> ToPredictorPoints(const std::vector<v1::LossPoint>& points) {
+  std::vector<predictor::CurvePoint> out;
+  out.reserve(points.size());
+  for (const v1::LossPoint& p : points) {
+    out.push_back({p.step(), static_cast<double>(p.tokens()), p.fraction(), p.train_loss(),
+                   p.lr()});
+  }
+  return out;
+}
+
+predictor::TrialState ToPredictorState(v1::TrialState state) {
+  switch (state) {
+    case v1::TRIAL_STATE_COMPLETED:
+      return predictor::TrialState::kComplete;
+    case v1::TRIAL_STATE_STOPPED:
+    case v1::TRIAL_STATE_CANCELLED:
+    case v1::TRIAL_STATE_FAILED:
+      return predictor::TrialState::kStopped;
+    case v1::TRIAL_STATE_DIVERGED:
+      return predictor::TrialState::kDiverged;
+    default:  // PENDING, RUNNING, PAUSED: still in the race.
+      return predictor::TrialState::kRunning;
+  }
+}
+
+absl::StatusOr<predictor::PolicyConfig> PolicyConfigFor(const v1::StoppingPolicy& policy) {
+  predictor::PolicyConfig c;
+  c.name = PolicyName(policy.kind());
+  if (policy.milestone_fractions_size() > 0) {
+    c.milestones.assign(policy.milestone_fractions().begin(), policy.milestone_fractions().end());
+  }
+  if (policy.keep_top() > 0) c.topk_k = policy.keep_top();
+  if (policy.reduction_factor() > 0) c.asha_reduction_factor = policy.reduction_factor();
+  if (policy.grace_fraction() > 0) {
+    c.asha_grace_fraction = policy.grace_fraction();
+    c.median_grace_fraction = policy.grace_fraction();
+  }
+  if (policy.kind() == v1::POLICY_KIND_TOP_K && !c.milestones.empty()) {
+    c.topk_fraction = c.milestones.front();
+  }
+  c.use_interval = policy.use_interval();
+  return c;
+}
+
+std::vector<double> DecisionFractions(const v1::StoppingPolicy& policy) {
+  if (policy.kind() == v1::POLICY_KIND_NONE) return {};
+  auto config = PolicyConfigFor(policy);
+  std::vector<double> out = config.ok() ? config->milestones : std::vector<double>{};
+  if (config.ok()) {
+    // Any references will do to ask a policy for its extra fractions.
+    config->references = std::make_shared<predictor::EmpiricalReferenceSource>(
+        std::vector<predictor::Curve>{});
+    auto made = predictor::MakePolicy(*config);
+    if (made.ok()) {
+      for (double f : (*made)->ExtraDecisionFractions()) out.push_back(f);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](double a, double b) { return std::abs(a - b) < 1e-9; }),
+            out.end());
+  return out;
+}
+
+absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
+                                                      const std::vector<TrialCurve>& group,
+                                                      const std::vector<TrialCurve>& references,
+                                                      double milestone_fraction,
+                                                      int64_t now_unix_ms) {
+  std::vector<v1::Decision> out;
+  if (policy.kind() == v1::POLICY_KIND_NONE || group.empty()) return out;
+  ASSIGN_OR_RETURN(predictor::PolicyConfig config, PolicyConfigFor(policy));
+  std::string reference_name;
+  if (!policy.model_path().empty()) {
+    ASSIGN_OR_RETURN(config.references, ModelSource(policy.model_path()));
+    reference_name = absl::StrCat("form:", policy.model_path());
+  } else {
+    std::vector<predictor::Curve> curves;
+    for (const TrialCurve& r : references) {
+      if (r.trial.state() != v1::TRIAL_STATE_COMPLETED) continue;
+      predictor::Curve c;
+      c.id = r.trial.trial_id();
+      c.controls = ToPredictorControls(r.trial.controls());
+      c.points = ToPredictorPoints(r.points);
+      c.complete = true;
+      curves.push_back(std::move(c));
+      absl::StrAppend(&reference_name, reference_name.empty() ? "empirical:" : ",", c.id);
+    }
+    config.references = std::make_shared<predictor::EmpiricalReferenceSource>(std::move(curves));
+  }
+  const bool needs_reference = policy.kind() == v1::POLICY_KIND_COLLAPSE ||
+                               policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
+  predictor::GroupView view;
+  view.group_id = CollapseGroupKey(group.front().trial.controls());
+  for (const TrialCurve& t : group) view.trials.push_back(ToView(t));
+
+  std::vector<predictor::Decision> decisions;
+  if (needs_reference && reference_name.empty()) {
+    // No reference yet: nobody is stopped on a guess. Divergence still ends a trial.
+    for (const auto& t : view.trials) {
+      if (t.state != predictor::TrialState::kRunning) continue;
+      predictor::Decision d;
+      d.trial_id = t.id;
+      if (predictor::FirstNonFinite(t.points) >= 0) {
+        d.action = predictor::Action::kStop;
+        d.diverged = true;
+        d.reason = "non-finite loss";
+      } else {
+        d.reason = "waiting for reference runs";
+      }
+      decisions.push_back(d);
+    }
+  } else {
+    ASSIGN_OR_RETURN(auto made, predictor::MakePolicy(config));
+    decisions = made->Decide(view, milestone_fraction);
+  }
+  for (const predictor::Decision& d : decisions) {
+    v1::Decision v;
+    v.set_trial_id(d.trial_id);
+    v.set_action(d.action == predictor::Action::kStop ? v1::DECISION_ACTION_STOP
+                                                      : v1::DECISION_ACTION_CONTINUE);
+    v.set_policy(policy.kind() == v1::POLICY_KIND_UNSPECIFIED ? v1::POLICY_KIND_COLLAPSE
+                                                              : policy.kind());
+    v.set_milestone_fraction(milestone_fraction);
+    v.set_reason(d.reason);
+    if (std::isfinite(d.compared_loss)) v.set_compared_loss(d.compared_loss);
+    if (std::isfinite(d.predicted_final_loss)) {
+      v1::Prediction* p = v.mutable_prediction();
+      p->set_at_fraction(milestone_fraction);
+      p->set_final_loss(d.predicted_final_loss);
+      if (std::isfinite(d.lower) && std::isfinite(d.upper)) {
+        p->mutable_final_loss_interval()->set_low(d.lower);
+        p->mutable_final_loss_interval()->set_high(d.upper);
+        p->mutable_final_loss_interval()->set_confidence(config.align.level);
+      }
+      p->set_reference(reference_name);
+    }
+    v.set_decided_unix_ms(now_unix_ms);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace augur

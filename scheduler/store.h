@@ -1,0 +1,206 @@
+// The scheduler's durable state: sweeps, trials, leases, loss points, checkpoints, decisions,
+// workers and an append-only event log (docs/store.md describes the schema and contracts).
+//
+// Backends: SqliteStore (the real one, sqlite_store.h), MemoryStore (a fake with identical
+// semantics, memory_store.h) and FaultInjectingStore (a wrapper for tests). Both real backends
+// share the rules below through BackedStore (backed_store.h), so they cannot drift apart.
+//
+// Contracts every backend keeps:
+// - Every method is atomic: it applies entirely or not at all. When it returns OK, the change
+//   is durable (for SqliteStore: it survives kill -9 of the process).
+// - Time comes from the injected Clock; nothing sleeps.
+// - Error codes: NOT_FOUND for an unknown sweep/trial; FAILED_PRECONDITION for a state that
+//   does not allow the call (illegal transition, stale fencing token, expired lease, terminal
+//   trial); INVALID_ARGUMENT for malformed input; ALREADY_EXISTS for a duplicate id;
+//   UNAVAILABLE / INTERNAL for storage failures (nothing applied).
+// - Thread safety: every method may be called from any thread; calls are serialized.
+#ifndef AUGUR_SCHEDULER_STORE_H_
+#define AUGUR_SCHEDULER_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "augur/v1/common.pb.h"
+#include "augur/v1/sweep.pb.h"
+#include "augur/v1/trial.pb.h"
+#include "augur/v1/worker.pb.h"
+
+namespace augur {
+
+// A lease as the store holds it. A trial has at most one live lease; `fencing_token` grows by
+// one with every grant and is never reused for that trial.
+struct LeaseInfo {
+  std::string trial_id;
+  std::string worker_id;        // Empty when the trial is not RUNNING.
+  int64_t fencing_token = 0;    // Token of the latest grant (0 = never leased).
+  int64_t expires_unix_ms = 0;  // 0 when not RUNNING.
+};
+
+// What AcquireLease hands out: the lease message for the worker and the trial after the grant.
+struct LeaseGrant {
+  v1::Lease lease;  // trial_id, fencing_token, config, resume_from (if a checkpoint exists),
+                    // expires_unix_ms.
+  v1::Trial trial;  // State RUNNING, worker_id set, attempts incremented.
+};
+
+// Loss points of one trial, written under the fencing token of its lease.
+struct PointWrite {
+  std::string trial_id;
+  int64_t fencing_token = 0;
+  std::vector<v1::LossPoint> points;  // Any order; steps >= 1.
+};
+
+// Outcome of one PointWrite.
+//
+// Points are keyed by (trial_id, step). A point whose key exists with the same train_loss and
+// val_loss is a duplicate (idempotent re-send, nothing changes). A point whose key exists with
+// different values is a conflict: the first value wins, the new one is ignored and counted, and
+// a "points_conflict" event is logged. A non-finite train_loss or val_loss ends the trial as
+// DIVERGED: the finite points before it (by step) are stored, it and later points are not, the
+// lease ends, and `diverged` is set — all in the same transaction.
+struct PointWriteResult {
+  absl::Status status;       // NOT_FOUND, FAILED_PRECONDITION (stale token, not RUNNING,
+                             // lease expired) or INVALID_ARGUMENT (step < 1); if not OK,
+                             // nothing of this write was applied.
+  int64_t durable_step = 0;  // Highest step stored for the trial after this write.
+  int32_t inserted = 0;
+  int32_t duplicates = 0;
+  int32_t conflicts = 0;
+  bool diverged = false;
+};
+
+// Writes grouped into one transaction (the scheduler's writer batches many trials' traffic).
+// Applied in this order: points, checkpoints, decisions. Each item succeeds or fails on its own
+// (see the per-item statuses); the items that succeed commit together.
+struct WriteBatch {
+  std::vector<PointWrite> points;
+  // Checkpoints written by workers, under their fencing token. The trial's checkpoint_step
+  // becomes the largest committed step; a re-commit of the same step replaces its record.
+  std::vector<v1::CheckpointCommit> checkpoints;
+  // Decisions of the stopping policy (no fencing). Keyed by (trial_id, milestone_fraction):
+  // recording a second decision for the same key fails with ALREADY_EXISTS and keeps the first.
+  // A decision becomes the trial's last_decision (and its prediction the trial's prediction).
+  std::vector<v1::Decision> decisions;
+};
+
+struct WriteBatchResult {
+  std::vector<PointWriteResult> points;   // One per WriteBatch::points, same order.
+  std::vector<absl::Status> checkpoints;  // One per WriteBatch::checkpoints.
+  std::vector<absl::Status> decisions;    // One per WriteBatch::decisions.
+};
+
+// One entry of the append-only event log.
+struct StoreEvent {
+  int64_t seq = 0;       // Assigned by the store, strictly increasing.
+  int64_t unix_ms = 0;   // Store clock.
+  std::string kind;      // e.g. "sweep_created", "trial_state", "lease_granted".
+  std::string sweep_id;  // May be empty.
+  std::string trial_id;  // May be empty.
+  std::string detail;    // Human-readable.
+};
+
+struct SweepPage {
+  std::vector<v1::Sweep> sweeps;  // Newest first.
+  std::string next_page_token;    // Empty at the end.
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Sweeps ---
+  // Stores `sweep` (state RUNNING, created now) with its planned trials in one transaction.
+  // Trials must belong to the sweep, have unique ids and state PENDING; their order is their
+  // planning order. ALREADY_EXISTS if the sweep or a trial id exists.
+  virtual absl::Status CreateSweep(const v1::Sweep& sweep,
+                                   const std::vector<v1::Trial>& trials) = 0;
+  // The sweep with trial_counts (by TrialState name), tokens_spent and tokens_full filled in.
+  virtual absl::StatusOr<v1::Sweep> GetSweep(absl::string_view sweep_id) = 0;
+  // Newest first; page_size <= 0 means 100. `page_token` comes from a previous page.
+  virtual absl::StatusOr<SweepPage> ListSweeps(int page_size, absl::string_view page_token) = 0;
+  // Cancels every non-terminal trial (ending any lease) and marks the sweep CANCELLED.
+  virtual absl::StatusOr<v1::Sweep> CancelSweep(absl::string_view sweep_id,
+                                                absl::string_view reason) = 0;
+
+  // --- Trials ---
+  virtual absl::StatusOr<v1::Trial> GetTrial(absl::string_view trial_id) = 0;
+  // In planning order.
+  virtual absl::StatusOr<std::vector<v1::Trial>> ListTrials(absl::string_view sweep_id) = 0;
+  // Compare-and-set: moves the trial from `from` to `to` if its state is `from` and the edge is
+  // legal (IsLegalTransition). RUNNING is entered only through AcquireLease. Leaving RUNNING
+  // ends the lease. `message` becomes Trial.message. When every trial of a sweep is terminal,
+  // the sweep becomes DONE.
+  virtual absl::StatusOr<v1::Trial> TransitionTrial(absl::string_view trial_id, v1::TrialState from,
+                                                    v1::TrialState to,
+                                                    absl::string_view message) = 0;
+  // PENDING or RUNNING -> PAUSED (a RUNNING trial loses its lease; the service should order the
+  // worker to checkpoint first and prefer EndLease(..., PAUSED)).
+  virtual absl::StatusOr<v1::Trial> PauseTrial(absl::string_view trial_id,
+                                               absl::string_view reason) = 0;
+  // PAUSED -> PENDING; it resumes from its last committed checkpoint when leased again.
+  virtual absl::StatusOr<v1::Trial> ResumeTrial(absl::string_view trial_id,
+                                                absl::string_view reason) = 0;
+
+  // --- Leases ---
+  // Leases the next PENDING trial of a RUNNING sweep to `worker_id` for `ttl`: reference runs
+  // first, then older sweeps, then planning order. nullopt when nothing is pending.
+  virtual absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
+                                                                 absl::Duration ttl) = 0;
+  // Extends every live (unexpired) lease of `worker_id` to now + ttl; returns them.
+  virtual absl::StatusOr<std::vector<LeaseInfo>> RenewLeases(absl::string_view worker_id,
+                                                             absl::Duration ttl) = 0;
+  // Every RUNNING trial whose lease expired at or before now goes back to PENDING, keeping its
+  // checkpoint and points; returns the expired leases.
+  virtual absl::StatusOr<std::vector<LeaseInfo>> ExpireLeases() = 0;
+  virtual absl::StatusOr<LeaseInfo> GetLease(absl::string_view trial_id) = 0;
+  // A worker ended its lease (TrialEnded): RUNNING -> `final_state` (PENDING, PAUSED, COMPLETED,
+  // STOPPED, DIVERGED or FAILED) under the fencing token.
+  virtual absl::StatusOr<v1::Trial> EndLease(absl::string_view trial_id, int64_t fencing_token,
+                                             v1::TrialState final_state,
+                                             absl::string_view message) = 0;
+
+  // --- Writes under a lease, batched ---
+  // Fails as a whole only for a storage error (nothing applied).
+  virtual absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) = 0;
+  // One-item conveniences over ApplyBatch; the item's status becomes the returned status.
+  absl::StatusOr<PointWriteResult> AppendPoints(PointWrite write);
+  absl::Status CommitCheckpoint(const v1::CheckpointCommit& commit);
+  absl::Status RecordDecision(const v1::Decision& decision);
+
+  // --- Reads ---
+  // Points with step >= from_step, ascending by step.
+  virtual absl::StatusOr<std::vector<v1::LossPoint>> ReadPoints(absl::string_view trial_id,
+                                                                int64_t from_step) = 0;
+  // The committed checkpoint with the largest step, if any.
+  virtual absl::StatusOr<std::optional<v1::CheckpointCommit>> LatestCheckpoint(
+      absl::string_view trial_id) = 0;
+  // Decisions about the sweep's trials, oldest first.
+  virtual absl::StatusOr<std::vector<v1::Decision>> ListDecisions(absl::string_view sweep_id) = 0;
+
+  // --- Workers ---
+  // Inserts or replaces by worker_id. trial_ids is ignored: it is derived from the leases.
+  virtual absl::Status UpsertWorker(const v1::WorkerInfo& worker) = 0;
+  // By worker_id, with trial_ids filled from the live leases.
+  virtual absl::StatusOr<std::vector<v1::WorkerInfo>> ListWorkers() = 0;
+
+  // --- Event log ---
+  // Appends an event (seq and unix_ms are assigned); returns its seq.
+  virtual absl::StatusOr<int64_t> AppendEvent(const StoreEvent& event) = 0;
+  // Events with seq > after_seq, oldest first, at most `limit` (<= 0: all).
+  virtual absl::StatusOr<std::vector<StoreEvent>> ReadEvents(int64_t after_seq, int limit) = 0;
+};
+
+// True for COMPLETED, STOPPED, DIVERGED, FAILED and CANCELLED.
+bool IsTerminal(v1::TrialState state);
+// The trial state machine (docs/store.md draws it). Self-edges are illegal.
+bool IsLegalTransition(v1::TrialState from, v1::TrialState to);
+
+}  // namespace augur
+
+#endif  // AUGUR_SCHEDULER_STORE_H_

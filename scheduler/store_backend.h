@@ -1,0 +1,99 @@
+// Row-level storage primitives under BackedStore. A backend knows tables, keys and indexes;
+// it knows no rules (fencing, state machine, divergence): those live once, in BackedStore, so
+// that SqliteStore and MemoryStore behave identically.
+//
+// Thread safety: none. BackedStore calls a backend only under its own mutex, and every
+// primitive except Begin only between Begin and Commit/Rollback.
+#ifndef AUGUR_SCHEDULER_STORE_BACKEND_H_
+#define AUGUR_SCHEDULER_STORE_BACKEND_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "augur/v1/sweep.pb.h"
+#include "scheduler/store.h"
+
+namespace augur {
+
+struct SweepRecord {
+  v1::Sweep sweep;  // As stored: computed summary fields (trial_counts, tokens_*) are unset.
+  int64_t seq = 0;  // Insertion order, assigned by the backend; newer sweeps have larger seq.
+};
+
+struct TrialRecord {
+  v1::Trial trial;                    // state, worker_id, last_point, ... are authoritative.
+  int64_t ordinal = 0;                // Planning order within the sweep.
+  int64_t fencing_token = 0;          // Token of the latest lease grant; 0 = never leased.
+  int64_t lease_expires_unix_ms = 0;  // 0 unless RUNNING.
+};
+
+class StoreBackend {
+ public:
+  virtual ~StoreBackend() = default;
+
+  // Transactions. Rollback undoes every primitive since Begin and never fails.
+  virtual absl::Status Begin() = 0;
+  virtual absl::Status Commit() = 0;
+  virtual void Rollback() = 0;
+
+  // Sweeps. InsertSweep returns the new seq; ALREADY_EXISTS for a duplicate id.
+  virtual absl::StatusOr<int64_t> InsertSweep(const v1::Sweep& sweep) = 0;
+  virtual absl::StatusOr<std::optional<SweepRecord>> LoadSweep(absl::string_view sweep_id) = 0;
+  virtual absl::Status UpdateSweep(const v1::Sweep& sweep) = 0;
+  // Sweeps with seq < before_seq, seq descending, at most `limit`.
+  virtual absl::StatusOr<std::vector<SweepRecord>> LoadSweepsBefore(int64_t before_seq,
+                                                                    int limit) = 0;
+
+  // Trials. InsertTrial: ALREADY_EXISTS for a duplicate id.
+  virtual absl::Status InsertTrial(const TrialRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<TrialRecord>> LoadTrial(absl::string_view trial_id) = 0;
+  virtual absl::Status UpdateTrial(const TrialRecord& record) = 0;
+  // By ordinal.
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) = 0;
+  // The PENDING trial of a RUNNING sweep to lease next: is_reference first, then sweep seq,
+  // then ordinal.
+  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial() = 0;
+  // Ids of RUNNING trials leased to `worker_id` (empty = any worker) whose lease expires at or
+  // before `expires_at_or_before`, by trial id.
+  virtual absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker_id,
+                                                                 int64_t expires_at_or_before) = 0;
+
+  // Loss points, keyed by (trial_id, step).
+  virtual absl::StatusOr<std::optional<v1::LossPoint>> LoadPoint(absl::string_view trial_id,
+                                                                 int64_t step) = 0;
+  virtual absl::Status InsertPoint(absl::string_view trial_id, const v1::LossPoint& point) = 0;
+  virtual absl::StatusOr<std::vector<v1::LossPoint>> LoadPoints(absl::string_view trial_id,
+                                                                int64_t from_step) = 0;
+  // 0 when the trial has no points.
+  virtual absl::StatusOr<int64_t> MaxStep(absl::string_view trial_id) = 0;
+
+  // Checkpoints, keyed by (trial_id, step); a second commit of a key replaces the first.
+  virtual absl::Status UpsertCheckpoint(const v1::CheckpointCommit& commit,
+                                        int64_t committed_unix_ms) = 0;
+  virtual absl::StatusOr<std::optional<v1::CheckpointCommit>> LatestCheckpoint(
+      absl::string_view trial_id) = 0;
+
+  // Decisions, keyed by (trial_id, milestone_fraction). Returns false (and changes nothing)
+  // when the key exists.
+  virtual absl::StatusOr<bool> InsertDecision(absl::string_view sweep_id,
+                                              const v1::Decision& decision) = 0;
+  // Oldest (insertion order) first.
+  virtual absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id) = 0;
+
+  // Workers, keyed by worker_id.
+  virtual absl::Status UpsertWorker(const v1::WorkerInfo& worker) = 0;
+  virtual absl::StatusOr<std::vector<v1::WorkerInfo>> LoadWorkers() = 0;
+
+  // Event log. AppendEvent assigns and returns the seq (event.seq is ignored).
+  virtual absl::StatusOr<int64_t> AppendEvent(const StoreEvent& event) = 0;
+  virtual absl::StatusOr<std::vector<StoreEvent>> LoadEvents(int64_t after_seq, int limit) = 0;
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_SCHEDULER_STORE_BACKEND_H_
