@@ -1,0 +1,99 @@
+#include "predictor/alignment.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace augur::predictor {
+
+double NormalQuantileTwoSided(double level) {
+  // Invert the normal CDF by bisection on erfc; called rarely and exactly reproducible.
+  const double tail = (1.0 - std::clamp(level, 1e-6, 1.0 - 1e-9)) / 2.0;
+  double lo = 0, hi = 10;
+  for (int i = 0; i < 80; ++i) {
+    const double mid = (lo + hi) / 2;
+    if (0.5 * std::erfc(mid / std::sqrt(2.0)) > tail) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return (lo + hi) / 2;
+}
+
+absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix,
+                                           const Reference& reference, double warmup_fraction,
+                                           const AlignOptions& options) {
+  if (prefix.empty()) return absl::FailedPreconditionError("no points to align");
+  const double end = prefix.back().fraction;
+  const double start =
+      std::max(options.min_window_start, std::min(warmup_fraction, end - options.min_window_width));
+  // Sums for 1/L(T) = sum(L_i l_i) / sum(L_i^2) (squared error on the normalized scale).
+  double sll = 0, sLl = 0, sLL = 0;
+  int n = 0;
+  thread_local std::vector<double> L, l;
+  L.clear();
+  l.clear();
+  for (const CurvePoint& p : prefix) {
+    if (p.fraction < start - 1e-12) continue;
+    if (!std::isfinite(p.loss) || p.loss <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("non-finite or non-positive loss ", p.loss, " at step ", p.step));
+    }
+    const double r = reference.Normalized(p.fraction);
+    L.push_back(p.loss);
+    l.push_back(r);
+    sll += r * r;
+    sLl += p.loss * r;
+    sLL += p.loss * p.loss;
+    ++n;
+  }
+  if (n < options.min_points) {
+    return absl::FailedPreconditionError(absl::StrCat("alignment window [", start, ", ", end,
+                                                      "] holds ", n, " points, need ",
+                                                      options.min_points));
+  }
+  Prediction out;
+  out.final_loss = sLL / sLl;
+  out.window_start = start;
+  out.window_end = end;
+  out.points = n;
+  // Residuals in loss units and their lag-1 autocorrelation.
+  double ss = 0, lag = 0;
+  double prev = 0;
+  for (int i = 0; i < n; ++i) {
+    const double r = L[i] - out.final_loss * l[i];
+    ss += r * r;
+    if (i > 0) lag += r * prev;
+    prev = r;
+  }
+  double rho = ss > 0 ? lag / ss : 0.0;
+  rho += (1.0 + 3.0 * rho) / n;  // Kendall's small-sample bias correction of the estimate.
+  rho = std::clamp(rho, 0.0, 0.95);
+  const double inflation = std::min((1.0 + rho) / (1.0 - rho), static_cast<double>(n));
+  const double sigma2 = n > 1 ? ss / (n - 1) : 0.0;
+  const double se = std::sqrt(sigma2 * inflation / sll);
+  out.rel_noise_se = se / out.final_loss;
+  out.rel_model_error = reference.ModelRelError(end);
+  thread_local double cached_level = -1, cached_z = 0;
+  if (options.level != cached_level) {
+    cached_level = options.level;
+    cached_z = NormalQuantileTwoSided(options.level);
+  }
+  const double z = cached_z;
+  // Student-t for the noise part, with the effective number of independent points
+  // (Cornish-Fisher expansion of the t quantile): short autocorrelated windows are common
+  // at early milestones.
+  const double nu = std::max(1.0, n / inflation - 1.0);
+  const double t = z + (z * z * z + z) / (4 * nu) +
+                   (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
+  const double noise = t * out.rel_noise_se;
+  const double model = z * out.rel_model_error;
+  const double half = std::sqrt(noise * noise + model * model);
+  out.lower = out.final_loss * (1.0 - half);
+  out.upper = out.final_loss * (1.0 + half);
+  return out;
+}
+
+}  // namespace augur::predictor

@@ -1,0 +1,56 @@
+// Alignment of a partial curve with a reference normalized curve (METHOD.md §4 step 3): the
+// divisor L(T) that best maps the observed losses onto l(t/T) is the predicted final loss.
+//
+// Window: the points with fraction in [start, x_end], where x_end is the last observed
+// fraction and start = max(min_window_start, min(warmup_fraction, x_end - min_window_width)).
+// That is: right after warmup when the prefix goes far enough beyond it (METHOD.md §6: a
+// window starting soon after warmup beat one dropping half the prefix); otherwise the last
+// `min_window_width` of the prefix, which at x = 0.1 with a 10% warmup is [0.07, 0.10].
+//
+// Interval (nominal `level`, two-sided): relative half-width z * sqrt(s_noise^2 + s_model^2)
+// where s_noise is the standard error of the divisor from the alignment residuals, inflated
+// for lag-1 autocorrelation ((1 + rho) / (1 - rho)), and s_model = reference.ModelRelError
+// (x_end), the held-out error of the reference measured at calibration time.
+// Pure functions; thread-safe.
+#ifndef AUGUR_PREDICTOR_ALIGNMENT_H_
+#define AUGUR_PREDICTOR_ALIGNMENT_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "predictor/curve.h"
+#include "predictor/reference.h"
+
+namespace augur::predictor {
+
+struct AlignOptions {
+  double min_window_start = 0.05;  // Fraction; never align on points before this.
+  double min_window_width = 0.03;  // Fraction.
+  int min_points = 3;
+  double level = 0.9;  // Nominal coverage of the interval.
+};
+
+struct Prediction {
+  double final_loss = kNaN;  // Predicted L(T).
+  double lower = kNaN;       // Interval on L(T).
+  double upper = kNaN;
+  double rel_noise_se = 0;     // Relative standard error from the residuals.
+  double rel_model_error = 0;  // From the reference's error model.
+  double window_start = 0;     // Fractions actually used.
+  double window_end = 0;
+  int points = 0;
+};
+
+// Aligns `prefix` (sorted, finite losses) with `reference`. FAILED_PRECONDITION when the
+// window holds fewer than `min_points` points; INVALID_ARGUMENT on non-finite or
+// non-positive losses.
+absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix,
+                                           const Reference& reference, double warmup_fraction,
+                                           const AlignOptions& options = {});
+
+// The two-sided standard normal quantile for a central `level` (e.g. 0.9 -> 1.645).
+double NormalQuantileTwoSided(double level);
+
+}  // namespace augur::predictor
+
+#endif  // AUGUR_PREDICTOR_ALIGNMENT_H_

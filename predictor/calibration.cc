@@ -1,0 +1,246 @@
+#include "predictor/calibration.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "predictor/alignment.h"
+#include "predictor/nelder_mead.h"
+
+namespace augur::predictor {
+namespace {
+
+// One reference curve, precomputed so that an objective evaluation costs one exp per point.
+struct Prepared {
+  const Curve* curve = nullptr;
+  std::vector<double> a;  // ((1 + e1) / (x + e1))^m at each grid point.
+  std::vector<double> c;  // log(eta(x) + e2).
+  std::vector<double> y;  // Observed normalized loss (finite only).
+  double c_final = 0;     // log(eta(1) + e2).
+  double log_tau = 0;
+  double log_tpp = 0;
+};
+
+bool Usable(const Curve& c) {
+  return c.complete && c.points.size() >= 10 && FirstNonFinite(c.points) < 0;
+}
+
+Prepared Prepare(const Curve& curve, const FitOptions& o) {
+  Prepared p;
+  p.curve = &curve;
+  const std::vector<CurvePoint> smooth =
+      Smooth(curve.points, o.smooth_window_fraction, SmoothUnit::kFraction);
+  const double final_loss = FinalLoss(curve.points);
+  const ScheduleSpec& s = curve.controls.schedule;
+  const int g = std::max(2, o.grid_points);
+  for (int j = 0; j < g; ++j) {
+    const double x = o.x_min + (o.x_max - o.x_min) * j / (g - 1);
+    const double v = LossAt(smooth, x);
+    if (!std::isfinite(v)) continue;
+    p.a.push_back(std::pow((1.0 + kFormE1) / (x + kFormE1), kFormM));
+    p.c.push_back(std::log(FormEta(s, x) + kFormE2));
+    p.y.push_back(v / final_loss);
+  }
+  p.c_final = std::log(FormEta(s, 1.0) + kFormE2);
+  p.log_tau = curve.controls.tau > 0 ? std::log(curve.controls.tau) : 0.0;
+  p.log_tpp = curve.controls.tokens_per_param > 0 ? std::log(curve.controls.tokens_per_param) : 0.0;
+  return p;
+}
+
+// Internal parameterization theta = (log b at the centre, b_e, log q at the centre, q_e).
+struct Problem {
+  std::vector<Prepared> curves;
+  double mean_log_tau = 0;
+  double mean_log_tpp = 0;
+  bool fit_b_e = false;
+  bool fit_q_e = false;
+
+  std::vector<double> Expand(const std::vector<double>& free) const {
+    std::vector<double> t = {free[0], 0.0, free[1], 0.0};
+    size_t i = 2;
+    if (fit_b_e) t[1] = free[i++];
+    if (fit_q_e) t[3] = free[i++];
+    return t;
+  }
+
+  double Objective(const std::vector<double>& t, const std::vector<size_t>& subset) const {
+    double total = 0;
+    for (size_t idx : subset) {
+      const Prepared& p = curves[idx];
+      const double b = std::exp(t[0] + t[1] * (p.log_tau - mean_log_tau));
+      const double q = std::exp(t[2] + t[3] * (p.log_tpp - mean_log_tpp));
+      const double inv = 1.0 / (1.0 + b * std::exp(q * p.c_final));
+      double sum = 0;
+      for (size_t j = 0; j < p.y.size(); ++j) {
+        sum += std::abs((p.a[j] + b * std::exp(q * p.c[j])) * inv - p.y[j]);
+      }
+      total += p.y.empty() ? 0.0 : sum / p.y.size();
+    }
+    return total / std::max<size_t>(1, subset.size());
+  }
+
+  FormConstants ToConstants(const std::vector<double>& t) const {
+    FormConstants k;
+    k.b_e = t[1];
+    k.b_c = std::exp(t[0] - t[1] * mean_log_tau);
+    k.q_e = t[3];
+    k.q_c = std::exp(t[2] - t[3] * mean_log_tpp);
+    return k;
+  }
+};
+
+std::vector<double> Steps(const Problem& pr) {
+  std::vector<double> s = {0.5, 0.5};
+  if (pr.fit_b_e) s.push_back(0.3);
+  if (pr.fit_q_e) s.push_back(0.3);
+  return s;
+}
+
+std::vector<double> Minimize(const Problem& pr, const std::vector<size_t>& subset,
+                             std::vector<double> start, int restarts) {
+  auto f = [&](const std::vector<double>& free) { return pr.Objective(pr.Expand(free), subset); };
+  NelderMeadOptions o;
+  o.max_evaluations = 400;
+  o.tolerance = 1e-12;
+  NelderMeadResult r = NelderMead(f, std::move(start), Steps(pr), o);
+  for (int i = 0; i < restarts; ++i) {
+    std::vector<double> step = Steps(pr);
+    for (double& s : step) s *= 0.2;
+    NelderMeadResult again = NelderMead(f, r.x, step, o);
+    if (again.value <= r.value) r = again;
+  }
+  return r.x;
+}
+
+// Full fit on `subset`: grid then Nelder-Mead from the three best grid points.
+std::vector<double> FitFree(const Problem& pr, const std::vector<size_t>& subset) {
+  struct Cand {
+    double value;
+    std::vector<double> free;
+  };
+  std::vector<Cand> grid;
+  const size_t extra = (pr.fit_b_e ? 1 : 0) + (pr.fit_q_e ? 1 : 0);
+  for (int i = 0; i < 13; ++i) {
+    for (int j = 0; j < 13; ++j) {
+      std::vector<double> free = {std::log(0.01) + i * std::log(1000.0) / 12,
+                                  std::log(0.05) + j * std::log(100.0) / 12};
+      free.resize(2 + extra, 0.0);
+      grid.push_back({pr.Objective(pr.Expand(free), subset), free});
+    }
+  }
+  std::stable_sort(grid.begin(), grid.end(),
+                   [](const Cand& a, const Cand& b) { return a.value < b.value; });
+  std::vector<double> best;
+  double best_value = 0;
+  for (size_t s = 0; s < 3 && s < grid.size(); ++s) {
+    std::vector<double> x = Minimize(pr, subset, grid[s].free, 1);
+    const double v = pr.Objective(pr.Expand(x), subset);
+    if (best.empty() || v < best_value) {
+      best = x;
+      best_value = v;
+    }
+  }
+  return best;
+}
+
+Problem MakeProblem(const std::vector<const Curve*>& usable, const FitOptions& o) {
+  Problem pr;
+  double min_tau = 1e300, max_tau = -1e300, min_tpp = 1e300, max_tpp = -1e300;
+  for (const Curve* c : usable) {
+    pr.curves.push_back(Prepare(*c, o));
+    const Prepared& p = pr.curves.back();
+    pr.mean_log_tau += p.log_tau / usable.size();
+    pr.mean_log_tpp += p.log_tpp / usable.size();
+    min_tau = std::min(min_tau, p.log_tau);
+    max_tau = std::max(max_tau, p.log_tau);
+    min_tpp = std::min(min_tpp, p.log_tpp);
+    max_tpp = std::max(max_tpp, p.log_tpp);
+  }
+  pr.fit_b_e = max_tau - min_tau > 1e-6;
+  pr.fit_q_e = max_tpp - min_tpp > 1e-6;
+  return pr;
+}
+
+}  // namespace
+
+double MacroMae(const FormConstants& k, const std::vector<Curve>& refs, const FitOptions& o) {
+  double total = 0;
+  int n = 0;
+  for (const Curve& c : refs) {
+    if (!Usable(c)) continue;
+    const Prepared p = Prepare(c, o);
+    const FormParams fp = ParamsFor(k, c.controls);
+    const double inv = 1.0 / (1.0 + fp.b * std::exp(fp.q * p.c_final));
+    double sum = 0;
+    for (size_t j = 0; j < p.y.size(); ++j) {
+      sum += std::abs((p.a[j] + fp.b * std::exp(fp.q * p.c[j])) * inv - p.y[j]);
+    }
+    if (!p.y.empty()) {
+      total += sum / p.y.size();
+      ++n;
+    }
+  }
+  return n == 0 ? kNaN : total / n;
+}
+
+absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOptions& o) {
+  std::vector<const Curve*> usable;
+  for (const Curve& c : refs) {
+    if (Usable(c)) usable.push_back(&c);
+  }
+  if (usable.empty()) {
+    return absl::InvalidArgumentError(
+        "no usable reference curve (need complete, finite curves of at least 10 points)");
+  }
+  const Problem pr = MakeProblem(usable, o);
+  std::vector<size_t> all(usable.size());
+  std::iota(all.begin(), all.end(), 0);
+  const std::vector<double> free = FitFree(pr, all);
+
+  Calibration cal;
+  cal.schedule_key = usable.front()->controls.schedule.Key();
+  for (const Curve* c : usable) {
+    if (c->controls.schedule.Key() != cal.schedule_key) cal.schedule_key = "*";
+  }
+  cal.constants = pr.ToConstants(pr.Expand(free));
+  cal.mae = pr.Objective(pr.Expand(free), all);
+  cal.curves = static_cast<int>(usable.size());
+  cal.dropped = static_cast<int>(refs.size() - usable.size());
+
+  // Held-out error model.
+  const int folds = std::min<int>(std::max(1, o.cv_folds), static_cast<int>(usable.size()));
+  std::vector<FormConstants> fold_constants(folds, cal.constants);
+  if (folds > 1) {
+    for (int f = 0; f < folds; ++f) {
+      std::vector<size_t> train;
+      for (size_t i = 0; i < usable.size(); ++i) {
+        if (static_cast<int>(i % folds) != f) train.push_back(i);
+      }
+      fold_constants[f] = pr.ToConstants(pr.Expand(Minimize(pr, train, free, 0)));
+    }
+  }
+  const ErrorModel none{{0.0}, {0.0}};
+  for (double x : o.error_fractions) {
+    double ss = 0;
+    int m = 0;
+    for (size_t i = 0; i < usable.size(); ++i) {
+      const Curve& c = *usable[i];
+      const FormReference ref(ParamsFor(fold_constants[folds > 1 ? i % folds : 0], c.controls),
+                              c.controls.schedule, none);
+      auto pred = AlignAndPredict(PrefixTo(c.points, x), ref, c.controls.schedule.warmup_fraction);
+      if (!pred.ok()) continue;
+      const double truth = FinalLoss(c.points);
+      const double e = (pred->final_loss - truth) / truth;
+      ss += e * e;
+      ++m;
+    }
+    if (m > 0) {
+      cal.error.fractions.push_back(x);
+      cal.error.rel_rmse.push_back(std::max(1e-4, std::sqrt(ss / m)));
+    }
+  }
+  if (cal.error.empty()) cal.error = DefaultErrorModel();
+  return cal;
+}
+
+}  // namespace augur::predictor

@@ -1,0 +1,64 @@
+// The collapse policy (METHOD.md §4): rank by predicted final loss and its interval.
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "predictor/policy.h"
+
+namespace augur::predictor {
+namespace {
+
+class CollapsePolicy : public StoppingPolicy {
+ public:
+  explicit CollapsePolicy(PolicyConfig c) : c_(std::move(c)) {}
+  std::string Name() const override { return "collapse"; }
+
+  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+    std::vector<bool> handled;
+    std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
+    std::vector<PoolEntry> pool;
+    for (size_t i = 0; i < group.trials.size(); ++i) {
+      const TrialView& t = group.trials[i];
+      if (t.state == TrialState::kDiverged || handled[i] || !Reached(t, m)) continue;
+      const std::vector<CurvePoint> prefix = PrefixTo(t.points, m);
+      if (FirstNonFinite(prefix) >= 0) continue;
+      std::string why;
+      auto ref = c_.references->ReferenceFor(t.controls);
+      if (ref.ok()) {
+        auto pred = AlignAndPredict(prefix, **ref, t.controls.schedule.warmup_fraction, c_.align);
+        if (pred.ok()) {
+          pool.push_back({i, pred->final_loss, pred->lower, pred->upper,
+                          CurrentLoss(prefix, m, c_.current_loss_window)});
+          continue;
+        }
+        why = std::string(pred.status().message());
+      } else {
+        why = std::string(ref.status().message());
+      }
+      if (t.state == TrialState::kRunning) {
+        Decision d;
+        d.trial_id = t.id;
+        d.reason = absl::StrCat("no prediction, continuing: ", why);
+        out.push_back(d);
+      }
+    }
+    const bool last = !c_.milestones.empty() &&
+                      m >= *std::max_element(c_.milestones.begin(), c_.milestones.end()) - 1e-9;
+    const int keep = last ? 1 : static_cast<int>(std::ceil(c_.keep_fraction * pool.size() - 1e-9));
+    std::vector<Decision> ranked =
+        RankCut(group, std::move(pool), keep, c_.use_interval, "predicted final loss");
+    out.insert(out.end(), ranked.begin(), ranked.end());
+    return out;
+  }
+
+ private:
+  PolicyConfig c_;
+};
+
+}  // namespace
+
+std::unique_ptr<StoppingPolicy> MakeCollapsePolicy(const PolicyConfig& config) {
+  return std::make_unique<CollapsePolicy>(config);
+}
+
+}  // namespace augur::predictor

@@ -1,0 +1,144 @@
+#include "predictor/model.h"
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace augur::predictor {
+
+const Calibration* PredictorModel::For(const std::string& key) const {
+  const Calibration* pooled = nullptr;
+  for (const Calibration& c : calibrations) {
+    if (c.schedule_key == key) return &c;
+    if (c.schedule_key == kPooledKey) pooled = &c;
+  }
+  return pooled;
+}
+
+absl::StatusOr<PredictorModel> FitModel(const std::vector<Curve>& refs, const FitOptions& options,
+                                        int min_curves_per_schedule) {
+  PredictorModel model;
+  model.fit = options;
+  std::map<std::string, std::vector<Curve>> by_key;
+  for (const Curve& c : refs) by_key[c.controls.schedule.Key()].push_back(c);
+  for (const auto& [key, curves] : by_key) {
+    int usable = 0;
+    for (const Curve& c : curves) {
+      if (c.complete && c.points.size() >= 10 && FirstNonFinite(c.points) < 0) ++usable;
+    }
+    if (usable < min_curves_per_schedule) continue;
+    auto cal = FitForm(curves, options);
+    if (!cal.ok()) return cal.status();
+    cal->schedule_key = key;
+    model.calibrations.push_back(*std::move(cal));
+  }
+  auto pooled = FitForm(refs, options);
+  if (!pooled.ok()) return pooled.status();
+  pooled->schedule_key = kPooledKey;
+  model.calibrations.push_back(*std::move(pooled));
+  return model;
+}
+
+std::string ModelToJson(const PredictorModel& model) {
+  nlohmann::json j;
+  j["format"] = "augur.predictor.model";
+  j["version"] = kModelVersion;
+  j["fixed"] = {{"m", kFormM}, {"e1", kFormE1}, {"e2", kFormE2}};
+  j["fit"] = {{"x_min", model.fit.x_min},
+              {"x_max", model.fit.x_max},
+              {"grid_points", model.fit.grid_points},
+              {"smooth_window_fraction", model.fit.smooth_window_fraction},
+              {"cv_folds", model.fit.cv_folds}};
+  nlohmann::json cals = nlohmann::json::array();
+  for (const Calibration& c : model.calibrations) {
+    cals.push_back({{"schedule", c.schedule_key},
+                    {"b_c", c.constants.b_c},
+                    {"b_e", c.constants.b_e},
+                    {"q_c", c.constants.q_c},
+                    {"q_e", c.constants.q_e},
+                    {"mae", c.mae},
+                    {"curves", c.curves},
+                    {"dropped", c.dropped},
+                    {"error", {{"fractions", c.error.fractions}, {"rel_rmse", c.error.rel_rmse}}}});
+  }
+  j["calibrations"] = cals;
+  return j.dump(2) + "\n";
+}
+
+absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return absl::InvalidArgumentError("model: not valid JSON");
+  try {
+    if (j.value("format", "") != "augur.predictor.model") {
+      return absl::InvalidArgumentError("model: format is not augur.predictor.model");
+    }
+    const int version = j.at("version").get<int>();
+    if (version > kModelVersion || version < 1) {
+      return absl::InvalidArgumentError(absl::StrCat("model: version ", version,
+                                                     " not supported (this build reads up to ",
+                                                     kModelVersion, ")"));
+    }
+    const auto& fixed = j.at("fixed");
+    if (std::abs(fixed.at("m").get<double>() - kFormM) > 1e-12 ||
+        std::abs(fixed.at("e1").get<double>() - kFormE1) > 1e-12 ||
+        std::abs(fixed.at("e2").get<double>() - kFormE2) > 1e-12) {
+      return absl::InvalidArgumentError("model: fixed constants m, e1, e2 differ from this build");
+    }
+    PredictorModel model;
+    const auto& fit = j.at("fit");
+    model.fit.x_min = fit.at("x_min").get<double>();
+    model.fit.x_max = fit.at("x_max").get<double>();
+    model.fit.grid_points = fit.value("grid_points", model.fit.grid_points);
+    model.fit.smooth_window_fraction = fit.at("smooth_window_fraction").get<double>();
+    model.fit.cv_folds = fit.value("cv_folds", model.fit.cv_folds);
+    for (const auto& c : j.at("calibrations")) {
+      Calibration cal;
+      cal.schedule_key = c.at("schedule").get<std::string>();
+      cal.constants.b_c = c.at("b_c").get<double>();
+      cal.constants.b_e = c.at("b_e").get<double>();
+      cal.constants.q_c = c.at("q_c").get<double>();
+      cal.constants.q_e = c.at("q_e").get<double>();
+      cal.mae = c.value("mae", 0.0);
+      cal.curves = c.value("curves", 0);
+      cal.dropped = c.value("dropped", 0);
+      cal.error.fractions = c.at("error").at("fractions").get<std::vector<double>>();
+      cal.error.rel_rmse = c.at("error").at("rel_rmse").get<std::vector<double>>();
+      if (cal.error.fractions.size() != cal.error.rel_rmse.size()) {
+        return absl::InvalidArgumentError(
+            "model: error.fractions and error.rel_rmse differ in size");
+      }
+      model.calibrations.push_back(std::move(cal));
+    }
+    if (model.calibrations.empty()) return absl::InvalidArgumentError("model: no calibrations");
+    return model;
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("model: ", e.what()));
+  }
+}
+
+absl::Status SaveModel(const PredictorModel& model, const std::string& path) {
+  std::ofstream out(path);
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  out << ModelToJson(model);
+  out.close();
+  if (!out) return absl::UnavailableError(absl::StrCat("error writing ", path));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PredictorModel> LoadModel(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open model ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto model = ModelFromJson(ss.str());
+  if (!model.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", model.status().message()));
+  }
+  return model;
+}
+
+}  // namespace augur::predictor

@@ -1,0 +1,48 @@
+// A fitted predictor model: one calibration per schedule key plus a pooled one ("*"),
+// saved as a small versioned JSON file (format "augur.predictor.model", version 1):
+//
+//   {"format": "augur.predictor.model", "version": 1,
+//    "fixed": {"m": 0.05, "e1": 0.001, "e2": 0.1},
+//    "fit": {"x_min": 0.2, "x_max": 1.0, "smooth_window_fraction": 0.02, "cv_folds": 5},
+//    "calibrations": [{"schedule": "d2z", "b_c": .., "b_e": .., "q_c": .., "q_e": ..,
+//                      "mae": .., "curves": .., "dropped": ..,
+//                      "error": {"fractions": [..], "rel_rmse": [..]}}, ...]}
+//
+// Loading rejects another format, a newer version, or fixed constants that differ from ours.
+#ifndef AUGUR_PREDICTOR_MODEL_H_
+#define AUGUR_PREDICTOR_MODEL_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "predictor/calibration.h"
+
+namespace augur::predictor {
+
+inline constexpr int kModelVersion = 1;
+inline constexpr char kPooledKey[] = "*";
+
+struct PredictorModel {
+  FitOptions fit;
+  std::vector<Calibration> calibrations;
+
+  // The calibration for a schedule key, else the pooled one, else nullptr.
+  const Calibration* For(const std::string& schedule_key) const;
+};
+
+// Fits one calibration per schedule key with at least `min_curves_per_schedule` usable curves,
+// and a pooled calibration over all curves (METHOD.md §6: calibrate per schedule shape when
+// references of that shape exist).
+absl::StatusOr<PredictorModel> FitModel(const std::vector<Curve>& refs, const FitOptions& options,
+                                        int min_curves_per_schedule = 3);
+
+std::string ModelToJson(const PredictorModel& model);
+absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text);
+absl::Status SaveModel(const PredictorModel& model, const std::string& path);
+absl::StatusOr<PredictorModel> LoadModel(const std::string& path);
+
+}  // namespace augur::predictor
+
+#endif  // AUGUR_PREDICTOR_MODEL_H_

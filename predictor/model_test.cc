@@ -1,0 +1,91 @@
+#include "predictor/model.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "predictor/reference_source.h"
+#include "predictor/test_util.h"
+
+namespace augur::predictor {
+namespace {
+
+using testing::D2zControls;
+using testing::TrueConstants;
+
+std::vector<Curve> Refs() {
+  std::vector<Curve> out;
+  int i = 0;
+  for (double tau : {0.05, 0.2}) {
+    for (double tpp : {10.0, 40.0}) {
+      SyntheticOptions o;
+      o.points = 300;
+      out.push_back(
+          FormCurve("r" + std::to_string(i++), TrueConstants(), D2zControls(tau, tpp), 3.0, o));
+    }
+  }
+  CurveControls cos = D2zControls(0.1, 20);
+  cos.schedule.shape = ScheduleShape::kCosine;
+  out.push_back(FormCurve("cos", TrueConstants(), cos, 3.0, {}));
+  return out;
+}
+
+TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
+  auto model = FitModel(Refs(), FitOptions{}, /*min_curves_per_schedule=*/3);
+  ASSERT_TRUE(model.ok()) << model.status();
+  ASSERT_EQ(model->calibrations.size(), 2u);  // d2z (4 curves) and pooled; cosine has 1.
+  EXPECT_EQ(model->For("d2z")->schedule_key, "d2z");
+  EXPECT_EQ(model->For("cosine")->schedule_key, "*");
+
+  const std::string path = ::testing::TempDir() + "/model.json";
+  ASSERT_TRUE(SaveModel(*model, path).ok());
+  auto loaded = LoadModel(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->calibrations.size(), model->calibrations.size());
+  for (size_t i = 0; i < model->calibrations.size(); ++i) {
+    const auto& a = model->calibrations[i];
+    const auto& b = loaded->calibrations[i];
+    EXPECT_EQ(a.schedule_key, b.schedule_key);
+    EXPECT_DOUBLE_EQ(a.constants.b_c, b.constants.b_c);
+    EXPECT_DOUBLE_EQ(a.constants.q_e, b.constants.q_e);
+    EXPECT_EQ(a.error.rel_rmse, b.error.rel_rmse);
+  }
+  EXPECT_EQ(ModelToJson(*model), ModelToJson(*loaded));
+  std::remove(path.c_str());
+}
+
+TEST(ModelTest, RejectsWrongFormatVersionAndFixedConstants) {
+  auto model = FitModel(Refs(), FitOptions{});
+  ASSERT_TRUE(model.ok());
+  std::string json = ModelToJson(*model);
+  EXPECT_FALSE(ModelFromJson("{not json").ok());
+  std::string wrong = json;
+  wrong.replace(wrong.find("\"version\": 1"), 12, "\"version\": 9");
+  EXPECT_EQ(ModelFromJson(wrong).status().code(), absl::StatusCode::kInvalidArgument);
+  wrong = json;
+  wrong.replace(wrong.find("\"m\": 0.05"), 9, "\"m\": 0.07");
+  EXPECT_FALSE(ModelFromJson(wrong).ok());
+  EXPECT_EQ(LoadModel("/nonexistent/model.json").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ModelTest, BothReferenceKindsServeTheSameInterface) {
+  const auto refs = Refs();
+  auto model = FitModel(refs, FitOptions{});
+  ASSERT_TRUE(model.ok());
+  ModelReferenceSource form(*model);
+  EmpiricalReferenceSource empirical(refs);
+  const CurveControls c = D2zControls(0.05, 10);
+  for (const ReferenceSource* src : {static_cast<const ReferenceSource*>(&form),
+                                     static_cast<const ReferenceSource*>(&empirical)}) {
+    auto ref = src->ReferenceFor(c);
+    ASSERT_TRUE(ref.ok()) << ref.status();
+    EXPECT_NEAR((*ref)->Normalized(1.0), 1.0, 2e-3);
+    const double expected = FormNormalized(0.3, ParamsFor(TrueConstants(), c), c.schedule);
+    EXPECT_NEAR((*ref)->Normalized(0.3), expected, 3e-3) << (*ref)->Describe();
+  }
+  EXPECT_EQ(empirical.ReferenceFor(D2zControls(0.7, 10)).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace augur::predictor

@@ -1,0 +1,134 @@
+// Stopping policies behind one interface (DESIGN.md: pure, decisions as values).
+//
+// A policy gets a view of one group of trials (what the scheduler's store holds: each
+// trial's controls and points so far) and a milestone fraction, and returns one Decision per
+// RUNNING trial. Policies keep no state between calls: everything is reconstructed from the
+// view, so they survive a scheduler restart, and the same view gives the same decisions.
+//
+// Shared rules:
+// - A non-finite loss anywhere in a running trial's points ends it: STOP, diverged = true,
+//   under every policy (including "none"). Diverged trials are left out of comparisons.
+// - A trial has reached fraction m when its last point is within max(0.005, 1.5 x its median
+//   point spacing) of m. Values at m are computed from the points at or before m only, so a
+//   trial that ran further (or completed) is compared on the same footing.
+// - A running trial that has not reached the milestone gets CONTINUE ("not at milestone").
+// - The comparison pool at m holds every non-diverged trial that reached m, whatever its
+//   state now (stopped and complete trials included): the pool does not depend on the order
+//   in which the scheduler saw trials arrive.
+// Thread safety: Decide is const and may be called concurrently.
+#ifndef AUGUR_PREDICTOR_POLICY_H_
+#define AUGUR_PREDICTOR_POLICY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "predictor/alignment.h"
+#include "predictor/curve.h"
+#include "predictor/reference_source.h"
+
+namespace augur::predictor {
+
+enum class TrialState { kRunning, kComplete, kStopped, kDiverged };
+
+struct TrialView {
+  std::string id;
+  CurveControls controls;
+  std::vector<CurvePoint> points;  // Sorted by step; fraction = step / total_steps.
+  TrialState state = TrialState::kRunning;
+};
+
+struct GroupView {
+  std::string group_id;
+  std::vector<TrialView> trials;
+};
+
+enum class Action { kContinue, kStop };
+
+struct Decision {
+  std::string trial_id;
+  Action action = Action::kContinue;
+  bool diverged = false;               // Stopped because of a non-finite loss.
+  std::string reason;                  // One line, for users and the store.
+  double predicted_final_loss = kNaN;  // Policies that predict (collapse, extrapolation).
+  double lower = kNaN;                 // Interval on the prediction, when the policy has one.
+  double upper = kNaN;
+  double current_loss = kNaN;   // The trial's smoothed loss at the milestone.
+  double compared_loss = kNaN;  // What it was compared against (leader, cutoff, median).
+};
+
+class StoppingPolicy {
+ public:
+  virtual ~StoppingPolicy() = default;
+  virtual std::string Name() const = 0;
+  virtual std::vector<Decision> Decide(const GroupView& group, double milestone_fraction) const = 0;
+  // Fractions at which the policy wants to be called in addition to the user's milestones
+  // (ASHA's rungs); empty for the others.
+  virtual std::vector<double> ExtraDecisionFractions() const { return {}; }
+};
+
+struct PolicyConfig {
+  std::string name = "collapse";  // collapse, asha, median, topk, extrapolation, none.
+  // Collapse and extrapolation: at each milestone keep ceil(keep_fraction x pool); at the
+  // last milestone keep the leader only (plus, for collapse, trials whose interval reaches
+  // the leader's prediction).
+  std::vector<double> milestones = {0.1, 0.2, 0.3};
+  double keep_fraction = 1.0 / 3.0;
+  bool use_interval = true;                           // Collapse only.
+  std::shared_ptr<const ReferenceSource> references;  // Collapse: required.
+  AlignOptions align;
+  // ASHA / successive halving (defaults as Ray Tune's ASHAScheduler: grace_period 1 and
+  // reduction_factor 4 over max_t = 100, i.e. rungs at 1%, 4%, 16%, 64% of training).
+  double asha_reduction_factor = 4.0;
+  double asha_grace_fraction = 0.01;
+  // Median stopping rule (Ray Tune's MedianStoppingRule: min_samples_required 3).
+  int median_min_samples = 3;
+  double median_grace_fraction = 0.0;
+  // Top-k by current loss at one fixed fraction.
+  int topk_k = 1;
+  double topk_fraction = 0.2;
+  // Window (fraction of training) of the trailing mean used as "current loss".
+  double current_loss_window = 0.01;
+};
+
+// INVALID_ARGUMENT for an unknown name or a bad parameter (e.g. collapse without references).
+absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& config);
+
+// The names MakePolicy accepts, in display order.
+std::vector<std::string> PolicyNames();
+
+// ---- Building blocks shared by the policies (exposed for tests). ----
+
+// Whether the trial's points reach fraction m (see the header comment).
+bool Reached(const TrialView& trial, double m);
+
+// A comparison value for one pool member.
+struct PoolEntry {
+  size_t trial = 0;  // Index into GroupView::trials.
+  double value = kNaN;
+  double lower = kNaN;
+  double upper = kNaN;
+  double current = kNaN;
+};
+
+// Turns a ranked pool into decisions for the running trials in it (lowest value best).
+// keep_count: how many to keep by rank; with use_interval, a trial beyond the cut is kept
+// while its lower bound reaches the leader's value, and any trial whose lower bound is above
+// the leader's upper bound is stopped.
+std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> pool, int keep_count,
+                              bool use_interval, const std::string& what);
+
+// Decisions for running trials that diverged or have not reached m; fills `handled`.
+std::vector<Decision> PreliminaryDecisions(const GroupView& group, double m,
+                                           std::vector<bool>& handled);
+
+std::unique_ptr<StoppingPolicy> MakeCollapsePolicy(const PolicyConfig& config);
+std::unique_ptr<StoppingPolicy> MakeAshaPolicy(const PolicyConfig& config);
+std::unique_ptr<StoppingPolicy> MakeMedianPolicy(const PolicyConfig& config);
+std::unique_ptr<StoppingPolicy> MakeTopKPolicy(const PolicyConfig& config);
+std::unique_ptr<StoppingPolicy> MakeExtrapolationPolicy(const PolicyConfig& config);
+
+}  // namespace augur::predictor
+
+#endif  // AUGUR_PREDICTOR_POLICY_H_

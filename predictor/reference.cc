@@ -1,0 +1,140 @@
+#include "predictor/reference.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "predictor/alignment.h"
+
+namespace augur::predictor {
+
+double ErrorModel::At(double x) const {
+  if (fractions.empty()) return 0.0;
+  if (x <= fractions.front()) return rel_rmse.front();
+  if (x >= fractions.back()) return rel_rmse.back();
+  for (size_t i = 1; i < fractions.size(); ++i) {
+    if (x <= fractions[i]) {
+      const double t = (x - fractions[i - 1]) / (fractions[i] - fractions[i - 1]);
+      return rel_rmse[i - 1] + t * (rel_rmse[i] - rel_rmse[i - 1]);
+    }
+  }
+  return rel_rmse.back();
+}
+
+ErrorModel DefaultErrorModel() { return ErrorModel{{0.1, 0.2, 0.5}, {0.02, 0.01, 0.01}}; }
+
+FormReference::FormReference(const FormParams& params, ScheduleSpec schedule, ErrorModel error)
+    : params_(params), schedule_(std::move(schedule)), error_(std::move(error)) {
+  inv_final_ = 1.0 / FormRaw(1.0, FormEta(schedule_, 1.0), params_);
+}
+
+double FormReference::Normalized(double x) const {
+  return FormRaw(x, FormEta(schedule_, x), params_) * inv_final_;
+}
+
+std::string FormReference::Describe() const {
+  return absl::StrFormat("form(b=%.4g, q=%.4g, schedule=%s)", params_.b, params_.q,
+                         schedule_.Key());
+}
+
+namespace {
+
+constexpr double kGridStep = 0.002;
+
+// Mean normalized curve of `curves` on the grid; NaN where no curve reaches.
+std::vector<double> MeanNormalized(const std::vector<const Curve*>& curves,
+                                   const std::vector<double>& grid, double smooth) {
+  std::vector<double> sum(grid.size(), 0.0);
+  std::vector<int> count(grid.size(), 0);
+  for (const Curve* c : curves) {
+    const std::vector<CurvePoint> s = Smooth(c->points, smooth, SmoothUnit::kFraction);
+    const double final_loss = FinalLoss(c->points);
+    const std::vector<double> v = Resample(s, grid);
+    for (size_t j = 0; j < grid.size(); ++j) {
+      if (std::isfinite(v[j])) {
+        sum[j] += v[j] / final_loss;
+        ++count[j];
+      }
+    }
+  }
+  std::vector<double> out(grid.size(), kNaN);
+  for (size_t j = 0; j < grid.size(); ++j) {
+    if (count[j] > 0) out[j] = sum[j] / count[j];
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EmpiricalReference>> EmpiricalReference::FromCurves(
+    const std::vector<Curve>& curves, double smooth_window_fraction) {
+  std::vector<const Curve*> usable;
+  for (const Curve& c : curves) {
+    if (c.complete && c.points.size() >= 3 && FirstNonFinite(c.points) < 0) usable.push_back(&c);
+  }
+  if (usable.empty()) {
+    return absl::InvalidArgumentError("no complete, finite curve to build an empirical reference");
+  }
+  std::unique_ptr<EmpiricalReference> ref(new EmpiricalReference());
+  const int n = static_cast<int>(std::lround(1.0 / kGridStep));
+  for (int i = 0; i <= n; ++i) ref->grid_.push_back(i * kGridStep);
+  ref->value_ = MeanNormalized(usable, ref->grid_, smooth_window_fraction);
+  // Fill the start (e.g. no points logged during warmup) with the first known value.
+  auto first = std::find_if(ref->value_.begin(), ref->value_.end(),
+                            [](double v) { return std::isfinite(v); });
+  for (auto it = ref->value_.begin(); it != first; ++it) *it = *first;
+  for (size_t j = 1; j < ref->value_.size(); ++j) {
+    if (!std::isfinite(ref->value_[j])) ref->value_[j] = ref->value_[j - 1];
+  }
+  ref->curves_ = static_cast<int>(usable.size());
+  ref->error_ = DefaultErrorModel();
+  if (usable.size() >= 3) {
+    // Leave-one-out: align each curve with the mean of the others.
+    ErrorModel e;
+    for (double x : {0.05, 0.1, 0.2, 0.3, 0.5, 0.7}) {
+      double ss = 0;
+      int m = 0;
+      for (size_t k = 0; k < usable.size(); ++k) {
+        std::vector<const Curve*> others;
+        for (size_t j = 0; j < usable.size(); ++j) {
+          if (j != k) others.push_back(usable[j]);
+        }
+        EmpiricalReference loo;
+        loo.grid_ = ref->grid_;
+        loo.value_ = MeanNormalized(others, loo.grid_, smooth_window_fraction);
+        for (size_t j = 0; j < loo.value_.size(); ++j) {
+          if (!std::isfinite(loo.value_[j])) loo.value_[j] = ref->value_[j];
+        }
+        loo.error_ = ErrorModel{{0.0}, {0.0}};
+        auto pred = AlignAndPredict(PrefixTo(usable[k]->points, x), loo,
+                                    usable[k]->controls.schedule.warmup_fraction);
+        if (!pred.ok()) continue;
+        const double truth = FinalLoss(usable[k]->points);
+        const double err = (pred->final_loss - truth) / truth;
+        ss += err * err;
+        ++m;
+      }
+      if (m > 0) {
+        e.fractions.push_back(x);
+        e.rel_rmse.push_back(std::max(1e-4, std::sqrt(ss / m)));
+      }
+    }
+    if (!e.empty()) ref->error_ = e;
+  }
+  return ref;
+}
+
+double EmpiricalReference::Normalized(double x) const {
+  x = std::clamp(x, 0.0, 1.0);
+  const double pos = x / kGridStep;
+  const size_t i = std::min(static_cast<size_t>(pos), grid_.size() - 2);
+  const double t = pos - static_cast<double>(i);
+  return value_[i] + t * (value_[i + 1] - value_[i]);
+}
+
+std::string EmpiricalReference::Describe() const {
+  return absl::StrCat("empirical(", curves_, " curves)");
+}
+
+}  // namespace augur::predictor
