@@ -100,8 +100,8 @@ std::vector<predictor::CurvePoint> ToPredictorPoints(const std::vector<v1::LossP
   std::vector<predictor::CurvePoint> out;
   out.reserve(points.size());
   for (const v1::LossPoint& p : points) {
-    out.push_back({p.step(), static_cast<double>(p.tokens()), p.fraction(), p.train_loss(),
-                   p.lr()});
+    out.push_back(
+        {p.step(), static_cast<double>(p.tokens()), p.fraction(), p.train_loss(), p.lr()});
   }
   return out;
 }
@@ -146,8 +146,8 @@ std::vector<double> DecisionFractions(const v1::StoppingPolicy& policy) {
   std::vector<double> out = config.ok() ? config->milestones : std::vector<double>{};
   if (config.ok()) {
     // Any references will do to ask a policy for its extra fractions.
-    config->references = std::make_shared<predictor::EmpiricalReferenceSource>(
-        std::vector<predictor::Curve>{});
+    config->references =
+        std::make_shared<predictor::EmpiricalReferenceSource>(std::vector<predictor::Curve>{});
     auto made = predictor::MakePolicy(*config);
     if (made.ok()) {
       for (double f : (*made)->ExtraDecisionFractions()) out.push_back(f);
@@ -186,8 +186,8 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
     }
     config.references = std::make_shared<predictor::EmpiricalReferenceSource>(std::move(curves));
   }
-  const bool needs_reference = policy.kind() == v1::POLICY_KIND_COLLAPSE ||
-                               policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
+  const bool needs_reference =
+      policy.kind() == v1::POLICY_KIND_COLLAPSE || policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
   predictor::GroupView view;
   view.group_id = CollapseGroupKey(group.front().trial.controls());
   for (const TrialCurve& t : group) view.trials.push_back(ToView(t));

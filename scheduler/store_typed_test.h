@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "scheduler/memory_store.h"
+#include "scheduler/sqlite_store.h"
 #include "scheduler/store.h"
 #include "scheduler/store_test_util.h"
 
@@ -20,12 +21,23 @@ struct MemoryBackendFactory {
   }
 };
 
-using StoreBackends = ::testing::Types<MemoryBackendFactory>;
+struct SqliteBackendFactory {
+  static std::unique_ptr<Store> Make(const Clock& clock, const TempDir& dir) {
+    auto store = SqliteStore::Open(dir.File("store.db"), clock);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+};
+
+using StoreBackends = ::testing::Types<MemoryBackendFactory, SqliteBackendFactory>;
 
 template <typename Factory>
 class StoreTest : public ::testing::Test {
  protected:
-  void SetUp() override { store_ = Factory::Make(clock_, dir_); }
+  void SetUp() override {
+    store_ = Factory::Make(clock_, dir_);
+    ASSERT_NE(store_, nullptr);
+  }
 
   Store& store() { return *store_; }
 

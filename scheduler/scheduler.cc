@@ -1,0 +1,464 @@
+#include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "scheduler/planner.h"
+#include "scheduler/policy_runner.h"
+#include "scheduler/ranking.h"
+
+namespace augur {
+
+// ---- WorkerSession ----
+
+void WorkerSession::Send(v1::SchedulerMessage msg) {
+  absl::MutexLock lock(&mu_);
+  if (!closed_) queue_.push_back(std::move(msg));
+}
+
+bool WorkerSession::Next(v1::SchedulerMessage* msg, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closed_ || !queue_.empty(); };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  if (queue_.empty()) return false;
+  *msg = std::move(queue_.front());
+  queue_.pop_front();
+  return true;
+}
+
+void WorkerSession::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+}
+
+bool WorkerSession::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
+// ---- Scheduler: lifecycle ----
+
+Scheduler::Scheduler(Store* store, Clock* clock, SchedulerOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Start() {
+  writer_ = std::thread([this] { WriterLoop(); });
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+}
+
+void Scheduler::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& [id, s] : sessions_) s->Close();
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);  // Wake the writer so it drains and exits.
+  }
+  if (writer_.joinable()) writer_.join();
+  if (maintenance_.joinable()) maintenance_.join();
+}
+
+void Scheduler::Bump() {
+  absl::MutexLock lock(&mu_);
+  ++version_;
+}
+
+int64_t Scheduler::WaitForChange(int64_t seen, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto changed = [this, seen]()
+                     ABSL_SHARED_LOCKS_REQUIRED(mu_) { return version_ > seen || stopping_; };
+  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+  return version_;
+}
+
+StopLatencyStats Scheduler::stop_latency() const {
+  absl::MutexLock lock(&mu_);
+  return stop_latency_;
+}
+
+int64_t Scheduler::points_committed() const {
+  absl::MutexLock lock(&mu_);
+  return points_committed_;
+}
+
+// ---- WorkerService ----
+
+absl::StatusOr<v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
+    const v1::RegisterWorkerRequest& req) {
+  if (req.worker_id().empty()) return absl::InvalidArgumentError("worker_id is empty");
+  if (req.gpus() < 0 || req.cpu_slots() < 0 || (req.gpus() == 0 && req.cpu_slots() == 0)) {
+    return absl::InvalidArgumentError("a worker must offer at least one GPU or CPU slot");
+  }
+  v1::WorkerInfo info;
+  info.set_worker_id(req.worker_id());
+  info.set_hostname(req.hostname());
+  info.set_total_slots(req.gpus() > 0 ? req.gpus() : req.cpu_slots());
+  info.set_free_slots(info.total_slots());
+  info.set_connected(false);
+  info.set_last_heartbeat_unix_ms(clock_->NowUnixMs());
+  info.set_device(req.device());
+  RETURN_IF_ERROR(store_->UpsertWorker(info));
+  static std::mt19937_64 rng(std::random_device{}());
+  v1::RegisterWorkerResponse resp;
+  {
+    absl::MutexLock lock(&mu_);
+    const std::string token = absl::StrFormat("%016x%016x", rng(), rng());
+    tokens_[req.worker_id()] = token;
+    resp.set_session_token(token);
+  }
+  resp.set_heartbeat_interval_ms(
+      static_cast<int32_t>(absl::ToInt64Milliseconds(options_.heartbeat_interval)));
+  resp.set_lease_timeout_ms(static_cast<int32_t>(absl::ToInt64Milliseconds(options_.lease_ttl)));
+  resp.set_max_points_per_batch(options_.max_points_per_batch);
+  return resp;
+}
+
+absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
+    const v1::SessionHello& hello) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = tokens_.find(hello.worker_id());
+    if (it == tokens_.end() || it->second != hello.session_token()) {
+      return absl::UnauthenticatedError(absl::StrCat("unknown session token for worker '",
+                                                     hello.worker_id(), "': register first"));
+    }
+    if (stopping_) return absl::UnavailableError("scheduler is shutting down");
+  }
+  int slots = 1;
+  ASSIGN_OR_RETURN(auto workers, store_->ListWorkers());
+  for (v1::WorkerInfo& w : workers) {
+    if (w.worker_id() != hello.worker_id()) continue;
+    slots = std::max(1, w.total_slots());
+    w.set_connected(true);
+    w.set_last_heartbeat_unix_ms(clock_->NowUnixMs());
+    RETURN_IF_ERROR(store_->UpsertWorker(w));
+  }
+  // A held lease stays valid only if the store still has it for this worker under the same
+  // token; the others were expired and fenced off while the worker was away.
+  RETURN_IF_ERROR(store_->RenewLeases(hello.worker_id(), options_.lease_ttl).status());
+  v1::SchedulerMessage accepted;
+  accepted.mutable_accepted()->set_server_unix_ms(clock_->NowUnixMs());
+  for (const v1::HeldLease& h : hello.held_leases()) {
+    auto lease = store_->GetLease(h.trial_id());
+    if (!lease.ok()) continue;
+    if (lease->worker_id == hello.worker_id() && lease->fencing_token == h.fencing_token()) {
+      *accepted.mutable_accepted()->add_valid_leases() = h;
+    }
+  }
+  std::shared_ptr<WorkerSession> session;
+  std::shared_ptr<WorkerSession> old;
+  {
+    absl::MutexLock lock(&mu_);
+    session = std::make_shared<WorkerSession>(hello.worker_id(), slots, next_session_id_++);
+    auto it = sessions_.find(hello.worker_id());
+    if (it != sessions_.end()) old = it->second;
+    sessions_[hello.worker_id()] = session;
+    dispatch_wanted_ = true;
+    ++version_;
+  }
+  if (old) old->Close();
+  session->Send(std::move(accepted));
+  return session;
+}
+
+void Scheduler::CloseSession(const std::shared_ptr<WorkerSession>& session) {
+  session->Close();
+  bool was_current = false;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = sessions_.find(session->worker_id());
+    if (it != sessions_.end() && it->second == session) {
+      sessions_.erase(it);
+      was_current = true;
+      ++version_;
+    }
+  }
+  if (!was_current) return;
+  // Leases are not revoked here: a worker that reconnects within the lease TTL keeps them.
+  auto workers = store_->ListWorkers();
+  if (!workers.ok()) return;
+  for (v1::WorkerInfo& w : *workers) {
+    if (w.worker_id() != session->worker_id()) continue;
+    w.set_connected(false);
+    store_->UpsertWorker(w).IgnoreError();
+  }
+}
+
+void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& session,
+                                    const v1::WorkerMessage& msg) {
+  auto reject = [&](absl::StatusCode code, const std::string& why, const std::string& trial) {
+    v1::SchedulerMessage r;
+    r.mutable_rejection()->set_code(static_cast<int32_t>(code));
+    r.mutable_rejection()->set_message(why);
+    r.mutable_rejection()->set_trial_id(trial);
+    session->Send(std::move(r));
+  };
+  switch (msg.kind_case()) {
+    case v1::WorkerMessage::kHeartbeat: {
+      store_->RenewLeases(session->worker_id(), options_.lease_ttl).IgnoreError();
+      auto workers = store_->ListWorkers();
+      if (workers.ok()) {
+        for (v1::WorkerInfo& w : *workers) {
+          if (w.worker_id() != session->worker_id()) continue;
+          w.set_free_slots(msg.heartbeat().free_slots());
+          w.set_connected(true);
+          w.set_last_heartbeat_unix_ms(clock_->NowUnixMs());
+          store_->UpsertWorker(w).IgnoreError();
+        }
+      }
+      return;
+    }
+    case v1::WorkerMessage::kLeaseRequest: {
+      absl::MutexLock lock(&mu_);
+      dispatch_wanted_ = true;
+      return;
+    }
+    case v1::WorkerMessage::kPoints:
+      if (msg.points().points_size() > options_.max_points_per_batch) {
+        reject(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("batch of ", msg.points().points_size(),
+                            " points exceeds the limit of ", options_.max_points_per_batch),
+               msg.points().trial_id());
+        return;
+      }
+      [[fallthrough]];
+    case v1::WorkerMessage::kCheckpoint:
+    case v1::WorkerMessage::kEnded: {
+      absl::MutexLock lock(&queue_mu_);
+      queue_.push_back(PendingWrite{session, msg, clock_->Now()});
+      return;
+    }
+    case v1::WorkerMessage::kOrderAck:
+      return;  // Orders are idempotent; an ack is informational.
+    case v1::WorkerMessage::kHello:
+      reject(absl::StatusCode::kFailedPrecondition, "hello sent twice", "");
+      return;
+    case v1::WorkerMessage::KIND_NOT_SET:
+      reject(absl::StatusCode::kInvalidArgument, "empty message", "");
+      return;
+  }
+}
+
+// ---- Dispatch and maintenance ----
+
+void Scheduler::Dispatch() {
+  absl::MutexLock dispatch_lock(&dispatch_mu_);
+  std::vector<std::shared_ptr<WorkerSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    dispatch_wanted_ = false;
+    if (stopping_) return;
+    for (auto& [id, s] : sessions_) sessions.push_back(s);
+  }
+  auto workers = store_->ListWorkers();
+  if (!workers.ok()) return;
+  std::map<std::string, int> leased;
+  for (const v1::WorkerInfo& w : *workers) {
+    leased[w.worker_id()] = static_cast<int>(w.trial_ids_size());
+  }
+  bool granted_any = false;
+  for (const auto& s : sessions) {
+    int free = s->slots() - leased[s->worker_id()];
+    while (free > 0 && !s->closed()) {
+      auto grant = store_->AcquireLease(s->worker_id(), options_.lease_ttl);
+      if (!grant.ok() || !grant->has_value()) return;  // Nothing pending (or store trouble).
+      v1::SchedulerMessage m;
+      *m.mutable_lease() = (*grant)->lease;
+      s->Send(std::move(m));
+      free -= std::max(1, (*grant)->lease.config().resources().gpus());
+      granted_any = true;
+    }
+  }
+  if (granted_any) Bump();
+}
+
+void Scheduler::MaintenanceLoop() {
+  absl::Time next_expiry = absl::InfinitePast();
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]()
+                      ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || dispatch_wanted_; };
+      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.maintenance_interval);
+      if (stopping_) return;
+    }
+    if (clock_->Now() >= next_expiry) {
+      auto expired = store_->ExpireLeases();
+      if (expired.ok() && !expired->empty()) Bump();
+      next_expiry = clock_->Now() + options_.maintenance_interval;
+    }
+    Dispatch();
+  }
+}
+
+// ---- SweepService ----
+
+absl::StatusOr<v1::Sweep> Scheduler::CachedSweep(const std::string& sweep_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = sweeps_.find(sweep_id);
+    if (it != sweeps_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(v1::Sweep sweep, store_->GetSweep(sweep_id));
+  absl::MutexLock lock(&mu_);
+  sweeps_[sweep_id] = sweep;
+  return sweep;
+}
+
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req) {
+  static std::mt19937 rng(std::random_device{}());
+  std::string sweep_id;
+  {
+    absl::MutexLock lock(&mu_);
+    sweep_id =
+        absl::StrCat("s-", absl::FormatTime("%Y%m%d-%H%M%S", clock_->Now(), absl::UTCTimeZone()),
+                     "-", absl::StrFormat("%04x", rng() & 0xffff));
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, PlanSweep(req.spec(), sweep_id));
+  v1::Sweep sweep;
+  sweep.set_sweep_id(sweep_id);
+  *sweep.mutable_spec() = req.spec();
+  sweep.set_state(v1::Sweep::STATE_RUNNING);
+  sweep.set_created_unix_ms(clock_->NowUnixMs());
+  RETURN_IF_ERROR(store_->CreateSweep(sweep, trials));
+  ASSIGN_OR_RETURN(v1::Sweep stored, store_->GetSweep(sweep_id));
+  {
+    absl::MutexLock lock(&mu_);
+    sweeps_[sweep_id] = stored;
+    dispatch_wanted_ = true;
+    ++version_;
+  }
+  v1::SubmitSweepResponse resp;
+  *resp.mutable_sweep() = stored;
+  resp.set_planned_trials(static_cast<int32_t>(trials.size()));
+  return resp;
+}
+
+absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& sweep_id) {
+  v1::GetSweepResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_sweep(), store_->GetSweep(sweep_id));
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, store_->ListTrials(sweep_id));
+  for (v1::RankingRow& row : RankTrials(std::move(trials))) {
+    *resp.add_ranking() = std::move(row);
+  }
+  ASSIGN_OR_RETURN(std::vector<v1::Decision> decisions, store_->ListDecisions(sweep_id));
+  for (auto& d : decisions) *resp.add_decisions() = std::move(d);
+  return resp;
+}
+
+absl::StatusOr<v1::Trial> Scheduler::EndTrial(const std::string& trial_id, v1::TrialState to,
+                                              const std::string& reason, absl::Time arrived) {
+  ASSIGN_OR_RETURN(v1::Trial trial, store_->GetTrial(trial_id));
+  if (IsTerminal(trial.state())) {
+    return absl::FailedPreconditionError(absl::StrCat("trial ", trial_id, " already ended (",
+                                                      v1::TrialState_Name(trial.state()), ")"));
+  }
+  ASSIGN_OR_RETURN(LeaseInfo lease, store_->GetLease(trial_id));
+  ASSIGN_OR_RETURN(v1::Trial ended, store_->TransitionTrial(trial_id, trial.state(), to, reason));
+  if (trial.state() == v1::TRIAL_STATE_RUNNING && !lease.worker_id.empty()) {
+    std::shared_ptr<WorkerSession> session;
+    v1::SchedulerMessage m;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = sessions_.find(lease.worker_id);
+      if (it != sessions_.end()) session = it->second;
+      m.mutable_order()->set_order_id(next_order_id_++);
+    }
+    m.mutable_order()->set_trial_id(trial_id);
+    m.mutable_order()->set_fencing_token(lease.fencing_token);
+    m.mutable_order()->set_action(v1::TrialOrder::ACTION_STOP);
+    m.mutable_order()->set_reason(reason);
+    m.mutable_order()->set_issued_unix_ms(clock_->NowUnixMs());
+    // If the worker is away, the order is implicit: on reconnect its lease is not valid.
+    if (session) session->Send(std::move(m));
+    absl::MutexLock lock(&mu_);
+    stop_latency_.count++;
+    if (stop_latency_.samples_ms.size() < 100000) {
+      stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - arrived));
+    }
+    dispatch_wanted_ = true;
+  }
+  Bump();
+  return ended;
+}
+
+absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,
+                                               const std::string& reason) {
+  return EndTrial(trial_id, v1::TRIAL_STATE_CANCELLED, reason.empty() ? "stopped by user" : reason,
+                  clock_->Now());
+}
+
+absl::StatusOr<v1::Trial> Scheduler::PauseTrial(const std::string& trial_id,
+                                                const std::string& reason) {
+  ASSIGN_OR_RETURN(v1::Trial trial, store_->GetTrial(trial_id));
+  if (trial.state() == v1::TRIAL_STATE_RUNNING) {
+    // The worker checkpoints, then reports PAUSED through TrialEnded, which ends the lease.
+    ASSIGN_OR_RETURN(LeaseInfo lease, store_->GetLease(trial_id));
+    std::shared_ptr<WorkerSession> session;
+    v1::SchedulerMessage m;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = sessions_.find(lease.worker_id);
+      if (it != sessions_.end()) session = it->second;
+      m.mutable_order()->set_order_id(next_order_id_++);
+    }
+    if (!session) {
+      return absl::UnavailableError(
+          absl::StrCat("worker ", lease.worker_id, " holding ", trial_id, " is not connected"));
+    }
+    m.mutable_order()->set_trial_id(trial_id);
+    m.mutable_order()->set_fencing_token(lease.fencing_token);
+    m.mutable_order()->set_action(v1::TrialOrder::ACTION_PAUSE);
+    m.mutable_order()->set_reason(reason.empty() ? "paused by user" : reason);
+    m.mutable_order()->set_issued_unix_ms(clock_->NowUnixMs());
+    session->Send(std::move(m));
+    return trial;
+  }
+  ASSIGN_OR_RETURN(v1::Trial paused,
+                   store_->PauseTrial(trial_id, reason.empty() ? "paused by user" : reason));
+  Bump();
+  return paused;
+}
+
+absl::StatusOr<v1::Trial> Scheduler::ResumeTrial(const std::string& trial_id,
+                                                 const std::string& reason) {
+  ASSIGN_OR_RETURN(v1::Trial trial,
+                   store_->ResumeTrial(trial_id, reason.empty() ? "resumed by user" : reason));
+  {
+    absl::MutexLock lock(&mu_);
+    dispatch_wanted_ = true;
+    ++version_;
+  }
+  return trial;
+}
+
+absl::StatusOr<v1::Sweep> Scheduler::CancelSweep(const std::string& sweep_id) {
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, store_->ListTrials(sweep_id));
+  for (const v1::Trial& t : trials) {
+    if (t.state() == v1::TRIAL_STATE_RUNNING) {
+      EndTrial(t.trial_id(), v1::TRIAL_STATE_CANCELLED, "sweep cancelled", clock_->Now())
+          .IgnoreError();
+    }
+  }
+  ASSIGN_OR_RETURN(v1::Sweep sweep, store_->CancelSweep(sweep_id, "cancelled by user"));
+  Bump();
+  return sweep;
+}
+
+absl::StatusOr<std::vector<v1::WorkerInfo>> Scheduler::ListWorkers() {
+  ASSIGN_OR_RETURN(std::vector<v1::WorkerInfo> workers, store_->ListWorkers());
+  absl::MutexLock lock(&mu_);
+  for (v1::WorkerInfo& w : workers) w.set_connected(sessions_.count(w.worker_id()) > 0);
+  return workers;
+}
+
+}  // namespace augur

@@ -1,0 +1,177 @@
+// The scheduler's core, below the gRPC adapters: worker sessions, dispatch of leases, the
+// batched durable write path for loss points, early stopping at milestones, and the sweep
+// operations the CLI calls. All durable state lives in the Store; what is kept in memory here
+// (session tokens, connected sessions, each trial's last seen fraction) is rebuilt after a
+// restart, so a kill -9 loses nothing acknowledged.
+//
+// Threads: RPC handler threads call the public methods; one writer thread commits worker
+// writes in batches (in arrival order per session) and runs the stopping policy; one
+// maintenance thread expires leases and dispatches. Every public method is thread-safe.
+#ifndef AUGUR_SCHEDULER_SCHEDULER_H_
+#define AUGUR_SCHEDULER_SCHEDULER_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "augur/v1/sweep.pb.h"
+#include "augur/v1/worker.pb.h"
+#include "common/clock.h"
+#include "scheduler/store.h"
+
+namespace augur {
+
+struct SchedulerOptions {
+  absl::Duration lease_ttl = absl::Seconds(30);  // A lease not renewed for this long expires.
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  int max_points_per_batch = 5000;      // Larger LossPointBatch messages are rejected.
+  size_t max_batches_per_commit = 512;  // Worker writes grouped into one transaction.
+  absl::Duration maintenance_interval = absl::Milliseconds(250);
+};
+
+// The outgoing side of one worker's session: a queue the RPC handler drains. Thread-safe.
+class WorkerSession {
+ public:
+  WorkerSession(std::string worker_id, int slots, int64_t id)
+      : worker_id_(std::move(worker_id)), slots_(slots), id_(id) {}
+  const std::string& worker_id() const { return worker_id_; }
+  int slots() const { return slots_; }
+  int64_t id() const { return id_; }
+
+  // Queues a message; dropped if the session is closed.
+  void Send(v1::SchedulerMessage msg);
+  // Waits up to `timeout` for the next message; false if none (or closed and drained).
+  bool Next(v1::SchedulerMessage* msg, absl::Duration timeout);
+  void Close();
+  bool closed() const;
+
+ private:
+  const std::string worker_id_;
+  const int slots_;
+  const int64_t id_;
+  mutable absl::Mutex mu_;
+  std::deque<v1::SchedulerMessage> queue_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Latency of stop orders: from the arrival of the point that crossed a milestone to the order
+// being queued on the worker's session.
+struct StopLatencyStats {
+  int64_t count = 0;
+  std::vector<double> samples_ms;  // Most recent first-in order, capped.
+};
+
+class Scheduler {
+ public:
+  // `store` and `clock` must outlive the scheduler.
+  Scheduler(Store* store, Clock* clock, SchedulerOptions options = {});
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Starts the writer and maintenance threads. Stop() (also run by the destructor) drains the
+  // writer queue, then joins them.
+  void Start();
+  void Stop();
+
+  // ---- WorkerService ----
+  absl::StatusOr<v1::RegisterWorkerResponse> RegisterWorker(const v1::RegisterWorkerRequest& req);
+  // Validates the hello (UNAUTHENTICATED for an unknown token), works out which held leases
+  // are still valid, queues SessionAccepted on the new session, and replaces any previous
+  // session of the same worker.
+  absl::StatusOr<std::shared_ptr<WorkerSession>> OpenSession(const v1::SessionHello& hello);
+  // Handles one message from the worker. Writes are queued for the writer thread; problems
+  // come back as Rejection messages on the session. Never blocks on the store for points.
+  void HandleWorkerMessage(const std::shared_ptr<WorkerSession>& session,
+                           const v1::WorkerMessage& msg);
+  void CloseSession(const std::shared_ptr<WorkerSession>& session);
+
+  // ---- SweepService ----
+  // Plans, validates and stores a sweep; INVALID_ARGUMENT for a bad spec (nothing stored).
+  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req);
+  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id);
+  absl::StatusOr<v1::Trial> StopTrial(const std::string& trial_id, const std::string& reason);
+  absl::StatusOr<v1::Trial> PauseTrial(const std::string& trial_id, const std::string& reason);
+  absl::StatusOr<v1::Trial> ResumeTrial(const std::string& trial_id, const std::string& reason);
+  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id);
+  absl::StatusOr<std::vector<v1::WorkerInfo>> ListWorkers();
+  Store* store() { return store_; }
+
+  // A counter that grows whenever anything a ranking shows may have changed. WaitForChange
+  // returns the new value once it exceeds `seen`, or the current one after `timeout`.
+  int64_t WaitForChange(int64_t seen, absl::Duration timeout);
+
+  StopLatencyStats stop_latency() const;
+  // Points committed since start (for benchmarks and status).
+  int64_t points_committed() const;
+
+ private:
+  // One queued worker write, in arrival order.
+  struct PendingWrite {
+    std::shared_ptr<WorkerSession> session;
+    v1::WorkerMessage msg;  // points, checkpoint or ended.
+    absl::Time arrived;
+  };
+  // A group to re-decide after a commit.
+  struct MilestoneEvent {
+    std::string sweep_id;
+    std::string group_key;
+    double fraction = 0;
+    absl::Time arrived;
+  };
+
+  void WriterLoop();
+  void MaintenanceLoop();
+  // Commits `writes` (points and checkpoints in one transaction, ends in order after them).
+  void CommitWrites(std::vector<PendingWrite> writes);
+  void HandleEnded(const PendingWrite& w);
+  // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.
+  void Decide(const MilestoneEvent& event);
+  // Re-decides every milestone each trial of the group has passed (after a reference run
+  // completes, decisions that were waiting for it become possible).
+  void DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key);
+  // Stops a trial for good: ends its lease in the store and orders its worker to stop.
+  absl::StatusOr<v1::Trial> EndTrial(const std::string& trial_id, v1::TrialState to,
+                                     const std::string& reason, absl::Time arrived);
+  void Dispatch();
+  void Bump();
+  absl::StatusOr<v1::Sweep> CachedSweep(const std::string& sweep_id);
+
+  Store* const store_;
+  Clock* const clock_;
+  const SchedulerOptions options_;
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::string> tokens_ ABSL_GUARDED_BY(mu_);  // worker -> token
+  std::map<std::string, std::shared_ptr<WorkerSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, double> last_fraction_ ABSL_GUARDED_BY(mu_);  // trial -> fraction
+  std::map<std::string, v1::Sweep> sweeps_ ABSL_GUARDED_BY(mu_);      // Specs, immutable.
+  int64_t next_session_id_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t next_order_id_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool dispatch_wanted_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t points_committed_ ABSL_GUARDED_BY(mu_) = 0;
+  StopLatencyStats stop_latency_ ABSL_GUARDED_BY(mu_);
+
+  absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
+
+  absl::Mutex dispatch_mu_;  // Serializes Dispatch (store calls are outside mu_).
+
+  std::thread writer_;
+  std::thread maintenance_;
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_SCHEDULER_SCHEDULER_H_

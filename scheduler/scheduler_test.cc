@@ -1,0 +1,243 @@
+// The scheduler core against the in-memory store, driven the way the gRPC adapter drives it:
+// sessions, leases, the batched write path, milestones and stop orders, lease expiry.
+#include "scheduler/scheduler.h"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/memory_store.h"
+
+namespace augur {
+namespace {
+
+constexpr int64_t kSteps = 100;
+
+v1::Trial MakeTrial(const std::string& sweep_id, int i) {
+  v1::Trial t;
+  t.set_trial_id(sweep_id + "/t00" + std::to_string(i));
+  t.set_sweep_id(sweep_id);
+  t.set_state(v1::TRIAL_STATE_PENDING);
+  t.mutable_config()->set_total_steps(kSteps);
+  auto* c = t.mutable_controls();
+  c->set_tokens_per_param(20);
+  c->set_tau(0.2);
+  c->mutable_schedule()->set_shape(v1::SCHEDULE_SHAPE_LINEAR_DECAY);
+  c->mutable_schedule()->set_warmup_fraction(0.1);
+  c->set_total_steps(kSteps);
+  c->set_peak_lr(0.01 * (i + 1));
+  return t;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  SchedulerTest() : store_(clock_) {
+    SchedulerOptions o;
+    o.lease_ttl = absl::Seconds(30);
+    o.max_points_per_batch = 50;
+    o.maintenance_interval = absl::Milliseconds(5);
+    scheduler_ = std::make_unique<Scheduler>(&store_, &clock_, o);
+    scheduler_->Start();
+  }
+
+  void CreateSweep(v1::PolicyKind kind, std::vector<double> milestones, int trials) {
+    v1::Sweep sweep;
+    sweep.set_sweep_id("s1");
+    sweep.set_state(v1::Sweep::STATE_RUNNING);
+    sweep.mutable_spec()->mutable_policy()->set_kind(kind);
+    for (double m : milestones) sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(m);
+    sweep.mutable_spec()->mutable_policy()->set_keep_top(1);
+    std::vector<v1::Trial> ts;
+    for (int i = 0; i < trials; ++i) ts.push_back(MakeTrial("s1", i));
+    ASSERT_TRUE(store_.CreateSweep(sweep, ts).ok());
+  }
+
+  std::shared_ptr<WorkerSession> Connect(const std::string& worker, int slots) {
+    v1::RegisterWorkerRequest req;
+    req.set_worker_id(worker);
+    req.set_cpu_slots(slots);
+    auto reg = scheduler_->RegisterWorker(req);
+    EXPECT_TRUE(reg.ok()) << reg.status();
+    v1::SessionHello hello;
+    hello.set_worker_id(worker);
+    hello.set_session_token(reg->session_token());
+    auto s = scheduler_->OpenSession(hello);
+    EXPECT_TRUE(s.ok()) << s.status();
+    v1::SchedulerMessage m;
+    EXPECT_TRUE((*s)->Next(&m, absl::Seconds(5)));
+    EXPECT_TRUE(m.has_accepted());
+    return *s;
+  }
+
+  // The next message of the given kind (others are kept aside), or fails after 10 s.
+  v1::SchedulerMessage Expect(WorkerSession& s, v1::SchedulerMessage::KindCase kind) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    v1::SchedulerMessage m;
+    while (absl::Now() < deadline) {
+      if (s.Next(&m, absl::Milliseconds(50))) {
+        if (m.kind_case() == kind) return m;
+        aside_.push_back(m);
+      }
+    }
+    ADD_FAILURE() << "no message of kind " << kind;
+    return {};
+  }
+
+  void SendPoints(const std::shared_ptr<WorkerSession>& s, const v1::Lease& lease, int from,
+                  int to, double base_loss, int64_t seq = 1) {
+    v1::WorkerMessage m;
+    auto* b = m.mutable_points();
+    b->set_trial_id(lease.trial_id());
+    b->set_fencing_token(lease.fencing_token());
+    b->set_sequence(seq);
+    for (int step = from; step <= to; ++step) {
+      auto* p = b->add_points();
+      p->set_step(step);
+      p->set_fraction(static_cast<double>(step) / kSteps);
+      p->set_train_loss(base_loss - 0.001 * step);
+    }
+    scheduler_->HandleWorkerMessage(s, m);
+  }
+
+  FakeClock clock_;
+  MemoryStore store_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::vector<v1::SchedulerMessage> aside_;
+};
+
+TEST_F(SchedulerTest, UnknownTokenIsUnauthenticated) {
+  v1::SessionHello hello;
+  hello.set_worker_id("w");
+  hello.set_session_token("forged");
+  EXPECT_EQ(scheduler_->OpenSession(hello).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(SchedulerTest, LeasesFillTheWorkersSlotsAndPointsAreAckedAfterCommit) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 3);
+  auto s = Connect("w1", 2);
+  v1::WorkerMessage req;
+  req.mutable_lease_request()->set_slots(2);
+  scheduler_->HandleWorkerMessage(s, req);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  EXPECT_NE(a.trial_id(), b.trial_id());
+  EXPECT_GT(a.fencing_token(), 0);
+
+  SendPoints(s, a, 1, 10, 5.0, /*seq=*/7);
+  const v1::PointsAck ack = Expect(*s, v1::SchedulerMessage::kPointsAck).points_ack();
+  EXPECT_EQ(ack.trial_id(), a.trial_id());
+  EXPECT_EQ(ack.sequence(), 7);
+  EXPECT_EQ(ack.durable_step(), 10);
+  auto points = store_.ReadPoints(a.trial_id(), 0);
+  ASSERT_TRUE(points.ok());
+  EXPECT_EQ(points->size(), 10u);  // Durable before the ack was queued.
+
+  // The third trial waits until a slot frees up.
+  v1::WorkerMessage ended;
+  ended.mutable_ended()->set_trial_id(a.trial_id());
+  ended.mutable_ended()->set_fencing_token(a.fencing_token());
+  ended.mutable_ended()->set_state(v1::TRIAL_STATE_COMPLETED);
+  scheduler_->HandleWorkerMessage(s, ended);
+  EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kEndedAck).ended_ack().trial_id(), a.trial_id());
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_COMPLETED);
+  const v1::Lease c = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  EXPECT_NE(c.trial_id(), a.trial_id());
+  EXPECT_NE(c.trial_id(), b.trial_id());
+}
+
+TEST_F(SchedulerTest, BadWritesAreRejectedAndChangeNothing) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+
+  v1::Lease stale = a;
+  stale.set_fencing_token(a.fencing_token() + 100);
+  SendPoints(s, stale, 1, 5, 5.0);
+  v1::Rejection r = Expect(*s, v1::SchedulerMessage::kRejection).rejection();
+  EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(r.trial_id(), a.trial_id());
+
+  SendPoints(s, a, 1, 51, 5.0);  // Over max_points_per_batch.
+  r = Expect(*s, v1::SchedulerMessage::kRejection).rejection();
+  EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+
+  v1::Lease unknown = a;
+  unknown.set_trial_id("s1/nope");
+  SendPoints(s, unknown, 1, 5, 5.0);
+  r = Expect(*s, v1::SchedulerMessage::kRejection).rejection();
+  EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_TRUE(store_.ReadPoints(a.trial_id(), 0)->empty());
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
+}
+
+TEST_F(SchedulerTest, NanLossEndsTheTrialDiverged) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  v1::WorkerMessage m;
+  m.mutable_points()->set_trial_id(a.trial_id());
+  m.mutable_points()->set_fencing_token(a.fencing_token());
+  for (int step = 1; step <= 3; ++step) {
+    auto* p = m.mutable_points()->add_points();
+    p->set_step(step);
+    p->set_fraction(step / 100.0);
+    p->set_train_loss(step == 3 ? std::numeric_limits<double>::quiet_NaN() : 5.0);
+  }
+  scheduler_->HandleWorkerMessage(s, m);
+  const v1::Rejection r = Expect(*s, v1::SchedulerMessage::kRejection).rejection();
+  EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_DIVERGED);
+  EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 2u);
+}
+
+TEST_F(SchedulerTest, MilestoneDecisionStopsTheLoserAndIsStoredWithItsReason) {
+  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 2);
+  auto s = Connect("w1", 2);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  SendPoints(s, a, 1, 25, 4.0);  // Better.
+  SendPoints(s, b, 1, 25, 4.5);  // Worse: top-1 stops it at 20%.
+  const v1::TrialOrder order = Expect(*s, v1::SchedulerMessage::kOrder).order();
+  EXPECT_EQ(order.trial_id(), b.trial_id());
+  EXPECT_EQ(order.fencing_token(), b.fencing_token());
+  EXPECT_EQ(order.action(), v1::TrialOrder::ACTION_STOP);
+  EXPECT_EQ(store_.GetTrial(b.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
+  auto decisions = store_.ListDecisions("s1");
+  ASSERT_TRUE(decisions.ok());
+  bool found = false;
+  for (const v1::Decision& d : *decisions) {
+    if (d.trial_id() != b.trial_id()) continue;
+    found = true;
+    EXPECT_EQ(d.action(), v1::DECISION_ACTION_STOP);
+    EXPECT_DOUBLE_EQ(d.milestone_fraction(), 0.2);
+    EXPECT_FALSE(d.reason().empty());
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(scheduler_->stop_latency().count, 1);
+  // The stopped trial's later writes are fenced off.
+  SendPoints(s, b, 26, 30, 4.5);
+  EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kRejection).rejection().trial_id(), b.trial_id());
+}
+
+TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  auto s1 = Connect("w1", 1);
+  const v1::Lease a = Expect(*s1, v1::SchedulerMessage::kLease).lease();
+  SendPoints(s1, a, 1, 5, 5.0);
+  Expect(*s1, v1::SchedulerMessage::kPointsAck);
+  scheduler_->CloseSession(s1);  // The worker dies.
+  clock_.Advance(absl::Seconds(31));
+  auto s2 = Connect("w2", 1);
+  const v1::Lease again = Expect(*s2, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(again.trial_id(), a.trial_id());
+  EXPECT_GT(again.fencing_token(), a.fencing_token());
+  SendPoints(s1, a, 6, 8, 5.0);  // The old worker's late writes are rejected.
+  EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 5u);
+}
+
+}  // namespace
+}  // namespace augur

@@ -1,0 +1,53 @@
+#include "scheduler/server.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "scheduler/sqlite_store.h"
+
+namespace augur {
+
+absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
+    const ServerOptions& options, Clock* clock) {
+  std::unique_ptr<SchedulerServer> s(new SchedulerServer());
+  if (!options.tokens_file.empty()) {
+    ASSIGN_OR_RETURN(s->auth_, Authorizer::FromFile(options.tokens_file));
+  }
+  ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(options.db_path, *clock));
+  s->scheduler_ = std::make_unique<Scheduler>(s->store_.get(), clock, options.scheduler);
+  s->worker_service_ = std::make_unique<WorkerServiceImpl>(s->scheduler_.get(), &s->auth_);
+  s->sweep_service_ = std::make_unique<SweepServiceImpl>(s->scheduler_.get(), &s->auth_);
+
+  grpc::ServerBuilder builder;
+  // Credentials are chosen here and only here: TLS is a change to this line.
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.RegisterService(s->worker_service_.get());
+  builder.RegisterService(s->sweep_service_.get());
+  // Each worker session and each ranking watch holds a thread in the synchronous server.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 4);
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen_address, " (address in use?)"));
+  }
+  s->host_ = options.listen_address.substr(0, options.listen_address.rfind(':'));
+  s->scheduler_->Start();
+  return s;
+}
+
+SchedulerServer::~SchedulerServer() { Shutdown(); }
+
+std::string SchedulerServer::address() const { return absl::StrCat(host_, ":", port_); }
+
+void SchedulerServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  scheduler_->Stop();  // Closes sessions so their handlers return.
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+void SchedulerServer::Wait() { server_->Wait(); }
+
+}  // namespace augur

@@ -1,0 +1,122 @@
+#include "scheduler/sqlite_schema.h"
+
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+
+namespace augur {
+namespace {
+
+// kMigrations[v - 1] produces version v. Append only.
+constexpr const char* kMigrations[] = {
+    // v1: sweeps, trials (with lease columns), points, checkpoints, decisions, workers.
+    R"sql(
+CREATE TABLE sweeps (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  sweep_id TEXT NOT NULL UNIQUE,
+  state INTEGER NOT NULL,
+  created_unix_ms INTEGER NOT NULL,
+  sweep BLOB NOT NULL
+);
+CREATE TABLE trials (
+  trial_id TEXT PRIMARY KEY,
+  sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id),
+  ordinal INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  is_reference INTEGER NOT NULL,
+  worker_id TEXT NOT NULL DEFAULT '',
+  fencing_token INTEGER NOT NULL DEFAULT 0,
+  lease_expires_unix_ms INTEGER NOT NULL DEFAULT 0,
+  last_step INTEGER NOT NULL DEFAULT 0,
+  checkpoint_step INTEGER NOT NULL DEFAULT 0,
+  trial BLOB NOT NULL,
+  UNIQUE (sweep_id, ordinal)
+);
+CREATE INDEX trials_by_state ON trials(state, is_reference, ordinal);
+CREATE INDEX trials_by_lease ON trials(state, lease_expires_unix_ms);
+CREATE INDEX trials_by_worker ON trials(worker_id, state);
+CREATE TABLE points (
+  trial_id TEXT NOT NULL REFERENCES trials(trial_id),
+  step INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  fraction REAL NOT NULL,
+  train_loss REAL NOT NULL,
+  lr REAL NOT NULL,
+  val_loss REAL,
+  wall_time_unix_ms INTEGER NOT NULL,
+  PRIMARY KEY (trial_id, step)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+  trial_id TEXT NOT NULL REFERENCES trials(trial_id),
+  step INTEGER NOT NULL,
+  fencing_token INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  committed_unix_ms INTEGER NOT NULL,
+  PRIMARY KEY (trial_id, step)
+);
+CREATE TABLE decisions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  trial_id TEXT NOT NULL REFERENCES trials(trial_id),
+  sweep_id TEXT NOT NULL REFERENCES sweeps(sweep_id),
+  milestone_fraction REAL NOT NULL,
+  action INTEGER NOT NULL,
+  decided_unix_ms INTEGER NOT NULL,
+  decision BLOB NOT NULL,
+  UNIQUE (trial_id, milestone_fraction)
+);
+CREATE TABLE workers (
+  worker_id TEXT PRIMARY KEY,
+  last_heartbeat_unix_ms INTEGER NOT NULL,
+  worker BLOB NOT NULL
+);
+)sql",
+    // v2: the append-only event log; decisions listed per sweep without a scan.
+    R"sql(
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  unix_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  sweep_id TEXT NOT NULL,
+  trial_id TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX events_by_trial ON events(trial_id, seq);
+CREATE INDEX decisions_by_sweep ON decisions(sweep_id, id);
+)sql",
+};
+
+constexpr int kLatest = static_cast<int>(std::size(kMigrations));
+
+}  // namespace
+
+int LatestSchemaVersion() { return kLatest; }
+
+absl::Status MigrateSchema(SqliteDb& db, int target_version) {
+  if (target_version < 0 || target_version > kLatest) {
+    return absl::InvalidArgumentError(absl::StrCat("no schema version ", target_version));
+  }
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  absl::Status status = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t current, db.QueryInt("PRAGMA user_version"));
+    if (current > target_version) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("database schema version ", current, " is newer than this build supports (",
+                       target_version, "); run a newer augur-scheduler or restore a backup"));
+    }
+    for (int v = static_cast<int>(current) + 1; v <= target_version; ++v) {
+      RETURN_IF_ERROR(db.Exec(kMigrations[v - 1]));
+    }
+    if (current != target_version) {
+      RETURN_IF_ERROR(db.Exec(absl::StrCat("PRAGMA user_version = ", target_version)));
+    }
+    return absl::OkStatus();
+  }();
+  if (status.ok()) status = db.Exec("COMMIT");
+  if (!status.ok()) (void)db.Exec("ROLLBACK");
+  return status;
+}
+
+}  // namespace augur
