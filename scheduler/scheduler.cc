@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
-#include "scheduler/planner.h"
 #include "scheduler/policy_runner.h"
 #include "scheduler/ranking.h"
 
@@ -43,8 +42,8 @@ bool WorkerSession::closed() const {
 
 // ---- Scheduler: lifecycle ----
 
-Scheduler::Scheduler(Store* store, Clock* clock, SchedulerOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+Scheduler::Scheduler(Store* store, Clock* clock, SchedulerOptions options, SweepPlanner planner)
+    : store_(store), clock_(clock), options_(options), planner_(std::move(planner)) {}
 
 Scheduler::~Scheduler() { Stop(); }
 
@@ -315,6 +314,7 @@ absl::StatusOr<v1::Sweep> Scheduler::CachedSweep(const std::string& sweep_id) {
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req) {
+  if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
   static std::mt19937 rng(std::random_device{}());
   std::string sweep_id;
   {
@@ -323,7 +323,7 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepR
         absl::StrCat("s-", absl::FormatTime("%Y%m%d-%H%M%S", clock_->Now(), absl::UTCTimeZone()),
                      "-", absl::StrFormat("%04x", rng() & 0xffff));
   }
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, PlanSweep(req.spec(), sweep_id));
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(req.spec(), sweep_id));
   v1::Sweep sweep;
   sweep.set_sweep_id(sweep_id);
   *sweep.mutable_spec() = req.spec();

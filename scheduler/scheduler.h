@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,6 +30,11 @@
 #include "scheduler/store.h"
 
 namespace augur {
+
+// Turns a spec into its planned trials (scheduler/planner.h in production; tests inject their
+// own). INVALID_ARGUMENT for a spec it cannot plan.
+using SweepPlanner = std::function<absl::StatusOr<std::vector<v1::Trial>>(
+    const v1::SweepSpec& spec, const std::string& sweep_id)>;
 
 struct SchedulerOptions {
   absl::Duration lease_ttl = absl::Seconds(30);  // A lease not renewed for this long expires.
@@ -72,8 +78,10 @@ struct StopLatencyStats {
 
 class Scheduler {
  public:
-  // `store` and `clock` must outlive the scheduler.
-  Scheduler(Store* store, Clock* clock, SchedulerOptions options = {});
+  // `store` and `clock` must outlive the scheduler. Without a planner, Submit fails
+  // UNIMPLEMENTED.
+  Scheduler(Store* store, Clock* clock, SchedulerOptions options = {},
+            SweepPlanner planner = nullptr);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -149,6 +157,7 @@ class Scheduler {
   Store* const store_;
   Clock* const clock_;
   const SchedulerOptions options_;
+  const SweepPlanner planner_;
 
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> tokens_ ABSL_GUARDED_BY(mu_);  // worker -> token

@@ -86,8 +86,8 @@ class SchedulerTest : public ::testing::Test {
     return {};
   }
 
-  void SendPoints(const std::shared_ptr<WorkerSession>& s, const v1::Lease& lease, int from,
-                  int to, double base_loss, int64_t seq = 1) {
+  void SendPoints(const std::shared_ptr<WorkerSession>& s, const v1::Lease& lease, int from, int to,
+                  double base_loss, int64_t seq = 1) {
     v1::WorkerMessage m;
     auto* b = m.mutable_points();
     b->set_trial_id(lease.trial_id());
@@ -235,8 +235,12 @@ TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {
   const v1::Lease again = Expect(*s2, v1::SchedulerMessage::kLease).lease();
   EXPECT_EQ(again.trial_id(), a.trial_id());
   EXPECT_GT(again.fencing_token(), a.fencing_token());
-  SendPoints(s1, a, 6, 8, 5.0);  // The old worker's late writes are rejected.
-  EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 5u);
+  SendPoints(s1, a, 6, 8, 5.0);      // The old worker's late writes are rejected...
+  SendPoints(s2, again, 6, 8, 7.0);  // ...the new lease's are taken (writes apply in order).
+  Expect(*s2, v1::SchedulerMessage::kPointsAck);
+  auto points = store_.ReadPoints(a.trial_id(), 0);
+  ASSERT_EQ(points->size(), 8u);
+  EXPECT_DOUBLE_EQ((*points)[5].train_loss(), 7.0 - 0.006);
 }
 
 }  // namespace
