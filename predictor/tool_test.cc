@@ -1,0 +1,107 @@
+#include "predictor/tool.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "nlohmann/json.hpp"
+#include "predictor/curve_csv.h"
+#include "predictor/policy.h"
+#include "predictor/test_util.h"
+
+namespace augur::predictor {
+namespace {
+
+using testing::D2zControls;
+
+const FormConstants kK{0.1, -0.5, 1.0, 0.0};
+
+class ToolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir();
+    std::vector<Curve> refs, sweep, partial;
+    for (double tau : {0.02, 0.06, 0.12, 0.25, 0.5}) {
+      refs.push_back(FormCurve("ref" + std::to_string(tau), kK, D2zControls(tau, 20), 4.0,
+                               SyntheticOptions{.points = 200}));
+    }
+    int i = 0;
+    for (auto [tau, fin] : std::vector<std::pair<double, double>>{
+             {0.4, 3.10}, {0.2, 3.05}, {0.1, 3.02}, {0.05, 3.00}, {0.025, 3.04}}) {
+      Curve c = FormCurve("lr" + std::to_string(i++), kK, D2zControls(tau, 20), fin,
+                          SyntheticOptions{.points = 200});
+      sweep.push_back(c);
+      c.points = PrefixTo(c.points, 0.2);
+      partial.push_back(c);
+    }
+    Write("refs.csv", CurvesToCsv(refs));
+    Write("sweep.csv", CurvesToCsv(sweep));
+    Write("partial.csv", CurvesToCsv(partial));
+  }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ + "/" + name) << text;
+  }
+  int Run(const std::vector<std::string>& args) {
+    out_.str("");
+    err_.str("");
+    return RunPredictTool(args, out_, err_);
+  }
+  std::string P(const std::string& name) { return dir_ + "/" + name; }
+
+  std::string dir_;
+  std::ostringstream out_, err_;
+};
+
+TEST_F(ToolTest, FitPredictReplay) {
+  ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("d2z"), std::string::npos);
+
+  ASSERT_EQ(Run({"predict", "--model", P("model.json"), P("partial.csv"), "--output", "json"}), 0)
+      << err_.str();
+  auto rows = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_NEAR(rows[3]["predicted_final_loss"].get<double>(), 3.00, 0.01);
+  EXPECT_LE(rows[3]["lower"].get<double>(), 3.00);
+  EXPECT_GE(rows[3]["upper"].get<double>(), 3.00);
+
+  ASSERT_EQ(Run({"replay", P("sweep.csv"), "--all-policies", "--model", P("model.json"),
+                 "--milestones", "0.1,0.2,0.3", "--output", "json"}),
+            0)
+      << err_.str();
+  auto results = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(results.size(), PolicyNames().size());
+  EXPECT_EQ(results[0]["policy"], "collapse");
+  EXPECT_EQ(results[0]["chosen"], "lr3");
+  EXPECT_EQ(results[0]["best"], "lr3");
+
+  ASSERT_EQ(Run({"replay", P("sweep.csv"), "--policy", "asha"}), 0) << err_.str();
+  EXPECT_NE(out_.str().find("asha"), std::string::npos);
+}
+
+TEST_F(ToolTest, HelpAndOneLineFailures) {
+  for (const char* cmd : {"fit", "predict", "replay"}) {
+    EXPECT_EQ(Run({cmd, "--help"}), 0);
+    EXPECT_NE(out_.str().find(std::string("augur-predict ") + cmd), std::string::npos);
+  }
+  EXPECT_EQ(Run({"--help"}), 0);
+  auto one_line = [&](int code) {
+    EXPECT_NE(code, 0);
+    const std::string e = err_.str();
+    EXPECT_EQ(e.rfind("augur-predict: ", 0), 0u) << e;
+    EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+  };
+  one_line(Run({}));
+  one_line(Run({"bogus"}));
+  one_line(Run({"fit", P("refs.csv")}));                              // No -o.
+  one_line(Run({"replay", P("sweep.csv"), "--policy", "collapse"}));  // No reference.
+  one_line(Run({"replay", P("sweep.csv"), "--policy", "asha", "--milestones", "0.1,2"}));
+  one_line(Run({"predict", "--model", P("missing.json"), P("partial.csv")}));
+  one_line(Run({"replay", P("sweep.csv"), "--policy", "asha", "--frobnicate"}));
+  Write("bad.csv", "run_id,step,loss,total_steps\nr,1,3,10\nr,x,3,10\n");
+  one_line(Run({"replay", P("bad.csv"), "--policy", "none"}));
+  EXPECT_NE(err_.str().find("bad.csv:3: step 'x'"), std::string::npos) << err_.str();
+}
+
+}  // namespace
+}  // namespace augur::predictor
