@@ -38,7 +38,8 @@ constexpr std::string_view kModelKeys[] = {"sizes", "depth",      "heads",    "c
 constexpr std::string_view kSizeKeys[] = {"name",       "width",     "depth",
                                           "heads",      "context",   "vocab",
                                           "base_width", "mlp_ratio", "reference_only"};
-constexpr std::string_view kDataKeys[] = {"path", "format", "validation_fraction", "data_seed"};
+constexpr std::string_view kDataKeys[] = {"path", "corpus", "format", "validation_fraction",
+                                          "data_seed"};
 constexpr std::string_view kScheduleKeys[] = {"shape", "warmup_fraction", "decay_fraction",
                                               "final_lr_fraction"};
 constexpr std::string_view kOptimizerKeys[] = {"lr",    "weight_decay", "tau",
@@ -177,6 +178,10 @@ class SpecBuilder {
     if (!r_.ExpectMap(node, "data", kDataKeys)) return;
     augur::v1::DataSource* data = spec_.mutable_data();
     if (auto v = Str(node, "path", "data")) data->set_path(*v);
+    if (auto v = Str(node, "corpus", "data"); v.has_value() && *v != internal::kKjvCorpus) {
+      r_.Error(node["corpus"], "data.corpus",
+               Cat("got `", *v, "`, expected ", internal::kKjvCorpus));
+    }
     if (auto v = Str(node, "format", "data")) {
       if (*v == "text") {
         data->set_format(augur::v1::DataSource::FORMAT_TEXT_BYTES);

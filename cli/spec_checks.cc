@@ -108,8 +108,20 @@ class Checker {
 
   void Data() {
     augur::v1::DataSource* data = spec_.mutable_data();
-    if (data->path().empty()) {
-      r_.ErrorAt("data.path", "missing; expected the training data file (text or .bin shard)");
+    if (r_.Has("data.corpus")) {
+      // The named corpus is an empty path: the trainer resolves it on the worker.
+      if (r_.Has("data.path")) {
+        r_.ErrorAt("data.corpus", "conflicts with data.path; give one of them");
+      } else if (!r_.HasError("data.corpus") && options_.check_paths &&
+                 !std::filesystem::exists(kKjvDataFile)) {
+        r_.ErrorAt("data.corpus",
+                   Cat("got `", kKjvCorpus, "`, but ", kKjvDataFile,
+                       " does not exist; install Debian's bible-kjv and bible-kjv-text packages"));
+      }
+      data->clear_path();
+    } else if (data->path().empty()) {
+      r_.ErrorAt("data.path",
+                 "missing; expected the training data file (text or .bin shard) or data.corpus");
     } else {
       data->set_path(ResolvePath("data.path", data->path()));
     }

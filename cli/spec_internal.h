@@ -11,6 +11,12 @@
 
 namespace augur::cli::internal {
 
+// The one named corpus: the King James Bible of Debian's bible-kjv-text, which the trainer
+// extracts on the worker when DataSource.path is empty (trainer/data.h, DefaultCorpusPath).
+inline constexpr char kKjvCorpus[] = "kjv";
+// Where the bible-kjv-text package keeps its (compressed) text; checked by `validate`.
+inline constexpr char kKjvDataFile[] = "/usr/lib/bible.data";
+
 // Key of each search parameter in `search.parameters`.
 std::string SearchParameterKey(augur::v1::SearchParameter parameter);
 

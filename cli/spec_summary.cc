@@ -59,7 +59,8 @@ std::string DescribeDimension(const SearchDimension& d, bool grid) {
   return out;
 }
 
-std::string DescribePolicy(const augur::v1::StoppingPolicy& p) {
+std::string DescribePolicy(const augur::v1::StoppingPolicy& p,
+                           const std::vector<std::string>& reference_sizes) {
   const std::string at = Cat(" at ", JoinText(p.milestone_fractions(), ", "), " of training");
   switch (p.kind()) {
     case augur::v1::POLICY_KIND_NONE:
@@ -67,9 +68,10 @@ std::string DescribePolicy(const augur::v1::StoppingPolicy& p) {
     case augur::v1::POLICY_KIND_COLLAPSE:
       return Cat("collapse", at, "; keep top ", p.keep_top(),
                  p.use_interval() ? "; stop only if the whole interval is above the cutoff" : "",
-                 p.model_path().empty() ? Cat("; reference runs at ", p.reference_width_ratio(),
-                                              "x the smallest width")
-                                        : Cat("; fitted model ", p.model_path()));
+                 !p.model_path().empty()    ? Cat("; fitted model ", p.model_path())
+                 : !reference_sizes.empty() ? Cat("; references: ", JoinText(reference_sizes, ", "))
+                                            : Cat("; reference runs at ", p.reference_width_ratio(),
+                                                  "x the smallest width"));
     case augur::v1::POLICY_KIND_ASHA:
       return Cat("asha: rungs", at, "; reduction factor ", p.reduction_factor(), "; grace ",
                  p.grace_fraction());
@@ -160,11 +162,19 @@ SweepSummary Summarize(const augur::v1::SweepSpec& spec) {
   if (spec.schedule().shape() == augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY) {
     s.schedule += Cat(", decay ", spec.schedule().decay_fraction());
   }
-  s.policy = DescribePolicy(spec.policy());
+  std::vector<std::string> reference_sizes;
+  for (const SizeSummary& z : s.sizes) {
+    if (z.reference_only) reference_sizes.push_back(z.name);
+  }
+  s.policy = DescribePolicy(spec.policy(), reference_sizes);
   s.reference_runs =
       spec.policy().kind() == augur::v1::POLICY_KIND_COLLAPSE && spec.policy().model_path().empty();
 
   const bool shard = spec.data().format() == augur::v1::DataSource::FORMAT_UINT16_SHARD;
+  if (spec.data().path().empty()) {
+    s.data = "corpus kjv: the King James Bible (Debian bible-kjv-text), extracted on the worker";
+    return s;
+  }
   s.data = Cat(spec.data().path(), shard ? " (uint16 shard)" : " (text, byte tokens)");
   std::error_code ec;
   const auto bytes = std::filesystem::file_size(spec.data().path(), ec);

@@ -348,11 +348,37 @@ TEST_F(SpecTest, MissingRequiredSectionsAreReported) {
   EXPECT_THAT(Errors("seeds: []\n"),
               ElementsAre("1:1: name: missing; expected a non-empty sweep name",
                           "1:1: data.path: missing; expected the training data file (text or .bin "
-                          "shard)",
+                          "shard) or data.corpus",
                           "1:1: model.sizes: missing; expected a list of at least one model size",
                           "1:1: optimizer.lr: missing; expected a peak learning rate (or search "
                           "over lr)",
                           "1:8: seeds: got an empty list, expected at least one seed"));
+}
+
+constexpr char kCorpus[] = R"(name: c
+model: {sizes: [{width: 64, depth: 2, heads: 4, context: 128}]}
+optimizer: {lr: 0.01}
+)";
+
+TEST_F(SpecTest, NamedCorpusLeavesThePathToTheWorker) {
+  options_.check_paths = false;  // Whether bible-kjv-text is installed here does not matter.
+  SpecParseResult r = Parse(std::string(kCorpus) + "data: {corpus: kjv}\n");
+  ASSERT_TRUE(r.ok()) << r.ErrorText("f");
+  EXPECT_EQ(r.spec.data().path(), "");
+  EXPECT_EQ(r.spec.data().format(), augur::v1::DataSource::FORMAT_TEXT_BYTES);
+  EXPECT_THAT(Errors(std::string(kCorpus) + "data: {corpus: wiki}\n"),
+              ElementsAre("4:16: data.corpus: got `wiki`, expected kjv"));
+  EXPECT_THAT(Errors(std::string(kCorpus) + "data: {path: data/corpus.txt, corpus: kjv}\n"),
+              ElementsAre("4:39: data.corpus: conflicts with data.path; give one of them"));
+}
+
+TEST_F(SpecTest, NamedCorpusNeedsTheDebianPackageWhenPathsAreChecked) {
+  std::vector<std::string> errors = Errors(std::string(kCorpus) + "data: {corpus: kjv}\n");
+  if (fs::exists("/usr/lib/bible.data")) {
+    EXPECT_THAT(errors, ElementsAre());
+  } else {
+    EXPECT_THAT(errors, ElementsAre(HasSubstr("/usr/lib/bible.data does not exist")));
+  }
 }
 
 TEST_F(SpecTest, PathChecksCanBeTurnedOff) {

@@ -1,0 +1,198 @@
+// Runs the built `augur` binary as a user would: exit codes, stdout and stderr.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs augur with `args` (and AUGUR_SCHEDULER unset) and collects its output.
+Result Augur(const std::vector<std::string>& args) {
+  static int counter = 0;
+  const fs::path dir = fs::path(::testing::TempDir()) / "augur_cli_test";
+  fs::create_directories(dir);
+  const fs::path out = dir / ("out" + std::to_string(counter));
+  const fs::path err = dir / ("err" + std::to_string(counter++));
+  std::string command = "env -u AUGUR_SCHEDULER " + Quote(AUGUR_BINARY);
+  for (const std::string& a : args) command += " " + Quote(a);
+  command += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
+  const int status = std::system(command.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadAll(out);
+  r.err = ReadAll(err);
+  return r;
+}
+
+fs::path SourceDir() {
+  const char* dir = std::getenv("AUGUR_SOURCE_DIR");
+  return dir != nullptr ? fs::path(dir) : fs::current_path();
+}
+
+std::vector<fs::path> Examples() {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(SourceDir() / "examples")) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The examples read Debian's bible-kjv-text (setup.sh installs it); without it, everything but
+// the existence of the corpus is still checked.
+std::vector<std::string> Validate(const fs::path& spec, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"validate", spec.string()};
+  if (!fs::exists("/usr/lib/bible.data")) args.push_back("--skip-path-checks");
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+const char* const kCommands[] = {"validate", "submit",  "run",    "ls",   "status",
+                                 "top",      "curves",  "export", "stop", "pause",
+                                 "resume",   "workers", "version"};
+
+TEST(AugurCliTest, TopLevelHelpListsEveryCommand) {
+  Result r = Augur({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, StartsWith("augur: "));
+  for (const char* name : kCommands) EXPECT_THAT(r.out, HasSubstr(std::string("  ") + name));
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(AugurCliTest, EveryCommandHasHelp) {
+  for (const char* name : kCommands) {
+    Result r = Augur({name, "--help"});
+    EXPECT_EQ(r.code, 0) << name;
+    EXPECT_THAT(r.out, StartsWith(std::string("Usage: augur ") + name)) << name;
+    EXPECT_THAT(r.out, HasSubstr("--output table|json")) << name;
+  }
+}
+
+TEST(AugurCliTest, EveryExampleValidates) {
+  const std::vector<fs::path> examples = Examples();
+  EXPECT_GE(examples.size(), 4u);
+  for (const fs::path& spec : examples) {
+    Result r = Augur(Validate(spec));
+    EXPECT_EQ(r.code, 0) << spec << "\n" << r.err;
+    EXPECT_THAT(r.out, HasSubstr(" is valid.")) << spec;
+    EXPECT_EQ(r.err, "") << spec;
+  }
+}
+
+TEST(AugurCliTest, JsonOutputParsesAndCarriesTheSummary) {
+  Result r = Augur(Validate(SourceDir() / "examples/quickstart.yaml", {"--output", "json"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["valid"], true);
+  EXPECT_EQ(j["summary"]["trials"], 9);
+  EXPECT_EQ(j["summary"]["sizes"][0]["steps"][0]["steps"], 483);
+  EXPECT_EQ(j["spec"]["name"], "quickstart");
+  EXPECT_EQ(j["spec"]["policy"]["kind"], "POLICY_KIND_COLLAPSE");
+}
+
+class BadSpecTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / "augur_cli_bad";
+    fs::create_directories(dir_);
+    spec_ = (dir_ / "bad.yaml").string();
+    std::ofstream(spec_) << "name: bad\n"
+                            "model:\n"
+                            "  sizes: [{width: 64, depth: 2, heads: 5, context: 128}]\n"
+                            "data: {path: nowhere.txt}\n"
+                            "schedule: {warmup: 0.1}\n"
+                            "optimizer: {lr: 0.01}\n";
+  }
+  fs::path dir_;
+  std::string spec_;
+};
+
+TEST_F(BadSpecTest, ExitsOneWithEveryErrorLocated) {
+  Result r = Augur({"validate", spec_});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, spec_ +
+                       ":5:12: schedule.warmup: unknown key `warmup`; did you mean "
+                       "`warmup_fraction`?\n" +
+                       spec_ + ":4:14: data.path: got `nowhere.txt`, but " +
+                       (dir_ / "nowhere.txt").string() + " does not exist\n" + spec_ +
+                       ":3:40: model.sizes[0].heads: got 5, expected a divisor of width 64\n" +
+                       "augur validate: " + spec_ + " has 3 errors\n");
+}
+
+TEST_F(BadSpecTest, JsonErrorsParse) {
+  Result r = Augur({"validate", spec_, "--output=json"});
+  EXPECT_EQ(r.code, 1);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["valid"], false);
+  ASSERT_EQ(j["errors"].size(), 3u);
+  EXPECT_EQ(j["errors"][0]["line"], 5);
+  EXPECT_EQ(j["errors"][0]["column"], 12);
+  EXPECT_EQ(j["errors"][0]["field"], "schedule.warmup");
+  EXPECT_EQ(r.err, "augur validate: " + spec_ + " has 3 errors\n");
+}
+
+TEST(AugurCliTest, MissingSpecFileIsAFailure) {
+  Result r = Augur({"validate", "/nonexistent/spec.yaml"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, StartsWith("augur validate: cannot read spec file /nonexistent/spec.yaml"));
+}
+
+TEST(AugurCliTest, UsageErrorsExitTwo) {
+  Result r = Augur({"frobnicate"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown command `frobnicate`"));
+  EXPECT_EQ(Augur({}).code, 2);
+  EXPECT_EQ(Augur({"validate"}).code, 2);
+  r = Augur({"validate", "a.yaml", "--outptu", "json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("did you mean `--output`?"));
+}
+
+TEST(AugurCliTest, UnimplementedCommandsSaySo) {
+  Result r = Augur({"ls"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "augur ls: not implemented yet in this build of augur\n");
+}
+
+TEST(AugurCliTest, VersionAsTextAndJson) {
+  Result r = Augur({"version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_THAT(r.out, StartsWith("augur 0."));
+  r = Augur({"--output", "json", "version"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["api"], "augur.v1");
+}
+
+}  // namespace
