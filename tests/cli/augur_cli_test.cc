@@ -122,6 +122,22 @@ TEST(AugurCliTest, JsonOutputParsesAndCarriesTheSummary) {
   EXPECT_EQ(j["spec"]["policy"]["kind"], "POLICY_KIND_COLLAPSE");
 }
 
+// docs/spec.md opens with a complete example; it must stay valid as the parser changes.
+TEST(AugurCliTest, TheReferenceExampleInDocsValidates) {
+  const std::string doc = ReadAll(SourceDir() / "docs/spec.md");
+  const size_t begin = doc.find("```yaml\n");
+  ASSERT_NE(begin, std::string::npos);
+  const size_t end = doc.find("```", begin + 8);
+  ASSERT_NE(end, std::string::npos);
+  const fs::path spec = fs::path(::testing::TempDir()) / "augur_doc_example.yaml";
+  std::ofstream(spec) << doc.substr(begin + 8, end - begin - 8);
+  Result r = Augur({"validate", spec.string(), "--skip-path-checks", "--output", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["summary"]["trials"], 9);
+  EXPECT_EQ(j["spec"]["schedule"]["shape"], "SCHEDULE_SHAPE_WARMUP_STABLE_DECAY");
+}
+
 class BadSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
