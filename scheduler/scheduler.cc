@@ -158,6 +158,8 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
   {
     absl::MutexLock lock(&mu_);
     session = std::make_shared<WorkerSession>(hello.worker_id(), slots, next_session_id_++);
+    // SessionAccepted goes first, before dispatch can see the session and queue a lease.
+    session->Send(std::move(accepted));
     auto it = sessions_.find(hello.worker_id());
     if (it != sessions_.end()) old = it->second;
     sessions_[hello.worker_id()] = session;
@@ -165,7 +167,6 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
     ++version_;
   }
   if (old) old->Close();
-  session->Send(std::move(accepted));
   return session;
 }
 
@@ -378,14 +379,16 @@ absl::StatusOr<v1::Trial> Scheduler::EndTrial(const std::string& trial_id, v1::T
     m.mutable_order()->set_action(v1::TrialOrder::ACTION_STOP);
     m.mutable_order()->set_reason(reason);
     m.mutable_order()->set_issued_unix_ms(clock_->NowUnixMs());
+    {
+      absl::MutexLock lock(&mu_);
+      stop_latency_.count++;
+      if (stop_latency_.samples_ms.size() < 100000) {
+        stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - arrived));
+      }
+      dispatch_wanted_ = true;
+    }
     // If the worker is away, the order is implicit: on reconnect its lease is not valid.
     if (session) session->Send(std::move(m));
-    absl::MutexLock lock(&mu_);
-    stop_latency_.count++;
-    if (stop_latency_.samples_ms.size() < 100000) {
-      stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - arrived));
-    }
-    dispatch_wanted_ = true;
   }
   Bump();
   return ended;

@@ -244,16 +244,16 @@ void Scheduler::Decide(const MilestoneEvent& event) {
     const double progress = it->second->points.back().fraction();
     const bool diverged = !std::isfinite(it->second->points.back().train_loss());
     if (!diverged && progress < event.fraction - kMilestoneTolerance) continue;
-    if (d.action == v1::DECISION_ACTION_CONTINUE && d.reason == "waiting for reference runs") {
+    if (d.action() == v1::DECISION_ACTION_CONTINUE && d.reason() == "waiting for reference runs") {
       continue;
     }
     if (IsTerminal(it->second->trial.state())) continue;
     const absl::Status recorded = store_->RecordDecision(d);
     if (!recorded.ok()) continue;  // ALREADY_EXISTS: decided at this milestone before.
     changed = true;
-    if (d.action == v1::DECISION_ACTION_STOP) {
+    if (d.action() == v1::DECISION_ACTION_STOP) {
       EndTrial(d.trial_id(), diverged ? v1::TRIAL_STATE_DIVERGED : v1::TRIAL_STATE_STOPPED,
-               d.reason, event.arrived)
+               d.reason(), event.arrived)
           .IgnoreError();
     }
   }
