@@ -1,0 +1,54 @@
+#include "trainer/test_util.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "trainer/data.h"
+
+namespace augur::trainer {
+
+std::string CorpusSlicePath(size_t bytes) {
+  const auto tmp = std::filesystem::temp_directory_path();
+  auto corpus = DefaultCorpusPath(tmp.string());
+  if (!corpus.ok()) return "";
+  const std::string path =
+      (tmp / ("augur_corpus_slice_" + std::to_string(bytes) + "_" + std::to_string(::getpid())))
+          .string();
+  if (!std::filesystem::exists(path)) {
+    std::ifstream in(*corpus, std::ios::binary);
+    std::vector<char> buf(bytes);
+    in.read(buf.data(), static_cast<std::streamsize>(bytes));
+    std::ofstream(path, std::ios::binary).write(buf.data(), in.gcount());
+  }
+  return path;
+}
+
+TrialSpec TinyTrial(const std::string& data_path) {
+  TrialSpec s;
+  s.run_id = "tiny";
+  s.shape = {.width = 32, .depth = 2, .heads = 2, .context_tokens = 64};
+  s.base_width = 32;
+  s.data.path = data_path;
+  s.data.validation_fraction = 0.05;
+  s.data.data_seed = 1;
+  s.optimizer.peak_lr = 1e-2;
+  s.optimizer.weight_decay = 0.1;
+  s.batch_sequences = 8;
+  s.total_steps = 40;
+  s.eval_sequences = 8;
+  s.cpu_threads = 1;
+  return s;
+}
+
+std::string FreshTempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   (name + "_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace augur::trainer

@@ -1,0 +1,153 @@
+#include "trainer/trainer.h"
+
+#include <cmath>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "trainer/test_util.h"
+
+namespace augur::trainer {
+namespace {
+
+struct Curve {
+  std::vector<double> loss;
+  std::vector<std::pair<int64_t, double>> val;
+  std::vector<double> lr;
+};
+
+RunOptions Recording(Curve* curve) {
+  RunOptions o;
+  o.on_step = [curve](const StepReport& r) {
+    curve->loss.push_back(r.train_loss);
+    curve->lr.push_back(r.lr);
+    if (r.val_loss) curve->val.emplace_back(r.step, *r.val_loss);
+    return true;
+  };
+  return o;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    corpus_ = CorpusSlicePath();
+    if (corpus_.empty()) GTEST_SKIP() << "no default corpus (bible-kjv)";
+  }
+  std::string corpus_;
+};
+
+TEST_F(TrainerTest, LossFallsOnRealText) {
+  TrialSpec spec = TinyTrial(corpus_);
+  spec.total_steps = 80;
+  spec.eval_interval_steps = 40;
+  Curve curve;
+  auto result = RunTrial(spec, Recording(&curve));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, RunOutcome::kCompleted);
+  ASSERT_EQ(curve.loss.size(), 80u);
+  EXPECT_NEAR(curve.loss.front(), std::log(256.0), 0.3);  // Uniform over bytes at init.
+  ASSERT_EQ(curve.val.size(), 2u);
+  // Below the byte unigram entropy of English (about 3.0 nats) means context is used.
+  EXPECT_LT(curve.val.back().second, 2.9);
+  EXPECT_LT(curve.val.back().second, curve.val.front().second);
+  EXPECT_DOUBLE_EQ(curve.lr.back(), 1e-2 * (1 - 79.5 / 80) / 0.9);  // D2Z at the midpoint.
+  EXPECT_GT(result->tokens_per_second, 0);
+}
+
+TEST_F(TrainerTest, ResumedRunEqualsUninterruptedBitForBit) {
+  TrialSpec spec = TinyTrial(corpus_);
+  spec.total_steps = 24;
+  spec.eval_interval_steps = 5;
+  spec.optimizer.tau = 0.5;  // Weight decay from tau, so decay is exercised.
+  spec.optimizer.weight_decay = 0;
+  spec.micro_batch_sequences = 4;
+  Curve full;
+  ASSERT_TRUE(RunTrial(spec, Recording(&full)).ok());
+
+  const std::string dir = FreshTempDir("augur_resume");
+  Curve first, second;
+  RunOptions o1 = Recording(&first);
+  o1.checkpoint_dir = dir;
+  o1.stop_after_step = 11;
+  auto r1 = RunTrial(spec, o1);
+  ASSERT_TRUE(r1.ok()) << r1.status();
+  EXPECT_EQ(r1->outcome, RunOutcome::kStopped);
+  ASSERT_FALSE(r1->checkpoint_path.empty());
+  RunOptions o2 = Recording(&second);
+  o2.resume_from = r1->checkpoint_path;
+  auto r2 = RunTrial(spec, o2);
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_EQ(r2->outcome, RunOutcome::kCompleted);
+
+  std::vector<double> joined = first.loss;
+  joined.insert(joined.end(), second.loss.begin(), second.loss.end());
+  ASSERT_EQ(joined.size(), full.loss.size());
+  for (size_t i = 0; i < joined.size(); ++i) EXPECT_EQ(joined[i], full.loss[i]) << "step " << i + 1;
+  auto joined_val = first.val;
+  joined_val.insert(joined_val.end(), second.val.begin(), second.val.end());
+  EXPECT_EQ(joined_val, full.val);
+
+  // A checkpoint of another trial is refused.
+  spec.seed = 99;
+  EXPECT_EQ(RunTrial(spec, o2).status().code(), absl::StatusCode::kFailedPrecondition);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(TrainerTest, DivergingLearningRateEndsAsDiverged) {
+  TrialSpec spec = TinyTrial(corpus_);
+  spec.optimizer.peak_lr = 1e30;
+  spec.optimizer.grad_clip_norm = 0;
+  spec.schedule.warmup_fraction = 0;
+  Curve curve;
+  auto result = RunTrial(spec, Recording(&curve));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, RunOutcome::kDiverged);
+  EXPECT_LT(result->steps_done, spec.total_steps);
+  ASSERT_FALSE(curve.loss.empty());
+  EXPECT_FALSE(std::isfinite(curve.loss.back()));
+  EXPECT_NE(result->message.find("non-finite"), std::string::npos) << result->message;
+}
+
+TEST_F(TrainerTest, TwoGlooRanksMatchOneRankWithTheSameGlobalBatch) {
+  TrialSpec spec = TinyTrial(corpus_);
+  spec.total_steps = 12;
+  spec.eval_interval_steps = 6;
+  Curve single;
+  ASSERT_TRUE(RunTrial(spec, Recording(&single)).ok());
+
+  const std::string dir = FreshTempDir("augur_gloo");
+  Curve ranks[2];
+  absl::Status status[2];
+  std::vector<std::thread> threads;
+  for (int rank = 0; rank < 2; ++rank) {
+    threads.emplace_back([&, rank] {
+      auto reducer = MakeGlooReducer(rank, 2, dir);
+      if (!reducer.ok()) {
+        status[rank] = reducer.status();
+        return;
+      }
+      RunOptions o = Recording(&ranks[rank]);
+      o.reducer = reducer->get();
+      auto r = RunTrial(spec, o);
+      status[rank] = r.status();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int rank = 0; rank < 2; ++rank) {
+    ASSERT_TRUE(status[rank].ok()) << status[rank];
+    ASSERT_EQ(ranks[rank].loss.size(), single.loss.size());
+    for (size_t i = 0; i < single.loss.size(); ++i) {
+      EXPECT_NEAR(ranks[rank].loss[i], single.loss[i], 1e-4 * single.loss[i]) << i;
+      EXPECT_EQ(ranks[rank].loss[i], ranks[0].loss[i]);  // Ranks agree exactly.
+    }
+    ASSERT_EQ(ranks[rank].val.size(), single.val.size());
+    for (size_t i = 0; i < single.val.size(); ++i) {
+      EXPECT_NEAR(ranks[rank].val[i].second, single.val[i].second, 1e-4 * single.val[i].second);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace augur::trainer
