@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/status_macros.h"
 #include "scheduler/store.h"
 #include "scheduler/store_backend.h"
 
@@ -86,6 +87,19 @@ class BackedStore : public Store {
   absl::Mutex mu_;
   std::unique_ptr<StoreBackend> backend_ ABSL_GUARDED_BY(mu_);
 };
+
+template <typename T>
+inline absl::StatusOr<T> BackedStore::RunFor(
+    absl::FunctionRef<absl::StatusOr<T>(StoreBackend&)> body) {
+  std::optional<T> out;
+  RETURN_IF_ERROR(Run([&](StoreBackend& db) -> absl::Status {
+    absl::StatusOr<T> result = body(db);
+    if (!result.ok()) return result.status();
+    out = std::move(result).value();
+    return absl::OkStatus();
+  }));
+  return std::move(*out);
+}
 
 // FAILED_PRECONDITION unless `record` is RUNNING under `fencing_token` with an unexpired lease.
 absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms);

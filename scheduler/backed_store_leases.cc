@@ -1,0 +1,123 @@
+// BackedStore's lease operations: grant, renew, expire, inspect and end leases.
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "scheduler/backed_store.h"
+
+namespace augur {
+namespace {
+
+using v1::TrialState;
+
+constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
+
+std::string StateName(TrialState s) { return v1::TrialState_Name(s); }
+
+LeaseInfo InfoOf(const TrialRecord& r) {
+  LeaseInfo info;
+  info.trial_id = r.trial.trial_id();
+  info.worker_id = r.trial.worker_id();
+  info.fencing_token = r.fencing_token;
+  info.expires_unix_ms = r.lease_expires_unix_ms;
+  return info;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<LeaseGrant>> BackedStore::AcquireLease(absl::string_view worker_id,
+                                                                    absl::Duration ttl) {
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id is empty");
+  if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease ttl must be > 0");
+  using Grant = std::optional<LeaseGrant>;
+  return RunFor<Grant>([&](StoreBackend& db) -> absl::StatusOr<Grant> {
+    ASSIGN_OR_RETURN(std::optional<std::string> next, db.NextPendingTrial());
+    if (!next) return Grant();
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *next));
+    const int64_t now = clock_.NowUnixMs();
+    record.fencing_token += 1;
+    record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
+    record.trial.set_state(v1::TRIAL_STATE_RUNNING);
+    record.trial.set_worker_id(std::string(worker_id));
+    record.trial.set_attempts(record.trial.attempts() + 1);
+    RETURN_IF_ERROR(db.UpdateTrial(record));
+    LeaseGrant grant;
+    grant.lease.set_trial_id(record.trial.trial_id());
+    grant.lease.set_fencing_token(record.fencing_token);
+    *grant.lease.mutable_config() = record.trial.config();
+    grant.lease.set_expires_unix_ms(record.lease_expires_unix_ms);
+    ASSIGN_OR_RETURN(std::optional<v1::CheckpointCommit> checkpoint,
+                     db.LatestCheckpoint(record.trial.trial_id()));
+    if (checkpoint) *grant.lease.mutable_resume_from() = *checkpoint;
+    RETURN_IF_ERROR(Log(db, "lease_granted", record.trial.sweep_id(), record.trial.trial_id(),
+                        absl::StrCat("worker ", worker_id, " token ", record.fencing_token,
+                                     " resume_step ", checkpoint ? checkpoint->step() : 0)));
+    grant.trial = std::move(record.trial);
+    return Grant(std::move(grant));
+  });
+}
+
+absl::StatusOr<std::vector<LeaseInfo>> BackedStore::RenewLeases(absl::string_view worker_id,
+                                                                absl::Duration ttl) {
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id is empty");
+  if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease ttl must be > 0");
+  using Leases = std::vector<LeaseInfo>;
+  return RunFor<Leases>([&](StoreBackend& db) -> absl::StatusOr<Leases> {
+    const int64_t now = clock_.NowUnixMs();
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, db.RunningTrials(worker_id, kForever));
+    Leases renewed;
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, id));
+      if (record.lease_expires_unix_ms <= now) continue;  // Expired: only ExpireLeases acts.
+      record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
+      RETURN_IF_ERROR(db.UpdateTrial(record));
+      renewed.push_back(InfoOf(record));
+    }
+    return renewed;
+  });
+}
+
+absl::StatusOr<std::vector<LeaseInfo>> BackedStore::ExpireLeases() {
+  using Leases = std::vector<LeaseInfo>;
+  return RunFor<Leases>([&](StoreBackend& db) -> absl::StatusOr<Leases> {
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, db.RunningTrials("", clock_.NowUnixMs()));
+    Leases expired;
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, id));
+      expired.push_back(InfoOf(record));
+      RETURN_IF_ERROR(
+          SetState(db, record, v1::TRIAL_STATE_PENDING,
+                   absl::StrCat("lease of worker ", expired.back().worker_id, " expired")));
+    }
+    return expired;
+  });
+}
+
+absl::StatusOr<LeaseInfo> BackedStore::GetLease(absl::string_view trial_id) {
+  return RunFor<LeaseInfo>([&](StoreBackend& db) -> absl::StatusOr<LeaseInfo> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    return InfoOf(record);
+  });
+}
+
+absl::StatusOr<v1::Trial> BackedStore::EndLease(absl::string_view trial_id, int64_t fencing_token,
+                                                TrialState final_state, absl::string_view message) {
+  if (final_state == v1::TRIAL_STATE_RUNNING || final_state == v1::TRIAL_STATE_CANCELLED ||
+      final_state == v1::TRIAL_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a lease cannot end in state ", StateName(final_state)));
+  }
+  return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    RETURN_IF_ERROR(CheckLease(record, fencing_token, clock_.NowUnixMs()));
+    RETURN_IF_ERROR(SetState(db, record, final_state, message));
+    return std::move(record.trial);
+  });
+}
+
+}  // namespace augur
