@@ -11,6 +11,55 @@
 #include "cli/text.h"
 
 namespace augur::cli {
+
+namespace internal {
+
+std::string JoinField(std::string_view parent, std::string_view key) {
+  return parent.empty() ? std::string(key) : Cat(parent, ".", key);
+}
+
+std::optional<std::string> ChildString(YamlReader& r, const YAML::Node& map,
+                                       std::string_view parent, std::string_view key) {
+  const YAML::Node node = map[std::string(key)];
+  if (!node) return std::nullopt;
+  return r.String(node, JoinField(parent, key));
+}
+
+std::optional<double> ChildDouble(YamlReader& r, const YAML::Node& map, std::string_view parent,
+                                  std::string_view key) {
+  const YAML::Node node = map[std::string(key)];
+  if (!node) return std::nullopt;
+  return r.Double(node, JoinField(parent, key));
+}
+
+std::optional<int64_t> ChildInt64(YamlReader& r, const YAML::Node& map, std::string_view parent,
+                                  std::string_view key) {
+  const YAML::Node node = map[std::string(key)];
+  if (!node) return std::nullopt;
+  return r.Int(node, JoinField(parent, key));
+}
+
+std::optional<int32_t> ChildInt32(YamlReader& r, const YAML::Node& map, std::string_view parent,
+                                  std::string_view key) {
+  std::optional<int64_t> v = ChildInt64(r, map, parent, key);
+  if (!v.has_value()) return std::nullopt;
+  if (*v < std::numeric_limits<int32_t>::min() || *v > std::numeric_limits<int32_t>::max()) {
+    r.Error(map[std::string(key)], JoinField(parent, key),
+            Cat("got ", *v, ", expected a 32-bit integer"));
+    return std::nullopt;
+  }
+  return static_cast<int32_t>(*v);
+}
+
+std::optional<bool> ChildBool(YamlReader& r, const YAML::Node& map, std::string_view parent,
+                              std::string_view key) {
+  const YAML::Node node = map[std::string(key)];
+  if (!node) return std::nullopt;
+  return r.Bool(node, JoinField(parent, key));
+}
+
+}  // namespace internal
+
 namespace {
 
 using augur::v1::SearchDimension;
@@ -47,19 +96,12 @@ constexpr std::string_view kOptimizerKeys[] = {"lr",    "weight_decay", "tau",
 constexpr std::string_view kSearchKeys[] = {"method", "trials", "seed", "parameters"};
 constexpr std::string_view kParameterKeys[] = {"lr", "weight_decay", "tau", "batch_sequences"};
 constexpr std::string_view kRangeKeys[] = {"min", "max", "log", "points"};
-constexpr std::string_view kPolicyKeys[] = {"kind",
-                                            "milestones",
-                                            "keep_top",
-                                            "reduction_factor",
-                                            "grace",
-                                            "model",
-                                            "reference_width_ratio",
-                                            "use_interval"};
 constexpr std::string_view kResourceKeys[] = {"gpus", "cpu_threads"};
 
-std::string Join(std::string_view parent, std::string_view key) {
-  return parent.empty() ? std::string(key) : Cat(parent, ".", key);
-}
+using internal::JoinField;
+constexpr auto Join = [](std::string_view parent, std::string_view key) {
+  return JoinField(parent, key);
+};
 
 std::string Index(std::string_view parent, size_t i) { return Cat(parent, "[", i, "]"); }
 
@@ -82,7 +124,7 @@ class SpecBuilder {
     if (root["optimizer"]) Optimizer(root["optimizer"]);
     if (auto v = Int32(root, "", "batch_sequences")) spec_.set_batch_sequences(*v);
     if (root["search"]) Search(root["search"]);
-    if (root["policy"]) Policy(root["policy"]);
+    if (root["policy"]) internal::ParsePolicy(r_, root["policy"], *spec_.mutable_policy());
     if (root["resources"]) {
       const YAML::Node node = root["resources"];
       if (r_.ExpectMap(node, "resources", kResourceKeys)) {
@@ -101,39 +143,24 @@ class SpecBuilder {
   }
 
  private:
-  // Optional typed children: nullopt when absent or wrongly typed (the latter is reported).
+  // Optional typed children (spec_internal.h).
   std::optional<std::string> Str(const YAML::Node& map, std::string_view key,
                                  std::string_view parent = "") {
-    const YAML::Node node = map[std::string(key)];
-    if (!node) return std::nullopt;
-    return r_.String(node, Join(parent, key));
+    return internal::ChildString(r_, map, parent, key);
   }
   std::optional<double> Dbl(const YAML::Node& map, std::string_view parent, std::string_view key) {
-    const YAML::Node node = map[std::string(key)];
-    if (!node) return std::nullopt;
-    return r_.Double(node, Join(parent, key));
+    return internal::ChildDouble(r_, map, parent, key);
   }
   std::optional<int64_t> Int64(const YAML::Node& map, std::string_view parent,
                                std::string_view key) {
-    const YAML::Node node = map[std::string(key)];
-    if (!node) return std::nullopt;
-    return r_.Int(node, Join(parent, key));
+    return internal::ChildInt64(r_, map, parent, key);
   }
   std::optional<int32_t> Int32(const YAML::Node& map, std::string_view parent,
                                std::string_view key) {
-    std::optional<int64_t> v = Int64(map, parent, key);
-    if (!v.has_value()) return std::nullopt;
-    if (*v < std::numeric_limits<int32_t>::min() || *v > std::numeric_limits<int32_t>::max()) {
-      r_.Error(map[std::string(key)], Join(parent, key),
-               Cat("got ", *v, ", expected a 32-bit integer"));
-      return std::nullopt;
-    }
-    return static_cast<int32_t>(*v);
+    return internal::ChildInt32(r_, map, parent, key);
   }
   std::optional<bool> Bool(const YAML::Node& map, std::string_view parent, std::string_view key) {
-    const YAML::Node node = map[std::string(key)];
-    if (!node) return std::nullopt;
-    return r_.Bool(node, Join(parent, key));
+    return internal::ChildBool(r_, map, parent, key);
   }
 
   // Fields a size may take from the family level; 0 means "not given anywhere".
@@ -312,48 +339,6 @@ class SpecBuilder {
       dim->set_parameter(parameter);
       Dimension(entry.second, Join("search.parameters", key), *dim);
     }
-  }
-
-  void Policy(const YAML::Node& node) {
-    if (!r_.ExpectMap(node, "policy", kPolicyKeys)) return;
-    augur::v1::StoppingPolicy* policy = spec_.mutable_policy();
-    if (auto v = Str(node, "kind", "policy")) {
-      static constexpr std::pair<std::string_view, augur::v1::PolicyKind> kKinds[] = {
-          {"none", augur::v1::POLICY_KIND_NONE},
-          {"collapse", augur::v1::POLICY_KIND_COLLAPSE},
-          {"asha", augur::v1::POLICY_KIND_ASHA},
-          {"median", augur::v1::POLICY_KIND_MEDIAN},
-          {"top_k", augur::v1::POLICY_KIND_TOP_K},
-          {"extrapolation", augur::v1::POLICY_KIND_EXTRAPOLATION}};
-      bool found = false;
-      for (const auto& [name, kind] : kKinds) {
-        if (*v == name) {
-          policy->set_kind(kind);
-          found = true;
-        }
-      }
-      if (!found) {
-        r_.Error(
-            node["kind"], "policy.kind",
-            Cat("got `", *v, "`, expected collapse, asha, median, top_k, extrapolation or none"));
-      }
-    }
-    const YAML::Node milestones = node["milestones"];
-    if (milestones && r_.ExpectList(milestones, "policy.milestones")) {
-      for (size_t i = 0; i < milestones.size(); ++i) {
-        if (auto v = r_.Double(milestones[i], Index("policy.milestones", i))) {
-          policy->add_milestone_fractions(*v);
-        }
-      }
-    }
-    if (auto v = Int32(node, "policy", "keep_top")) policy->set_keep_top(*v);
-    if (auto v = Dbl(node, "policy", "reduction_factor")) policy->set_reduction_factor(*v);
-    if (auto v = Dbl(node, "policy", "grace")) policy->set_grace_fraction(*v);
-    if (auto v = Str(node, "model", "policy")) policy->set_model_path(*v);
-    if (auto v = Dbl(node, "policy", "reference_width_ratio")) {
-      policy->set_reference_width_ratio(*v);
-    }
-    if (auto v = Bool(node, "policy", "use_interval")) policy->set_use_interval(*v);
   }
 
   void Seeds(const YAML::Node& node) {

@@ -12,7 +12,6 @@
 namespace augur::cli::internal {
 namespace {
 
-using augur::v1::PolicyKind;
 using augur::v1::SearchDimension;
 using augur::v1::SearchParameter;
 using augur::v1::SweepSpec;
@@ -29,10 +28,6 @@ constexpr double kDefaultEpsilon = 1e-8;
 constexpr double kDefaultGradClip = 1.0;
 constexpr int kDefaultBatchSequences = 32;
 constexpr int kDefaultGridPoints = 3;
-constexpr int kDefaultKeepTop = 3;
-constexpr double kDefaultReductionFactor = 4.0;  // Ray Tune's ASHA default.
-constexpr double kDefaultAshaGrace = 0.01;       // Ray Tune: grace_period 1 of max_t 100.
-constexpr double kDefaultReferenceWidthRatio = 0.5;
 constexpr int64_t kDefaultEvalIntervalSteps = 100;
 constexpr int kDefaultEvalSequences = 32;
 constexpr int64_t kDefaultCheckpointIntervalSteps = 250;
@@ -53,7 +48,7 @@ class Checker {
     Optimizer();
     if (!r_.Has("batch_sequences")) spec_.set_batch_sequences(kDefaultBatchSequences);
     if (spec_.batch_sequences() <= 0) Bad("batch_sequences", spec_.batch_sequences(), "> 0");
-    Policy();
+    CheckPolicy(options_, r_, *spec_.mutable_policy());
     if (spec_.resources().gpus() < 0) Bad("resources.gpus", spec_.resources().gpus(), ">= 0");
     if (spec_.resources().cpu_threads() < 0) {
       Bad("resources.cpu_threads", spec_.resources().cpu_threads(), ">= 0");
@@ -77,11 +72,9 @@ class Checker {
  private:
   template <typename T>
   void Bad(std::string_view field, T value, std::string_view expected) {
-    r_.ErrorAt(field, Cat("got ", value, ", expected ", expected));
+    ReportBad(r_, field, value, expected);
   }
-  void NotUsed(std::string_view field, std::string_view by) {
-    r_.ErrorAt(field, Cat("is not used ", by, "; remove it"));
-  }
+  void NotUsed(std::string_view field, std::string_view by) { ReportNotUsed(r_, field, by); }
 
   bool Searched(SearchParameter p) const {
     for (const SearchDimension& d : spec_.search().dimensions()) {
@@ -90,20 +83,8 @@ class Checker {
     return false;
   }
 
-  // Resolves a spec-relative path and (optionally) checks that it names an existing file.
   std::string ResolvePath(std::string_view field, const std::string& path) {
-    std::filesystem::path p(path);
-    if (p.is_relative()) p = options_.base_dir / p;
-    std::error_code ec;
-    std::filesystem::path absolute = std::filesystem::absolute(p, ec);
-    if (!ec) p = absolute;
-    p = p.lexically_normal();
-    if (options_.check_paths && !std::filesystem::is_regular_file(p, ec)) {
-      r_.ErrorAt(field, Cat("got `", path, "`, but ", p.string(),
-                            std::filesystem::exists(p, ec) ? " is not a regular file"
-                                                           : " does not exist"));
-    }
-    return p.string();
+    return ResolveSpecPath(options_, r_, field, path);
   }
 
   void Data() {
@@ -350,96 +331,6 @@ class Checker {
     }
   }
 
-  void Policy() {
-    augur::v1::StoppingPolicy* p = spec_.mutable_policy();
-    if (p->kind() == augur::v1::POLICY_KIND_UNSPECIFIED)
-      p->set_kind(augur::v1::POLICY_KIND_COLLAPSE);
-    const PolicyKind kind = p->kind();
-    const bool collapse = kind == augur::v1::POLICY_KIND_COLLAPSE;
-    const bool asha = kind == augur::v1::POLICY_KIND_ASHA;
-    const bool median = kind == augur::v1::POLICY_KIND_MEDIAN;
-    const bool ranks = collapse || kind == augur::v1::POLICY_KIND_TOP_K ||
-                       kind == augur::v1::POLICY_KIND_EXTRAPOLATION;
-    // keep_top
-    if (ranks) {
-      if (!r_.Has("policy.keep_top")) p->set_keep_top(kDefaultKeepTop);
-      if (p->keep_top() < 1) Bad("policy.keep_top", p->keep_top(), ">= 1");
-    } else if (r_.Has("policy.keep_top")) {
-      NotUsed("policy.keep_top", "by this policy kind (only collapse, top_k, extrapolation)");
-    }
-    // reduction_factor and grace
-    if (asha) {
-      if (!r_.Has("policy.reduction_factor")) p->set_reduction_factor(kDefaultReductionFactor);
-      if (p->reduction_factor() <= 1) Bad("policy.reduction_factor", p->reduction_factor(), "> 1");
-      if (!r_.Has("policy.grace")) p->set_grace_fraction(kDefaultAshaGrace);
-    } else if (r_.Has("policy.reduction_factor")) {
-      NotUsed("policy.reduction_factor", "by this policy kind (only asha)");
-    }
-    if (asha || median) {
-      const double g = p->grace_fraction();
-      if (!(g >= 0 && g < 1)) Bad("policy.grace", g, "a fraction in [0, 1)");
-      if (asha && g <= 0 && p->milestone_fractions_size() == 0) {
-        Bad("policy.grace", g, "> 0 when asha derives its rungs (or give milestones)");
-      }
-    } else if (r_.Has("policy.grace")) {
-      NotUsed("policy.grace", "by this policy kind (only asha, median)");
-    }
-    // Collapse-only fields.
-    if (collapse) {
-      if (!p->model_path().empty()) p->set_model_path(ResolvePath("policy.model", p->model_path()));
-      if (!r_.Has("policy.reference_width_ratio")) {
-        p->set_reference_width_ratio(kDefaultReferenceWidthRatio);
-      }
-      const double ratio = p->reference_width_ratio();
-      if (!(ratio > 0 && ratio <= 1)) Bad("policy.reference_width_ratio", ratio, "in (0, 1]");
-      if (!r_.Has("policy.use_interval")) p->set_use_interval(true);
-    } else {
-      for (const char* f :
-           {"policy.model", "policy.reference_width_ratio", "policy.use_interval"}) {
-        if (r_.Has(f)) NotUsed(f, "by this policy kind (only collapse)");
-      }
-    }
-    Milestones(*p);
-  }
-
-  void Milestones(augur::v1::StoppingPolicy& p) {
-    if (p.kind() == augur::v1::POLICY_KIND_NONE) {
-      if (r_.Has("policy.milestones")) NotUsed("policy.milestones", "by policy none");
-      return;
-    }
-    if (!r_.Has("policy.milestones")) {
-      if (p.kind() == augur::v1::POLICY_KIND_ASHA) {
-        // Rungs at grace * rf^k, as Ray Tune's ASHA places them, below the end of training.
-        if (p.grace_fraction() > 0 && p.grace_fraction() < 1 && p.reduction_factor() > 1) {
-          for (double x = p.grace_fraction(); x < 1; x *= p.reduction_factor()) {
-            p.add_milestone_fractions(x);
-          }
-        }
-      } else if (p.kind() == augur::v1::POLICY_KIND_TOP_K) {
-        p.add_milestone_fractions(0.2);
-      } else {
-        for (double x : {0.1, 0.2, 0.3}) p.add_milestone_fractions(x);
-      }
-      return;
-    }
-    if (p.milestone_fractions_size() == 0) {
-      r_.ErrorAt("policy.milestones", "got an empty list, expected at least one fraction");
-    }
-    for (int i = 0; i < p.milestone_fractions_size(); ++i) {
-      const std::string f = Cat("policy.milestones[", i, "]");
-      const double m = p.milestone_fractions(i);
-      if (!(m > 0 && m < 1)) {
-        Bad(f, m, "a training fraction in (0, 1)");
-      } else if (i > 0 && m <= p.milestone_fractions(i - 1)) {
-        Bad(f, m,
-            Cat("greater than the previous milestone ", p.milestone_fractions(i - 1),
-                " (ascending order)"));
-      } else if (m < p.grace_fraction()) {
-        Bad(f, m, Cat(">= policy.grace (", p.grace_fraction(), ")"));
-      }
-    }
-  }
-
   void Seeds() {
     if (spec_.seeds_size() == 0) {
       if (r_.Has("seeds")) {
@@ -463,6 +354,26 @@ class Checker {
 };
 
 }  // namespace
+
+void ReportNotUsed(YamlReader& r, std::string_view field, std::string_view by) {
+  r.ErrorAt(field, Cat("is not used ", by, "; remove it"));
+}
+
+std::string ResolveSpecPath(const SpecParseOptions& options, YamlReader& r, std::string_view field,
+                            const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = options.base_dir / p;
+  std::error_code ec;
+  std::filesystem::path absolute = std::filesystem::absolute(p, ec);
+  if (!ec) p = absolute;
+  p = p.lexically_normal();
+  if (options.check_paths && !std::filesystem::is_regular_file(p, ec)) {
+    r.ErrorAt(field,
+              Cat("got `", path, "`, but ", p.string(),
+                  std::filesystem::exists(p, ec) ? " is not a regular file" : " does not exist"));
+  }
+  return p.string();
+}
 
 std::string SearchParameterKey(SearchParameter parameter) {
   switch (parameter) {
