@@ -89,6 +89,7 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   const double t = z + (z * z * z + z) / (4 * nu) +
                    (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
   const double noise = t * out.rel_noise_se;
+  out.noise_half_width = noise;
   const double model = z * out.rel_model_error;
   const double half = std::sqrt(noise * noise + model * model);
   out.lower = out.final_loss * (1.0 - half);

@@ -34,9 +34,10 @@ struct Prediction {
   double final_loss = kNaN;  // Predicted L(T).
   double lower = kNaN;       // Interval on L(T).
   double upper = kNaN;
-  double rel_noise_se = 0;     // Relative standard error from the residuals.
-  double rel_model_error = 0;  // From the reference's error model.
-  double window_start = 0;     // Fractions actually used.
+  double rel_noise_se = 0;      // Relative standard error from the residuals.
+  double rel_model_error = 0;   // From the reference's error model.
+  double noise_half_width = 0;  // Relative half-width of the noise-only interval.
+  double window_start = 0;      // Fractions actually used.
   double window_end = 0;
   int points = 0;
 };

@@ -27,8 +27,10 @@ class CollapsePolicy : public StoppingPolicy {
       if (ref.ok()) {
         auto pred = AlignAndPredict(prefix, **ref, t.controls.schedule.warmup_fraction, c_.align);
         if (pred.ok()) {
+          const double noise = pred->noise_half_width;
           pool.push_back({i, pred->final_loss, pred->lower, pred->upper,
-                          CurrentLoss(prefix, m, c_.current_loss_window)});
+                          CurrentLoss(prefix, m, c_.current_loss_window),
+                          pred->final_loss * (1 - noise), pred->final_loss * (1 + noise)});
           continue;
         }
         why = std::string(pred.status().message());

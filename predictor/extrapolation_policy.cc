@@ -40,7 +40,7 @@ class ExtrapolationPolicy : public StoppingPolicy {
         continue;
       }
       const double v = fit->At(1.0);
-      pool.push_back({i, v, v, v, CurrentLoss(prefix, m, c_.current_loss_window)});
+      pool.push_back({i, v, v, v, CurrentLoss(prefix, m, c_.current_loss_window), v, v});
     }
     const bool last = !c_.milestones.empty() &&
                       m >= *std::max_element(c_.milestones.begin(), c_.milestones.end()) - 1e-9;

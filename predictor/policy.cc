@@ -83,7 +83,7 @@ std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> poo
       d.lower = e.lower;
       d.upper = e.upper;
     }
-    const bool dominated = use_interval && r > 0 && e.lower > leader.upper;
+    const bool dominated = use_interval && r > 0 && e.rank_lower > leader.rank_upper;
     if (dominated) {
       d.action = Action::kStop;
       d.reason = absl::StrFormat(
@@ -92,11 +92,11 @@ std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> poo
     } else if (r < keep_count) {
       d.reason = absl::StrFormat("%s %.4f rank %d/%d, within the best %d", what, e.value, r + 1, n,
                                  keep_count);
-    } else if (use_interval && e.lower <= leader.value) {
+    } else if (use_interval && e.rank_lower <= leader.value) {
       d.reason = absl::StrFormat(
-          "%s %.4f rank %d/%d beyond the best %d, kept: interval [%.4f, %.4f] reaches the "
-          "leader's %.4f",
-          what, e.value, r + 1, n, keep_count, e.lower, e.upper, leader.value);
+          "%s %.4f rank %d/%d beyond the best %d, kept: noise interval [%.4f, %.4f] reaches "
+          "the leader's %.4f",
+          what, e.value, r + 1, n, keep_count, e.rank_lower, e.rank_upper, leader.value);
     } else {
       d.action = Action::kStop;
       d.reason = absl::StrFormat("%s %.4f rank %d/%d, beyond the best %d (leader %.4f)", what,

@@ -107,15 +107,20 @@ bool Reached(const TrialView& trial, double m);
 struct PoolEntry {
   size_t trial = 0;  // Index into GroupView::trials.
   double value = kNaN;
-  double lower = kNaN;
+  double lower = kNaN;  // Reported interval.
   double upper = kNaN;
   double current = kNaN;
+  // Interval used to compare with the leader. Collapse uses the noise part only: the
+  // reference's model error is largely shared by every trial of a group (same reference
+  // family, same schedule), so it shifts all predictions together and does not change ranks.
+  double rank_lower = kNaN;
+  double rank_upper = kNaN;
 };
 
 // Turns a ranked pool into decisions for the running trials in it (lowest value best).
 // keep_count: how many to keep by rank; with use_interval, a trial beyond the cut is kept
-// while its lower bound reaches the leader's value, and any trial whose lower bound is above
-// the leader's upper bound is stopped.
+// while its rank_lower reaches the leader's value, and any trial whose rank_lower is above
+// the leader's rank_upper is stopped.
 std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> pool, int keep_count,
                               bool use_interval, const std::string& what);
 

@@ -33,7 +33,7 @@ class TopKPolicy : public StoppingPolicy {
       const std::vector<CurvePoint> prefix = PrefixTo(t.points, f);
       if (FirstNonFinite(prefix) >= 0) continue;
       const double v = CurrentLoss(prefix, f, c_.current_loss_window);
-      pool.push_back({i, v, v, v, v});
+      pool.push_back({i, v, v, v, v, v, v});
     }
     std::vector<Decision> ranked =
         RankCut(group, std::move(pool), c_.topk_k, false, "current loss");

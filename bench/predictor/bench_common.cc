@@ -1,0 +1,104 @@
+#include "bench/predictor/bench_common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace augur::bench {
+
+using predictor::PolicyConfig;
+
+std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
+                              std::shared_ptr<const predictor::ReferenceSource> form,
+                              std::shared_ptr<const predictor::ReferenceSource> empirical) {
+  std::vector<Contender> out;
+  const double last = milestones.back();
+  PolicyConfig base;
+  base.milestones = milestones;
+  auto add = [&](const std::string& label, PolicyConfig c) {
+    out.push_back({label, std::move(c), milestones});
+  };
+  PolicyConfig c = base;
+  c.name = "collapse";
+  c.references = form;
+  add("collapse(form)", c);
+  c.use_interval = false;
+  add("collapse(form,no-int)", c);
+  if (empirical != nullptr) {
+    c = base;
+    c.name = "collapse";
+    c.references = empirical;
+    add("collapse(empirical)", c);
+  }
+  c = base;
+  c.name = "extrapolation";
+  add("extrapolation", c);
+  c = base;
+  c.name = "topk";
+  c.topk_k = 1;
+  c.topk_fraction = last;
+  add(absl::StrFormat("top-1@%.1f", last), c);
+  c = base;
+  c.name = "asha";
+  // Same budget as collapse: one rung at the first milestone cutting to about 1/3, then to
+  // one at the next rungs (rf = 3 from grace = first milestone) or one rung keeping 1/n.
+  if (milestones.size() == 1) {
+    c.asha_grace_fraction = milestones.front();
+    c.asha_reduction_factor = n;
+  } else {
+    c.asha_grace_fraction = milestones.front();
+    c.asha_reduction_factor = 3;
+  }
+  add("asha(matched)", c);
+  c = base;
+  c.name = "asha";  // Ray Tune defaults: grace 1%, rf 4.
+  add("asha(ray)", c);
+  c = base;
+  c.name = "median";
+  add("median", c);
+  c = base;
+  c.name = "none";
+  add("none", c);
+  return out;
+}
+
+void Tally::Add(const predictor::ReplayResult& r, double seed_noise) {
+  ++runs;
+  correct += r.chosen_id == r.best_id;
+  compute += r.compute_fraction;
+  const double reg = std::isfinite(r.regret) ? r.regret : 0.0;
+  regret += reg;
+  if (seed_noise > 0) regret_in_noise += reg / seed_noise;
+  for (const predictor::MilestoneError& e : r.errors) {
+    if (e.predictions > 0 && std::abs(e.milestone - r.errors.back().milestone) < 1e-9) {
+      pred_err.push_back(e.median_abs_rel_error);
+    }
+  }
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+}
+
+void PrintTallies(const std::vector<std::string>& order, const std::map<std::string, Tally>& t,
+                  bool with_noise_units) {
+  std::printf("  %-24s %8s %9s %10s %12s %10s\n", "policy", "compute", "correct", "regret",
+              with_noise_units ? "regret/seed" : "", "|err|");
+  for (const std::string& label : order) {
+    const Tally& x = t.at(label);
+    if (x.runs == 0) continue;
+    const double err = Median(x.pred_err);
+    std::printf("  %-24s %7.1f%% %4d/%-4d %10.4f %12s %10s\n", label.c_str(),
+                100 * x.compute / x.runs, x.correct, x.runs, x.regret / x.runs,
+                with_noise_units ? absl::StrFormat("%.2f", x.regret_in_noise / x.runs).c_str() : "",
+                std::isfinite(err) ? absl::StrFormat("%.2f%%", 100 * err).c_str() : "-");
+  }
+}
+
+}  // namespace augur::bench

@@ -1,0 +1,55 @@
+// Shared pieces of bench_predictor: policy line-ups, aggregation and printing.
+#ifndef AUGUR_BENCH_PREDICTOR_BENCH_COMMON_H_
+#define AUGUR_BENCH_PREDICTOR_BENCH_COMMON_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "predictor/curve.h"
+#include "predictor/policy.h"
+#include "predictor/reference_source.h"
+#include "predictor/replay.h"
+
+namespace augur::bench {
+
+// One named policy configuration ("collapse@0.1", "asha-ray", ...).
+struct Contender {
+  std::string label;
+  predictor::PolicyConfig config;
+  std::vector<double> milestones;
+};
+
+// The line-up compared at one decision setting. `decide_at` empty = the multi-milestone
+// schedule 0.1, 0.2, 0.3; otherwise a single decision at that fraction. `n` = trials per
+// sweep (to give ASHA and top-k the same budget as collapse).
+std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
+                              std::shared_ptr<const predictor::ReferenceSource> form,
+                              std::shared_ptr<const predictor::ReferenceSource> empirical);
+
+struct Tally {
+  int runs = 0;
+  int correct = 0;
+  double compute = 0;
+  double regret = 0;             // Sum, loss units.
+  double regret_in_noise = 0;    // Sum of regret / seed noise.
+  std::vector<double> pred_err;  // |err| of predictions at the last milestone.
+  void Add(const predictor::ReplayResult& r, double seed_noise);
+};
+
+// Prints one table row per contender label, in first-seen order.
+void PrintTallies(const std::vector<std::string>& order, const std::map<std::string, Tally>& t,
+                  bool with_noise_units);
+
+double Median(std::vector<double> v);
+
+// Sections of the benchmark; each prints its own tables.
+int RunSyntheticSection(int sweeps_per_cell);
+void PrintExampleSweep();
+int RunLuoSection(const std::string& data_dir);
+int RunSpeedSection();
+
+}  // namespace augur::bench
+
+#endif  // AUGUR_BENCH_PREDICTOR_BENCH_COMMON_H_

@@ -1,0 +1,48 @@
+// bench_predictor: accuracy, regret and compute of the stopping policies on synthetic sweeps
+// and on public real curves, and the predictor's speed. Not a ctest test; see README.md.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "bench/predictor/bench_common.h"
+
+int main(int argc, char** argv) {
+  std::string data;
+  int sweeps = 5;
+  bool synthetic = true, real = true, speed = true, example = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "bench_predictor [--data DIR] [--sweeps N] [--only synthetic|real|speed|example]\n"
+          "  --data DIR    MultiPowerLaw curves (default: $AUGUR_SOURCE_DIR/../shared/data/"
+          "multipowerlaw-luo2025, else ../shared/data/... from the working directory)\n"
+          "  --sweeps N    data seeds per synthetic cell (default 5; 4 cells)\n");
+      return 0;
+    } else if (a == "--data" && i + 1 < argc) {
+      data = argv[++i];
+    } else if (a == "--sweeps" && i + 1 < argc) {
+      sweeps = std::atoi(argv[++i]);
+    } else if (a == "--only" && i + 1 < argc) {
+      const std::string o = argv[++i];
+      synthetic = o == "synthetic";
+      real = o == "real";
+      speed = o == "speed";
+      example = o == "example";
+    } else {
+      std::fprintf(stderr, "bench_predictor: unknown argument %s (see --help)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (data.empty()) {
+    const char* src = std::getenv("AUGUR_SOURCE_DIR");
+    data = std::string(src ? src : ".") + "/../shared/data/multipowerlaw-luo2025";
+  }
+  int rc = 0;
+  if (example) augur::bench::PrintExampleSweep();
+  if (speed) rc |= augur::bench::RunSpeedSection();
+  if (synthetic) rc |= augur::bench::RunSyntheticSection(sweeps);
+  if (real) rc |= augur::bench::RunLuoSection(data);
+  return rc;
+}
