@@ -243,7 +243,8 @@ class MemoryBackend : public StoreBackend {
 
 }  // namespace
 
-MemoryStore::MemoryStore(const Clock& clock)
-    : BackedStore(std::make_unique<MemoryBackend>(), clock) {}
+std::unique_ptr<StoreBackend> NewMemoryBackend() { return std::make_unique<MemoryBackend>(); }
+
+MemoryStore::MemoryStore(const Clock& clock) : BackedStore(NewMemoryBackend(), clock) {}
 
 }  // namespace augur

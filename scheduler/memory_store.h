@@ -5,10 +5,16 @@
 #ifndef AUGUR_SCHEDULER_MEMORY_STORE_H_
 #define AUGUR_SCHEDULER_MEMORY_STORE_H_
 
+#include <memory>
+
 #include "common/clock.h"
 #include "scheduler/backed_store.h"
 
 namespace augur {
+
+// The bare row storage of MemoryStore, for tests that wrap a backend (e.g. to fail a
+// primitive half-way through a transaction).
+std::unique_ptr<StoreBackend> NewMemoryBackend();
 
 class MemoryStore : public BackedStore {
  public:

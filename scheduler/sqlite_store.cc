@@ -358,9 +358,8 @@ class SqliteBackend : public StoreBackend {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
-                                                               const Clock& clock,
-                                                               Options options) {
+absl::StatusOr<std::unique_ptr<StoreBackend>> OpenSqliteBackend(
+    const std::string& path, const SqliteStore::Options& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
   RETURN_IF_ERROR(db->Exec(absl::StrCat("PRAGMA busy_timeout = ", options.busy_timeout_ms)));
   ASSIGN_OR_RETURN(std::string mode, db->QueryText("PRAGMA journal_mode = WAL"));
@@ -368,12 +367,18 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     return absl::FailedPreconditionError(
         absl::StrCat("cannot put ", path, " in WAL mode (journal_mode is ", mode, ")"));
   }
-  RETURN_IF_ERROR(db->Exec(options.durability == Durability::kPowerLoss
+  RETURN_IF_ERROR(db->Exec(options.durability == SqliteStore::Durability::kPowerLoss
                                ? "PRAGMA synchronous = FULL"
                                : "PRAGMA synchronous = NORMAL"));
   RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys = ON"));
   RETURN_IF_ERROR(MigrateSchema(*db, LatestSchemaVersion()));
-  auto backend = std::make_unique<SqliteBackend>(std::move(db));
+  return std::unique_ptr<StoreBackend>(std::make_unique<SqliteBackend>(std::move(db)));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                               const Clock& clock,
+                                                               Options options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<StoreBackend> backend, OpenSqliteBackend(path, options));
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(backend), clock));
 }
 

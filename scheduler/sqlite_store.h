@@ -48,6 +48,11 @@ class SqliteStore : public BackedStore {
       : BackedStore(std::move(backend), clock) {}
 };
 
+// The bare row storage of SqliteStore (opened, configured and migrated as by Open), for
+// tests that wrap a backend, e.g. to fail a primitive half-way through a transaction.
+absl::StatusOr<std::unique_ptr<StoreBackend>> OpenSqliteBackend(
+    const std::string& path, const SqliteStore::Options& options);
+
 }  // namespace augur
 
 #endif  // AUGUR_SCHEDULER_SQLITE_STORE_H_
