@@ -4,6 +4,7 @@
 #include "common/status_macros.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "scheduler/planner.h"
 #include "scheduler/sqlite_store.h"
 
 namespace augur {
@@ -15,7 +16,11 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
     ASSIGN_OR_RETURN(s->auth_, Authorizer::FromFile(options.tokens_file));
   }
   ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(options.db_path, *clock));
-  s->scheduler_ = std::make_unique<Scheduler>(s->store_.get(), clock, options.scheduler);
+  s->scheduler_ =
+      std::make_unique<Scheduler>(s->store_.get(), clock, options.scheduler,
+                                  [](const v1::SweepSpec& spec, const std::string& sweep_id) {
+                                    return PlanSweep(spec, sweep_id);
+                                  });
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(s->scheduler_.get(), &s->auth_);
   s->sweep_service_ = std::make_unique<SweepServiceImpl>(s->scheduler_.get(), &s->auth_);
 

@@ -4,3 +4,8 @@ augur_library(augur_scheduler
   DEPS augur_store augur_predictor augur_proto augur_common absl::status absl::statusor
        absl::strings absl::str_format absl::synchronization absl::time Threads::Threads)
 augur_test(scheduler_test SRCS scheduler_test.cc DEPS augur_scheduler)
+
+augur_library(augur_scheduler_server
+  SRCS server.cc
+  DEPS augur_scheduler augur_planner augur_sqlite_store gRPC::grpc++)
+augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_cli)

@@ -1,0 +1,70 @@
+// augur-scheduler: the central scheduler daemon. Flags are parsed here; everything else is in
+// SchedulerServer (scheduler/server.h).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cli/flags.h"
+#include "common/signals.h"
+#include "scheduler/server.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: augur-scheduler [flags]\n\n"
+    "Runs the Augur scheduler: the durable SQLite store, sweep planning, leases to workers,\n"
+    "early stopping, and the SweepService/WorkerService gRPC API. SIGINT or SIGTERM stop it\n"
+    "cleanly; a kill -9 loses nothing acknowledged (restart it on the same --db).\n\nflags:\n";
+
+int Run(int argc, char** argv) {
+  augur::ServerOptions options;
+  int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000;
+  bool help = false;
+  augur::cli::FlagSet flags;
+  flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
+                  &options.listen_address);
+  flags.AddString("db", "PATH", "SQLite store, created if missing", &options.db_path);
+  flags.AddString("tokens-file", "PATH", "bearer tokens by role ('ROLE TOKEN' lines); none = open",
+                  &options.tokens_file);
+  flags.AddInt("lease-ttl-ms", "MS", "a lease not renewed for this long expires", &lease_ttl_ms);
+  flags.AddInt("heartbeat-ms", "MS", "heartbeat period asked of workers", &heartbeat_ms);
+  flags.AddInt("max-points-per-batch", "N", "larger point batches are rejected", &max_points);
+  flags.AddBool("help", "show this help", &help);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto rest = flags.Parse(args);
+  if (!rest.ok() || help || !rest->empty()) {
+    if (!rest.ok()) std::fprintf(stderr, "augur-scheduler: %s\n", rest.status().message().data());
+    if (rest.ok() && !rest->empty())
+      std::fprintf(stderr, "augur-scheduler: unexpected argument %s\n", (*rest)[0].c_str());
+    std::fprintf(help ? stdout : stderr, "%s%s", kUsage, flags.Help().c_str());
+    return help && rest.ok() ? 0 : 2;
+  }
+  if (lease_ttl_ms <= 0 || heartbeat_ms <= 0 || heartbeat_ms * 2 > lease_ttl_ms) {
+    std::fprintf(
+        stderr, "augur-scheduler: need 0 < 2 x --heartbeat-ms <= --lease-ttl-ms (got %lld, %lld)\n",
+        static_cast<long long>(heartbeat_ms), static_cast<long long>(lease_ttl_ms));
+    return 2;
+  }
+  options.scheduler.lease_ttl = absl::Milliseconds(lease_ttl_ms);
+  options.scheduler.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
+  options.scheduler.max_points_per_batch = static_cast<int>(max_points);
+
+  augur::BlockTerminationSignals();
+  auto server = augur::SchedulerServer::Start(options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "augur-scheduler: %s\n", std::string(server.status().message()).c_str());
+    return 1;
+  }
+  std::printf("augur-scheduler listening on %s (store: %s)\n", (*server)->address().c_str(),
+              options.db_path.c_str());
+  std::fflush(stdout);
+  const int sig = augur::WaitForTerminationSignal();
+  std::fprintf(stderr, "augur-scheduler: signal %d, shutting down\n", sig);
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }
