@@ -47,7 +47,11 @@ double Median(std::vector<double> v);
 // Sections of the benchmark; each prints its own tables.
 int RunSyntheticSection(int sweeps_per_cell);
 void PrintExampleSweep();
-int RunLuoSection(const std::string& data_dir);
+struct RealOptions {
+  double fit_x_min = 0.2;         // METHOD.md §3 fits over [0.2, 1].
+  bool window_from_half = false;  // Align on [max(warmup, x/2), x] instead of [warmup, x].
+};
+int RunLuoSection(const std::string& data_dir, const RealOptions& options);
 int RunSpeedSection();
 
 }  // namespace augur::bench

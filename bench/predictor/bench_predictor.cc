@@ -10,6 +10,7 @@
 int main(int argc, char** argv) {
   std::string data;
   int sweeps = 5;
+  augur::bench::RealOptions real_options;
   bool synthetic = true, real = true, speed = true, example = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -18,10 +19,16 @@ int main(int argc, char** argv) {
           "bench_predictor [--data DIR] [--sweeps N] [--only synthetic|real|speed|example]\n"
           "  --data DIR    MultiPowerLaw curves (default: $AUGUR_SOURCE_DIR/../shared/data/"
           "multipowerlaw-luo2025, else ../shared/data/... from the working directory)\n"
-          "  --sweeps N    data seeds per synthetic cell (default 5; 4 cells)\n");
+          "  --sweeps N    data seeds per synthetic cell (default 5; 4 cells)\n"
+          "  --fit-x-min X         real curves: fit range [X, 1] (default 0.2)\n"
+          "  --window-from-half    real curves: align on [max(warmup, x/2), x]\n");
       return 0;
     } else if (a == "--data" && i + 1 < argc) {
       data = argv[++i];
+    } else if (a == "--fit-x-min" && i + 1 < argc) {
+      real_options.fit_x_min = std::atof(argv[++i]);
+    } else if (a == "--window-from-half") {
+      real_options.window_from_half = true;
     } else if (a == "--sweeps" && i + 1 < argc) {
       sweeps = std::atoi(argv[++i]);
     } else if (a == "--only" && i + 1 < argc) {
@@ -43,6 +50,6 @@ int main(int argc, char** argv) {
   if (example) augur::bench::PrintExampleSweep();
   if (speed) rc |= augur::bench::RunSpeedSection();
   if (synthetic) rc |= augur::bench::RunSyntheticSection(sweeps);
-  if (real) rc |= augur::bench::RunLuoSection(data);
+  if (real) rc |= augur::bench::RunLuoSection(data, real_options);
   return rc;
 }

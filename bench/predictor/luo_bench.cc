@@ -43,7 +43,7 @@ struct Acc {
 
 }  // namespace
 
-int RunLuoSection(const std::string& dir) {
+int RunLuoSection(const std::string& dir, const RealOptions& options) {
   auto loaded = predictor::ReadCurvesCsv(dir + "/curves.csv");
   if (!loaded.ok()) {
     std::printf("\n== Real curves: skipped (%s; pass --data DIR) ==\n",
@@ -62,6 +62,8 @@ int RunLuoSection(const std::string& dir) {
   std::printf("%zu curves (%d complete), sizes 25M/100M/400M x 9 schedules, one peak LR.\n",
               curves.size(), complete);
   std::printf("Leave one size out: fit on the two other sizes, predict the third.\n");
+  std::printf("Fit range [%.2f, 1]; alignment window from %s.\n", options.fit_x_min,
+              options.window_from_half ? "max(warmup, x/2)" : "the end of warmup");
 
   std::map<std::string, std::map<double, Acc>> acc;
   const std::vector<std::string> who = {"form(per-schedule)", "form(pooled)", "empirical",
@@ -74,7 +76,9 @@ int RunLuoSection(const std::string& dir) {
       if (!c.complete) continue;
       (c.controls.params == held ? test : train).push_back(c);
     }
-    auto model = predictor::FitModel(train, predictor::FitOptions{}, 2);
+    predictor::FitOptions fo;
+    fo.x_min = options.fit_x_min;
+    auto model = predictor::FitModel(train, fo, 2);
     if (!model.ok()) return 1;
     predictor::PredictorModel pooled = *model;
     pooled.calibrations = {pooled.calibrations.back()};
@@ -92,7 +96,7 @@ int RunLuoSection(const std::string& dir) {
       auto emp = predictor::EmpiricalReference::FromCurves(same);
       for (double x : {0.1, 0.2, 0.3}) {
         const auto prefix = predictor::PrefixTo(c.points, x);
-        const double w = c.controls.schedule.warmup_fraction;
+        double w = c.controls.schedule.warmup_fraction;
         for (const std::string& name : who) {
           Acc& a = acc[name][x];
           double pred = NAN, lo = NAN, hi = NAN;
@@ -112,7 +116,9 @@ int RunLuoSection(const std::string& dir) {
               if (r.ok()) ref = *r;
             }
             if (ref != nullptr) {
-              auto p = predictor::AlignAndPredict(prefix, *ref, w);
+              predictor::AlignOptions ao;
+              if (options.window_from_half) w = std::max(w, x / 2);
+              auto p = predictor::AlignAndPredict(prefix, *ref, w, ao);
               if (p.ok()) {
                 pred = p->final_loss;
                 lo = p->lower;

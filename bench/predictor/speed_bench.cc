@@ -13,6 +13,9 @@ namespace augur::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Keeps the timed loops from being optimized away.
+volatile double g_sink = 0;
 using predictor::CurvePoint;
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
