@@ -80,6 +80,41 @@ constexpr std::string_view kTopKeys[] = {"name",
                                          "eval_interval_steps",
                                          "eval_sequences",
                                          "checkpoint_interval_steps"};
+// Keys users put at the wrong level, and where they belong.
+constexpr YamlReader::KeyHint kTopHints[] = {{"lr", "optimizer.lr"},
+                                             {"weight_decay", "optimizer.weight_decay"},
+                                             {"tau", "optimizer.tau"},
+                                             {"betas", "optimizer.betas"},
+                                             {"eps", "optimizer.eps"},
+                                             {"grad_clip", "optimizer.grad_clip"},
+                                             {"shape", "schedule.shape"},
+                                             {"warmup_fraction", "schedule.warmup_fraction"},
+                                             {"decay_fraction", "schedule.decay_fraction"},
+                                             {"final_lr_fraction", "schedule.final_lr_fraction"},
+                                             {"path", "data.path"},
+                                             {"corpus", "data.corpus"},
+                                             {"format", "data.format"},
+                                             {"validation_fraction", "data.validation_fraction"},
+                                             {"data_seed", "data.data_seed"},
+                                             {"sizes", "model.sizes"},
+                                             {"width", "model.sizes[].width"},
+                                             {"depth", "model.depth"},
+                                             {"heads", "model.heads"},
+                                             {"context", "model.context"},
+                                             {"vocab", "model.vocab"},
+                                             {"method", "search.method"},
+                                             {"trials", "search.trials"},
+                                             {"parameters", "search.parameters"},
+                                             {"kind", "policy.kind"},
+                                             {"milestones", "policy.milestones"},
+                                             {"keep_top", "policy.keep_top"},
+                                             {"gpus", "resources.gpus"},
+                                             {"cpu_threads", "resources.cpu_threads"}};
+constexpr YamlReader::KeyHint kSearchHints[] = {
+    {"lr", "search.parameters.lr"},
+    {"weight_decay", "search.parameters.weight_decay"},
+    {"tau", "search.parameters.tau"},
+    {"batch_sequences", "search.parameters.batch_sequences"}};
 constexpr std::string_view kShapeKeys[] = {"depth", "heads",      "context",
                                            "vocab", "base_width", "mlp_ratio"};
 constexpr std::string_view kModelKeys[] = {"sizes", "depth",      "heads",    "context",
@@ -111,7 +146,7 @@ class SpecBuilder {
   SpecBuilder(YamlReader& reader, SweepSpec& spec) : r_(reader), spec_(spec) {}
 
   void Build(const YAML::Node& root) {
-    if (!r_.ExpectMap(root, "", kTopKeys)) return;
+    if (!r_.ExpectMap(root, "", kTopKeys, kTopHints)) return;
     if (auto v = Str(root, "name")) spec_.set_name(*v);
     if (root["model"]) Model(root["model"]);
     if (root["data"]) Data(root["data"]);
@@ -299,7 +334,7 @@ class SpecBuilder {
   }
 
   void Search(const YAML::Node& node) {
-    if (!r_.ExpectMap(node, "search", kSearchKeys)) return;
+    if (!r_.ExpectMap(node, "search", kSearchKeys, kSearchHints)) return;
     augur::v1::SearchSpace* search = spec_.mutable_search();
     if (auto v = Str(node, "method", "search")) {
       if (*v == "grid") {
@@ -416,6 +451,10 @@ absl::StatusOr<SweepSpec> ParseSweepSpec(std::string_view yaml, const SpecParseO
 }
 
 absl::StatusOr<std::string> ReadSpecFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::NotFoundError(Cat("cannot read spec file ", path.string(), ": is a directory"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(Cat("cannot read spec file ", path.string(), ": ",

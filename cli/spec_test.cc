@@ -263,6 +263,30 @@ TEST_F(SpecTest, UnknownKeysGetSuggestionsAtTheirPosition) {
                           "max"));
 }
 
+TEST_F(SpecTest, MisplacedKeysSayWhereTheyBelong) {
+  EXPECT_THAT(Errors(std::string(kMinimal) + "tau: 0.2\nsearch: {tau: [0.1]}\n"),
+              ElementsAre("9:1: tau: unknown key `tau` here; it belongs at `optimizer.tau`",
+                          "10:10: search.tau: unknown key `tau` here; it belongs at "
+                          "`search.parameters.tau`"));
+}
+
+TEST_F(SpecTest, ScheduleFieldsMustFitTheShape) {
+  EXPECT_THAT(Errors(std::string(kMinimal) + "schedule: {decay_fraction: 0.2}\n"),
+              ElementsAre("9:28: schedule.decay_fraction: is not used by this shape (only wsd); "
+                          "remove it"));
+  EXPECT_THAT(Errors(std::string(kMinimal) +
+                     "schedule: {shape: wsd, warmup_fraction: 0.5, decay_fraction: 0.6}\n"),
+              ElementsAre("9:62: schedule.decay_fraction: got 0.6, expected at most 1 - "
+                          "warmup_fraction = 0.5"));
+}
+
+TEST_F(SpecTest, ShardsNeedAVocabulary) {
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find("corpus.txt"), 10, "tokens.bin");
+  EXPECT_THAT(Errors(yaml), ElementsAre("3:3: model.vocab: missing; a uint16 shard needs the "
+                                        "tokenizer's vocabulary size"));
+}
+
 TEST_F(SpecTest, TypeErrorsNameFieldValueAndExpectation) {
   EXPECT_THAT(Errors(R"(name: t
 model:
@@ -409,6 +433,7 @@ TEST_F(SpecTest, LoadResolvesPathsAgainstTheSpecFolder) {
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->data().path(), (dir_ / "data/corpus.txt").lexically_normal().string());
   EXPECT_EQ(LoadSweepSpec(dir_ / "nope.yaml").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(LoadSweepSpec(dir_).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

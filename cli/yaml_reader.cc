@@ -100,7 +100,8 @@ YAML::Mark YamlReader::MarkOf(std::string_view field) const {
 }
 
 bool YamlReader::ExpectMap(const YAML::Node& node, std::string_view field,
-                           std::span<const std::string_view> allowed) {
+                           std::span<const std::string_view> allowed,
+                           std::span<const KeyHint> hints) {
   Remember(field, node);
   if (!node.IsMap()) {
     Error(node, field,
@@ -119,8 +120,12 @@ bool YamlReader::ExpectMap(const YAML::Node& node, std::string_view field,
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string message = Cat("unknown key `", key, "`");
     const std::string suggestion = SuggestKey(key, allowed);
+    const auto hint =
+        std::find_if(hints.begin(), hints.end(), [&](const KeyHint& h) { return h.key == key; });
     if (!suggestion.empty()) {
       message += Cat("; did you mean `", suggestion, "`?");
+    } else if (hint != hints.end()) {
+      message += Cat(" here; it belongs at `", hint->belongs_at, "`");
     } else {
       message += Cat("; expected one of ", JoinText(allowed, ", "));
     }

@@ -61,10 +61,17 @@ class YamlReader {
   // True if `field` was written in the document.
   bool Has(std::string_view field) const { return marks_.count(std::string(field)) > 0; }
 
-  // Checks that `node` is a map; reports duplicate keys and keys not in `allowed` (with a
-  // "did you mean" suggestion). Returns false (after reporting) if it is not a map.
+  // A key that belongs elsewhere, e.g. {"lr", "optimizer.lr"} at the top level.
+  struct KeyHint {
+    std::string_view key;
+    std::string_view belongs_at;
+  };
+
+  // Checks that `node` is a map; reports duplicate keys and keys not in `allowed`, suggesting
+  // the closest allowed key, else where the key belongs per `hints`. Returns false (after
+  // reporting) if it is not a map.
   bool ExpectMap(const YAML::Node& node, std::string_view field,
-                 std::span<const std::string_view> allowed);
+                 std::span<const std::string_view> allowed, std::span<const KeyHint> hints = {});
   // Checks that `node` is a sequence; returns false (after reporting) if not.
   bool ExpectList(const YAML::Node& node, std::string_view field);
 
