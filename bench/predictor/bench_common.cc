@@ -13,7 +13,8 @@ using predictor::PolicyConfig;
 
 std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
                               std::shared_ptr<const predictor::ReferenceSource> form,
-                              std::shared_ptr<const predictor::ReferenceSource> empirical) {
+                              std::shared_ptr<const predictor::ReferenceSource> empirical,
+                              std::shared_ptr<const predictor::ReferenceSource> form_early) {
   std::vector<Contender> out;
   const double last = milestones.back();
   PolicyConfig base;
@@ -27,6 +28,12 @@ std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
   add("collapse(form)", c);
   c.use_interval = false;
   add("collapse(form,no-int)", c);
+  if (form_early != nullptr) {
+    c = base;
+    c.name = "collapse";
+    c.references = form_early;
+    add("collapse(form,fit.05)", c);
+  }
   if (empirical != nullptr) {
     c = base;
     c.name = "collapse";

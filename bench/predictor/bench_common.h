@@ -23,10 +23,12 @@ struct Contender {
 
 // The line-up compared at one decision setting. `decide_at` empty = the multi-milestone
 // schedule 0.1, 0.2, 0.3; otherwise a single decision at that fraction. `n` = trials per
-// sweep (to give ASHA and top-k the same budget as collapse).
+// sweep (to give ASHA and top-k the same budget as collapse). `form_early`: optional form
+// fitted over [0.05, 1] instead of [0.2, 1].
 std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
                               std::shared_ptr<const predictor::ReferenceSource> form,
-                              std::shared_ptr<const predictor::ReferenceSource> empirical);
+                              std::shared_ptr<const predictor::ReferenceSource> empirical,
+                              std::shared_ptr<const predictor::ReferenceSource> form_early = {});
 
 struct Tally {
   int runs = 0;

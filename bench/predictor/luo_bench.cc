@@ -66,8 +66,9 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
               options.window_from_half ? "max(warmup, x/2)" : "the end of warmup");
 
   std::map<std::string, std::map<double, Acc>> acc;
-  const std::vector<std::string> who = {"form(per-schedule)", "form(pooled)", "empirical",
-                                        "extrapolation", "current loss"};
+  const std::vector<std::string> who = {"form(per-schedule)",  "form(pooled)",
+                                        "form(pooled,fit.05)", "empirical",
+                                        "extrapolation",       "current loss"};
   std::map<std::string, Tally> tallies;
   std::vector<std::string> order;
   for (double held : sizes) {
@@ -83,6 +84,14 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
     predictor::PredictorModel pooled = *model;
     pooled.calibrations = {pooled.calibrations.back()};
     auto per_schedule = std::make_shared<predictor::ModelReferenceSource>(*model);
+    predictor::FitOptions early_options = fo;
+    early_options.x_min = 0.05;
+    auto early = predictor::FitForm(train, early_options);
+    if (!early.ok()) return 1;
+    predictor::PredictorModel early_model;
+    early->schedule_key = predictor::kPooledKey;
+    early_model.calibrations = {*early};
+    auto early_src = std::make_shared<predictor::ModelReferenceSource>(early_model);
     auto pooled_src = std::make_shared<predictor::ModelReferenceSource>(pooled);
     for (const Curve& c : test) {
       const double truth = predictor::FinalLoss(c.points);
@@ -93,7 +102,10 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
           same.push_back(t);
         }
       }
-      auto emp = predictor::EmpiricalReference::FromCurves(same);
+      std::shared_ptr<const predictor::Reference> empirical;
+      if (auto emp = predictor::EmpiricalReference::FromCurves(same); emp.ok()) {
+        empirical = std::move(*emp);
+      }
       for (double x : {0.1, 0.2, 0.3}) {
         const auto prefix = predictor::PrefixTo(c.points, x);
         double w = c.controls.schedule.warmup_fraction;
@@ -108,11 +120,12 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
           } else {
             std::shared_ptr<const predictor::Reference> ref;
             if (name == "empirical") {
-              if (emp.ok()) ref = std::shared_ptr<const predictor::Reference>(std::move(*emp));
-              if (emp.ok()) emp = predictor::EmpiricalReference::FromCurves(same);
+              ref = empirical;
             } else {
-              auto r =
-                  (name == "form(pooled)" ? pooled_src : per_schedule)->ReferenceFor(c.controls);
+              auto r = (name == "form(pooled)"          ? pooled_src
+                        : name == "form(pooled,fit.05)" ? early_src
+                                                        : per_schedule)
+                           ->ReferenceFor(c.controls);
               if (r.ok()) ref = *r;
             }
             if (ref != nullptr) {

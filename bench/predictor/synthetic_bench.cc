@@ -95,7 +95,11 @@ int RunSyntheticSection(int sweeps_per_cell) {
     }
   }
   auto fitted = predictor::FitModel(all_proxies, predictor::FitOptions{});
-  if (!fitted.ok()) {
+  // Variant: fit over [0.05, 1], the range the early alignment windows use.
+  predictor::FitOptions early_options;
+  early_options.x_min = 0.05;
+  auto early = predictor::FitModel(all_proxies, early_options);
+  if (!fitted.ok() || !early.ok()) {
     std::printf("fit failed: %s\n", std::string(fitted.status().message()).c_str());
     return 1;
   }
@@ -103,7 +107,12 @@ int RunSyntheticSection(int sweeps_per_cell) {
   std::printf("Form fit on %d proxy curves: b_c=%.4g b_e=%.3f q_c=%.4g q_e=%.3f, MAE %.3f%%\n",
               cal.curves, cal.constants.b_c, cal.constants.b_e, cal.constants.q_c,
               cal.constants.q_e, 100 * cal.mae);
+  const predictor::Calibration& ecal = early->calibrations.front();
+  std::printf("Same over [0.05, 1]: b_c=%.4g b_e=%.3f q_c=%.4g q_e=%.3f, MAE %.3f%%\n",
+              ecal.constants.b_c, ecal.constants.b_e, ecal.constants.q_c, ecal.constants.q_e,
+              100 * ecal.mae);
   auto form = std::make_shared<predictor::ModelReferenceSource>(*fitted);
+  auto form_early = std::make_shared<predictor::ModelReferenceSource>(*early);
   double mean_noise = 0;
   for (const Cell& c : cells) mean_noise += c.seed_noise / cells.size();
   std::printf("Seed noise of the final loss (std over 5 seeds): %.4f\n", mean_noise);
@@ -112,8 +121,8 @@ int RunSyntheticSection(int sweeps_per_cell) {
   std::printf("\nPrediction of the final loss (all trials of all sweeps):\n");
   std::printf("  %-22s %6s %12s %12s %10s\n", "predictor", "at", "median|err|", "p90|err|",
               "coverage");
-  for (const char* who :
-       {"collapse(form)", "collapse(empirical)", "extrapolation", "current loss"}) {
+  for (const char* who : {"collapse(form)", "collapse(form,fit.05)", "collapse(empirical)",
+                          "extrapolation", "current loss"}) {
     for (double x : {0.1, 0.2, 0.3}) {
       std::vector<double> errs;
       int covered = 0, intervals = 0;
@@ -131,7 +140,8 @@ int RunSyntheticSection(int sweeps_per_cell) {
           } else {
             const predictor::ReferenceSource& src =
                 w == "collapse(form)" ? static_cast<const predictor::ReferenceSource&>(*form)
-                                      : *cell.empirical;
+                : w == "collapse(form,fit.05)" ? *form_early
+                                               : *cell.empirical;
             auto ref = src.ReferenceFor(c.controls);
             if (!ref.ok()) continue;
             auto p = predictor::AlignAndPredict(prefix, **ref, 0.1);
@@ -164,7 +174,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
     std::vector<std::string> order;
     std::map<std::string, Tally> tallies;
     for (const Cell& cell : cells) {
-      for (const Contender& k : Lineup(ms, n, form, cell.empirical)) {
+      for (const Contender& k : Lineup(ms, n, form, cell.empirical, form_early)) {
         if (!tallies.count(k.label)) order.push_back(k.label);
         auto policy = predictor::MakePolicy(k.config);
         if (!policy.ok()) continue;
