@@ -279,10 +279,11 @@ int Main(int argc, char** argv) {
   };
   auto result = RunTrial(*spec, options);
   if (!result.ok()) {
-    (*writer)->End("FAILED", std::string(result.status().message()), 0);
+    (*writer)->End("FAILED", std::string(result.status().message()), 0, 0);
     return Fail(kExitError, result.status());
   }
-  (*writer)->End(RunOutcomeName(result->outcome), result->message, result->tokens_per_second);
+  (*writer)->End(RunOutcomeName(result->outcome), result->message, result->tokens_per_second,
+                 result->tokens_per_cpu_second);
   if (leader && !flags->quiet) {
     std::fprintf(
         stderr,

@@ -103,11 +103,12 @@ void CurveWriter::Checkpoint(int64_t step, const std::string& path) {
 }
 
 void CurveWriter::End(const std::string& outcome, const std::string& message,
-                      double tokens_per_second) {
+                      double tokens_per_second, double tokens_per_cpu_second) {
   Json(nlohmann::json({{"event", "end"},
                        {"outcome", outcome},
                        {"message", message},
-                       {"tokens_per_second", tokens_per_second}})
+                       {"tokens_per_second", tokens_per_second},
+                       {"tokens_per_cpu_second", tokens_per_cpu_second}})
            .dump());
 }
 

@@ -56,7 +56,8 @@ class CurveWriter {
 
   void Point(const CurvePoint& p);
   void Checkpoint(int64_t step, const std::string& path);
-  void End(const std::string& outcome, const std::string& message, double tokens_per_second);
+  void End(const std::string& outcome, const std::string& message, double tokens_per_second,
+           double tokens_per_cpu_second);
 
   static std::string CsvHeader();
 

@@ -61,10 +61,11 @@ class GptModel {
 };
 
 // Causal self-attention on a fused projection qkv [B, T, 3C] -> [B, T, C] with its own backward
-// (attention.cc): scale and mask folded into one baddbmm, softmax saved once, no [B,H,T,T]
-// intermediates beyond scores and probabilities.
+// (attention.cc). Queries are processed `block` rows at a time so that key blocks above the
+// diagonal are skipped. `causal_mask` is [>= T, >= T], 0 on/below the diagonal, -inf above.
+inline constexpr int64_t kAttentionBlock = 64;
 at::Tensor CausalSelfAttention(const at::Tensor& qkv, int64_t heads, double scale,
-                               const at::Tensor& causal_mask);
+                               const at::Tensor& causal_mask, int64_t block = kAttentionBlock);
 
 }  // namespace augur::trainer
 

@@ -27,7 +27,8 @@ TEST(ModelTest, AttentionMatchesReferenceForwardAndBackward) {
   at::Tensor qkv = at::randn({b, t, 3 * c}, at::kDouble).requires_grad_(true);
   at::Tensor mask =
       at::full({t, t}, -std::numeric_limits<double>::infinity(), at::kDouble).triu_(1);
-  at::Tensor y = CausalSelfAttention(qkv, heads, scale, mask);
+  // Blocks of 3 rows: two full tiles and a partial one.
+  at::Tensor y = CausalSelfAttention(qkv, heads, scale, mask, /*block=*/3);
   at::Tensor upstream = at::randn({b, t, c}, at::kDouble);
   (y * upstream).sum().backward();
   at::Tensor grad = qkv.grad().clone();
@@ -40,6 +41,12 @@ TEST(ModelTest, AttentionMatchesReferenceForwardAndBackward) {
   (y2 * upstream).sum().backward();
   EXPECT_TRUE(at::allclose(y, y2, 1e-12, 1e-12));
   EXPECT_TRUE(at::allclose(grad, qkv2.grad(), 1e-10, 1e-12));
+  // One block (the whole sequence) gives the same.
+  at::Tensor qkv3 = qkv.detach().clone().requires_grad_(true);
+  at::Tensor y3 = CausalSelfAttention(qkv3, heads, scale, mask, /*block=*/64);
+  (y3 * upstream).sum().backward();
+  EXPECT_TRUE(at::allclose(y3, y2, 1e-12, 1e-12));
+  EXPECT_TRUE(at::allclose(qkv3.grad(), qkv2.grad(), 1e-10, 1e-12));
 }
 
 // muP coordinate check: trains each width for a few Adam steps at the same base LR and records

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <ATen/autocast_mode.h>
+#include <time.h>
 
 #include <chrono>
 #include <cmath>
@@ -39,6 +40,12 @@ class AutocastGuard {
  private:
   bool enabled_;
 };
+
+double ProcessCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
 
 class Run {
  public:
@@ -204,10 +211,16 @@ absl::StatusOr<RunResult> Run::Execute() {
 
   const int64_t total_steps = r_.total_steps;
   using Clock = std::chrono::steady_clock;
+  // Throughput counts training steps after the first (warm-up) one; evaluation and checkpoint
+  // time is excluded. Process CPU time is reported too: it is robust to other load.
   Clock::time_point timed_start;
+  double timed_cpu_start = 0, excluded_seconds = 0, excluded_cpu = 0;
   int64_t timed_tokens = 0;
   for (int64_t t = start; t < total_steps; ++t) {
-    if (t == start + 1) timed_start = Clock::now();
+    if (t == start + 1) {
+      timed_start = Clock::now();
+      timed_cpu_start = ProcessCpuSeconds();
+    }
     model_.ZeroGrads();
     double loss_sum = 0;
     {
@@ -250,6 +263,8 @@ absl::StatusOr<RunResult> Run::Execute() {
 
     const bool last = report.step == total_steps;
     const int64_t eval_every = spec_.eval_interval_steps;
+    const Clock::time_point extra_start = Clock::now();
+    const double extra_cpu_start = ProcessCpuSeconds();
     if (last || (eval_every > 0 && report.step % eval_every == 0)) {
       ASSIGN_OR_RETURN(last_val_loss_, Evaluate());
       report.val_loss = last_val_loss_;
@@ -263,14 +278,19 @@ absl::StatusOr<RunResult> Run::Execute() {
     if ((stop && !last) || (ck_every > 0 && report.step % ck_every == 0)) {
       RETURN_IF_ERROR(SaveCheckpoint(report.step, &result));
     }
+    excluded_seconds += std::chrono::duration<double>(Clock::now() - extra_start).count();
+    excluded_cpu += ProcessCpuSeconds() - extra_cpu_start;
     if (stop && !last) {
       result.outcome = RunOutcome::kStopped;
       break;
     }
   }
   if (timed_tokens > 0) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - timed_start).count();
+    const double seconds =
+        std::chrono::duration<double>(Clock::now() - timed_start).count() - excluded_seconds;
+    const double cpu = ProcessCpuSeconds() - timed_cpu_start - excluded_cpu;
     result.tokens_per_second = static_cast<double>(timed_tokens) / seconds;
+    result.tokens_per_cpu_second = static_cast<double>(timed_tokens) / cpu;
   }
   return result;
 }

@@ -50,11 +50,12 @@ struct RunResult {
   int64_t steps_done = 0;
   double final_train_loss = 0;
   std::optional<double> final_val_loss;
-  std::string checkpoint_path;   // Last checkpoint written, if any.
-  std::string device;            // "cpu" or "cuda:N".
-  int threads = 0;               // Intra-op threads used.
-  double tokens_per_second = 0;  // Training throughput, excluding the first step.
-  std::string message;           // Why it diverged, etc.
+  std::string checkpoint_path;       // Last checkpoint written, if any.
+  std::string device;                // "cpu" or "cuda:N".
+  int threads = 0;                   // Intra-op threads used.
+  double tokens_per_second = 0;      // Training throughput, excluding the first step.
+  double tokens_per_cpu_second = 0;  // The same per second of process CPU time (all threads).
+  std::string message;               // Why it diverged, etc.
 };
 
 // Errors: INVALID_ARGUMENT (config), NOT_FOUND (data, checkpoint), FAILED_PRECONDITION
