@@ -1,5 +1,7 @@
 #include "cli/spec_summary.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,8 +16,24 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+// Per process: ctest runs test cases in parallel processes.
+std::filesystem::path TestDir() {
+  return std::filesystem::path(::testing::TempDir()) /
+         ("augur_summary_test_" + std::to_string(::getpid()));
+}
+
+class RemoveTestDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(TestDir(), ec);
+  }
+};
+::testing::Environment* const kRemoveTestDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveTestDir);
+
 augur::v1::SweepSpec Parse(const std::string& yaml) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) / "augur_summary_test";
+  const auto dir = TestDir();
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "corpus.txt") << std::string(1000, 'a');
   SpecParseOptions options;

@@ -1,5 +1,7 @@
 #include "cli/spec.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,13 +23,18 @@ namespace fs = std::filesystem;
 class SpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "augur_spec_test";
+    // Per process: ctest runs test cases in parallel processes.
+    dir_ = fs::path(::testing::TempDir()) / ("augur_spec_test_" + std::to_string(::getpid()));
     fs::create_directories(dir_ / "data");
     std::ofstream(dir_ / "data" / "corpus.txt") << "In the beginning";
     std::ofstream(dir_ / "data" / "tokens.bin") << std::string(1030, '\0');
     std::ofstream(dir_ / "model.json") << "{}";
     options_.file_name = "sweep.yaml";
     options_.base_dir = dir_;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
   }
 
   SpecParseResult Parse(const std::string& yaml) { return ParseSweepSpecDetailed(yaml, options_); }

@@ -1,5 +1,6 @@
 // Runs the built `augur` binary as a user would: exit codes, stdout and stderr.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,6 +33,25 @@ std::string ReadAll(const fs::path& path) {
   return text.str();
 }
 
+// A folder of this process: ctest runs test cases in parallel processes.
+fs::path TestDir() {
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("augur_cli_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Removes this process's folder after the last test.
+class RemoveTestDir : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(TestDir(), ec);
+  }
+};
+::testing::Environment* const kRemoveTestDir =
+    ::testing::AddGlobalTestEnvironment(new RemoveTestDir);
+
 std::string Quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -41,7 +61,7 @@ std::string Quote(const std::string& s) {
 // Runs augur with `args` (and AUGUR_SCHEDULER unset) and collects its output.
 Result Augur(const std::vector<std::string>& args) {
   static int counter = 0;
-  const fs::path dir = fs::path(::testing::TempDir()) / "augur_cli_test";
+  const fs::path dir = TestDir();
   fs::create_directories(dir);
   const fs::path out = dir / ("out" + std::to_string(counter));
   const fs::path err = dir / ("err" + std::to_string(counter++));
@@ -53,6 +73,8 @@ Result Augur(const std::vector<std::string>& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = ReadAll(out);
   r.err = ReadAll(err);
+  fs::remove(out);
+  fs::remove(err);
   return r;
 }
 
@@ -129,7 +151,7 @@ TEST(AugurCliTest, TheReferenceExampleInDocsValidates) {
   ASSERT_NE(begin, std::string::npos);
   const size_t end = doc.find("```", begin + 8);
   ASSERT_NE(end, std::string::npos);
-  const fs::path spec = fs::path(::testing::TempDir()) / "augur_doc_example.yaml";
+  const fs::path spec = TestDir() / "doc_example.yaml";
   std::ofstream(spec) << doc.substr(begin + 8, end - begin - 8);
   Result r = Augur({"validate", spec.string(), "--skip-path-checks", "--output", "json"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -141,7 +163,7 @@ TEST(AugurCliTest, TheReferenceExampleInDocsValidates) {
 class BadSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "augur_cli_bad";
+    dir_ = TestDir() / "bad";
     fs::create_directories(dir_);
     spec_ = (dir_ / "bad.yaml").string();
     std::ofstream(spec_) << "name: bad\n"
