@@ -48,7 +48,7 @@ class CollapsePolicy : public StoppingPolicy {
                       m >= *std::max_element(c_.milestones.begin(), c_.milestones.end()) - 1e-9;
     const int keep = last ? 1 : static_cast<int>(std::ceil(c_.keep_fraction * pool.size() - 1e-9));
     std::vector<Decision> ranked =
-        RankCut(group, std::move(pool), keep, c_.use_interval, "predicted final loss");
+        RankCut(group, std::move(pool), keep, c_.use_interval, "predicted final loss", true);
     out.insert(out.end(), ranked.begin(), ranked.end());
     return out;
   }

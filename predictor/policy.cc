@@ -62,7 +62,7 @@ std::vector<Decision> PreliminaryDecisions(const GroupView& group, double m,
 }
 
 std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> pool, int keep_count,
-                              bool use_interval, const std::string& what) {
+                              bool use_interval, const std::string& what, bool predicts) {
   std::stable_sort(pool.begin(), pool.end(),
                    [](const PoolEntry& a, const PoolEntry& b) { return a.value < b.value; });
   std::vector<Decision> out;
@@ -78,7 +78,7 @@ std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> poo
     d.trial_id = t.id;
     d.current_loss = e.current;
     d.compared_loss = leader.value;
-    if (what != "current loss") {
+    if (predicts) {
       d.predicted_final_loss = e.value;
       d.lower = e.lower;
       d.upper = e.upper;

@@ -121,8 +121,10 @@ struct PoolEntry {
 // keep_count: how many to keep by rank; with use_interval, a trial beyond the cut is kept
 // while its rank_lower reaches the leader's value, and any trial whose rank_lower is above
 // the leader's rank_upper is stopped.
+// `what` names the value in reasons; `predicts` says whether the value is a predicted final
+// loss (copied into Decision::predicted_final_loss and the interval) or a current loss.
 std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> pool, int keep_count,
-                              bool use_interval, const std::string& what);
+                              bool use_interval, const std::string& what, bool predicts);
 
 // Decisions for running trials that diverged or have not reached m; fills `handled`.
 std::vector<Decision> PreliminaryDecisions(const GroupView& group, double m,

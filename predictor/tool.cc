@@ -16,73 +16,10 @@
 #include "predictor/policy.h"
 #include "predictor/reference_source.h"
 #include "predictor/replay.h"
+#include "predictor/tool_help.h"
 
 namespace augur::predictor {
 namespace {
-
-constexpr char kMainHelp[] = R"(augur-predict: loss-curve collapse predictions on curve CSV files.
-
-Commands:
-  fit REFS.csv -o MODEL.json      fit the normalized form on complete reference curves
-  predict --model MODEL.json PARTIAL.csv
-                                  predicted final loss and interval per run
-  replay SWEEP.csv --policy P --milestones 0.1,0.2,0.3
-                                  replay a sweep of complete curves under a stopping policy
-
-Run `augur-predict COMMAND --help` for a command's flags. CSV format: docs/curves.md.
-)";
-
-constexpr char kFitHelp[] = R"(augur-predict fit REFS.csv -o MODEL.json [flags]
-
-Fits b = b_c tau^b_e and q = q_c TPP^q_e (METHOD.md §3) on the complete curves of REFS.csv:
-one calibration per schedule with enough curves, plus a pooled one ("*"). Incomplete and
-diverged curves are left out. Prints each calibration.
-
-Flags:
-  -o, --out PATH            where to write the model (JSON); required
-  --x-min X                 start of the fit range (default 0.2; the range ends at 1)
-  --smooth F                moving-average window, fraction of training (default 0.02)
-  --cv-folds K              folds for the held-out error model (default 5)
-  --min-per-schedule N      curves needed for a per-schedule calibration (default 3)
-)";
-
-constexpr char kPredictHelp[] =
-    R"(augur-predict predict (--model MODEL.json | --references REFS.csv) PARTIAL.csv [flags]
-
-Aligns each run of PARTIAL.csv with its reference and prints the predicted final loss with an
-interval (docs/method.md says how both are computed).
-
-Flags:
-  --model PATH              fitted model from `fit`
-  --references PATH         complete proxy runs with matching controls (empirical reference)
-  --at X                    use only the points up to fraction X
-  --level P                 nominal coverage of the interval (default 0.9)
-  --output text|json        (default text)
-)";
-
-constexpr char kReplayHelp[] =
-    R"(augur-predict replay SWEEP.csv (--policy P | --all-policies) [flags]
-
-Replays complete curves as if the sweep were running: at each milestone the policy sees only
-the points so far; points beyond are used only to score the outcome. Reports compute spent
-(fraction of the full sweep), the chosen run, its true final loss and the regret against the
-true best, per group (the `group` column).
-
-Flags:
-  --policy P                collapse, asha, median, topk, extrapolation or none
-  --all-policies            run every policy and print them side by side
-  --milestones LIST         decision fractions (default 0.1,0.2,0.3)
-  --model PATH              collapse: reference from a fitted model (from outside the sweep)
-  --references PATH         collapse: reference from proxy runs (from outside the sweep)
-  --keep F                  collapse/extrapolation: fraction kept per milestone (default 1/3)
-  --no-interval             collapse: rank on the prediction alone
-  --asha-rf R               ASHA reduction factor (default 4, as Ray Tune)
-  --asha-grace F            ASHA grace period, fraction of training (default 0.01)
-  --median-min-samples N    median rule: other trials needed (default 3)
-  --topk-k K                top-k: trials kept (default 1)
-  --topk-fraction F         top-k: where it decides (default 0.2)
-  --output text|json        (default text)
-)";
 
 struct Args {
   std::vector<std::string> positional;

@@ -36,7 +36,7 @@ class TopKPolicy : public StoppingPolicy {
       pool.push_back({i, v, v, v, v, v, v});
     }
     std::vector<Decision> ranked =
-        RankCut(group, std::move(pool), c_.topk_k, false, "current loss");
+        RankCut(group, std::move(pool), c_.topk_k, false, "current loss", false);
     out.insert(out.end(), ranked.begin(), ranked.end());
     return out;
   }
