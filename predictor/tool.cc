@@ -274,6 +274,13 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out) {
   base.topk_k = static_cast<int>(topk_k);
   std::vector<std::string> names =
       all ? PolicyNames() : std::vector<std::string>{a.values.at("policy")};
+  // Validate every policy before printing anything.
+  for (const std::string& name : names) {
+    PolicyConfig cfg = base;
+    cfg.name = name;
+    if (name == "collapse" && cfg.references == nullptr && all) continue;
+    if (auto p = MakePolicy(cfg); !p.ok()) return p.status();
+  }
   auto curves = ReadCurvesCsv(a.positional[0]);
   if (!curves.ok()) return curves.status();
   std::map<std::string, std::vector<Curve>> groups;

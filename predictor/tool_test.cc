@@ -98,6 +98,8 @@ TEST_F(ToolTest, HelpAndOneLineFailures) {
   one_line(Run({"replay", P("sweep.csv"), "--policy", "asha", "--milestones", "0.1,2"}));
   one_line(Run({"predict", "--model", P("missing.json"), P("partial.csv")}));
   one_line(Run({"replay", P("sweep.csv"), "--policy", "asha", "--frobnicate"}));
+  one_line(Run({"replay", P("sweep.csv"), "--policy", "bogus"}));
+  EXPECT_EQ(out_.str(), "");  // Nothing half-printed before the error.
   Write("bad.csv", "run_id,step,loss,total_steps\nr,1,3,10\nr,x,3,10\n");
   one_line(Run({"replay", P("bad.csv"), "--policy", "none"}));
   EXPECT_NE(err_.str().find("bad.csv:3: step 'x'"), std::string::npos) << err_.str();
