@@ -198,7 +198,8 @@ int Main(int argc, char** argv) {
   }
   for (const auto& [path, value] : flags->overrides) {
     if (auto s = SetTrialField(&file.config, path, value); !s.ok()) {
-      return Fail(kExitUsage, absl::InvalidArgumentError(absl::StrCat("--", s.message())));
+      return Fail(kExitUsage,
+                  absl::InvalidArgumentError(absl::StrCat("flag --", path, ": ", s.message())));
     }
   }
   auto spec = TrialSpecFromProto(file.config);

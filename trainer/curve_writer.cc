@@ -19,9 +19,8 @@ std::string Num(double x) {
   return absl::StrFormat("%.9g", x);
 }
 
-nlohmann::json JsonNum(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(Num(x));
-}
+// JSON has no NaN or Inf: non-finite losses are written as null.
+nlohmann::json JsonNum(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
 
 }  // namespace
 

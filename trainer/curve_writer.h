@@ -5,7 +5,8 @@
 // every row: tpp,tau,schedule,warmup_fraction,peak_lr,weight_decay,batch_tokens,params,seed.
 // val_loss is empty when not evaluated at that step; a non-finite loss is written as "nan".
 // JSON lines: {"event":"start",...controls}, {"event":"point",...}, {"event":"checkpoint",
-// "step":N,"path":P}, {"event":"end","outcome":"COMPLETED|DIVERGED|STOPPED",...}.
+// "step":N,"path":P}, {"event":"end","outcome":"COMPLETED|DIVERGED|STOPPED|FAILED",...}; a
+// non-finite loss is null in JSON.
 // The CSV is flushed after every row so a killed run leaves a valid prefix.
 // Not thread-safe.
 #ifndef AUGUR_TRAINER_CURVE_WRITER_H_
