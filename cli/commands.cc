@@ -69,7 +69,13 @@ class ValidateCommand : public Command {
       return absl::InvalidArgumentError(Cat(path.string(), " has ", result.errors.size(),
                                             result.errors.size() == 1 ? " error" : " errors"));
     }
-    const SweepSummary summary = Summarize(result.spec);
+    SweepSummary summary = Summarize(result.spec);
+    // The planner re-checks what planning relies on; a spec the parser accepts and the planner
+    // rejects is a disagreement between the two, reported rather than hidden.
+    if (absl::Status planned = AddPlan(result.spec, summary); !planned.ok()) {
+      return absl::InvalidArgumentError(
+          Cat("the scheduler's planner rejects the spec: ", planned.message()));
+    }
     if (!json) {
       PrintSummary(summary, inv.out());
       return absl::OkStatus();

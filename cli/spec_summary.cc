@@ -7,6 +7,7 @@
 
 #include "cli/table.h"
 #include "cli/text.h"
+#include "scheduler/planner.h"
 
 namespace augur::cli {
 namespace {
@@ -185,6 +186,20 @@ SweepSummary Summarize(const augur::v1::SweepSpec& spec) {
   return s;
 }
 
+absl::Status AddPlan(const augur::v1::SweepSpec& spec, SweepSummary& summary) {
+  absl::StatusOr<std::vector<augur::v1::Trial>> trials = PlanSweep(spec, "validate");
+  if (!trials.ok()) return trials.status();
+  summary.planned_trials = static_cast<int64_t>(trials->size());
+  summary.planned_references = 0;
+  summary.planned_tokens = 0;
+  for (const augur::v1::Trial& t : *trials) {
+    summary.planned_references += t.is_reference();
+    summary.planned_tokens += t.config().total_steps() * t.config().batch_sequences() *
+                              t.config().model().context_tokens();
+  }
+  return absl::OkStatus();
+}
+
 void PrintSummary(const SweepSummary& s, std::ostream& out) {
   int64_t largest = 0;
   for (const SizeSummary& z : s.sizes) largest = std::max(largest, z.budget_tokens);
@@ -200,10 +215,19 @@ void PrintSummary(const SweepSummary& s, std::ostream& out) {
   out << "  search    " << s.search << "\n";
   out << "  trials    " << s.trials << " = " << s.points_per_size << " points x "
       << s.searched_sizes << (s.searched_sizes == 1 ? " size x " : " sizes x ") << s.seeds
-      << (s.seeds == 1 ? " seed" : " seeds")
-      << (s.reference_runs ? " (+ collapse reference runs, planned by the scheduler)" : "") << "\n";
-  out << "  tokens    " << Human(static_cast<double>(s.full_tokens))
-      << " if every trial runs to the end\n";
+      << (s.seeds == 1 ? " seed" : " seeds");
+  if (s.planned_references > 0) {
+    out << ", + " << s.planned_references << " collapse reference run"
+        << (s.planned_references == 1 ? "" : "s") << " = " << s.planned_trials << " planned";
+  } else if (s.reference_runs && s.planned_trials == 0) {
+    out << " (+ collapse reference runs)";
+  }
+  out << "\n  tokens    " << Human(static_cast<double>(s.full_tokens))
+      << " if every trial runs to the end";
+  if (s.planned_references > 0) {
+    out << " (" << Human(static_cast<double>(s.planned_tokens)) << " with the reference runs)";
+  }
+  out << "\n";
   out << "  policy    " << s.policy << "\n\n";
   Table table({"SIZE", "WIDTH", "DEPTH", "HEADS", "CONTEXT", "PARAMS", "WITH EMB", "TOKENS",
                "BATCH", "STEPS", "ROLE"});
@@ -244,6 +268,9 @@ nlohmann::json SummaryToJson(const SweepSummary& s) {
                       {"seeds", s.seeds},
                       {"trials", s.trials},
                       {"reference_runs_planned", s.reference_runs},
+                      {"planned_trials", s.planned_trials},
+                      {"planned_references", s.planned_references},
+                      {"planned_tokens", s.planned_tokens},
                       {"full_tokens", s.full_tokens},
                       {"search", s.search},
                       {"schedule", s.schedule},

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "augur/v1/sweep.pb.h"
 #include "common/model_params.h"
 #include "nlohmann/json.hpp"
@@ -50,9 +51,19 @@ struct SweepSummary {
   std::string data;      // Path and format.
   // Size of the data file on this machine in tokens, if it could be read.
   std::optional<int64_t> data_tokens;
+
+  // From the scheduler's planner (AddPlan): every trial it would create, references included.
+  int64_t planned_trials = 0;
+  int64_t planned_references = 0;
+  int64_t planned_tokens = 0;  // If every planned trial ran to its end.
 };
 
 SweepSummary Summarize(const augur::v1::SweepSpec& spec);
+
+// Plans the sweep with the scheduler's planner (scheduler/planner.h, pure) and fills the
+// planned_* fields, so the summary shows exactly what `submit` would create. INVALID_ARGUMENT
+// from the planner if it rejects the spec.
+absl::Status AddPlan(const augur::v1::SweepSpec& spec, SweepSummary& summary);
 
 // Human-readable form: a few header lines and a table of sizes.
 void PrintSummary(const SweepSummary& summary, std::ostream& out);

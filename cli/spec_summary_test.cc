@@ -78,6 +78,21 @@ TEST(SpecSummaryTest, GridCountsPointsSizesAndSeeds) {
   EXPECT_THAT(s.policy, HasSubstr("collapse at 0.1, 0.2, 0.3 of training; keep top 3"));
 }
 
+TEST(SpecSummaryTest, PlanAddsOneReferenceRunPerTauGroup) {
+  const augur::v1::SweepSpec spec = Parse(kGrid);
+  SweepSummary s = Summarize(spec);
+  ASSERT_TRUE(AddPlan(spec, s).ok());
+  // 3 taus are 3 collapse groups; each gets one run of the reference_only w32 size.
+  EXPECT_EQ(s.planned_references, 3);
+  EXPECT_EQ(s.planned_trials, 18 + 3);
+  // w32: 2 x (4*32^2 + 2*32*128 + 4*32) + 2*32 = 24896 params; 20 TPP / 4096 = 121.6 -> 122.
+  EXPECT_EQ(s.planned_tokens, 18 * 483 * 4096 + 3 * 122 * 4096);
+  std::ostringstream out;
+  PrintSummary(s, out);
+  EXPECT_THAT(out.str(), HasSubstr("18 = 9 points x 1 size x 2 seeds, + 3 collapse reference "
+                                   "runs = 21 planned"));
+}
+
 TEST(SpecSummaryTest, RandomSearchAndBatchSweepGiveStepsPerBatch) {
   const SweepSummary s = Summarize(Parse(R"(name: r
 model: {sizes: [{width: 64, depth: 2, heads: 4, context: 128}, {width: 128, depth: 2, heads: 4, context: 128}]}

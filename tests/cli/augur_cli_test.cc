@@ -139,6 +139,7 @@ TEST(AugurCliTest, JsonOutputParsesAndCarriesTheSummary) {
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["valid"], true);
   EXPECT_EQ(j["summary"]["trials"], 9);
+  EXPECT_EQ(j["summary"]["planned_trials"], 12);  // + one reference run per tau.
   EXPECT_EQ(j["summary"]["sizes"][0]["steps"][0]["steps"], 483);
   EXPECT_EQ(j["spec"]["name"], "quickstart");
   EXPECT_EQ(j["spec"]["policy"]["kind"], "POLICY_KIND_COLLAPSE");
