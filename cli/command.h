@@ -13,7 +13,6 @@
 #define AUGUR_CLI_COMMAND_H_
 
 #include <functional>
-#include <map>
 #include <memory>
 #include <ostream>
 #include <span>
