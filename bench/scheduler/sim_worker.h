@@ -1,0 +1,104 @@
+// A simulated worker for load generation: one gRPC session that takes leases and streams
+// synthetic loss points (no training) as fast as the scheduler acknowledges them, keeping at
+// most `window_batches` unacknowledged batches per trial. It measures, with its own clock,
+// the time from sending the batch whose last point crosses a milestone to receiving the stop
+// order for that trial.
+//
+// Threads: Run() is the sending loop (one per worker); it starts one reader thread for the
+// stream. RequestStop() may be called from any thread. stats() only after Run() returned.
+#ifndef AUGUR_BENCH_SCHEDULER_SIM_WORKER_H_
+#define AUGUR_BENCH_SCHEDULER_SIM_WORKER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "augur/v1/worker.grpc.pb.h"
+#include "grpcpp/channel.h"
+
+namespace augur::bench {
+
+struct SimWorkerOptions {
+  std::string worker_id;
+  int slots = 1;                    // Concurrent trials this worker holds.
+  int batch_points = 100;           // Points per LossPointBatch.
+  int window_batches = 4;           // Unacknowledged batches allowed per trial.
+  int64_t points_per_trial = 1000;  // Points spread evenly over a trial's total_steps.
+  // Fractions at which the policy decides (the scheduler detects a crossing at m - 0.005).
+  std::vector<double> milestones;
+  absl::Duration heartbeat_interval = absl::Seconds(2);
+};
+
+struct SimWorkerStats {
+  int64_t points_sent = 0;
+  int64_t points_acked = 0;  // Points in batches the scheduler acknowledged as durable.
+  int64_t batches_acked = 0;
+  int64_t leases = 0;
+  int64_t total_steps = 0;  // Of the last lease.
+  int64_t stop_orders = 0;
+  int64_t completed = 0;  // Trials streamed to the end and reported COMPLETED.
+  int64_t rejections = 0;
+  std::string first_rejection;
+  std::vector<double> stop_latency_ms;  // Milestone batch sent -> stop order received.
+  std::string error;                    // Why the session ended early, if it did.
+};
+
+class SimWorker {
+ public:
+  SimWorker(std::shared_ptr<grpc::Channel> channel, SimWorkerOptions options);
+  ~SimWorker();
+
+  // Registers, opens the session and streams until RequestStop() (or the stream breaks).
+  void Run();
+  void RequestStop();
+  // Trials currently held (leased, not yet acknowledged as ended).
+  int active_trials() const;
+  SimWorkerStats stats() const;
+
+ private:
+  struct Trial {
+    std::string id;
+    int64_t fencing = 0;
+    int64_t total_steps = 1;
+    int64_t stride = 1;
+    int64_t next_step = 1;                // Next step to send.
+    double quality = 0;                   // In [0, 1): higher is worse.
+    int inflight = 0;                     // Unacknowledged batches.
+    std::map<int64_t, int> batch_points;  // sequence -> points, for unacknowledged batches.
+    size_t next_milestone = 0;
+    absl::Time crossed_at = absl::InfinitePast();  // Send time of the last milestone batch.
+    bool stop_ordered = false;
+    bool end_sent = false;
+  };
+
+  void ReaderLoop();
+  void HandleMessage(const v1::SchedulerMessage& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Builds the next messages to send (at most one batch per trial per round).
+  std::vector<v1::WorkerMessage> NextMessages() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HasWork() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+  const SimWorkerOptions options_;
+  std::atomic<bool> stop_{false};
+
+  mutable absl::Mutex mu_;
+  std::map<std::string, Trial> trials_ ABSL_GUARDED_BY(mu_);
+  SimWorkerStats stats_ ABSL_GUARDED_BY(mu_);
+  bool stream_done_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+// Synthetic training loss of a trial of the given quality at `fraction` of training; `step`
+// adds a small deterministic wiggle. Worse quality is uniformly higher, so the median rule
+// stops the worse trials at each milestone.
+double SyntheticLoss(double quality, double fraction, int64_t step);
+
+}  // namespace augur::bench
+
+#endif  // AUGUR_BENCH_SCHEDULER_SIM_WORKER_H_
