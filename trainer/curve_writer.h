@@ -2,7 +2,9 @@
 // JSON lines on a file descriptor for a supervising process (the worker).
 //
 // CSV columns: run_id,step,tokens,fraction,loss,lr,val_loss then the run's controls repeated on
-// every row: tpp,tau,schedule,warmup_fraction,peak_lr,weight_decay,batch_tokens,params,seed.
+// every row: tpp,tau,schedule,warmup_fraction,peak_lr,weight_decay,batch_tokens,params,seed,
+// total_steps,decay_fraction,final_lr_fraction. `schedule` is d2z|cosine|constant|wsd;
+// `peak_lr` and `lr` are the base (muP) LR as configured, `tau` the implied timescale.
 // val_loss is empty when not evaluated at that step; a non-finite loss is written as "nan".
 // JSON lines: {"event":"start",...controls}, {"event":"point",...}, {"event":"checkpoint",
 // "step":N,"path":P}, {"event":"end","outcome":"COMPLETED|DIVERGED|STOPPED|FAILED",...}; a
@@ -27,7 +29,7 @@ struct CurveControls {
   std::string run_id;
   double tokens_per_param = 0;  // Per non-embedding parameter.
   double tau = 0;
-  ScheduleConfig schedule;
+  ScheduleConfig schedule{};
   double peak_lr = 0;
   double weight_decay = 0;
   int64_t batch_tokens = 0;
@@ -43,7 +45,7 @@ struct CurvePoint {
   double fraction = 0;
   double loss = 0;
   double lr = 0;
-  std::optional<double> val_loss;
+  std::optional<double> val_loss{};
 };
 
 class CurveWriter {
@@ -61,6 +63,7 @@ class CurveWriter {
            double tokens_per_cpu_second);
 
   static std::string CsvHeader();
+  static std::string CsvScheduleName(ScheduleShape shape);
 
  private:
   CurveWriter() = default;
