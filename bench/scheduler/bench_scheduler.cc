@@ -35,6 +35,7 @@ constexpr char kUsage[] =
     "  --scheduler=HOST:PORT use a running scheduler (no server-side figures)\n"
     "  --baseline-seconds=S  time per baseline measurement (default 5, quick 1.5)\n"
     "  --no-baselines        skip the SQLite and Optuna baselines\n"
+    "  --no-stopping         policy NONE: the write path alone, no milestone decisions\n"
     "  --python=PATH         Python with Optuna (default /usr/bin/python3)\n"
     "  --dir=DIR             where the SQLite files go (default: a new temp dir)\n";
 
@@ -47,6 +48,7 @@ struct Flags {
   std::string scheduler;
   double baseline_seconds = -1;
   bool baselines = true;
+  bool stopping = true;
   std::string python = "/usr/bin/python3";
   std::string dir;
 };
@@ -60,6 +62,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
     bool ok = true;
     if (name == "--quick") {
       f.quick = true;
+    } else if (name == "--no-stopping") {
+      f.stopping = false;
     } else if (name == "--no-baselines") {
       f.baselines = false;
     } else if (name == "--trials") {
@@ -110,8 +114,8 @@ std::string Ms(double v) { return std::isnan(v) ? "-" : absl::StrFormat("%.1f", 
 void PrintPhase(const PhaseResult& r, int n) {
   std::printf("\n== %d concurrent trials (sweep of %d trials, %d workers, %lld steps/trial) ==\n",
               n, r.trials, r.workers, static_cast<long long>(r.total_steps));
-  std::printf("  wall time                 %8.2f s%s\n", r.seconds,
-              r.finished ? " (every trial ended)" : " (time limit)");
+  std::printf("  wall time                 %8.2f s%s; all %d slots leased after %.2f s\n",
+              r.seconds, r.finished ? " (every trial ended)" : " (time limit)", n, r.lease_seconds);
   std::printf("  points acked (client)     %10lld   %10.0f points/s\n",
               static_cast<long long>(r.points_acked), r.points_acked / r.seconds);
   std::printf("  steady state (10%%-90%%)               %10.0f points/s\n", r.steady_rate);
@@ -157,9 +161,10 @@ int Main(int argc, char** argv) {
               ::sysconf(_SC_NPROCESSORS_ONLN), f.dir.c_str(),
               f.scheduler.empty() ? "in-process" : f.scheduler.c_str());
   std::printf(
-      "policy: median rule at fractions 0.25/0.5/0.75; %d points per batch, window %d "
-      "batches per trial; targets 100,000 points/s and p99 stop latency < 50 ms\n",
-      f.batch, f.window);
+      "policy: %s; %d points per batch, window %d batches per trial; targets 100,000 points/s "
+      "and p99 stop latency < 50 ms\n",
+      f.stopping ? "median rule at fractions 0.1/0.3/0.5" : "none (no decisions)", f.batch,
+      f.window);
   int rc = 0;
   std::vector<std::pair<int, PhaseResult>> results;
   for (int n : f.trials) {
@@ -173,10 +178,11 @@ int Main(int argc, char** argv) {
     o.external_address = f.scheduler;
     o.dir = f.dir;
     o.points_per_trial = f.points_per_trial;
+    o.stopping = f.stopping;
     if (o.points_per_trial == 0) {
       // Enough for a phase to run its whole length at the target rate.
       const double want = 100000.0 * f.seconds / (static_cast<double>(n) * f.rounds);
-      o.points_per_trial = static_cast<int64_t>(std::clamp(want, 200.0, 1e6));
+      o.points_per_trial = static_cast<int64_t>(std::clamp(want, 1000.0, 1e6));
     }
     auto r = RunPhase(o);
     if (!r.ok()) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,7 +41,8 @@ double RssMb() {
 
 // A small model whose planned total_steps is at least `min_steps`, every trial in one collapse
 // group (tau fixed, only the peak LR searched), median rule at the given milestones.
-v1::SweepSpec BenchSpec(int trials, int64_t min_steps, const std::vector<double>& milestones) {
+v1::SweepSpec BenchSpec(int trials, int64_t min_steps, const std::vector<double>& milestones,
+                        bool stopping) {
   v1::SweepSpec spec;
   spec.set_name(absl::StrCat("bench-scheduler-", trials));
   v1::ModelSize* size = spec.add_sizes();
@@ -72,8 +74,10 @@ v1::SweepSpec BenchSpec(int trials, int64_t min_steps, const std::vector<double>
   d->set_max(3e-2);
   d->set_log_scale(true);
   v1::StoppingPolicy* policy = spec.mutable_policy();
-  policy->set_kind(v1::POLICY_KIND_MEDIAN);
-  for (double m : milestones) policy->add_milestone_fractions(m);
+  policy->set_kind(stopping ? v1::POLICY_KIND_MEDIAN : v1::POLICY_KIND_NONE);
+  if (stopping) {
+    for (double m : milestones) policy->add_milestone_fractions(m);
+  }
   spec.add_seeds(0);
   spec.set_eval_interval_steps(1000);
   spec.set_eval_sequences(16);
@@ -105,18 +109,22 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     server = std::move(*started);
     address = server->address();
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments big;
+  big.SetMaxReceiveMessageSize(256 << 20);  // GetSweep of thousands of trials and decisions.
+  auto channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), big);
+  auto sweeps = v1::SweepService::NewStub(channel);
   const int trials = o.concurrent_trials * o.rounds;
+  std::string sweep_id;
   {
-    auto sweeps = v1::SweepService::NewStub(channel);
     v1::SubmitSweepRequest req;
-    *req.mutable_spec() = BenchSpec(trials, o.points_per_trial, o.milestones);
+    *req.mutable_spec() = BenchSpec(trials, o.points_per_trial, o.milestones, o.stopping);
     v1::SubmitSweepResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     grpc::Status st = sweeps->SubmitSweep(&ctx, req, &resp);
     if (!st.ok()) return absl::InternalError(absl::StrCat("SubmitSweep: ", st.error_message()));
     r.trials = resp.planned_trials();
+    sweep_id = resp.sweep().sweep_id();
   }
 
   // N slots spread over K workers.
@@ -158,6 +166,8 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     }
     const double t = absl::ToDoubleSeconds(absl::Now() - start);
     samples.push_back({t, acked});
+    if (r.lease_seconds < 0 && active >= o.concurrent_trials) r.lease_seconds = t;
+    r.max_active = std::max(r.max_active, active);
     if (leases >= r.trials && active == 0) {
       r.finished = true;
       break;
@@ -182,8 +192,32 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     if (r.first_problem.empty() && !s.first_rejection.empty()) {
       r.first_problem = "rejection: " + s.first_rejection;
     }
-    r.client_stop_ms.insert(r.client_stop_ms.end(), s.stop_latency_ms.begin(),
-                            s.stop_latency_ms.end());
+  }
+  // Match each stop order with the milestone its STOP decision names.
+  std::map<std::string, TrialTimeline> timelines;
+  for (auto& w : workers) timelines.merge(w->timelines());
+  {
+    v1::GetSweepRequest req;
+    req.set_sweep_id(sweep_id);
+    v1::GetSweepResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    grpc::Status st = sweeps->GetSweep(&ctx, req, &resp);
+    if (!st.ok()) return absl::InternalError(absl::StrCat("GetSweep: ", st.error_message()));
+    int64_t matched = 0;
+    for (const v1::Decision& d : resp.decisions()) {
+      if (d.action() != v1::DECISION_ACTION_STOP) continue;
+      auto it = timelines.find(d.trial_id());
+      if (it == timelines.end() || it->second.stopped == absl::InfinitePast()) continue;
+      for (size_t i = 0; i < o.milestones.size(); ++i) {
+        if (std::abs(o.milestones[i] - d.milestone_fraction()) > 1e-9) continue;
+        const absl::Time crossed = it->second.crossed[i];
+        if (crossed == absl::InfinitePast()) break;
+        r.client_stop_ms.push_back(absl::ToDoubleMilliseconds(it->second.stopped - crossed));
+        ++matched;
+      }
+    }
+    r.unmatched_stops = r.stop_orders - matched;
   }
   // Steady state: between 10% and 90% of the points acknowledged in the phase (leaves out the
   // start-up and the tail of a sweep running out of trials).

@@ -20,7 +20,8 @@ struct PhaseOptions {
   int batch_points = 100;
   int window_batches = 4;
   int64_t points_per_trial = 1000;
-  std::vector<double> milestones = {0.25, 0.5, 0.75};
+  std::vector<double> milestones = {0.1, 0.3, 0.5};
+  bool stopping = true;  // false: POLICY_KIND_NONE (the write path alone, no decisions).
   absl::Duration max_duration = absl::Seconds(20);
   std::string external_address;  // Empty: start a scheduler in-process.
   std::string dir;               // Temp dir for the SQLite file.
@@ -31,6 +32,8 @@ struct PhaseResult {
   int workers = 0;
   int64_t total_steps = 0;
   double seconds = 0;             // From the workers' start to the end of streaming.
+  double lease_seconds = -1;      // Until the workers first held N trials.
+  int max_active = 0;             // Most trials held at once.
   double steady_rate = 0;         // Points/s between 10% and 90% of the acknowledged points.
   int64_t points_acked = 0;       // Client side: points in acknowledged batches.
   int64_t points_committed = -1;  // Server side (in-process only): Scheduler::points_committed.
@@ -38,8 +41,11 @@ struct PhaseResult {
   int64_t stop_orders = 0;
   int64_t completed = 0;
   int64_t rejections = 0;
-  std::string first_problem;           // First unexpected rejection or session error.
-  std::vector<double> client_stop_ms;  // Milestone batch sent -> stop order received.
+  std::string first_problem;  // First unexpected rejection or session error.
+  // Client clock: the batch crossing the milestone named by the scheduler's STOP decision
+  // sent -> the stop order received (decisions read back with GetSweep after the phase).
+  std::vector<double> client_stop_ms;
+  int64_t unmatched_stops = 0;         // Stop orders without a decision or crossing to match.
   std::vector<double> server_stop_ms;  // Scheduler's own stop_latency samples.
   double cpu_seconds = 0;              // User + system time of this process during the phase.
   double rss_mb = 0;                   // Resident set at the end of the phase.

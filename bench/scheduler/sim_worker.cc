@@ -39,6 +39,11 @@ SimWorkerStats SimWorker::stats() const {
   return stats_;
 }
 
+std::map<std::string, TrialTimeline> SimWorker::timelines() const {
+  absl::MutexLock lock(&mu_);
+  return timelines_;
+}
+
 void SimWorker::Run() {
   v1::RegisterWorkerRequest reg;
   reg.set_worker_id(options_.worker_id);
@@ -166,6 +171,7 @@ std::vector<v1::WorkerMessage> SimWorker::NextMessages() {
     while (t.next_milestone < options_.milestones.size() &&
            last_fraction >= options_.milestones[t.next_milestone] - kMilestoneTolerance) {
       t.crossed_at = now;
+      timelines_[id].crossed[t.next_milestone] = now;
       ++t.next_milestone;
     }
     t.batch_points[seq] = b->points_size();
@@ -188,6 +194,7 @@ void SimWorker::HandleMessage(const v1::SchedulerMessage& m) {
           std::max<int64_t>(1, t.total_steps / std::max<int64_t>(1, options_.points_per_trial));
       t.next_step = t.stride;
       t.quality = static_cast<double>(std::hash<std::string>()(t.id) % 1000003) / 1000003.0;
+      timelines_[t.id].crossed.assign(options_.milestones.size(), absl::InfinitePast());
       trials_[t.id] = std::move(t);
       ++stats_.leases;
       stats_.total_steps = l.config().total_steps();
@@ -210,6 +217,7 @@ void SimWorker::HandleMessage(const v1::SchedulerMessage& m) {
       if (it == trials_.end() || it->second.stop_ordered) return;
       it->second.stop_ordered = true;
       ++stats_.stop_orders;
+      timelines_[it->first].stopped = absl::Now();
       if (it->second.crossed_at != absl::InfinitePast()) {
         stats_.stop_latency_ms.push_back(
             absl::ToDoubleMilliseconds(absl::Now() - it->second.crossed_at));

@@ -45,8 +45,17 @@ struct SimWorkerStats {
   int64_t completed = 0;  // Trials streamed to the end and reported COMPLETED.
   int64_t rejections = 0;
   std::string first_rejection;
-  std::vector<double> stop_latency_ms;  // Milestone batch sent -> stop order received.
-  std::string error;                    // Why the session ended early, if it did.
+  // Latest milestone batch sent -> stop order received. Underestimates when a trial crosses
+  // the next milestone before the order for the previous one arrives; see `timelines`.
+  std::vector<double> stop_latency_ms;
+  std::string error;  // Why the session ended early, if it did.
+};
+
+// When each milestone batch of a trial was sent and its stop order received, to match with the
+// scheduler's recorded decisions (which name the milestone) after the run.
+struct TrialTimeline {
+  std::vector<absl::Time> crossed;  // Per milestone; InfinitePast if never crossed.
+  absl::Time stopped = absl::InfinitePast();
 };
 
 class SimWorker {
@@ -60,6 +69,8 @@ class SimWorker {
   // Trials currently held (leased, not yet acknowledged as ended).
   int active_trials() const;
   SimWorkerStats stats() const;
+  // Every trial this worker held, by id. Only after Run() returned.
+  std::map<std::string, TrialTimeline> timelines() const;
 
  private:
   struct Trial {
@@ -89,6 +100,7 @@ class SimWorker {
 
   mutable absl::Mutex mu_;
   std::map<std::string, Trial> trials_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, TrialTimeline> timelines_ ABSL_GUARDED_BY(mu_);
   SimWorkerStats stats_ ABSL_GUARDED_BY(mu_);
   bool stream_done_ ABSL_GUARDED_BY(mu_) = false;
   int64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
