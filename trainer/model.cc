@@ -20,7 +20,7 @@ GptModel::GptModel(const GptShape& shape, int64_t base_width, at::Device device)
     : shape_(shape), layout_(MakeParamLayout(shape, base_width)) {
   const auto opts = at::TensorOptions().dtype(at::kFloat).device(device);
   flat_params_ = at::zeros({layout_.total_numel}, opts);
-  flat_grads_ = at::zeros({layout_.total_numel + 1}, opts);
+  flat_grads_ = at::zeros({layout_.total_numel + 2}, opts);
   for (const ParamSpec& p : layout_.params) {
     at::Tensor view = flat_params_.narrow(0, p.offset, p.numel).view(p.shape);
     view.requires_grad_(true);

@@ -42,8 +42,8 @@ class GptModel {
   at::Tensor Loss(const at::Tensor& tokens, ActivationStats* stats = nullptr);
 
   at::Tensor& flat_params() { return flat_params_; }
-  // numel() == layout().total_numel + 1: the spare last element carries the step's loss through
-  // the same all-reduce as the gradients.
+  // numel() == layout().total_numel + 2: two spare elements ride the gradient all-reduce, the
+  // step's loss and a stop request (trainer.cc).
   at::Tensor& flat_grads() { return flat_grads_; }
   void ZeroGrads() { flat_grads_.zero_(); }
   // Sum of numel over the module's parameter tensors (for the count test).

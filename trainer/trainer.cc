@@ -216,6 +216,7 @@ absl::StatusOr<RunResult> Run::Execute() {
   Clock::time_point timed_start;
   double timed_cpu_start = 0, excluded_seconds = 0, excluded_cpu = 0;
   int64_t timed_tokens = 0;
+  bool stop_requested = false;
   for (int64_t t = start; t < total_steps; ++t) {
     if (t == start + 1) {
       timed_start = Clock::now();
@@ -234,8 +235,15 @@ absl::StatusOr<RunResult> Run::Execute() {
     }
     at::Tensor grads = model_.flat_grads();
     grads.narrow(0, total, 1).fill_(loss_sum);
-    if (world > 1) RETURN_IF_ERROR(reducer_->AllReduceMean(grads.data_ptr<float>(), total + 1));
-    const double loss = world > 1 ? grads[total].item<double>() : loss_sum;
+    // A stop asked for on any rank at the previous step stops every rank after this one.
+    grads.narrow(0, total + 1, 1).fill_(stop_requested ? 1.0 : 0.0);
+    bool stop_agreed = stop_requested;
+    double loss = loss_sum;
+    if (world > 1) {
+      RETURN_IF_ERROR(reducer_->AllReduceMean(grads.data_ptr<float>(), total + 2));
+      loss = grads[total].item<double>();
+      stop_agreed = grads[total + 1].item<double>() > 0;
+    }
     const double grad_norm = grads.narrow(0, 0, total).norm().item<double>();
 
     StepReport report;
@@ -272,8 +280,10 @@ absl::StatusOr<RunResult> Run::Execute() {
     result.steps_done = report.step;
     result.final_train_loss = loss;
     if (report.val_loss) result.final_val_loss = report.val_loss;
-    bool stop = options_.on_step && !options_.on_step(report);
-    stop = stop || report.step == options_.stop_after_step;
+    if (options_.on_step && !options_.on_step(report)) stop_requested = true;
+    if (report.step == options_.stop_after_step) stop_requested = true;
+    // Single process: stop now. Data parallel: the request travels with the next all-reduce.
+    const bool stop = world > 1 ? stop_agreed : stop_requested;
     const int64_t ck_every = spec_.checkpoint_interval_steps;
     if ((stop && !last) || (ck_every > 0 && report.step % ck_every == 0)) {
       RETURN_IF_ERROR(SaveCheckpoint(report.step, &result));

@@ -36,9 +36,10 @@ struct RunOptions {
   std::string checkpoint_dir;          // Where checkpoints go (latest.ckpt); empty = none.
   GradientReducer* reducer = nullptr;  // Not owned; null = single process.
   int64_t stop_after_step = 0;  // Stop (with a checkpoint) after this step; 0 = run to the end.
+                                // Data parallel: after the step that follows it.
   // Called after every step; returning false stops the run (with a checkpoint when a directory
-  // is set). On data-parallel runs every rank calls it; rank 0's answer is not broadcast, so
-  // callers stop all ranks alike.
+  // is set). Data parallel: a stop asked for on any rank reaches all ranks through the next
+  // all-reduce, so every rank stops after the same (next) step.
   std::function<bool(const StepReport&)> on_step;
   // Called after a checkpoint is committed at `path`.
   std::function<void(int64_t step, const std::string& path)> on_checkpoint;

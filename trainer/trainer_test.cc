@@ -149,5 +149,36 @@ TEST_F(TrainerTest, TwoGlooRanksMatchOneRankWithTheSameGlobalBatch) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(TrainerTest, AStopOnOneRankStopsAllRanksAtTheSameStep) {
+  TrialSpec spec = TinyTrial(corpus_);
+  spec.total_steps = 12;
+  const std::string dir = FreshTempDir("augur_gloo_stop");
+  RunResult results[2];
+  absl::Status status[2];
+  std::vector<std::thread> threads;
+  for (int rank = 0; rank < 2; ++rank) {
+    threads.emplace_back([&, rank] {
+      auto reducer = MakeGlooReducer(rank, 2, dir);
+      if (!reducer.ok()) {
+        status[rank] = reducer.status();
+        return;
+      }
+      RunOptions o;
+      o.reducer = reducer->get();
+      o.on_step = [rank](const StepReport& r) { return !(rank == 1 && r.step == 4); };
+      auto r = RunTrial(spec, o);
+      status[rank] = r.status();
+      if (r.ok()) results[rank] = *r;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int rank = 0; rank < 2; ++rank) {
+    ASSERT_TRUE(status[rank].ok()) << status[rank];
+    EXPECT_EQ(results[rank].outcome, RunOutcome::kStopped);
+    EXPECT_EQ(results[rank].steps_done, 5);  // The request travels with step 5's all-reduce.
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace augur::trainer

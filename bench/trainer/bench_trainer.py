@@ -9,8 +9,11 @@ Embedding, attention as matmul + masked_fill + softmax + matmul, torch.optim.Ada
 
 Prints both throughputs (excluding the first, warm-up step and evaluation) and the ratio
 augur / python: the median over alternating pairs of runs, and best of each.
-Usage: bench_trainer.py --augur-train PATH [--width 256 --depth 4 --heads 4 --context 256
-       --batch 16 --steps 12 --threads N]
+By default both run at the same time with one thread each (the machine has 2 cores and other
+load: running concurrently exposes both to the same interference); --mode alternate runs them
+one after the other, e.g. with --threads 2.
+Usage: bench_trainer.py --augur-train PATH [--mode concurrent|alternate --width 256 --depth 4
+       --heads 4 --context 256 --batch 16 --steps 6 --threads 1 --repeats 3]
 """
 import argparse
 import json
@@ -34,23 +37,6 @@ def corpus_path():
             f.write(text)
         os.replace(path + ".tmp", path)
     return path
-
-
-def run_augur(args, data):
-    cmd = [args.augur_train, "--emit-jsonl", "--quiet",
-           "--model.width=%d" % args.width, "--model.depth=%d" % args.depth,
-           "--model.heads=%d" % args.heads, "--model.context_tokens=%d" % args.context,
-           "--model.base_width=%d" % args.base_width,
-           "--batch_sequences=%d" % args.batch, "--total_steps=%d" % args.steps,
-           "--eval_sequences=%d" % args.batch, "--optimizer.peak_lr=3e-3",
-           "--optimizer.weight_decay=0.1", "--data.path=%s" % data,
-           "--resources.cpu_threads=%d" % args.threads]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        event = json.loads(line)
-        if event["event"] == "end":
-            return event["tokens_per_second"], event["tokens_per_cpu_second"]
-    raise RuntimeError("augur-train printed no end event")
 
 
 def run_python(args, data):
@@ -135,27 +121,78 @@ def run_python(args, data):
     return tokens / (time.perf_counter() - start), tokens / (time.process_time() - cpu_start)
 
 
+def start_augur(args, data):
+    cmd = [args.augur_train, "--emit-jsonl", "--quiet",
+           "--model.width=%d" % args.width, "--model.depth=%d" % args.depth,
+           "--model.heads=%d" % args.heads, "--model.context_tokens=%d" % args.context,
+           "--model.base_width=%d" % args.base_width,
+           "--batch_sequences=%d" % args.batch, "--total_steps=%d" % args.steps,
+           "--eval_sequences=%d" % args.batch, "--optimizer.peak_lr=3e-3",
+           "--optimizer.weight_decay=0.1", "--data.path=%s" % data,
+           "--resources.cpu_threads=%d" % args.threads]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+
+
+def finish_augur(proc):
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError("augur-train exited %d" % proc.returncode)
+    for line in out.splitlines():
+        event = json.loads(line)
+        if event["event"] == "end":
+            return event["tokens_per_second"], event["tokens_per_cpu_second"]
+    raise RuntimeError("augur-train printed no end event")
+
+
+def start_python(args):
+    cmd = [sys.executable, os.path.abspath(__file__), "--python-only", "--augur-train", "-",
+           "--width", str(args.width), "--base-width", str(args.base_width),
+           "--depth", str(args.depth), "--heads", str(args.heads), "--context", str(args.context),
+           "--batch", str(args.batch), "--steps", str(args.steps), "--threads", str(args.threads)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+
+
+def finish_python(proc):
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError("python baseline exited %d" % proc.returncode)
+    wall, cpu = out.split()[-2:]
+    return float(wall), float(cpu)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--augur-train", required=True)
+    p.add_argument("--mode", choices=["concurrent", "alternate"], default="concurrent",
+                   help="concurrent: both run at once, one process each, so other load on the "
+                        "machine hits both alike; alternate: one after the other")
+    p.add_argument("--python-only", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--width", type=int, default=256)
     p.add_argument("--base-width", type=int, default=128)
     p.add_argument("--depth", type=int, default=4)
     p.add_argument("--heads", type=int, default=4)
     p.add_argument("--context", type=int, default=256)
     p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--steps", type=int, default=12)
-    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads of each side")
     p.add_argument("--repeats", type=int, default=3, help="alternating pairs of runs")
     args = p.parse_args()
     data = corpus_path()
+    if args.python_only:
+        print("%f %f" % run_python(args, data))
+        return 0
     print("model: width %d depth %d heads %d context %d, batch %d sequences, %d steps, "
-          "%d threads" % (args.width, args.depth, args.heads, args.context, args.batch,
-                          args.steps, args.threads), flush=True)
+          "%d threads each, %s" % (args.width, args.depth, args.heads, args.context, args.batch,
+                                   args.steps, args.threads, args.mode), flush=True)
     augur, python = [], []
     for _ in range(args.repeats):
-        augur.append(run_augur(args, data))
-        python.append(run_python(args, data))
+        if args.mode == "concurrent":
+            a, b = start_augur(args, data), start_python(args)
+            augur.append(finish_augur(a))
+            python.append(finish_python(b))
+        else:
+            augur.append(finish_augur(start_augur(args, data)))
+            python.append(finish_python(start_python(args)))
         print("  augur-train %.0f tok/s (%.0f per CPU-s), pytorch-python %.0f tok/s (%.0f per CPU-s)"
               % (augur[-1] + python[-1]), flush=True)
     # Other load on the machine moves both numbers a lot; adjacent runs share most of it, so the
