@@ -114,8 +114,13 @@ std::string Ms(double v) { return std::isnan(v) ? "-" : absl::StrFormat("%.1f", 
 void PrintPhase(const PhaseResult& r, int n) {
   std::printf("\n== %d concurrent trials (sweep of %d trials, %d workers, %lld steps/trial) ==\n",
               n, r.trials, r.workers, static_cast<long long>(r.total_steps));
-  std::printf("  wall time                 %8.2f s%s; all %d slots leased after %.2f s\n",
-              r.seconds, r.finished ? " (every trial ended)" : " (time limit)", n, r.lease_seconds);
+  std::printf("  wall time                 %8.2f s%s\n", r.seconds,
+              r.finished ? " (every trial ended)" : " (time limit)");
+  if (r.lease_seconds >= 0) {
+    std::printf("  all %d slots leased after %.2f s\n", n, r.lease_seconds);
+  } else {
+    std::printf("  slots never all held at once: at most %d of %d\n", r.max_active, n);
+  }
   std::printf("  points acked (client)     %10lld   %10.0f points/s\n",
               static_cast<long long>(r.points_acked), r.points_acked / r.seconds);
   std::printf("  steady state (10%%-90%%)               %10.0f points/s\n", r.steady_rate);
@@ -126,6 +131,8 @@ void PrintPhase(const PhaseResult& r, int n) {
   std::printf("  batches acked             %10lld   (%.0f points/batch)\n",
               static_cast<long long>(r.batches_acked),
               r.batches_acked ? static_cast<double>(r.points_acked) / r.batches_acked : 0.0);
+  std::printf("  ack latency (batch sent -> PointsAck): p50 %s  p99 %s ms\n",
+              Ms(Quantile(r.ack_ms, 0.5)).c_str(), Ms(Quantile(r.ack_ms, 0.99)).c_str());
   std::printf("  trials stopped / completed %6lld / %lld   unexpected rejections %lld\n",
               static_cast<long long>(r.stop_orders), static_cast<long long>(r.completed),
               static_cast<long long>(r.rejections));
@@ -144,6 +151,7 @@ void PrintPhase(const PhaseResult& r, int n) {
   }
   std::printf("  process CPU %.1f s (%.0f%% of one core), RSS %.0f MB\n", r.cpu_seconds,
               100.0 * r.cpu_seconds / r.seconds, r.rss_mb);
+  std::fflush(stdout);
 }
 
 int Main(int argc, char** argv) {

@@ -188,6 +188,7 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     r.completed += s.completed;
     r.rejections += s.rejections;
     r.total_steps = std::max(r.total_steps, s.total_steps);
+    r.ack_ms.insert(r.ack_ms.end(), s.ack_latency_ms.begin(), s.ack_latency_ms.end());
     if (r.first_problem.empty() && !s.error.empty()) r.first_problem = s.error;
     if (r.first_problem.empty() && !s.first_rejection.empty()) {
       r.first_problem = "rejection: " + s.first_rejection;

@@ -170,11 +170,10 @@ std::vector<v1::WorkerMessage> SimWorker::NextMessages() {
     }
     while (t.next_milestone < options_.milestones.size() &&
            last_fraction >= options_.milestones[t.next_milestone] - kMilestoneTolerance) {
-      t.crossed_at = now;
       timelines_[id].crossed[t.next_milestone] = now;
       ++t.next_milestone;
     }
-    t.batch_points[seq] = b->points_size();
+    t.unacked[seq] = {b->points_size(), now};
     ++t.inflight;
     stats_.points_sent += b->points_size();
     out.push_back(std::move(m));
@@ -203,11 +202,14 @@ void SimWorker::HandleMessage(const v1::SchedulerMessage& m) {
     case v1::SchedulerMessage::kPointsAck: {
       auto it = trials_.find(m.points_ack().trial_id());
       if (it == trials_.end()) return;
-      auto b = it->second.batch_points.find(m.points_ack().sequence());
-      if (b == it->second.batch_points.end()) return;
-      stats_.points_acked += b->second;
+      auto b = it->second.unacked.find(m.points_ack().sequence());
+      if (b == it->second.unacked.end()) return;
+      stats_.points_acked += b->second.first;
       ++stats_.batches_acked;
-      it->second.batch_points.erase(b);
+      if (stats_.ack_latency_ms.size() < 200000) {
+        stats_.ack_latency_ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - b->second.second));
+      }
+      it->second.unacked.erase(b);
       --it->second.inflight;
       return;
     }
@@ -218,10 +220,6 @@ void SimWorker::HandleMessage(const v1::SchedulerMessage& m) {
       it->second.stop_ordered = true;
       ++stats_.stop_orders;
       timelines_[it->first].stopped = absl::Now();
-      if (it->second.crossed_at != absl::InfinitePast()) {
-        stats_.stop_latency_ms.push_back(
-            absl::ToDoubleMilliseconds(absl::Now() - it->second.crossed_at));
-      }
       return;
     }
     case v1::SchedulerMessage::kEndedAck:

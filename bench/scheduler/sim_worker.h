@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -45,10 +46,8 @@ struct SimWorkerStats {
   int64_t completed = 0;  // Trials streamed to the end and reported COMPLETED.
   int64_t rejections = 0;
   std::string first_rejection;
-  // Latest milestone batch sent -> stop order received. Underestimates when a trial crosses
-  // the next milestone before the order for the previous one arrives; see `timelines`.
-  std::vector<double> stop_latency_ms;
-  std::string error;  // Why the session ended early, if it did.
+  std::vector<double> ack_latency_ms;  // Batch sent -> PointsAck received (capped sample).
+  std::string error;                   // Why the session ended early, if it did.
 };
 
 // When each milestone batch of a trial was sent and its stop order received, to match with the
@@ -78,12 +77,12 @@ class SimWorker {
     int64_t fencing = 0;
     int64_t total_steps = 1;
     int64_t stride = 1;
-    int64_t next_step = 1;                // Next step to send.
-    double quality = 0;                   // In [0, 1): higher is worse.
-    int inflight = 0;                     // Unacknowledged batches.
-    std::map<int64_t, int> batch_points;  // sequence -> points, for unacknowledged batches.
+    int64_t next_step = 1;  // Next step to send.
+    double quality = 0;     // In [0, 1): higher is worse.
+    int inflight = 0;       // Unacknowledged batches.
+    // sequence -> (points, send time), for unacknowledged batches.
+    std::map<int64_t, std::pair<int, absl::Time>> unacked;
     size_t next_milestone = 0;
-    absl::Time crossed_at = absl::InfinitePast();  // Send time of the last milestone batch.
     bool stop_ordered = false;
     bool end_sent = false;
   };
