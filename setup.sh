@@ -32,10 +32,10 @@ packages=(
   libabsl-dev libsqlite3-dev sqlite3 libgtest-dev libgmock-dev
   libyaml-cpp-dev nlohmann-json3-dev
   libtorch-dev libopenblas0-openmp libgloo-dev
-  bible-kjv-text
+  bible-kjv bible-kjv-text
 )
 if [ "$with_bench" = 1 ]; then
-  packages+=(python3-torch hyperfine)
+  packages+=(python3-torch python3-optuna hyperfine)
 fi
 
 SUDO=""

@@ -48,6 +48,7 @@ Scheduler::Scheduler(Store* store, Clock* clock, SchedulerOptions options, Sweep
 Scheduler::~Scheduler() { Stop(); }
 
 void Scheduler::Start() {
+  RecoverDecisions();
   writer_ = std::thread([this] { WriterLoop(); });
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
 }
@@ -64,6 +65,31 @@ void Scheduler::Stop() {
   }
   if (writer_.joinable()) writer_.join();
   if (maintenance_.joinable()) maintenance_.join();
+}
+
+void Scheduler::RecoverDecisions() {
+  // A STOP decision is stored before it is executed; if the scheduler died in between, the
+  // trial is still live. Execute such decisions now, so every stored decision has taken effect.
+  std::string token;
+  do {
+    auto page = store_->ListSweeps(100, token);
+    if (!page.ok()) return;
+    for (const v1::Sweep& sweep : page->sweeps) {
+      if (sweep.state() != v1::Sweep::STATE_RUNNING) continue;
+      auto trials = store_->ListTrials(sweep.sweep_id());
+      if (!trials.ok()) continue;
+      for (const v1::Trial& t : *trials) {
+        if (IsTerminal(t.state()) || !t.has_last_decision() ||
+            t.last_decision().action() != v1::DECISION_ACTION_STOP) {
+          continue;
+        }
+        EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason(),
+                 clock_->Now())
+            .IgnoreError();
+      }
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
 }
 
 void Scheduler::Bump() {

@@ -151,6 +151,7 @@ class Scheduler {
   absl::StatusOr<v1::Trial> EndTrial(const std::string& trial_id, v1::TrialState to,
                                      const std::string& reason, absl::Time arrived);
   void Dispatch();
+  void RecoverDecisions();
   void Bump();
   absl::StatusOr<v1::Sweep> CachedSweep(const std::string& sweep_id);
 

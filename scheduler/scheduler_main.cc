@@ -19,7 +19,7 @@ constexpr char kUsage[] =
 
 int Run(int argc, char** argv) {
   augur::ServerOptions options;
-  int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000;
+  int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000, max_message_kb = 16384;
   bool help = false;
   augur::cli::FlagSet flags;
   flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
@@ -30,6 +30,8 @@ int Run(int argc, char** argv) {
   flags.AddInt("lease-ttl-ms", "MS", "a lease not renewed for this long expires", &lease_ttl_ms);
   flags.AddInt("heartbeat-ms", "MS", "heartbeat period asked of workers", &heartbeat_ms);
   flags.AddInt("max-points-per-batch", "N", "larger point batches are rejected", &max_points);
+  flags.AddInt("max-message-kb", "KB", "larger messages end the call RESOURCE_EXHAUSTED",
+               &max_message_kb);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto rest = flags.Parse(args);
@@ -49,6 +51,7 @@ int Run(int argc, char** argv) {
   options.scheduler.lease_ttl = absl::Milliseconds(lease_ttl_ms);
   options.scheduler.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.scheduler.max_points_per_batch = static_cast<int>(max_points);
+  options.max_message_bytes = static_cast<int>(max_message_kb * 1024);
 
   augur::BlockTerminationSignals();
   auto server = augur::SchedulerServer::Start(options);

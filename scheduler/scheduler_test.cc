@@ -243,5 +243,25 @@ TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {
   EXPECT_DOUBLE_EQ((*points)[5].train_loss(), 7.0 - 0.006);
 }
 
+TEST_F(SchedulerTest, AStoredStopDecisionIsExecutedAfterARestart) {
+  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  // The decision was stored, then the scheduler died before executing it.
+  v1::Decision d;
+  d.set_trial_id(a.trial_id());
+  d.set_action(v1::DECISION_ACTION_STOP);
+  d.set_milestone_fraction(0.2);
+  d.set_reason("rank 2 of 2");
+  ASSERT_TRUE(store_.RecordDecision(d).ok());
+  scheduler_.reset();
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
+  Scheduler restarted(&store_, &clock_);
+  restarted.Start();
+  const v1::Trial t = *store_.GetTrial(a.trial_id());
+  EXPECT_EQ(t.state(), v1::TRIAL_STATE_STOPPED);
+  EXPECT_EQ(t.message(), "rank 2 of 2");
+}
+
 }  // namespace
 }  // namespace augur

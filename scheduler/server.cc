@@ -21,13 +21,16 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
                                   [](const v1::SweepSpec& spec, const std::string& sweep_id) {
                                     return PlanSweep(spec, sweep_id);
                                   });
-  s->worker_service_ = std::make_unique<WorkerServiceImpl>(s->scheduler_.get(), &s->auth_);
+  s->worker_service_ = std::make_unique<WorkerServiceImpl>(
+      s->scheduler_.get(), &s->auth_, static_cast<size_t>(options.max_message_bytes));
   s->sweep_service_ = std::make_unique<SweepServiceImpl>(s->scheduler_.get(), &s->auth_);
 
   grpc::ServerBuilder builder;
   // Credentials are chosen here and only here: TLS is a change to this line.
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &s->port_);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  // The services enforce `max_message_bytes` with a clear status; the transport's own limit is
+  // a memory guard above it (past it gRPC drops the message without telling the sender why).
+  builder.SetMaxReceiveMessageSize(4 * options.max_message_bytes + (1 << 20));
   builder.RegisterService(s->worker_service_.get());
   builder.RegisterService(s->sweep_service_.get());
   // Each worker session and each ranking watch holds a thread in the synchronous server.

@@ -21,7 +21,7 @@ struct ServerOptions {
   std::string db_path = "augur.db";               // SQLite file, created if missing.
   std::string tokens_file;                        // Empty: no access control.
   SchedulerOptions scheduler;
-  int max_message_bytes = 16 << 20;  // Larger requests fail RESOURCE_EXHAUSTED.
+  int max_message_bytes = 16 << 20;  // Larger session messages are refused.
 };
 
 class SchedulerServer {

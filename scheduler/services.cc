@@ -1,5 +1,6 @@
 #include "scheduler/services.h"
 
+#include <atomic>
 #include <exception>
 #include <set>
 #include <thread>
@@ -72,6 +73,7 @@ grpc::Status WorkerServiceImpl::Session(
     // This thread reads; a second one writes what the scheduler queues for the worker. When
     // the scheduler closes the session (replaced, shutting down), the call is cancelled so the
     // blocked Read returns.
+    std::atomic<bool> reading{true};
     std::thread writer([&] {
       v1::SchedulerMessage out;
       while (true) {
@@ -81,9 +83,25 @@ grpc::Status WorkerServiceImpl::Session(
           break;
         }
       }
-      ctx->TryCancel();
+      // Only a session the scheduler closed needs the blocked Read woken; cancelling after the
+      // reader has finished would replace the status the handler returns with CANCELLED.
+      if (reading.load()) ctx->TryCancel();
     });
-    while (stream->Read(&in)) scheduler_->HandleWorkerMessage(session, in);
+    while (stream->Read(&in)) {
+      if (const size_t size = in.ByteSizeLong(); size > max_message_bytes_) {
+        // Refused like any bad write: the session stays open, nothing of it is applied.
+        v1::SchedulerMessage r;
+        r.mutable_rejection()->set_code(static_cast<int32_t>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+        r.mutable_rejection()->set_message(
+            absl::StrCat("message of ", size, " bytes exceeds the limit of ", max_message_bytes_));
+        if (in.has_points())
+          r.mutable_rejection()->set_trial_id(in.points().trial_id().substr(0, 200));
+        session->Send(std::move(r));
+        continue;
+      }
+      scheduler_->HandleWorkerMessage(session, in);
+    }
+    reading.store(false);
     scheduler_->CloseSession(session);
     writer.join();
     return grpc::Status::OK;

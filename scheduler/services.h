@@ -14,8 +14,10 @@ grpc::Status ToGrpcStatus(const absl::Status& s);
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
-  WorkerServiceImpl(Scheduler* scheduler, const Authorizer* auth)
-      : scheduler_(scheduler), auth_(auth) {}
+  // Session messages larger than `max_message_bytes` are refused with a RESOURCE_EXHAUSTED
+  // Rejection (the session stays open).
+  WorkerServiceImpl(Scheduler* scheduler, const Authorizer* auth, size_t max_message_bytes)
+      : scheduler_(scheduler), auth_(auth), max_message_bytes_(max_message_bytes) {}
   grpc::Status RegisterWorker(grpc::ServerContext* ctx, const v1::RegisterWorkerRequest* req,
                               v1::RegisterWorkerResponse* resp) override;
   grpc::Status Session(
@@ -25,6 +27,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
  private:
   Scheduler* const scheduler_;
   const Authorizer* const auth_;
+  const size_t max_message_bytes_;
 };
 
 class SweepServiceImpl final : public v1::SweepService::Service {

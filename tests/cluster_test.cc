@@ -1,0 +1,185 @@
+// The distributed sweep end to end with real processes on 127.0.0.1: augur-scheduler,
+// augur-worker daemons and augur-train trials on the KJV corpus.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/harness.h"
+
+namespace augur::testing {
+namespace {
+
+v1::SubmitSweepResponse Submit(v1::SweepService::Stub& stub, const v1::SweepSpec& spec) {
+  grpc::ClientContext ctx;
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = spec;
+  v1::SubmitSweepResponse resp;
+  const grpc::Status st = stub.SubmitSweep(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  return resp;
+}
+
+std::map<std::string, std::vector<v1::LossPoint>> Curves(v1::SweepService::Stub& stub,
+                                                         const std::string& sweep_id) {
+  grpc::ClientContext ctx;
+  v1::ExportCurvesRequest req;
+  req.set_sweep_id(sweep_id);
+  auto reader = stub.ExportCurves(&ctx, req);
+  std::map<std::string, std::vector<v1::LossPoint>> out;
+  v1::TrialCurve curve;
+  while (reader->Read(&curve)) {
+    out[curve.trial().trial_id()].assign(curve.points().begin(), curve.points().end());
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  return out;
+}
+
+// Every step from 1 to `last` exactly once, in order.
+void ExpectContiguous(const std::vector<v1::LossPoint>& points, int64_t last,
+                      const std::string& what) {
+  ASSERT_EQ(static_cast<int64_t>(points.size()), last) << what;
+  for (int64_t i = 0; i < last; ++i) ASSERT_EQ(points[i].step(), i + 1) << what;
+}
+
+TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
+  const std::string dir = TempDir("sweep");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "500"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  std::vector<std::unique_ptr<Proc>> workers;
+  for (int i = 0; i < 3; ++i) {
+    auto w = StartWorker(address, absl::StrCat("w", i), dir + "/work" + std::to_string(i));
+    ASSERT_TRUE(w.ok()) << w.status();
+    workers.push_back(std::move(*w));
+  }
+  auto spec = LoadTestSpec("tiny_sweep.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  auto stub = SweepStub(address);
+  const v1::SubmitSweepResponse submitted = Submit(*stub, *spec);
+  EXPECT_EQ(submitted.planned_trials(), 5);  // 4 learning rates + 1 collapse reference.
+
+  auto done = WaitForSweep(*stub, submitted.sweep().sweep_id(), absl::Minutes(8));
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->sweep().state(), v1::Sweep::STATE_DONE);
+
+  int completed = 0, stopped = 0;
+  std::set<std::string> workers_used;
+  const auto curves = Curves(*stub, submitted.sweep().sweep_id());
+  for (const v1::RankingRow& row : done->ranking()) {
+    const v1::Trial& t = row.trial();
+    workers_used.insert(t.worker_id());
+    const auto& points = curves.at(t.trial_id());
+    if (t.state() == v1::TRIAL_STATE_COMPLETED) {
+      ++completed;
+      ExpectContiguous(points, t.config().total_steps(), t.trial_id());
+    } else {
+      EXPECT_EQ(t.state(), v1::TRIAL_STATE_STOPPED) << t.ShortDebugString();
+      EXPECT_FALSE(t.is_reference());
+      ++stopped;
+      // Stopped early: at a milestone, well before the end.
+      ASSERT_FALSE(points.empty());
+      EXPECT_LT(points.back().fraction(), 0.9);
+    }
+  }
+  EXPECT_GE(stopped, 1);
+  EXPECT_GE(completed, 2);  // The reference and at least the winner.
+  // Every stop is explained by a stored collapse decision with a prediction.
+  int collapse_stops = 0;
+  for (const v1::Decision& d : done->decisions()) {
+    if (d.action() != v1::DECISION_ACTION_STOP) continue;
+    EXPECT_EQ(d.policy(), v1::POLICY_KIND_COLLAPSE);
+    EXPECT_FALSE(d.reason().empty());
+    if (d.has_prediction() && d.prediction().final_loss() > 0) ++collapse_stops;
+  }
+  EXPECT_EQ(collapse_stops, stopped);
+  // The rank-1 trial is a completed contender.
+  EXPECT_EQ(done->ranking(0).trial().state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_FALSE(done->ranking(0).trial().is_reference());
+}
+
+// Runs augur-train on `config` uninterrupted and returns its points (from its JSON lines,
+// which carry full double precision).
+std::vector<double> UninterruptedLosses(const v1::TrialConfig& config, const std::string& dir) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions o;
+  o.preserve_proto_field_names = true;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(config, &json, o).ok());
+  std::ofstream(dir + "/trial.yaml") << json;
+  auto p = Proc::Start(FindBinaries().trainer,
+                       {"--config", dir + "/trial.yaml", "--out", dir + "/curve.csv",
+                        "--emit-jsonl", "--quiet", "--threads", "1"});
+  EXPECT_TRUE(p.ok());
+  EXPECT_TRUE((*p)->WaitForLine("\"event\":\"end\"", absl::Minutes(5)).ok());
+  std::vector<double> losses;
+  for (const std::string& line : (*p)->lines()) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "point") losses.push_back(j["loss"].get<double>());
+  }
+  return losses;
+}
+
+TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
+  const std::string dir = TempDir("kill-worker");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address,
+                                  {"--lease-ttl-ms", "2000", "--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto spec = LoadTestSpec("tiny_sweep.yaml");
+  ASSERT_TRUE(spec.ok());
+  spec->mutable_policy()->set_kind(v1::POLICY_KIND_NONE);
+  spec->mutable_search()->mutable_dimensions(0)->clear_values();
+  spec->mutable_search()->mutable_dimensions(0)->add_values(0.006);
+  auto stub = SweepStub(address);
+  const std::string sweep_id = Submit(*stub, *spec).sweep().sweep_id();
+
+  auto a = StartWorker(address, "doomed", dir + "/work-a");
+  ASSERT_TRUE(a.ok());
+  // Wait for a committed checkpoint and some progress beyond it.
+  v1::Trial trial;
+  const absl::Time deadline = absl::Now() + absl::Minutes(3);
+  while (absl::Now() < deadline) {
+    grpc::ClientContext ctx;
+    v1::GetSweepRequest req;
+    req.set_sweep_id(sweep_id);
+    v1::GetSweepResponse resp;
+    ASSERT_TRUE(stub->GetSweep(&ctx, req, &resp).ok());
+    trial = resp.ranking(0).trial();
+    if (trial.checkpoint_step() >= 40 && trial.last_point().step() > trial.checkpoint_step() + 5) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_GE(trial.checkpoint_step(), 40) << trial.ShortDebugString();
+  (*a)->Kill9();  // The worker dies; its trainer dies on the broken pipe.
+
+  auto b = StartWorker(address, "rescuer", dir + "/work-b");
+  ASSERT_TRUE(b.ok());
+  auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status();
+  const v1::Trial& finished = done->ranking(0).trial();
+  EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_GE(finished.attempts(), 2);
+
+  const auto curves = Curves(*stub, sweep_id);
+  const auto& points = curves.at(finished.trial_id());
+  ExpectContiguous(points, finished.config().total_steps(), "resumed trial");
+  const std::vector<double> reference = UninterruptedLosses(finished.config(), dir);
+  ASSERT_EQ(reference.size(), points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    ASSERT_EQ(points[i].train_loss(), reference[i]) << "step " << i + 1;  // Bit for bit.
+  }
+}
+
+}  // namespace
+}  // namespace augur::testing

@@ -1,0 +1,65 @@
+// Helpers for the multi-process tests: the real augur-scheduler, augur-worker and augur-train
+// binaries started as child processes on 127.0.0.1, with their output captured.
+#ifndef AUGUR_TESTS_HARNESS_H_
+#define AUGUR_TESTS_HARNESS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "augur/v1/sweep.grpc.pb.h"
+#include "augur/v1/worker.grpc.pb.h"
+#include "worker/trial_process.h"
+
+namespace augur::testing {
+
+// A child process whose stdout lines are kept. Killed (SIGKILL) when destroyed.
+class Proc {
+ public:
+  static absl::StatusOr<std::unique_ptr<Proc>> Start(const std::string& binary,
+                                                     std::vector<std::string> args);
+  // The first line containing `needle`, waiting up to `timeout`.
+  absl::StatusOr<std::string> WaitForLine(const std::string& needle, absl::Duration timeout);
+  void Kill9();
+  // SIGTERM, then waits up to `timeout` for the exit.
+  absl::StatusOr<ProcessExit> Terminate(absl::Duration timeout);
+  std::vector<std::string> lines();
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<TrialProcess> process_;
+};
+
+struct Binaries {
+  std::string scheduler, worker, trainer;
+};
+Binaries FindBinaries();  // From compile definitions set by tests/CMakeLists.txt.
+
+// A fresh empty folder under the test's temp dir.
+std::string TempDir(const std::string& name);
+
+// Starts augur-scheduler on a free port with `db`; fills `address` ("127.0.0.1:PORT").
+absl::StatusOr<std::unique_ptr<Proc>> StartScheduler(const std::string& db, std::string* address,
+                                                     std::vector<std::string> extra = {});
+absl::StatusOr<std::unique_ptr<Proc>> StartWorker(const std::string& address,
+                                                  const std::string& worker_id,
+                                                  const std::string& work_dir);
+
+std::unique_ptr<v1::SweepService::Stub> SweepStub(const std::string& address);
+std::unique_ptr<v1::WorkerService::Stub> WorkerStub(const std::string& address);
+
+// Loads a spec from tests/data (paths not checked: the workers resolve them).
+absl::StatusOr<v1::SweepSpec> LoadTestSpec(const std::string& name);
+
+// Polls GetSweep until its state is not RUNNING or `timeout` passes.
+absl::StatusOr<v1::GetSweepResponse> WaitForSweep(v1::SweepService::Stub& stub,
+                                                  const std::string& sweep_id,
+                                                  absl::Duration timeout);
+
+}  // namespace augur::testing
+
+#endif  // AUGUR_TESTS_HARNESS_H_
