@@ -23,9 +23,9 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: bench_scheduler [flags]\n"
-    "  --quick               about 30 s in all (default: about 2.5 min)\n"
+    "  --quick               about 40 s in all (default: about 2.7 min)\n"
     "  --trials=10,100,1000  concurrent trials per phase\n"
-    "  --seconds=S           longest streaming time per phase (default 40, quick 7)\n"
+    "  --seconds=S           longest streaming time per phase (default 40, quick 6)\n"
     "  --rounds=R            the sweep has N x R trials; N run at a time (default 3)\n"
     "  --workers=K           simulated worker sessions (default 10)\n"
     "  --batch=B             points per batch (default 100)\n"
@@ -33,7 +33,7 @@ constexpr char kUsage[] =
     "  --points-per-trial=P  points over a trial's whole run (default: sized so a phase\n"
     "                        reaches the last milestone at 100k points/s)\n"
     "  --scheduler=HOST:PORT use a running scheduler (no server-side figures)\n"
-    "  --baseline-seconds=S  time per baseline measurement (default 5, quick 1.5)\n"
+    "  --baseline-seconds=S  time per baseline measurement (default 5, quick 1)\n"
     "  --no-baselines        skip the SQLite and Optuna baselines\n"
     "  --no-stopping         policy NONE: the write path alone, no milestone decisions\n"
     "  --python=PATH         Python with Optuna (default /usr/bin/python3)\n"
@@ -104,8 +104,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       return false;
     }
   }
-  if (f.seconds < 0) f.seconds = f.quick ? 7 : 40;
-  if (f.baseline_seconds < 0) f.baseline_seconds = f.quick ? 1.5 : 5;
+  if (f.seconds < 0) f.seconds = f.quick ? 6 : 40;
+  if (f.baseline_seconds < 0) f.baseline_seconds = f.quick ? 1 : 5;
   return true;
 }
 
