@@ -149,8 +149,11 @@ v1::Trial BuildTrial(const v1::SweepSpec& spec, const PlannerOptions& options,
   *c->mutable_data() = spec.data();
   *c->mutable_optimizer() = spec.optimizer();
   c->mutable_optimizer()->set_peak_lr(in.peak_lr);
-  c->mutable_optimizer()->set_weight_decay(wd);
-  c->mutable_optimizer()->set_tau(tau);
+  // The trainer gets exactly one of the two (it refuses both): tau when tau is the control, so
+  // it solves weight decay with its own muP learning rate; the solved value (identical by the
+  // same formula) is what the hyperparameters and controls report.
+  c->mutable_optimizer()->set_weight_decay(in.decay.tau ? 0.0 : wd);
+  c->mutable_optimizer()->set_tau(in.decay.tau ? tau : 0.0);
   *c->mutable_schedule() = spec.schedule();
   c->set_batch_sequences(in.batch_sequences);
   c->set_micro_batch_sequences(options.micro_batch_sequences);

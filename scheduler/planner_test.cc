@@ -184,7 +184,9 @@ TEST(PlannerTest, TauSolvesWeightDecayAndBack) {
                 1e-12 * h.weight_decay());
     EXPECT_NEAR(TauForWeightDecay(h.weight_decay(), eta, steps), h.tau(), 1e-12);
     EXPECT_DOUBLE_EQ(t.controls().tau(), h.tau());
-    EXPECT_DOUBLE_EQ(t.config().optimizer().weight_decay(), h.weight_decay());
+    // The trainer gets tau alone and solves the same weight decay itself.
+    EXPECT_DOUBLE_EQ(t.config().optimizer().tau(), h.tau());
+    EXPECT_EQ(t.config().optimizer().weight_decay(), 0.0);
   }
   // Same tau, larger model: the hidden LR halves and steps grow, so weight decay changes.
   EXPECT_NE(trials[0].hyperparameters().weight_decay(), trials[6].hyperparameters().weight_decay());
