@@ -158,11 +158,11 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     int64_t leases = 0, acked = 0;
     bool errored = false;
     for (auto& w : workers) {
-      const SimWorkerStats s = w->stats();
-      active += w->active_trials();
-      leases += s.leases;
-      acked += s.points_acked;
-      errored |= !s.error.empty();
+      const SimWorker::Progress p = w->progress();
+      active += p.active_trials;
+      leases += p.leases;
+      acked += p.points_acked;
+      errored |= p.failed;
     }
     const double t = absl::ToDoubleSeconds(absl::Now() - start);
     samples.push_back({t, acked});
@@ -219,6 +219,15 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
       }
     }
     r.unmatched_stops = r.stop_orders - matched;
+  }
+  {
+    // An external scheduler would otherwise hand this sweep's leftovers to the next phase.
+    v1::CancelSweepRequest req;
+    req.set_sweep_id(sweep_id);
+    v1::CancelSweepResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    sweeps->CancelSweep(&ctx, req, &resp).ok();  // Best effort: the figures are taken.
   }
   // Steady state: between 10% and 90% of the points acknowledged in the phase (leaves out the
   // start-up and the tail of a sweep running out of trials).

@@ -29,9 +29,14 @@ SimWorker::~SimWorker() = default;
 
 void SimWorker::RequestStop() { stop_ = true; }
 
-int SimWorker::active_trials() const {
+SimWorker::Progress SimWorker::progress() const {
   absl::MutexLock lock(&mu_);
-  return static_cast<int>(trials_.size());
+  Progress p;
+  p.active_trials = static_cast<int>(trials_.size());
+  p.leases = stats_.leases;
+  p.points_acked = stats_.points_acked;
+  p.failed = !stats_.error.empty();
+  return p;
 }
 
 SimWorkerStats SimWorker::stats() const {

@@ -65,8 +65,14 @@ class SimWorker {
   // Registers, opens the session and streams until RequestStop() (or the stream breaks).
   void Run();
   void RequestStop();
-  // Trials currently held (leased, not yet acknowledged as ended).
-  int active_trials() const;
+  // Cheap snapshot for polling while Run() streams.
+  struct Progress {
+    int active_trials = 0;  // Leased and not yet acknowledged as ended.
+    int64_t leases = 0;
+    int64_t points_acked = 0;
+    bool failed = false;  // The session ended early.
+  };
+  Progress progress() const;
   SimWorkerStats stats() const;
   // Every trial this worker held, by id. Only after Run() returned.
   std::map<std::string, TrialTimeline> timelines() const;
