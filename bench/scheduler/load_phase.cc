@@ -194,6 +194,10 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
       r.first_problem = "rejection: " + s.first_rejection;
     }
   }
+  if (server) {  // Before CancelSweep below, whose stops would count as samples too.
+    r.points_committed = server->scheduler()->points_committed();
+    r.server_stop_ms = server->scheduler()->stop_latency().samples_ms;
+  }
   // Match each stop order with the milestone its STOP decision names.
   std::map<std::string, TrialTimeline> timelines;
   for (auto& w : workers) timelines.merge(w->timelines());
@@ -243,11 +247,7 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     const auto a = at(0.1), b = at(0.9);
     if (b.first > a.first) r.steady_rate = (b.second - a.second) / (b.first - a.first);
   }
-  if (server) {
-    r.points_committed = server->scheduler()->points_committed();
-    r.server_stop_ms = server->scheduler()->stop_latency().samples_ms;
-    server->Shutdown();
-  }
+  if (server) server->Shutdown();
   return r;
 }
 
