@@ -121,7 +121,22 @@ def run_python(args, data):
     return tokens / (time.perf_counter() - start), tokens / (time.process_time() - cpu_start)
 
 
-def start_augur(args, data):
+def best_blas_core():
+    """The OpenBLAS core type augur-train selects on this CPU (trainer/blas_core.h), or None."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
+def start_augur(args, data, env=None):
     cmd = [args.augur_train, "--emit-jsonl", "--quiet",
            "--model.width=%d" % args.width, "--model.depth=%d" % args.depth,
            "--model.heads=%d" % args.heads, "--model.context_tokens=%d" % args.context,
@@ -130,7 +145,7 @@ def start_augur(args, data):
            "--eval_sequences=%d" % args.batch, "--optimizer.peak_lr=3e-3",
            "--optimizer.weight_decay=0.1", "--data.path=%s" % data,
            "--resources.cpu_threads=%d" % args.threads]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
 
 
 def finish_augur(proc):
@@ -144,12 +159,12 @@ def finish_augur(proc):
     raise RuntimeError("augur-train printed no end event")
 
 
-def start_python(args):
+def start_python(args, env=None):
     cmd = [sys.executable, os.path.abspath(__file__), "--python-only", "--augur-train", "-",
            "--width", str(args.width), "--base-width", str(args.base_width),
            "--depth", str(args.depth), "--heads", str(args.heads), "--context", str(args.context),
            "--batch", str(args.batch), "--steps", str(args.steps), "--threads", str(args.threads)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
 
 
 def finish_python(proc):
@@ -184,19 +199,34 @@ def main():
     print("model: width %d depth %d heads %d context %d, batch %d sequences, %d steps, "
           "%d threads each, %s" % (args.width, args.depth, args.heads, args.context, args.batch,
                                    args.steps, args.threads, args.mode), flush=True)
+    # 1. As shipped: the environment as it is. augur-train re-executes itself with the OpenBLAS
+    #    kernels the CPU supports when OpenBLAS fell back to SSE3 ones (trainer/blas_core.h);
+    #    the plain Python program keeps what OpenBLAS chose.
+    # 2. Same kernels: OPENBLAS_CORETYPE forced alike for both, isolating the trainer's own work.
+    configs = [("as shipped", None)]
+    core = best_blas_core()
+    if core and not os.environ.get("OPENBLAS_CORETYPE"):
+        configs.append(("same BLAS kernels (OPENBLAS_CORETYPE=%s for both)" % core,
+                        dict(os.environ, OPENBLAS_CORETYPE=core)))
+    for name, env in configs:
+        print("%s:" % name, flush=True)
+        bench_pairs(args, data, env)
+
+
+def bench_pairs(args, data, env):
     augur, python = [], []
     for _ in range(args.repeats):
         if args.mode == "concurrent":
-            a, b = start_augur(args, data), start_python(args)
+            a, b = start_augur(args, data, env), start_python(args, env)
             augur.append(finish_augur(a))
             python.append(finish_python(b))
         else:
-            augur.append(finish_augur(start_augur(args, data)))
-            python.append(finish_python(start_python(args)))
+            augur.append(finish_augur(start_augur(args, data, env)))
+            python.append(finish_python(start_python(args, env)))
         print("  augur-train %.0f tok/s (%.0f per CPU-s), pytorch-python %.0f tok/s (%.0f per CPU-s)"
               % (augur[-1] + python[-1]), flush=True)
-    # Other load on the machine moves both numbers a lot; adjacent runs share most of it, so the
-    # median of the per-pair ratios is the headline, with best-of-each beside it.
+    # Other load on the machine moves both numbers a lot; runs of a pair share most of it, so
+    # the median of the per-pair ratios is the headline, with best-of-each beside it.
     def median(xs):
         xs = sorted(xs)
         return 0.5 * (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2])
@@ -204,11 +234,12 @@ def main():
     pair_cpu = median([a[1] / p[1] for a, p in zip(augur, python)])
     a, b = max(x[0] for x in augur), max(x[0] for x in python)
     ac, bc = max(x[1] for x in augur), max(x[1] for x in python)
-    print("augur-train: best %.0f tokens/s (%.0f tokens per CPU-second)" % (a, ac))
-    print("pytorch-python: best %.0f tokens/s (%.0f tokens per CPU-second)" % (b, bc))
-    print("ratio (augur / python), median of %d pairs: %.3f wall-clock, %.3f CPU time"
+    print("  augur-train: best %.0f tokens/s (%.0f tokens per CPU-second)" % (a, ac))
+    print("  pytorch-python: best %.0f tokens/s (%.0f tokens per CPU-second)" % (b, bc))
+    print("  ratio (augur / python), median of %d pairs: %.3f wall-clock, %.3f CPU time"
           % (args.repeats, pair_wall, pair_cpu))
-    print("ratio (augur / python), best of each: %.3f wall-clock, %.3f CPU time" % (a / b, ac / bc))
+    print("  ratio (augur / python), best of each: %.3f wall-clock, %.3f CPU time"
+          % (a / b, ac / bc), flush=True)
     return 0
 
 
