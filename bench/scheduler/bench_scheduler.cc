@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -154,9 +155,12 @@ void PrintPhase(const PhaseResult& r, int n) {
   std::fflush(stdout);
 }
 
+int RunAll(const Flags& f);
+
 int Main(int argc, char** argv) {
   Flags f;
   if (!ParseFlags(argc, argv, f)) return 2;
+  bool temp_dir = false;  // Created here, so removed at the end (the files reach 0.5 GB).
   if (f.dir.empty()) {
     char tmpl[] = "/tmp/bench_scheduler.XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) {
@@ -164,6 +168,7 @@ int Main(int argc, char** argv) {
       return 1;
     }
     f.dir = tmpl;
+    temp_dir = true;
   }
   std::printf("bench_scheduler: %ld CPUs online, files in %s, %s scheduler\n",
               ::sysconf(_SC_NPROCESSORS_ONLN), f.dir.c_str(),
@@ -173,6 +178,15 @@ int Main(int argc, char** argv) {
       "and p99 stop latency < 50 ms\n",
       f.stopping ? "median rule at fractions 0.1/0.3/0.5" : "none (no decisions)", f.batch,
       f.window);
+  const int rc = RunAll(f);
+  if (temp_dir) {
+    std::error_code ignored;
+    std::filesystem::remove_all(f.dir, ignored);
+  }
+  return rc;
+}
+
+int RunAll(const Flags& f) {
   int rc = 0;
   std::vector<std::pair<int, PhaseResult>> results;
   for (int n : f.trials) {
