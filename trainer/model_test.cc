@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "trainer/adamw.h"
+#include "trainer/adamw_tensor.h"
 #include "trainer/rng.h"
 
 namespace augur::trainer {
@@ -17,6 +18,25 @@ TEST(ModelTest, ParameterCountEqualsCommonFormula) {
   GptModel model(s, 0, at::kCPU);
   EXPECT_EQ(model.CountParameterElements(), CountGptParams(s).total);
   EXPECT_EQ(model.layout().non_embedding_numel, CountGptParams(s).non_embedding);
+}
+
+// The device (tensor-op) AdamW path against the fused host loop, over a few steps with decay and
+// gradient scaling.
+TEST(ModelTest, TensorAdamWMatchesFusedLoop) {
+  at::manual_seed(1);
+  at::Tensor p1 = at::randn({1000}), m1 = at::zeros({1000}), v1 = at::zeros({1000});
+  at::Tensor p2 = p1.clone(), m2 = m1.clone(), v2 = v1.clone();
+  for (int64_t step = 1; step <= 5; ++step) {
+    const at::Tensor g = at::randn({1000});
+    AdamWStepParams h{.lr = 1e-2f, .weight_decay = 0.1f, .step = step, .grad_scale = 0.5f};
+    AdamWUpdate(h, 1000, p1.data_ptr<float>(), g.data_ptr<float>(), m1.data_ptr<float>(),
+                v1.data_ptr<float>());
+    AdamWTensorUpdate(h, p2, g, m2, v2);
+  }
+  EXPECT_TRUE(at::allclose(p1, p2, 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(m1, m2, 1e-5, 1e-7));
+  EXPECT_TRUE(at::allclose(v1, v2, 1e-5, 1e-9));
+  EXPECT_FALSE(at::allclose(p1, p1.clone().zero_()));
 }
 
 // The hand-written attention backward against autograd through the plain composition.

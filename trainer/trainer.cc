@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "trainer/adamw.h"
+#include "trainer/adamw_tensor.h"
 #include "trainer/checkpoint.h"
 #include "trainer/data.h"
 #include "trainer/model.h"
@@ -139,16 +140,9 @@ void Run::OptimizerStep(int64_t update, double lr, double grad_scale) {
       continue;
     }
     // Device path: the same update as tensor ops on this parameter's slices.
-    at::Tensor pt = model_.flat_params().narrow(0, p.offset, p.numel);
-    at::Tensor g = model_.flat_grads().narrow(0, p.offset, p.numel) * h.grad_scale;
-    at::Tensor m = adam_m_.narrow(0, p.offset, p.numel);
-    at::Tensor v = adam_v_.narrow(0, p.offset, p.numel);
-    const double bc1 = 1.0 - std::pow(o.beta1, static_cast<double>(update));
-    const double bc2 = 1.0 - std::pow(o.beta2, static_cast<double>(update));
-    pt.mul_(1.0 - h.lr * h.weight_decay);
-    m.mul_(o.beta1).add_(g, 1.0 - o.beta1);
-    v.mul_(o.beta2).addcmul_(g, g, 1.0 - o.beta2);
-    pt.addcdiv_(m, (v.sqrt() / std::sqrt(bc2)).add_(o.epsilon), -h.lr / bc1);
+    AdamWTensorUpdate(h, model_.flat_params().narrow(0, p.offset, p.numel),
+                      model_.flat_grads().narrow(0, p.offset, p.numel),
+                      adam_m_.narrow(0, p.offset, p.numel), adam_v_.narrow(0, p.offset, p.numel));
   }
 }
 
