@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -51,13 +52,15 @@ double ProcessCpuSeconds() {
 class Run {
  public:
   Run(const TrialSpec& spec, const ResolvedTrial& resolved, const RunOptions& options,
-      GradientReducer* reducer, at::Device device, const TokenDataset* data)
+      GradientReducer* reducer, at::Device device, const TokenDataset* data,
+      std::string fingerprint)
       : spec_(spec),
         r_(resolved),
         options_(options),
         reducer_(reducer),
         device_(device),
         data_(data),
+        fingerprint_(std::move(fingerprint)),
         model_(spec.shape, spec.base_width, device) {}
 
   absl::StatusOr<RunResult> Execute();
@@ -74,6 +77,7 @@ class Run {
   GradientReducer* reducer_;
   at::Device device_;
   const TokenDataset* data_;
+  const std::string fingerprint_;  // Of the trial as configured (data path before defaulting).
   GptModel model_;
   at::Tensor adam_m_, adam_v_;
   double last_val_loss_ = std::numeric_limits<double>::quiet_NaN();
@@ -152,7 +156,7 @@ absl::Status Run::SaveCheckpoint(int64_t step, RunResult* result) {
   std::filesystem::create_directories(options_.checkpoint_dir, ec);
   const std::string path = options_.checkpoint_dir + "/latest.ckpt";
   const at::Tensor p = model_.flat_params().cpu(), m = adam_m_.cpu(), v = adam_v_.cpu();
-  const std::string fingerprint = TrialFingerprint(spec_, r_);
+  const std::string& fingerprint = fingerprint_;
   CheckpointView view{&fingerprint,
                       step,
                       step * r_.batch_tokens,
@@ -185,7 +189,7 @@ absl::StatusOr<RunResult> Run::Execute() {
   int64_t start = 0;
   if (!options_.resume_from.empty()) {
     ASSIGN_OR_RETURN(CheckpointState ck, ReadCheckpoint(options_.resume_from));
-    if (ck.fingerprint != TrialFingerprint(spec_, r_)) {
+    if (ck.fingerprint != fingerprint_) {
       return absl::FailedPreconditionError(
           absl::StrCat("checkpoint ", options_.resume_from, " belongs to another trial config"));
     }
@@ -361,7 +365,8 @@ absl::StatusOr<RunResult> RunTrial(const TrialSpec& spec_in, const RunOptions& o
     at::set_num_threads(threads);
     at::Device device(at::kCPU);
     if (spec.gpus > 0 && at::hasCUDA()) device = at::Device(at::kCUDA, 0);
-    Run run(spec, resolved, options, reducer, device, data.get());
+    Run run(spec, resolved, options, reducer, device, data.get(),
+            TrialFingerprint(spec_in, resolved));
     return run.Execute();
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("trainer: ", e.what()));
