@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include "trainer/atomic_file.h"
 #include "trainer/data.h"
 
 namespace augur::trainer {
@@ -14,14 +15,19 @@ std::string CorpusSlicePath(size_t bytes) {
   const auto tmp = std::filesystem::temp_directory_path();
   auto corpus = DefaultCorpusPath(tmp.string());
   if (!corpus.ok()) return "";
+  // Shared by all test processes of this user; written atomically so parallel tests agree.
   const std::string path =
-      (tmp / ("augur_corpus_slice_" + std::to_string(bytes) + "_" + std::to_string(::getpid())))
+      (tmp / ("augur_corpus_slice_" + std::to_string(bytes) + "_" + std::to_string(::getuid())))
           .string();
   if (!std::filesystem::exists(path)) {
     std::ifstream in(*corpus, std::ios::binary);
     std::vector<char> buf(bytes);
     in.read(buf.data(), static_cast<std::streamsize>(bytes));
-    std::ofstream(path, std::ios::binary).write(buf.data(), in.gcount());
+    const size_t n = static_cast<size_t>(in.gcount());
+    const absl::Status s = WriteFileAtomically(path, [&](const ByteSink& sink) {
+      return sink(buf.data(), n) ? absl::OkStatus() : absl::InternalError("write failed");
+    });
+    if (!s.ok()) return "";
   }
   return path;
 }
