@@ -1,5 +1,5 @@
-// The `augur` commands. Commands that need the scheduler client are registered with their help
-// and fail honestly ("not implemented yet") until their issue lands.
+// The `augur` command registry, with `validate` and `version`; the commands that talk to a
+// scheduler are in remote_commands.cc, top.cc, curves_command.cc and run_command.cc.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "cli/command.h"
+#include "cli/remote_commands.h"
 #include "cli/spec.h"
 #include "cli/spec_summary.h"
 #include "cli/text.h"
@@ -153,35 +154,21 @@ CommandRegistry MakeAugurCommands() {
                                            std::move(description)));
   };
   r.Add(std::make_unique<ValidateCommand>());
-  planned("submit", "SPEC.yaml", "Validate a spec and submit it to the scheduler",
-          "Validates SPEC.yaml locally (as `augur validate` does), submits it to the scheduler\n"
-          "and prints the new sweep's id and planned trial count.\n");
+  r.Add(MakeSubmitCommand());
   planned("run", "SPEC.yaml", "Run a sweep on this machine, without a cluster",
           "Starts an embedded scheduler and local workers (CPU or the local GPUs) in one\n"
           "process, runs SPEC.yaml to the end and shows the live ranking.\n");
-  planned("ls", "", "List sweeps, newest first",
-          "Lists the scheduler's sweeps: id, name, state, trials by state, tokens spent.\n");
-  planned("status", "SWEEP", "Show a sweep with its ranking and decisions",
-          "Shows one sweep: state, trials by state, tokens spent against the full budget,\n"
-          "the ranked trials and every stopping decision with its reason.\n");
-  planned("top", "SWEEP", "Live ranking of a sweep's trials",
-          "Shows the live ranking: progress, current loss, predicted final loss with its\n"
-          "interval, deviation from the collapse, and why stopped trials were stopped.\n");
+  r.Add(MakeListCommand());
+  r.Add(MakeStatusCommand());
+  r.Add(MakeTopCommand());
   planned("curves", "SWEEP [TRIAL...]", "Print trials' loss curves",
           "Prints the durable loss points (step, tokens, train and validation loss, LR) of a\n"
           "sweep's trials, or of the given trials.\n");
-  planned("export", "SWEEP", "Export a sweep's curves and decisions to files",
-          "Writes every trial's curve as CSV (the format augur-predict reads) plus the\n"
-          "decisions, for offline analysis.\n");
-  planned("stop", "TRIAL", "Stop a trial (it ends CANCELLED)",
-          "Stops a pending, running or paused trial. Fails if the trial already ended.\n");
-  planned("pause", "TRIAL", "Pause a trial, keeping its checkpoint",
-          "Pauses a running or pending trial; it keeps its last checkpoint.\n");
-  planned("resume", "TRIAL", "Resume a paused trial from its checkpoint",
-          "Resumes a paused trial from its last checkpoint.\n");
-  planned("workers", "", "List workers, their slots and leases",
-          "Lists the workers the scheduler knows: host, device, free and total slots, the\n"
-          "trials they hold and their last heartbeat.\n");
+  r.Add(MakeExportCommand());
+  r.Add(MakeStopCommand());
+  r.Add(MakePauseCommand());
+  r.Add(MakeResumeCommand());
+  r.Add(MakeWorkersCommand());
   r.Add(std::make_unique<VersionCommand>());
   return r;
 }

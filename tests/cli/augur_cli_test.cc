@@ -220,12 +220,6 @@ TEST(AugurCliTest, UsageErrorsExitTwo) {
   EXPECT_THAT(r.err, HasSubstr("did you mean `--output`?"));
 }
 
-TEST(AugurCliTest, UnimplementedCommandsSaySo) {
-  Result r = Augur({"ls"});
-  EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "augur ls: not implemented yet in this build of augur\n");
-}
-
 TEST(AugurCliTest, VersionAsTextAndJson) {
   Result r = Augur({"version"});
   EXPECT_EQ(r.code, 0);

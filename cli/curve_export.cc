@@ -1,0 +1,72 @@
+#include "cli/curve_export.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "cli/sweep_view.h"
+#include "cli/text.h"
+
+namespace augur::cli {
+namespace {
+
+std::string Num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.9g", v);
+  return buf;
+}
+
+// Trial ids contain no commas or quotes today; quote anyway so the file stays parseable.
+std::string Field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string ScheduleName(v1::ScheduleShape shape) {
+  switch (shape) {
+    case v1::SCHEDULE_SHAPE_COSINE:
+      return "cosine";
+    case v1::SCHEDULE_SHAPE_CONSTANT:
+      return "constant";
+    case v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY:
+      return "wsd";
+    default:
+      return "d2z";
+  }
+}
+
+std::string CurvesCsv(const std::vector<v1::TrialCurve>& curves, const std::string& group) {
+  std::ostringstream out;
+  out << "run_id,step,tokens,fraction,loss,val_loss,lr,total_steps,schedule,warmup_fraction,"
+         "decay_fraction,final_lr_fraction,peak_lr,weight_decay,tau,batch_tokens,params,tpp,seed,"
+         "group,complete,state,reference\n";
+  for (const v1::TrialCurve& curve : curves) {
+    const v1::Trial& t = curve.trial();
+    const v1::CurveControls& c = t.controls();
+    const bool complete = t.state() == v1::TRIAL_STATE_COMPLETED;
+    const std::string controls =
+        Cat(c.total_steps(), ",", ScheduleName(c.schedule().shape()), ",",
+            Num(c.schedule().warmup_fraction()), ",", Num(c.schedule().decay_fraction()), ",",
+            Num(c.schedule().final_lr_fraction()), ",", Num(c.peak_lr()), ",",
+            Num(c.weight_decay()), ",", Num(c.tau()), ",", c.batch_tokens(), ",", c.params(), ",",
+            Num(c.tokens_per_param()), ",", c.seed(), ",", Field(group), ",", complete ? 1 : 0, ",",
+            TrialStateName(t.state()), ",", t.is_reference() ? 1 : 0);
+    for (const v1::LossPoint& p : curve.points()) {
+      out << Field(t.trial_id()) << "," << p.step() << "," << p.tokens() << "," << Num(p.fraction())
+          << "," << Num(p.train_loss()) << "," << (p.has_val_loss() ? Num(p.val_loss()) : "") << ","
+          << Num(p.lr()) << "," << controls << "\n";
+    }
+  }
+  return out.str();
+}
+
+nlohmann::json CurvesJson(const std::vector<v1::TrialCurve>& curves) {
+  nlohmann::json trials = nlohmann::json::array();
+  for (const v1::TrialCurve& curve : curves) trials.push_back(ProtoJson(curve));
+  return {{"trials", trials}};
+}
+
+}  // namespace augur::cli

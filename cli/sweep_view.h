@@ -1,0 +1,58 @@
+// Turning scheduler messages into what `augur` prints: state names, trial labels, numbers,
+// progress bars, the ranking table and JSON. Pure functions; thread-safe.
+#ifndef AUGUR_CLI_SWEEP_VIEW_H_
+#define AUGUR_CLI_SWEEP_VIEW_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "augur/v1/sweep.pb.h"
+#include "cli/table.h"
+#include "google/protobuf/message.h"
+#include "nlohmann/json.hpp"
+
+namespace augur::cli {
+
+// "pending", "running", ... ; "?" for UNSPECIFIED.
+std::string TrialStateName(v1::TrialState state);
+std::string SweepStateName(v1::Sweep::State state);
+bool IsTerminal(v1::TrialState state);
+
+// "t007" from "s-20261122-0001/t007" (the part after the last '/').
+std::string ShortTrialId(const std::string& trial_id);
+// Which hyperparameters differ between the (non-reference) trials of a sweep: the ones worth
+// showing in a ranking.
+struct Varying {
+  bool size = false, lr = false, tau = false, wd = false, batch = false, seed = false;
+};
+Varying FindVarying(const std::vector<v1::RankingRow>& ranking);
+// "w64 lr=0.003 tau=0.2 wd=0.1 batch=32 seed=1", all of them.
+std::string HyperparameterText(const v1::Trial& trial);
+// Only the varying ones ("lr=0.003 tau=0.2"); reference runs also show their size and "(ref)".
+std::string HyperparameterText(const v1::Trial& trial, const Varying& varying);
+// 1234567 -> "1.23M"; 980 -> "980".
+std::string HumanCount(int64_t n);
+// A loss with four decimals, or "-" when not positive.
+std::string LossText(double loss);
+// "[####------] 40%" style bar of `width` cells using block characters.
+std::string ProgressBar(double fraction, int width);
+// "pending 3, running 2, completed 1" in lifecycle order, skipping zeros.
+std::string TrialCountsText(const v1::Sweep& sweep);
+// The reason shown for a stopped/failed/cancelled trial: the stop decision's reason, else
+// the trial message.
+std::string StopReason(const v1::Trial& trial);
+
+// The live ranking: rank, trial, hyperparameters, progress, current loss, predicted final loss
+// with its interval, deviation from the collapse, state and why it stopped.
+Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width = 12);
+
+// A message as JSON with proto field names and default values printed.
+nlohmann::json ProtoJson(const google::protobuf::Message& message);
+
+// Milliseconds since the epoch as "2026-11-22 08:01:40" (local time); "-" for 0.
+std::string TimeText(int64_t unix_ms);
+
+}  // namespace augur::cli
+
+#endif  // AUGUR_CLI_SWEEP_VIEW_H_
