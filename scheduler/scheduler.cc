@@ -51,6 +51,7 @@ void Scheduler::Start() {
   RecoverDecisions();
   writer_ = std::thread([this] { WriterLoop(); });
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  decider_ = std::thread([this] { DeciderLoop(); });
 }
 
 void Scheduler::Stop() {
@@ -65,6 +66,11 @@ void Scheduler::Stop() {
   }
   if (writer_.joinable()) writer_.join();
   if (maintenance_.joinable()) maintenance_.join();
+  {
+    absl::MutexLock lock(&decide_mu_);
+    decider_stop_ = true;
+  }
+  if (decider_.joinable()) decider_.join();
 }
 
 void Scheduler::RecoverDecisions() {
@@ -83,8 +89,7 @@ void Scheduler::RecoverDecisions() {
             t.last_decision().action() != v1::DECISION_ACTION_STOP) {
           continue;
         }
-        EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason(),
-                 clock_->Now())
+        EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason(), clock_->Now())
             .IgnoreError();
       }
     }
@@ -319,7 +324,10 @@ void Scheduler::MaintenanceLoop() {
     }
     if (clock_->Now() >= next_expiry) {
       auto expired = store_->ExpireLeases();
-      if (expired.ok() && !expired->empty()) Bump();
+      if (expired.ok() && !expired->empty()) {
+        for (const LeaseInfo& l : *expired) RefreshTrial(l.trial_id);
+        Bump();
+      }
       next_expiry = clock_->Now() + options_.maintenance_interval;
     }
     Dispatch();
@@ -391,6 +399,7 @@ absl::StatusOr<v1::Trial> Scheduler::EndTrial(const std::string& trial_id, v1::T
   }
   ASSIGN_OR_RETURN(LeaseInfo lease, store_->GetLease(trial_id));
   ASSIGN_OR_RETURN(v1::Trial ended, store_->TransitionTrial(trial_id, trial.state(), to, reason));
+  RefreshTrial(trial_id);
   if (trial.state() == v1::TRIAL_STATE_RUNNING && !lease.worker_id.empty()) {
     std::shared_ptr<WorkerSession> session;
     v1::SchedulerMessage m;
@@ -454,6 +463,7 @@ absl::StatusOr<v1::Trial> Scheduler::PauseTrial(const std::string& trial_id,
   }
   ASSIGN_OR_RETURN(v1::Trial paused,
                    store_->PauseTrial(trial_id, reason.empty() ? "paused by user" : reason));
+  RefreshTrial(trial_id);
   Bump();
   return paused;
 }
@@ -462,6 +472,7 @@ absl::StatusOr<v1::Trial> Scheduler::ResumeTrial(const std::string& trial_id,
                                                  const std::string& reason) {
   ASSIGN_OR_RETURN(v1::Trial trial,
                    store_->ResumeTrial(trial_id, reason.empty() ? "resumed by user" : reason));
+  RefreshTrial(trial_id);
   {
     absl::MutexLock lock(&mu_);
     dispatch_wanted_ = true;
@@ -479,6 +490,7 @@ absl::StatusOr<v1::Sweep> Scheduler::CancelSweep(const std::string& sweep_id) {
     }
   }
   ASSIGN_OR_RETURN(v1::Sweep sweep, store_->CancelSweep(sweep_id, "cancelled by user"));
+  for (const v1::Trial& t : trials) RefreshTrial(t.trial_id());
   Bump();
   return sweep;
 }

@@ -137,11 +137,29 @@ class Scheduler {
     absl::Time arrived;
   };
 
+  // A trial as the decision path needs it, kept in memory so deciding reads no store: the
+  // trial (state refreshed whenever the scheduler changes it) and its durable points.
+  struct TrialMemory {
+    v1::Trial trial;
+    std::vector<v1::LossPoint> points;  // Ascending steps, durable only.
+  };
+
   void WriterLoop();
   void MaintenanceLoop();
+  // Runs queued milestone events (coalesced per sweep, group and milestone) off the writer
+  // thread, so commits and acknowledgements never wait for a policy.
+  void DeciderLoop();
+  void QueueDecision(MilestoneEvent event);
+  // Loads a sweep's trials and points into memory once (after a start or restart).
+  void EnsureLoaded(const std::string& sweep_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
+  // Re-reads one trial's row after its state changed.
+  void RefreshTrial(const std::string& trial_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Commits `writes` (points and checkpoints in one transaction, ends in order after them).
   void CommitWrites(std::vector<PendingWrite> writes);
   void HandleEnded(const PendingWrite& w);
+  // Adds a committed batch to the trial's in-memory curve and queues a decision round for
+  // every milestone the batch crossed.
+  void Remember(const std::string& trial_id, const v1::LossPointBatch& batch, absl::Time arrived);
   // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.
   void Decide(const MilestoneEvent& event);
   // Re-decides every milestone each trial of the group has passed (after a reference run
@@ -163,8 +181,7 @@ class Scheduler {
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> tokens_ ABSL_GUARDED_BY(mu_);  // worker -> token
   std::map<std::string, std::shared_ptr<WorkerSession>> sessions_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, double> last_fraction_ ABSL_GUARDED_BY(mu_);  // trial -> fraction
-  std::map<std::string, v1::Sweep> sweeps_ ABSL_GUARDED_BY(mu_);      // Specs, immutable.
+  std::map<std::string, v1::Sweep> sweeps_ ABSL_GUARDED_BY(mu_);  // Specs, immutable.
   int64_t next_session_id_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_order_id_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
@@ -173,6 +190,15 @@ class Scheduler {
   int64_t points_committed_ ABSL_GUARDED_BY(mu_) = 0;
   StopLatencyStats stop_latency_ ABSL_GUARDED_BY(mu_);
 
+  // sweep -> trial -> memory; only sweeps touched since start are loaded.
+  absl::Mutex mem_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  std::map<std::string, std::map<std::string, TrialMemory>> mem_ ABSL_GUARDED_BY(mem_mu_);
+  std::map<std::string, std::string> trial_sweep_ ABSL_GUARDED_BY(mem_mu_);  // trial -> sweep
+
+  absl::Mutex decide_mu_;
+  std::deque<MilestoneEvent> decide_queue_ ABSL_GUARDED_BY(decide_mu_);
+  bool decider_stop_ ABSL_GUARDED_BY(decide_mu_) = false;
+
   absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);
 
@@ -180,6 +206,7 @@ class Scheduler {
 
   std::thread writer_;
   std::thread maintenance_;
+  std::thread decider_;
 };
 
 }  // namespace augur

@@ -1,8 +1,10 @@
 // The scheduler's write path: worker writes committed in batches, acknowledgements sent only
-// after the commit, milestone detection, and the stopping policy's decisions executed.
+// after the commit, milestone detection; and the decision path: the stopping policy run on
+// in-memory curves on its own thread, its decisions stored in one transaction, then executed.
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <limits>
+#include <map>
 #include <tuple>
 #include <utility>
 
@@ -28,6 +30,40 @@ void SendRejection(WorkerSession& s, const absl::Status& st, const std::string& 
 }
 
 }  // namespace
+
+// ---- In-memory curves ----
+
+void Scheduler::EnsureLoaded(const std::string& sweep_id) {
+  {
+    absl::MutexLock lock(&mem_mu_);
+    if (mem_.count(sweep_id)) return;
+  }
+  auto trials = store_->ListTrials(sweep_id);
+  if (!trials.ok()) return;
+  std::map<std::string, TrialMemory> loaded;
+  for (v1::Trial& t : *trials) {
+    auto points = store_->ReadPoints(t.trial_id(), 0);
+    if (!points.ok()) return;
+    TrialMemory& m = loaded[t.trial_id()];
+    m.points = std::move(*points);
+    m.trial = std::move(t);
+  }
+  absl::MutexLock lock(&mem_mu_);
+  if (mem_.count(sweep_id)) return;  // Loaded concurrently.
+  for (const auto& [id, m] : loaded) trial_sweep_[id] = sweep_id;
+  mem_[sweep_id] = std::move(loaded);
+}
+
+void Scheduler::RefreshTrial(const std::string& trial_id) {
+  auto t = store_->GetTrial(trial_id);
+  if (!t.ok()) return;
+  absl::MutexLock lock(&mem_mu_);
+  auto sweep = mem_.find(t->sweep_id());
+  if (sweep == mem_.end()) return;  // Not loaded: a later load reads the fresh row.
+  sweep->second[trial_id].trial = std::move(*t);
+}
+
+// ---- Write path ----
 
 void Scheduler::WriterLoop() {
   while (true) {
@@ -55,28 +91,11 @@ void Scheduler::WriterLoop() {
 }
 
 void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
-  std::vector<MilestoneEvent> events;
   WriteBatch batch;
   std::vector<const PendingWrite*> point_src, checkpoint_src;
 
   auto flush = [&]() {
     if (point_src.empty() && checkpoint_src.empty()) return;
-    // The fraction each trial had reached before this commit, for milestone detection. Trials
-    // not seen since the scheduler started are looked up once.
-    std::map<std::string, double> before;
-    for (const PendingWrite* w : point_src) {
-      const std::string& id = w->msg.points().trial_id();
-      if (before.count(id)) continue;
-      absl::MutexLock lock(&mu_);
-      auto it = last_fraction_.find(id);
-      if (it != last_fraction_.end()) before[id] = it->second;
-    }
-    for (const PendingWrite* w : point_src) {
-      const std::string& id = w->msg.points().trial_id();
-      if (before.count(id)) continue;
-      auto t = store_->GetTrial(id);
-      before[id] = t.ok() && t->has_last_point() ? t->last_point().fraction() : 0.0;
-    }
     auto result = store_->ApplyBatch(batch);
     if (!result.ok()) {
       // Nothing was applied and nothing acknowledged. Closing the sessions makes the workers
@@ -85,7 +104,6 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
       for (const PendingWrite* w : checkpoint_src) w->session->Close();
     } else {
       int64_t committed = 0;
-      std::map<std::string, std::pair<double, absl::Time>> reached;  // trial -> (fraction, t)
       for (size_t i = 0; i < point_src.size(); ++i) {
         const PendingWrite& w = *point_src[i];
         const PointWriteResult& r = result->points[i];
@@ -101,39 +119,16 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
         ack.mutable_points_ack()->set_durable_step(r.durable_step);
         w.session->Send(std::move(ack));
         if (r.diverged) {
+          RefreshTrial(id);
           SendRejection(*w.session,
                         absl::FailedPreconditionError("trial diverged (non-finite loss)"), id);
         }
-        double top = 0;
-        for (const v1::LossPoint& p : w.msg.points().points()) {
-          if (std::isfinite(p.train_loss())) top = std::max(top, p.fraction());
-        }
-        auto& slot = reached[id];
-        if (top > slot.first) slot = {top, w.arrived};
+        Remember(id, w.msg.points(), w.arrived);
       }
       for (size_t i = 0; i < checkpoint_src.size(); ++i) {
         if (!result->checkpoints[i].ok()) {
           SendRejection(*checkpoint_src[i]->session, result->checkpoints[i],
                         checkpoint_src[i]->msg.checkpoint().trial_id());
-        }
-      }
-      for (const auto& [id, top] : reached) {
-        const double prev = before[id];
-        {
-          absl::MutexLock lock(&mu_);
-          double& last = last_fraction_[id];
-          last = std::max(last, top.first);
-        }
-        auto trial = store_->GetTrial(id);
-        if (!trial.ok() || trial->is_reference()) continue;
-        auto sweep = CachedSweep(trial->sweep_id());
-        if (!sweep.ok()) continue;
-        for (double m : DecisionFractions(sweep->spec().policy())) {
-          const double edge = m - kMilestoneTolerance;
-          if (prev < edge && top.first >= edge) {
-            events.push_back(
-                {trial->sweep_id(), CollapseGroupKey(trial->controls()), m, top.second});
-          }
         }
       }
       absl::MutexLock lock(&mu_);
@@ -162,15 +157,46 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
     }
   }
   flush();
+}
 
-  // Several trials crossing the same milestone in one commit need one decision round.
-  std::sort(events.begin(), events.end(), [](const MilestoneEvent& a, const MilestoneEvent& b) {
-    return std::tie(a.sweep_id, a.group_key, a.fraction, a.arrived) <
-           std::tie(b.sweep_id, b.group_key, b.fraction, b.arrived);
-  });
-  std::set<std::tuple<std::string, std::string, double>> done;
-  for (const MilestoneEvent& e : events) {
-    if (done.insert({e.sweep_id, e.group_key, e.fraction}).second) Decide(e);
+void Scheduler::Remember(const std::string& trial_id, const v1::LossPointBatch& batch,
+                         absl::Time arrived) {
+  std::string sweep_id;
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto it = trial_sweep_.find(trial_id);
+    if (it != trial_sweep_.end()) sweep_id = it->second;
+  }
+  if (sweep_id.empty()) {
+    auto t = store_->GetTrial(trial_id);
+    if (!t.ok()) return;
+    sweep_id = t->sweep_id();
+  }
+  // Loading reads the store, which already holds this batch; the merge below skips it then.
+  EnsureLoaded(sweep_id);
+  auto sweep = CachedSweep(sweep_id);
+  if (!sweep.ok()) return;
+  double prev = 0, top = 0;
+  std::string group_key;
+  {
+    absl::MutexLock lock(&mem_mu_);
+    TrialMemory& tm = mem_[sweep_id][trial_id];
+    int64_t first_step = std::numeric_limits<int64_t>::max();
+    for (const v1::LossPoint& p : batch.points()) first_step = std::min(first_step, p.step());
+    for (const v1::LossPoint& p : tm.points) {
+      if (p.step() < first_step) prev = std::max(prev, p.fraction());
+    }
+    for (const v1::LossPoint& p : batch.points()) {
+      if (!std::isfinite(p.train_loss())) break;  // The store keeps nothing from here on.
+      top = std::max(top, p.fraction());
+      if (tm.points.empty() || p.step() > tm.points.back().step()) tm.points.push_back(p);
+    }
+    if (tm.trial.is_reference()) return;  // References are never stopped.
+    group_key = CollapseGroupKey(tm.trial.controls());
+  }
+  for (double m : DecisionFractions(sweep->spec().policy())) {
+    const double edge = m - kMilestoneTolerance;
+    if (prev < edge && top >= edge) QueueDecision({sweep_id, group_key, m, arrived});
   }
 }
 
@@ -197,6 +223,7 @@ void Scheduler::HandleEnded(const PendingWrite& w) {
     w.session->Close();  // Storage trouble: the worker resends the end after reconnecting.
     return;
   }
+  if (ended.ok()) RefreshTrial(e.trial_id());
   {
     absl::MutexLock lock(&mu_);
     dispatch_wanted_ = true;
@@ -207,57 +234,103 @@ void Scheduler::HandleEnded(const PendingWrite& w) {
   }
 }
 
+// ---- Decision path ----
+
+void Scheduler::QueueDecision(MilestoneEvent event) {
+  absl::MutexLock lock(&decide_mu_);
+  decide_queue_.push_back(std::move(event));
+}
+
+void Scheduler::DeciderLoop() {
+  while (true) {
+    std::deque<MilestoneEvent> events;
+    {
+      absl::MutexLock lock(&decide_mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(decide_mu_) {
+        return decider_stop_ || !decide_queue_.empty();
+      };
+      decide_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(100));
+      if (decider_stop_) return;
+      events.swap(decide_queue_);
+    }
+    // Many trials crossing one milestone while a decision ran need one decision round; the
+    // earliest arrival is the one its latency is measured from.
+    std::map<std::tuple<std::string, std::string, double>, absl::Time> rounds;
+    for (const MilestoneEvent& e : events) {
+      auto [it, inserted] = rounds.try_emplace({e.sweep_id, e.group_key, e.fraction}, e.arrived);
+      if (!inserted) it->second = std::min(it->second, e.arrived);
+    }
+    for (const auto& [key, arrived] : rounds) {
+      Decide({std::get<0>(key), std::get<1>(key), std::get<2>(key), arrived});
+    }
+  }
+}
+
 void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key) {
   auto sweep = CachedSweep(sweep_id);
   if (!sweep.ok()) return;
   for (double m : DecisionFractions(sweep->spec().policy())) {
-    Decide({sweep_id, group_key, m, clock_->Now()});
+    QueueDecision({sweep_id, group_key, m, clock_->Now()});
   }
 }
 
 void Scheduler::Decide(const MilestoneEvent& event) {
   auto sweep = CachedSweep(event.sweep_id);
   if (!sweep.ok()) return;
-  auto trials = store_->ListTrials(event.sweep_id);
-  if (!trials.ok()) return;
+  EnsureLoaded(event.sweep_id);
+  // Copy the group out of memory: contenders up to the milestone (all a policy may look at),
+  // references whole.
   std::vector<TrialCurve> group, references;
-  for (v1::Trial& t : *trials) {
-    if (CollapseGroupKey(t.controls()) != event.group_key) continue;
-    TrialCurve c;
-    auto points = store_->ReadPoints(t.trial_id(), 0);
-    if (!points.ok()) return;
-    c.points = std::move(*points);
-    c.trial = std::move(t);
-    (c.trial.is_reference() ? references : group).push_back(std::move(c));
+  {
+    absl::MutexLock lock(&mem_mu_);
+    for (const auto& [id, tm] : mem_[event.sweep_id]) {
+      if (CollapseGroupKey(tm.trial.controls()) != event.group_key) continue;
+      TrialCurve c;
+      c.trial = tm.trial;
+      if (tm.trial.is_reference()) {
+        c.points = tm.points;
+        references.push_back(std::move(c));
+        continue;
+      }
+      for (const v1::LossPoint& p : tm.points) {
+        if (p.fraction() > event.fraction + kMilestoneTolerance) break;
+        c.points.push_back(p);
+      }
+      group.push_back(std::move(c));
+    }
   }
   auto decisions =
       DecideGroup(sweep->spec().policy(), group, references, event.fraction, clock_->NowUnixMs());
   if (!decisions.ok()) return;
   std::map<std::string, const TrialCurve*> by_id;
   for (const TrialCurve& c : group) by_id[c.trial.trial_id()] = &c;
-  bool changed = false;
+  WriteBatch batch;
   for (const v1::Decision& d : *decisions) {
     auto it = by_id.find(d.trial_id());
     if (it == by_id.end() || it->second->points.empty()) continue;
     // Only trials at the milestone get a decision recorded for it; the others are decided
     // when they arrive there. A trial waiting for its reference is decided later too.
-    const double progress = it->second->points.back().fraction();
-    const bool diverged = !std::isfinite(it->second->points.back().train_loss());
-    if (!diverged && progress < event.fraction - kMilestoneTolerance) continue;
+    if (it->second->points.back().fraction() < event.fraction - kMilestoneTolerance) continue;
     if (d.action() == v1::DECISION_ACTION_CONTINUE && d.reason() == "waiting for reference runs") {
       continue;
     }
     if (IsTerminal(it->second->trial.state())) continue;
-    const absl::Status recorded = store_->RecordDecision(d);
-    if (!recorded.ok()) continue;  // ALREADY_EXISTS: decided at this milestone before.
-    changed = true;
+    batch.decisions.push_back(d);
+  }
+  if (batch.decisions.empty()) return;
+  // One transaction for the whole round; a decision already taken at this milestone (before a
+  // restart, or by an earlier round) comes back ALREADY_EXISTS and is not executed again.
+  auto result = store_->ApplyBatch(batch);
+  if (!result.ok()) return;
+  for (size_t i = 0; i < batch.decisions.size(); ++i) {
+    const v1::Decision& d = batch.decisions[i];
+    if (!result->decisions[i].ok()) continue;
+    RefreshTrial(d.trial_id());  // Its prediction and last decision changed.
     if (d.action() == v1::DECISION_ACTION_STOP) {
-      EndTrial(d.trial_id(), diverged ? v1::TRIAL_STATE_DIVERGED : v1::TRIAL_STATE_STOPPED,
-               d.reason(), event.arrived)
-          .IgnoreError();
+      EndTrial(d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason(), event.arrived).IgnoreError();
     }
   }
-  if (changed) Bump();
+  Bump();
 }
 
 }  // namespace augur
