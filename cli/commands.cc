@@ -122,48 +122,17 @@ class VersionCommand : public Command {
   }
 };
 
-// A command whose help is final but whose implementation has not landed yet.
-class PlannedCommand : public Command {
- public:
-  PlannedCommand(std::string name, std::string args, std::string summary, std::string description)
-      : name_(std::move(name)),
-        args_(std::move(args)),
-        summary_(std::move(summary)),
-        description_(std::move(description)) {}
-  std::string name() const override { return name_; }
-  std::string args_usage() const override { return args_; }
-  std::string summary() const override { return summary_; }
-  std::string description() const override {
-    return description_ + "\nNot implemented yet: this build of augur only has its help.\n";
-  }
-  absl::Status Run(Invocation&) override {
-    return absl::UnimplementedError("not implemented yet in this build of augur");
-  }
-
- private:
-  std::string name_, args_, summary_, description_;
-};
-
 }  // namespace
 
 CommandRegistry MakeAugurCommands() {
   CommandRegistry r;
-  const auto planned = [&r](std::string name, std::string args, std::string summary,
-                            std::string description) {
-    r.Add(std::make_unique<PlannedCommand>(std::move(name), std::move(args), std::move(summary),
-                                           std::move(description)));
-  };
   r.Add(std::make_unique<ValidateCommand>());
   r.Add(MakeSubmitCommand());
-  planned("run", "SPEC.yaml", "Run a sweep on this machine, without a cluster",
-          "Starts an embedded scheduler and local workers (CPU or the local GPUs) in one\n"
-          "process, runs SPEC.yaml to the end and shows the live ranking.\n");
+  r.Add(MakeRunCommand());
   r.Add(MakeListCommand());
   r.Add(MakeStatusCommand());
   r.Add(MakeTopCommand());
-  planned("curves", "SWEEP [TRIAL...]", "Print trials' loss curves",
-          "Prints the durable loss points (step, tokens, train and validation loss, LR) of a\n"
-          "sweep's trials, or of the given trials.\n");
+  r.Add(MakeCurvesCommand());
   r.Add(MakeExportCommand());
   r.Add(MakeStopCommand());
   r.Add(MakePauseCommand());

@@ -41,6 +41,14 @@ absl::Status WriteFile(const fs::path& path, const std::string& bytes) {
   return absl::OkStatus();
 }
 
+bool HasValidation(const v1::TrialCurve* curve) {
+  if (curve == nullptr) return false;
+  for (const v1::LossPoint& p : curve->points()) {
+    if (p.has_val_loss() && p.val_loss() > 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 double FinalLoss(const v1::Trial& trial, const v1::TrialCurve* curve) {
@@ -160,7 +168,10 @@ std::string SummaryText(const v1::GetSweepResponse& sweep,
       << ": " << TrialCountsText(s) << "\n";
   if (const v1::Trial* w = Winner(sweep, curves)) {
     out << "winner: " << ShortTrialId(w->trial_id()) << " (" << HyperparameterText(*w)
-        << "), final loss " << LossText(FinalLoss(*w, CurveOf(curves, w->trial_id()))) << "\n";
+        << "), final loss " << LossText(FinalLoss(*w, CurveOf(curves, w->trial_id())))
+        << (w->last_point().has_val_loss() || HasValidation(CurveOf(curves, w->trial_id()))
+                ? " (validation)\n"
+                : " (training)\n");
   } else {
     out << "winner: none yet (no trial has completed)\n";
   }
@@ -215,9 +226,12 @@ absl::StatusOr<fs::path> WriteReport(const fs::path& dir, const std::string& spe
   std::ostringstream md;
   const v1::Sweep& s = sweep.sweep();
   md << "# Sweep " << s.spec().name() << " (" << s.sweep_id() << ")\n\n"
-     << "Spec: `" << spec_path << "`. State: " << SweepStateName(s.state())
-     << ". Wall time of the last `augur run`: "
-     << absl::FormatDuration(absl::Trunc(wall_time, absl::Seconds(1))) << ".\n\n## Summary\n\n```\n"
+     << "Spec: `" << spec_path << "`. State: " << SweepStateName(s.state()) << ".";
+  if (wall_time > absl::ZeroDuration()) {
+    md << " Wall time of `augur run`: "
+       << absl::FormatDuration(absl::Trunc(wall_time, absl::Seconds(1))) << ".";
+  }
+  md << "\n\n## Summary\n\n```\n"
      << SummaryText(sweep, curves) << "```\n\n## Ranking\n\n"
      << "| # | trial | hyperparameters | state | progress | loss | predicted final | interval | "
         "why stopped |\n|---|---|---|---|---|---|---|---|---|\n";
