@@ -31,6 +31,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr char kPauseReason[] = "paused by augur run (interrupted)";
+
 // augur-train next to this binary (installed layout) or in the build tree's trainer/, as
 // augur-worker finds it.
 std::string FindTrainBinary() {
@@ -249,7 +251,11 @@ class RunCommand : public Command {
     const absl::Duration wall = absl::Now() - start;
 
     if (interrupted.load()) {
-      log << "\ninterrupted: pausing the running trials at a checkpoint...\n" << std::flush;
+      log << "\ninterrupted: pausing the sweep's trials at a checkpoint...\n" << std::flush;
+      if (absl::Status s = PauseSweep(**client, sweep_id); !s.ok()) {
+        log << "could not pause every trial (" << s.message()
+            << "); the ones still running restart from their last checkpoint\n";
+      }
     }
     daemon.Shutdown();
     daemon_thread.join();
@@ -287,6 +293,34 @@ class RunCommand : public Command {
       }
     }
     return std::optional<v1::GetSweepResponse>();
+  }
+
+  // Pauses every pending and running trial through the scheduler (the worker checkpoints the
+  // running ones) and waits until none runs, so that the local worker has nothing to start
+  // when it shuts down and a later `augur run` resumes them (ResumeTrial).
+  absl::Status PauseSweep(SchedulerClient& client, const std::string& sweep_id) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(90);
+    while (absl::Now() < deadline) {
+      absl::StatusOr<v1::GetSweepResponse> sweep = FetchSweep(client, sweep_id);
+      if (!sweep.ok()) return sweep.status();
+      bool active = false;
+      for (const v1::RankingRow& row : sweep->ranking()) {
+        const v1::TrialState state = row.trial().state();
+        if (state != v1::TRIAL_STATE_PENDING && state != v1::TRIAL_STATE_RUNNING) continue;
+        active = true;
+        if (state == v1::TRIAL_STATE_RUNNING && row.trial().message() == kPauseReason) continue;
+        v1::TrialActionRequest request;
+        request.set_trial_id(row.trial().trial_id());
+        request.set_reason(kPauseReason);
+        v1::TrialActionResponse response;
+        auto context = SchedulerClient::Context();
+        // A trial may end meanwhile (FAILED_PRECONDITION): the next pass sees it.
+        (void)client.stub().PauseTrial(context.get(), request, &response);
+      }
+      if (!active) return absl::OkStatus();
+      absl::SleepFor(absl::Milliseconds(250));
+    }
+    return absl::DeadlineExceededError("trials still running after 90 s");
   }
 
   absl::Status Finish(Invocation& inv, SchedulerClient& client, const std::string& sweep_id,
