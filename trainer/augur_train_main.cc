@@ -55,7 +55,7 @@ void PrintUsage() {
       "  --out PATH             curve CSV (docs/curves.md)\n"
       "  --run-id ID            run_id column (default: config run_id, else 'run')\n"
       "  --resume PATH          continue from a checkpoint\n"
-      "  --checkpoint-dir DIR   write DIR/latest.ckpt at checkpoint_interval_steps and on stop\n"
+      "  --checkpoint-dir DIR   write DIR/step-N.ckpt (newest 3 kept) every checkpoint_interval_steps and on stop\n"
       "  --emit-jsonl           stream JSON lines (start/point/checkpoint/end) to stdout\n"
       "  --points-fd N          stream JSON lines to file descriptor N instead\n"
       "  --threads N            CPU threads (= --resources.cpu_threads)\n"

@@ -5,7 +5,9 @@
 #include <ATen/autocast_mode.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -150,11 +152,32 @@ void Run::OptimizerStep(int64_t update, double lr, double grad_scale) {
   }
 }
 
+namespace {
+
+// Keeps the `keep` newest step-*.ckpt files of `dir` (names sort by step). The newest few are
+// kept, not just one, because the scheduler may not have committed the latest yet.
+void PruneCheckpoints(const std::string& dir, size_t keep) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("step-", 0) == 0 && e.path().extension() == ".ckpt") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (size_t i = 0; i + keep < files.size(); ++i) std::filesystem::remove(files[i], ec);
+}
+
+}  // namespace
+
 absl::Status Run::SaveCheckpoint(int64_t step, RunResult* result) {
   if (options_.checkpoint_dir.empty() || reducer_->rank() != 0) return absl::OkStatus();
   std::error_code ec;
   std::filesystem::create_directories(options_.checkpoint_dir, ec);
-  const std::string path = options_.checkpoint_dir + "/latest.ckpt";
+  // One immutable file per step: a checkpoint the scheduler has committed is never overwritten
+  // by a later one (an orphaned trainer of a dead worker may still write one before it dies).
+  char name[64];
+  std::snprintf(name, sizeof(name), "/step-%010lld.ckpt", static_cast<long long>(step));
+  const std::string path = options_.checkpoint_dir + name;
   const at::Tensor p = model_.flat_params().cpu(), m = adam_m_.cpu(), v = adam_v_.cpu();
   const std::string& fingerprint = fingerprint_;
   CheckpointView view{&fingerprint,
@@ -167,6 +190,7 @@ absl::Status Run::SaveCheckpoint(int64_t step, RunResult* result) {
                       {m.data_ptr<float>(), static_cast<size_t>(m.numel())},
                       {v.data_ptr<float>(), static_cast<size_t>(v.numel())}};
   RETURN_IF_ERROR(WriteCheckpoint(path, view));
+  PruneCheckpoints(options_.checkpoint_dir, /*keep=*/3);
   result->checkpoint_path = path;
   if (options_.on_checkpoint) options_.on_checkpoint(step, path);
   return absl::OkStatus();
