@@ -185,7 +185,9 @@ Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width) {
       const v1::Interval& i = t.prediction().final_loss_interval();
       if (i.high() > 0) interval = Cat("[", LossText(i.low()), ", ", LossText(i.high()), "]");
     }
-    if (has_prediction) {
+    // Both zero: the scheduler did not measure it (not "a perfect collapse").
+    if (has_prediction &&
+        (t.prediction().deviation() != 0 || t.prediction().deviation_in_sigmas() != 0)) {
       char buf[32];
       if (t.prediction().deviation_in_sigmas() > 0) {
         std::snprintf(buf, sizeof(buf), "%.1fσ", t.prediction().deviation_in_sigmas());
