@@ -243,6 +243,39 @@ TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {
   EXPECT_DOUBLE_EQ((*points)[5].train_loss(), 7.0 - 0.006);
 }
 
+TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  SendPoints(s, a, 1, 30, 5.0);
+  v1::WorkerMessage ckpt;
+  ckpt.mutable_checkpoint()->set_trial_id(a.trial_id());
+  ckpt.mutable_checkpoint()->set_fencing_token(a.fencing_token());
+  ckpt.mutable_checkpoint()->set_step(30);
+  ckpt.mutable_checkpoint()->set_path("/ckpt/step-30");
+  scheduler_->HandleWorkerMessage(s, ckpt);
+  Expect(*s, v1::SchedulerMessage::kPointsAck);
+
+  ASSERT_TRUE(scheduler_->PauseTrial(a.trial_id(), "").ok());
+  const v1::TrialOrder order = Expect(*s, v1::SchedulerMessage::kOrder).order();
+  EXPECT_EQ(order.action(), v1::TrialOrder::ACTION_PAUSE);
+  v1::WorkerMessage ended;  // The worker checkpointed and stopped.
+  ended.mutable_ended()->set_trial_id(a.trial_id());
+  ended.mutable_ended()->set_fencing_token(a.fencing_token());
+  ended.mutable_ended()->set_state(v1::TRIAL_STATE_PAUSED);
+  scheduler_->HandleWorkerMessage(s, ended);
+  Expect(*s, v1::SchedulerMessage::kEndedAck);
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_PAUSED);
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->checkpoint_step(), 30);
+
+  ASSERT_TRUE(scheduler_->ResumeTrial(a.trial_id(), "").ok());
+  const v1::Lease again = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(again.trial_id(), a.trial_id());
+  EXPECT_GT(again.fencing_token(), a.fencing_token());
+  EXPECT_EQ(again.resume_from().step(), 30);
+  EXPECT_EQ(again.resume_from().path(), "/ckpt/step-30");
+}
+
 TEST_F(SchedulerTest, AStoredStopDecisionIsExecutedAfterARestart) {
   CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 1);
   auto s = Connect("w1", 1);
