@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""Issue 7: collapse and early-stopping accuracy measured on Augur's own training runs.
+
+One command runs the whole experiment, resumably:
+
+  python3 bench/evidence/run_evidence.py                 # train what is missing, then analyze
+  python3 bench/evidence/run_evidence.py --analyze-only  # redo tables and plots from the CSVs
+  python3 bench/evidence/run_evidence.py --preset full   # the issue's target scale
+
+Curves: bench/data/evidence/<preset>/runs/*.csv (docs/curves.md format, kept in the repo).
+Results: docs/evidence.md (small preset) or docs/evidence-<preset>.md, plots under
+docs/evidence/. Trainings run under `nice -n 19` with one thread each, --jobs at a time.
+Needs: augur-train and augur-predict (default: build-evidence/), python3; matplotlib for plots.
+"""
+
+import sys
+
+sys.dont_write_bytecode = True  # keep __pycache__ out of the repository
+
+import argparse
+import os
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+REPO = os.path.dirname(os.path.dirname(HERE))
+
+import plan as plan_mod  # noqa: E402
+import runner  # noqa: E402
+
+PRIORITY = {"family": 0, "mismatch": 1, "sweep": 2, "batch": 3}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--preset", default="small", choices=["small", "full"])
+    ap.add_argument("--build-dir", default=os.path.join(REPO, "build-evidence"))
+    ap.add_argument("--trainer", help="augur-train (default BUILD/trainer/augur-train)")
+    ap.add_argument("--predictor", help="augur-predict (default BUILD/predictor/augur-predict)")
+    ap.add_argument("--jobs", type=int, default=2, help="trainings at once (default 2)")
+    ap.add_argument("--threads", type=int, default=1, help="threads per training (default 1)")
+    ap.add_argument("--nice", type=int, default=19, help="nice level of trainings (default 19)")
+    ap.add_argument("--work-dir", help="partial runs and checkpoints (default BUILD/evidence-work)")
+    ap.add_argument("--stop-launching-after", type=float, default=0,
+                    help="minutes after which no new training starts (0 = no limit)")
+    ap.add_argument("--analyze-only", action="store_true")
+    ap.add_argument("--train-only", action="store_true")
+    args = ap.parse_args()
+
+    p = plan_mod.build(args.preset)
+    trainer = os.path.abspath(args.trainer or os.path.join(args.build_dir, "trainer", "augur-train"))
+    predictor = os.path.abspath(
+        args.predictor or os.path.join(args.build_dir, "predictor", "augur-predict"))
+    data_dir = os.path.join(REPO, "bench", "data", "evidence", args.preset)
+    runs_dir = os.path.join(data_dir, "runs")
+    work_dir = args.work_dir or os.path.join(args.build_dir, "evidence-work", args.preset)
+
+    if not args.analyze_only:
+        runs = sorted(p["runs"], key=lambda r: (PRIORITY[r["role"]], plan_mod.tokens(r)))
+        stop_at = time.time() + 60 * args.stop_launching_after if args.stop_launching_after else 0
+        runner.run_all(runs, trainer, runs_dir, work_dir, args.jobs, args.threads, args.nice,
+                       stop_at)
+    if not args.train_only:
+        import analyze  # noqa: E402  (kept separate: analysis needs no trainer)
+        analyze.analyze(p, runs_dir, data_dir, predictor, REPO)
+
+
+if __name__ == "__main__":
+    main()
