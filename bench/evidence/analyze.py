@@ -87,6 +87,8 @@ def analyze(p, runs_dir, data_dir, predictor, repo):
     _mismatch(rep, p, planned, runs, fam, fig_dir, plots)
     model = _predictor_accuracy(rep, p, planned, runs, fam, work, models_dir, predictor)
     _sweep(rep, p, planned, runs, model, work, predictor, seed_noise, fig_dir, plots, "sweep")
+    _sweep(rep, p, planned, runs, model, work, predictor, seed_noise, fig_dir, plots,
+           "sweep_largest")
     _sweep(rep, p, planned, runs, model, work, predictor, seed_noise, fig_dir, plots, "batch")
 
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes_%s.md" % preset)
@@ -121,7 +123,7 @@ def _status(rep, p, runs, planned, done):
             "(data_seed 0), one CPU thread per run under `nice -n 19`." % (
                 shape["depth"], shape["heads"], shape["context"], shape["base_width"]), "")
     rows = []
-    for role in ("family", "mismatch", "sweep", "batch"):
+    for role in ("family", "mismatch", "sweep", "batch", "sweep_largest"):
         ids = [rid for rid in planned if planned[rid]["role"] == role]
         tok = sum(plan_mod.tokens(planned[r]) for r in ids)
         rows.append([role, "%d / %d" % (sum(r in runs for r in ids), len(ids)),
@@ -219,7 +221,7 @@ def _predictor_accuracy(rep, p, planned, runs, fam, work, models_dir, predictor)
     ref_ids = [rid for rid in runs if rid in planned and planned[rid]["width"] in small
                and planned[rid]["role"] in ("family", "mismatch")]
     held = [rid for rid in runs if rid in planned and planned[rid]["width"] not in small
-            and planned[rid]["role"] in ("family", "sweep")]
+            and planned[rid]["role"] in ("family", "sweep", "sweep_largest")]
     if len(ref_ids) < 3 or not os.access(predictor, os.X_OK):
         rep.add("Not run yet (needs >= 3 small-size curves and augur-predict at %s)." %
                 predictor, "")
@@ -276,9 +278,10 @@ def _predictor_accuracy(rep, p, planned, runs, fam, work, models_dir, predictor)
 
 
 def _sweep(rep, p, planned, runs, model, work, predictor, seed_noise, fig_dir, plots, role):
-    if role == "sweep":
-        rep.add("## 4. LR x tau sweep replayed under every stopping policy", "")
-        ids = [rid for rid in planned if planned[rid]["role"] == "sweep"]
+    if role.startswith("sweep"):
+        ids = [rid for rid in planned if planned[rid]["role"] == role]
+        rep.add("## %s. LR x tau sweep at width %d replayed under every stopping policy" % (
+            "4" if role == "sweep" else "4b", planned[ids[0]]["width"]), "")
     else:
         rep.add("## 5. Batch-size sweep at fixed tau", "")
         ids = [rid for rid in planned if planned[rid]["role"] == "batch"]

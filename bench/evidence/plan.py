@@ -20,7 +20,7 @@ def params(width, depth):
 def _run(rid, role, width, lr, tau, tpp, seed, batch, shape, group):
     return {
         "id": rid,
-        "role": role,      # family | mismatch | sweep | batch
+        "role": role,      # family | mismatch | sweep | sweep_largest | batch
         "group": group,    # replay / comparison group
         "width": width,
         "depth": shape["depth"],
@@ -41,7 +41,7 @@ def build(preset):
         widths = [16, 24, 32, 48]
         batch = 8
         lr = 0.01
-        sweep_width = 32  # second-largest: 12 trials at 48 did not fit the session
+        sweep_widths = [32, 48]  # second-largest first (fits a session), then the largest
         sweep_lrs = [0.003, 0.01, 0.03, 0.06]
         batch_width = 24
         batch_sizes = [4, 16, 32]  # 8 is the family run itself
@@ -51,7 +51,7 @@ def build(preset):
         widths = [32, 48, 64, 96]
         batch = 16
         lr = 0.01
-        sweep_width = 96
+        sweep_widths = [64, 96]  # 96: 12 x 4.4M tokens, about 40 min on 2 free cores
         sweep_lrs = [0.003, 0.01, 0.03, 0.06]
         batch_width = 48
         batch_sizes = [8, 32, 64]
@@ -78,17 +78,20 @@ def build(preset):
     for b in batch_sizes:
         runs.append(_run("bs_w%d_b%d" % (batch_width, b), "batch", batch_width, lr,
                          TAU_RULE_20TPP, 20, 0, b, shape, "batch"))
-    # 4. LR x tau sweep, 12 trials, common data order (same data_seed), model seed 0.
-    for tau in (0.06, 0.175, 0.5):
-        for slr in sweep_lrs:
-            runs.append(_run("sw_w%d_lr%g_tau%g" % (sweep_width, slr, tau), "sweep", sweep_width,
-                             slr, tau, 20, 0, batch, shape, "sweep"))
+    # 4. LR x tau sweeps, 12 trials each, common data order (same data_seed), model seed 0.
+    #    "sweep" at the second-largest width, "sweep_largest" at the largest (run last).
+    for sweep_width, role in zip(sweep_widths, ("sweep", "sweep_largest")):
+        for tau in (0.06, 0.175, 0.5):
+            for slr in sweep_lrs:
+                runs.append(_run("sw_w%d_lr%g_tau%g" % (sweep_width, slr, tau), role,
+                                 sweep_width, slr, tau, 20, 0, batch, shape,
+                                 "sweep_w%d" % sweep_width))
     return {
         "preset": preset,
         "widths": widths,
         "small_widths": widths[:2],
         "large_widths": widths[2:],
-        "sweep_width": sweep_width,
+        "sweep_widths": sweep_widths,
         "batch_width": batch_width,
         "family_batch": batch,
         "runs": runs,

@@ -62,7 +62,7 @@ def sweep(fig_dir, role, runs, planned):
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for rid, run in sorted(runs.items()):
         pr = planned[rid]
-        label = ("lr %g tau %g" % (pr["peak_lr"], pr["tau"]) if role == "sweep"
+        label = ("lr %g tau %g" % (pr["peak_lr"], pr["tau"]) if role.startswith("sweep")
                  else "batch %d" % pr["batch"])
         if run["diverged"]:
             continue

@@ -18,6 +18,7 @@ import sys
 sys.dont_write_bytecode = True  # keep __pycache__ out of the repository
 
 import argparse
+import calendar
 import os
 import time
 
@@ -28,7 +29,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 import plan as plan_mod  # noqa: E402
 import runner  # noqa: E402
 
-PRIORITY = {"family": 0, "mismatch": 1, "sweep": 2, "batch": 3}
+PRIORITY = {"family": 0, "mismatch": 1, "sweep": 2, "batch": 3, "sweep_largest": 4}
 
 
 def main():
@@ -43,6 +44,10 @@ def main():
     ap.add_argument("--work-dir", help="partial runs and checkpoints (default BUILD/evidence-work)")
     ap.add_argument("--stop-launching-after", type=float, default=0,
                     help="minutes after which no new training starts (0 = no limit)")
+    ap.add_argument("--stop-launching-at", metavar="HH:MM",
+                    help="UTC time of day after which no new training starts")
+    ap.add_argument("--skip-roles", default="",
+                    help="comma-separated roles not to train this time (e.g. sweep_largest)")
     ap.add_argument("--analyze-only", action="store_true")
     ap.add_argument("--train-only", action="store_true")
     args = ap.parse_args()
@@ -56,8 +61,14 @@ def main():
     work_dir = args.work_dir or os.path.join(args.build_dir, "evidence-work", args.preset)
 
     if not args.analyze_only:
-        runs = sorted(p["runs"], key=lambda r: (PRIORITY[r["role"]], plan_mod.tokens(r)))
+        skip = set(filter(None, args.skip_roles.split(",")))
+        runs = sorted((r for r in p["runs"] if r["role"] not in skip),
+                      key=lambda r: (PRIORITY[r["role"]], plan_mod.tokens(r)))
         stop_at = time.time() + 60 * args.stop_launching_after if args.stop_launching_after else 0
+        if args.stop_launching_at:
+            hh, mm = (int(v) for v in args.stop_launching_at.split(":"))
+            now = time.gmtime()
+            stop_at = calendar.timegm((now.tm_year, now.tm_mon, now.tm_mday, hh, mm, 0))
         runner.run_all(runs, trainer, runs_dir, work_dir, args.jobs, args.threads, args.nice,
                        stop_at)
     if not args.train_only:
