@@ -318,6 +318,23 @@ def _sweep(rep, p, planned, runs, model, work, predictor, seed_noise, fig_dir, p
     for ms in ("0.1", "0.2", "0.3", "0.1,0.2,0.3"):
         out = json.loads(_predictor(predictor, "replay", csvp, "--all-policies", "--milestones", ms,
                                     "--model", model, "--output", "json"))
+        # The collapse policy once more, ranking on the prediction alone (no noise interval).
+        plain = json.loads(_predictor(predictor, "replay", csvp, "--policy", "collapse",
+                                      "--no-interval", "--milestones", ms, "--model", model,
+                                      "--output", "json"))
+        for r in plain:
+            r["policy"] = "collapse, no interval"
+        out[1:1] = plain
+        refs = os.path.join(work, "refs.csv")
+        if os.path.exists(refs):
+            # Empirical reference: mean normalized curve of the small-size runs with matching
+            # tau and TPP (family and mismatch runs at widths of the fit), per METHOD.md section 4.
+            emp = json.loads(_predictor(predictor, "replay", csvp, "--policy", "collapse",
+                                        "--milestones", ms, "--references", refs, "--output",
+                                        "json"))
+            for r in emp:
+                r["policy"] = "collapse, empirical ref."
+            out[2:2] = emp
         for r in out:
             errs = " ".join("%.1f:%s" % (e["milestone"], _pct(e["median_abs_rel_error"], 1))
                             for e in r["prediction_errors"] if e["predictions"] > 0)
@@ -326,7 +343,9 @@ def _sweep(rep, p, planned, runs, model, work, predictor, seed_noise, fig_dir, p
                          "%.4f" % regret,
                          "%.2f" % (regret / seed_noise) if seed_noise else "-", errs or "-"])
     rep.add("`augur-predict replay %s.csv --all-policies --milestones M --model "
-            "model_xmin0.05.json` (form fitted on the small sizes, x_min 0.05); the last "
+            "model_xmin0.05.json` (form fitted on the small sizes, x_min 0.05), plus the "
+            "collapse policy without its noise interval (`--no-interval`) and with the "
+            "empirical reference of the small-size runs (`--references refs.csv`); the last "
             "milestone of M is the final decision. Regret = true final loss of the chosen "
             "trial minus the best one's; seed noise = std of the final loss over model seeds "
             "(section 1)." % role, "")
