@@ -151,9 +151,12 @@ def _family(rep, p, planned, fam, fig_dir, plots):
     for w, rs in by_width.items():
         if len(rs) >= 2:
             sig[w] = cv.delta([cv.on_grid(r, normalized=False) for r in rs])
+    small = [r for rid, r in fam.items() if planned[rid]["width"] in p["small_widths"]]
+    d_small = cv.delta([cv.on_grid(r) for r in small]) if len(small) >= 2 else None
     rows = []
     for lo, hi in ((0.2, 0.5), (0.5, 1.0), (0.2, 1.0)):
-        row = ["[%.1f, %.1f]" % (lo, hi), _pct(cv.window_mean(d, lo, hi))]
+        row = ["[%.1f, %.1f]" % (lo, hi), _pct(cv.window_mean(d, lo, hi)),
+               _pct(cv.window_mean(d_small, lo, hi)) if d_small else "-"]
         for w in sorted(sig):
             row.append(_pct(cv.window_mean(sig[w], lo, hi)))
         rows.append(row)
@@ -163,7 +166,9 @@ def _family(rep, p, planned, fam, fig_dir, plots):
             "with a centered moving average over 2%% of training (at least 5 steps), L(T) is "
             "the end of a least-squares line over the last 2%% (at least 8 steps). Window "
             "means:" % len(fam), "")
-    rep.table(["x window", "Delta"] + ["sigma w%d" % w for w in sorted(sig)], rows)
+    rep.table(["x window", "Delta (all)", "Delta (widths %s only)" %
+               "/".join(str(w) for w in p["small_widths"])] +
+              ["sigma w%d" % w for w in sorted(sig)], rows)
     seed_noise = None
     if sig:
         floor = [min(vals) for vals in zip(*sig.values())]

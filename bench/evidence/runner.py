@@ -10,12 +10,25 @@ import concurrent.futures
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
 import time
 
 _PRINT_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+_CHILDREN = set()
+
+
+def _on_signal(signum, frame):
+    """SIGTERM/SIGINT: stop launching and pause the running trainings (they checkpoint)."""
+    del frame
+    _STOPPING.set()
+    log("signal %d: pausing %d running training(s)" % (signum, len(_CHILDREN)))
+    for proc in list(_CHILDREN):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
 
 
 def log(msg):
@@ -71,7 +84,17 @@ def run_one(run, trainer, runs_dir, work_dir, threads, nice):
             os.remove(partial)
         log("start  %s (%d steps)" % (run["id"], steps))
     t0 = time.time()
-    res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with _PRINT_LOCK:
+        if _STOPPING.is_set():
+            return "paused"
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _CHILDREN.add(proc)
+    _, err = proc.communicate()
+    _CHILDREN.discard(proc)
+    res = subprocess.CompletedProcess(cmd, proc.returncode, "", err)
+    if res.returncode == 4:
+        log("paused %s (checkpoint kept; rerun to resume)" % run["id"])
+        return "paused"
     if res.returncode == 3:
         log("diverged %s (kept: a diverged trial is an outcome)" % run["id"])
     elif res.returncode != 0:
@@ -101,13 +124,18 @@ def run_all(runs, trainer, runs_dir, work_dir, jobs, threads, nice, stop_at):
     def worker():
         while True:
             with lock:
-                if not queue or (stop_at and time.time() > stop_at):
+                if not queue or _STOPPING.is_set() or (stop_at and time.time() > stop_at):
                     return
                 r = queue.pop(0)
             results[r["id"]] = run_one(r, trainer, runs_dir, work_dir, threads, nice)
 
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
     with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
-        for f in [ex.submit(worker) for _ in range(jobs)]:
+        futures = [ex.submit(worker) for _ in range(jobs)]
+        while not all(f.done() for f in futures):  # the main thread stays free for signals
+            time.sleep(0.5)
+        for f in futures:
             f.result()
     left = [r["id"] for r in todo if results.get(r["id"]) not in ("done", "skip")]
     if left:
