@@ -252,33 +252,50 @@ def _predictor_accuracy(rep, p, planned, runs, fam, work, models_dir, predictor)
     heldcsv = os.path.join(work, "heldout.csv")
     cv.concat_csv([runs[r]["path"] for r in sorted(held)], heldcsv)
     rows = []
+    subsets = [("all", held)]
+    for w in sorted({planned[r]["width"] for r in held}):
+        for role in ("family", "sweep", "sweep_largest"):
+            ids = [r for r in held if planned[r]["width"] == w and planned[r]["role"] == role]
+            if ids:
+                subsets.append(("w%d %s" % (w, role.replace("_largest", "")), ids))
     for label, (path, cal) in models.items():
         preds = {}
         for x in MILESTONES:
-            out = json.loads(_predictor(predictor, "predict", "--model", path, "--at", str(x), "--output",
-                                        "json", heldcsv))
+            out = json.loads(_predictor(predictor, "predict", "--model", path, "--at", str(x),
+                                        "--output", "json", heldcsv))
             for row in out:
                 preds[(row["run_id"], x)] = row.get("predicted_final_loss")
-        form_err, errs, cover = [], {x: [] for x in MILESTONES}, {x: [] for x in MILESTONES}
+        usable = all(cal.get(k) is not None for k in ("b_c", "b_e", "q_c", "q_e"))
+        form_err, errs = {}, {}
         for rid in held:
             run = runs[rid]
-            g = cv.on_grid(run)
-            lhat = [cv.form(x, _ctl(run, "tau"), _ctl(run, "tpp"), cal) for x in cv.GRID]
-            form_err.append(cv.window_mean([abs(a - b) for a, b in zip(g, lhat)], 0.2, 1.0))
+            if usable:
+                g = cv.on_grid(run)
+                lhat = [cv.form(x, _ctl(run, "tau"), _ctl(run, "tpp"), cal) for x in cv.GRID]
+                form_err[rid] = cv.window_mean([abs(a - b) for a, b in zip(g, lhat)], 0.2, 1.0)
             truth = cv.final_loss(run)
             for x in MILESTONES:
                 v = preds.get((rid, x))
                 if v is not None:
-                    errs[x].append(abs(v / truth - 1))
-        rows.append([label, len(held), _pct(cv.mean(form_err))] +
-                    [(_pct(cv.mean(errs[x])) + " (n=%d)" % len(errs[x])) if errs[x] else "-"
-                     for x in MILESTONES])
+                    errs[(rid, x)] = abs(v / truth - 1)
+        for name, ids in subsets:
+            fe = [form_err[r] for r in ids if r in form_err]
+            cells = []
+            for x in MILESTONES:
+                e = [errs[(r, x)] for r in ids if (r, x) in errs]
+                cells.append((_pct(cv.mean(e)) + (" (%d of %d)" % (len(e), len(ids))
+                                                  if len(e) < len(ids) else ""))
+                             if e else "none")
+            rows.append([label, name, len(ids), _pct(cv.mean(fe)) if fe else "-"] + cells)
     rep.add("Held out: %d runs at widths %s (family and LR x tau sweep). Mean absolute error of "
             "the normalized form against the smoothed normalized curve over x in [0.2, 1] (at "
             "each run's own tau and TPP), and mean absolute relative error of the final loss "
             "predicted by `augur-predict predict --at X` (alignment on the prefix):" % (
                 len(held), "/".join(sorted({str(planned[r]["width"]) for r in held}))), "")
-    rep.table(["fit", "runs", "form MAE [0.2,1]", "final-loss err @10%", "@20%", "@30%"], rows)
+    rep.add("A prediction that is missing (NaN from a degenerate calibration, or no window) is "
+            "counted as \"k of n\".", "")
+    rep.table(["fit", "held-out runs", "n", "form MAE [0.2,1]", "final-loss err @10%", "@20%",
+               "@30%"], rows)
     return models["x_min 0.05"][0]
 
 
