@@ -30,6 +30,18 @@ bool WorkerSession::Next(v1::SchedulerMessage* msg, absl::Duration timeout) {
   return true;
 }
 
+void WorkerSession::SetWanted(int slots) {
+  absl::MutexLock lock(&mu_);
+  wanted_ = std::max(0, slots);
+}
+
+bool WorkerSession::TakeWanted() {
+  absl::MutexLock lock(&mu_);
+  if (wanted_ <= 0) return false;
+  --wanted_;
+  return true;
+}
+
 void WorkerSession::Close() {
   absl::MutexLock lock(&mu_);
   closed_ = true;
@@ -249,6 +261,9 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
       return;
     }
     case v1::WorkerMessage::kLeaseRequest: {
+      // The worker's own count caps what dispatch grants (a worker shutting down asks for 0);
+      // the scheduler's count of live leases caps it too.
+      session->SetWanted(msg.lease_request().slots());
       absl::MutexLock lock(&mu_);
       dispatch_wanted_ = true;
       return;
@@ -299,7 +314,7 @@ void Scheduler::Dispatch() {
   bool granted_any = false;
   for (const auto& s : sessions) {
     int free = s->slots() - leased[s->worker_id()];
-    while (free > 0 && !s->closed()) {
+    while (free > 0 && !s->closed() && s->TakeWanted()) {
       auto grant = store_->AcquireLease(s->worker_id(), options_.lease_ttl);
       if (!grant.ok() || !grant->has_value()) return;  // Nothing pending (or store trouble).
       v1::SchedulerMessage m;

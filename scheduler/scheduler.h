@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -55,6 +56,10 @@ class WorkerSession {
 
   // Queues a message; dropped if the session is closed.
   void Send(v1::SchedulerMessage msg);
+  // The worker's latest LeaseRequest: it wants at most `slots` more leases from now on.
+  void SetWanted(int slots);
+  // Takes one lease out of what the worker asked for; false if it asked for no more.
+  bool TakeWanted();
   // Waits up to `timeout` for the next message; false if none (or closed and drained).
   bool Next(v1::SchedulerMessage* msg, absl::Duration timeout);
   void Close();
@@ -67,6 +72,9 @@ class WorkerSession {
   mutable absl::Mutex mu_;
   std::deque<v1::SchedulerMessage> queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // No cap until the worker sends a LeaseRequest (simple clients never do; the scheduler's
+  // count of live leases still caps them).
+  int wanted_ ABSL_GUARDED_BY(mu_) = std::numeric_limits<int>::max();
 };
 
 // Latency of stop orders: from the arrival of the point that crossed a milestone to the order

@@ -143,9 +143,29 @@ TEST_F(SchedulerTest, LeasesFillTheWorkersSlotsAndPointsAreAckedAfterCommit) {
   scheduler_->HandleWorkerMessage(s, ended);
   EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kEndedAck).ended_ack().trial_id(), a.trial_id());
   EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_COMPLETED);
+  req.mutable_lease_request()->set_slots(1);  // As a worker does when a slot frees up.
+  scheduler_->HandleWorkerMessage(s, req);
   const v1::Lease c = Expect(*s, v1::SchedulerMessage::kLease).lease();
   EXPECT_NE(c.trial_id(), a.trial_id());
   EXPECT_NE(c.trial_id(), b.trial_id());
+}
+
+TEST_F(SchedulerTest, AWorkerThatAsksForNoMoreLeasesGetsNone) {
+  auto s = Connect("w1", 2);
+  v1::WorkerMessage req;
+  req.mutable_lease_request()->set_slots(0);  // Shutting down.
+  scheduler_->HandleWorkerMessage(s, req);
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 2);  // Work appears only now.
+  v1::SchedulerMessage m;
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(300);
+  while (absl::Now() < deadline) {
+    if (s->Next(&m, absl::Milliseconds(20))) {
+      EXPECT_FALSE(m.has_lease()) << "lease granted to a worker that asked for none";
+    }
+  }
+  req.mutable_lease_request()->set_slots(1);
+  scheduler_->HandleWorkerMessage(s, req);
+  Expect(*s, v1::SchedulerMessage::kLease);
 }
 
 TEST_F(SchedulerTest, BadWritesAreRejectedAndChangeNothing) {

@@ -177,7 +177,7 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
             if (!slot.ended && slot.trial) slot.trial->Pause();
           }
         }
-        if (slots_.empty() || absl::Now() > shutdown_deadline) break;
+        if ((slots_.empty() && outbox_.empty()) || absl::Now() > shutdown_deadline) break;
       }
       if (!accepted_) continue;
       // Control messages are taken before the points: a TrialEnded in `control` was queued
@@ -304,6 +304,17 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
   const int64_t fencing = lease.fencing_token();
   {
     absl::MutexLock lock(&mu_);
+    if (shutdown_) {
+      // Leaving: hand the lease straight back so the scheduler requeues the trial.
+      v1::WorkerMessage m;
+      m.mutable_ended()->set_trial_id(id);
+      m.mutable_ended()->set_fencing_token(fencing);
+      m.mutable_ended()->set_state(v1::TRIAL_STATE_PENDING);
+      m.mutable_ended()->set_message("worker shutting down");
+      m.mutable_ended()->set_last_step(lease.resume_from().step());
+      Enqueue(std::move(m));
+      return;
+    }
     Slot& slot = slots_[id];
     if (slot.trial && !slot.ended) slot.trial->Stop();  // A newer lease supersedes ours.
     if (slot.trial) graveyard_.push_back(std::move(slot.trial));
