@@ -63,7 +63,7 @@ def analyze(p, runs_dir, data_dir, predictor, repo):
     done = [rid for rid in planned if rid in runs]
     preset = p["preset"]
     doc_name = "evidence.md" if preset == "small" else "evidence-%s.md" % preset
-    fig_dir = os.path.join(repo, "docs", "evidence")
+    fig_dir = os.path.join(repo, "docs", "evidence", preset)
     os.makedirs(fig_dir, exist_ok=True)
     # Concatenated CSVs are scratch (they would duplicate the curves); fitted models are kept.
     work = tempfile.mkdtemp(prefix="augur-evidence-")
@@ -110,7 +110,8 @@ def analyze(p, runs_dir, data_dir, predictor, repo):
             "python3-matplotlib)" % preset, "```", "")
     shutil.rmtree(work, ignore_errors=True)
     with open(os.path.join(repo, "docs", doc_name), "w") as f:
-        f.write("\n".join(rep.lines).rstrip() + "\n")
+        text = "\n".join(rep.lines).rstrip() + "\n"
+        f.write(text.replace("](evidence/", "](evidence/%s/" % preset))
     print("wrote docs/%s (%d of %d runs)" % (doc_name, len(done), len(planned)))
 
 
