@@ -154,10 +154,13 @@ def _family(rep, p, planned, fam, fig_dir, plots):
             sig[w] = cv.delta([cv.on_grid(r, normalized=False) for r in rs])
     small = [r for rid, r in fam.items() if planned[rid]["width"] in p["small_widths"]]
     d_small = cv.delta([cv.on_grid(r) for r in small]) if len(small) >= 2 else None
+    rest = [r for rid, r in fam.items() if planned[rid]["width"] != p["widths"][0]]
+    d_rest = cv.delta([cv.on_grid(r) for r in rest]) if len(rest) >= 2 else None
     rows = []
     for lo, hi in ((0.2, 0.5), (0.5, 1.0), (0.2, 1.0)):
         row = ["[%.1f, %.1f]" % (lo, hi), _pct(cv.window_mean(d, lo, hi)),
-               _pct(cv.window_mean(d_small, lo, hi)) if d_small else "-"]
+               _pct(cv.window_mean(d_small, lo, hi)) if d_small else "-",
+               _pct(cv.window_mean(d_rest, lo, hi)) if d_rest else "-"]
         for w in sorted(sig):
             row.append(_pct(cv.window_mean(sig[w], lo, hi)))
         rows.append(row)
@@ -168,17 +171,21 @@ def _family(rep, p, planned, fam, fig_dir, plots):
             "the end of a least-squares line over the last 2%% (at least 8 steps). Window "
             "means:" % len(fam), "")
     rep.table(["x window", "Delta (all)", "Delta (widths %s only)" %
-               "/".join(str(w) for w in p["small_widths"])] +
+               "/".join(str(w) for w in p["small_widths"]),
+               "Delta (without w%d)" % p["widths"][0]] +
               ["sigma w%d" % w for w in sorted(sig)], rows)
     seed_noise = None
     if sig:
         floor = [min(vals) for vals in zip(*sig.values())]
         half = [(x, dv, fv) for x, dv, fv in zip(cv.GRID, d, floor) if 0.5 <= x < 1.0]
         below = sum(1 for _, dv, fv in half if dv < fv)
+        below_rest = (sum(1 for x, dv, fv in zip(cv.GRID, d_rest, floor) if 0.5 <= x < 1.0
+                          and dv < fv) if d_rest else 0)
         rep.add("Supercollapse test (Delta(x) < sigma(x) over the last half, x in [0.5, 1), "
                 "against the smaller of the per-width floors): Delta is below the floor at "
-                "%d of %d grid points. At x = 1 Delta is ~0 by construction (each curve is "
-                "divided by its own final loss)." % (below, len(half)), "")
+                "%d of %d grid points (%d without width %d). At x = 1 Delta is ~0 by "
+                "construction (each curve is divided by its own final loss)." % (
+                    below, len(half), below_rest, p["widths"][0]), "")
         finals = [[cv.final_loss(r) for r in rs] for rs in by_width.values() if len(rs) >= 2]
         seed_noise = cv.mean([cv.std(f) for f in finals])
         rep.add("Seed noise of the final loss (std over 3 model seeds, mean over the widths "
@@ -236,13 +243,24 @@ def _predictor_accuracy(rep, p, planned, runs, fam, work, models_dir, predictor)
     cv.concat_csv([runs[r]["path"] for r in sorted(ref_ids)], refs)
     models = {}
     rows = []
-    for label, xmin in (("x_min 0.2 (as [C])", "0.2"), ("x_min 0.05", "0.05")):
-        path = os.path.join(models_dir, "model_xmin%s.json" % xmin)
-        _predictor(predictor, "fit", refs, "-o", path, "--x-min", xmin)
-        cal = _calibration(path)
-        models[label] = (path, cal)
-        rows.append([label] + [_num(cal.get(k)) for k in ("b_c", "b_e", "q_c", "q_e")] +
-                    [_pct(cal.get("mae"), 3), cal["curves"]])
+    # Pre-registered: all small widths. Added after seeing section 1 (and labelled so): the
+    # second-smallest width alone, since the smallest one sits on a plateau and does not collapse.
+    second = [rid for rid in ref_ids if planned[rid]["width"] == p["small_widths"][1]]
+    ref_sets = [("", "", refs)]
+    if len(second) >= 3:
+        refs2 = os.path.join(work, "refs_second.csv")
+        cv.concat_csv([runs[r]["path"] for r in sorted(second)], refs2)
+        ref_sets.append((", refs w%d only (post hoc)" % p["small_widths"][1], "_w%d" %
+                         p["small_widths"][1], refs2))
+    for suffix, tag, ref_path in ref_sets:
+        for label, xmin in (("x_min 0.2 (as [C])", "0.2"), ("x_min 0.05", "0.05")):
+            path = os.path.join(models_dir, "model_xmin%s%s.json" % (xmin, tag))
+            _predictor(predictor, "fit", ref_path, "-o", path, "--x-min", xmin)
+            cal = _calibration(path)
+            models[label + suffix] = (path, cal)
+            rows.append([label + suffix] +
+                        [_num(cal.get(k)) for k in ("b_c", "b_e", "q_c", "q_e")] +
+                        [_pct(cal.get("mae"), 3), cal["curves"]])
     rep.add("References: %d complete runs at widths %s (the family seeds and the mismatched "
             "tau/TPP runs, so that tau and TPP vary). `augur-predict fit`:" % (
                 len(ref_ids), "/".join(str(w) for w in sorted(small))), "")
@@ -278,20 +296,22 @@ def _predictor_accuracy(rep, p, planned, runs, fam, work, models_dir, predictor)
             for x in MILESTONES:
                 v = preds.get((rid, x))
                 if v is not None:
-                    errs[(rid, x)] = abs(v / truth - 1)
+                    errs[(rid, x)] = v / truth - 1  # signed: the bias is reported too
         for name, ids in subsets:
             fe = [form_err[r] for r in ids if r in form_err]
             cells = []
             for x in MILESTONES:
                 e = [errs[(r, x)] for r in ids if (r, x) in errs]
-                cells.append((_pct(cv.mean(e)) + (" (%d of %d)" % (len(e), len(ids))
-                                                  if len(e) < len(ids) else ""))
+                cells.append((_pct(cv.mean([abs(v) for v in e]), 1) +
+                              " (bias %+.1f%%)" % (100 * cv.mean(e)) +
+                              (" (%d of %d)" % (len(e), len(ids)) if len(e) < len(ids) else ""))
                              if e else "none")
             rows.append([label, name, len(ids), _pct(cv.mean(fe)) if fe else "-"] + cells)
     rep.add("Held out: %d runs at widths %s (family and LR x tau sweep). Mean absolute error of "
             "the normalized form against the smoothed normalized curve over x in [0.2, 1] (at "
             "each run's own tau and TPP), and mean absolute relative error of the final loss "
-            "predicted by `augur-predict predict --at X` (alignment on the prefix):" % (
+            "predicted by `augur-predict predict --at X` (alignment on the prefix), with its "
+            "mean signed error (bias: positive = predicted too high):" % (
                 len(held), "/".join(sorted({str(planned[r]["width"]) for r in held}))), "")
     rep.add("A prediction that is missing (NaN from a degenerate calibration, or no window) is "
             "counted as \"k of n\".", "")
