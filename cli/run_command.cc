@@ -33,26 +33,6 @@ namespace fs = std::filesystem;
 
 constexpr char kPauseReason[] = "paused by augur run (interrupted)";
 
-// augur-train next to this binary (installed layout) or in the build tree's trainer/, as
-// augur-worker finds it.
-std::string FindTrainBinary() {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& p : {self.parent_path() / "augur-train",
-                              self.parent_path().parent_path() / "trainer" / "augur-train"}) {
-      if (fs::exists(p, ec)) return p.string();
-    }
-  }
-  return "";
-}
-
-std::string Hostname() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof(buf) - 1);
-  return buf;
-}
-
 // examples/quickstart.yaml -> examples/quickstart.augur.db / examples/quickstart.augur/
 fs::path Beside(const fs::path& spec, const std::string& suffix) {
   fs::path p = spec;
@@ -134,7 +114,7 @@ class RunCommand : public Command {
       return absl::InvalidArgumentError(Cat(spec_path.string(), " has ", parsed.errors.size(),
                                             parsed.errors.size() == 1 ? " error" : " errors"));
     }
-    if (train_binary_.empty()) train_binary_ = FindTrainBinary();
+    if (train_binary_.empty()) train_binary_ = FindTrainBinaryNearSelf();
     if (train_binary_.empty() || !fs::exists(train_binary_)) {
       return absl::NotFoundError(
           Cat("cannot find augur-train", train_binary_.empty() ? "" : Cat(" at ", train_binary_),
@@ -219,8 +199,8 @@ class RunCommand : public Command {
     runner_options.threads_per_trial = inventory->threads_per_trial;
     ProcessTrialRunner runner(runner_options);
     WorkerOptions worker_options;
-    worker_options.worker_id = Cat(Hostname(), "-local");
-    worker_options.hostname = Hostname();
+    worker_options.worker_id = Cat(LocalHostname(), "-local");
+    worker_options.hostname = LocalHostname();
     worker_options.gpus = static_cast<int>(inventory->gpus.size());
     worker_options.cpu_slots = inventory->cpu_slots;
     worker_options.device = inventory->description;

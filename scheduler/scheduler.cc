@@ -35,11 +35,14 @@ void WorkerSession::SetWanted(int slots) {
   wanted_ = std::max(0, slots);
 }
 
-bool WorkerSession::TakeWanted() {
+bool WorkerSession::Wants() const {
   absl::MutexLock lock(&mu_);
-  if (wanted_ <= 0) return false;
-  --wanted_;
-  return true;
+  return wanted_ > 0;
+}
+
+void WorkerSession::TakeWanted() {
+  absl::MutexLock lock(&mu_);
+  if (wanted_ > 0 && wanted_ != std::numeric_limits<int>::max()) --wanted_;
 }
 
 void WorkerSession::Close() {
@@ -314,12 +317,13 @@ void Scheduler::Dispatch() {
   bool granted_any = false;
   for (const auto& s : sessions) {
     int free = s->slots() - leased[s->worker_id()];
-    while (free > 0 && !s->closed() && s->TakeWanted()) {
+    while (free > 0 && !s->closed() && s->Wants()) {
       auto grant = store_->AcquireLease(s->worker_id(), options_.lease_ttl);
       if (!grant.ok() || !grant->has_value()) return;  // Nothing pending (or store trouble).
       v1::SchedulerMessage m;
       *m.mutable_lease() = (*grant)->lease;
       s->Send(std::move(m));
+      s->TakeWanted();
       free -= std::max(1, (*grant)->lease.config().resources().gpus());
       granted_any = true;
     }

@@ -58,8 +58,9 @@ class WorkerSession {
   void Send(v1::SchedulerMessage msg);
   // The worker's latest LeaseRequest: it wants at most `slots` more leases from now on.
   void SetWanted(int slots);
-  // Takes one lease out of what the worker asked for; false if it asked for no more.
-  bool TakeWanted();
+  // Whether the worker asked for more leases; TakeWanted counts one granted.
+  bool Wants() const;
+  void TakeWanted();
   // Waits up to `timeout` for the next message; false if none (or closed and drained).
   bool Next(v1::SchedulerMessage* msg, absl::Duration timeout);
   void Close();

@@ -168,6 +168,16 @@ TEST_F(SchedulerTest, AWorkerThatAsksForNoMoreLeasesGetsNone) {
   Expect(*s, v1::SchedulerMessage::kLease);
 }
 
+TEST_F(SchedulerTest, ARequestMadeWhileNothingIsPendingIsHonouredLater) {
+  auto s = Connect("w1", 1);
+  v1::WorkerMessage req;
+  req.mutable_lease_request()->set_slots(1);
+  scheduler_->HandleWorkerMessage(s, req);
+  absl::SleepFor(absl::Milliseconds(100));  // Dispatch runs (every 5 ms here) and finds nothing.
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  Expect(*s, v1::SchedulerMessage::kLease);
+}
+
 TEST_F(SchedulerTest, BadWritesAreRejectedAndChangeNothing) {
   CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
   auto s = Connect("w1", 1);

@@ -1,5 +1,7 @@
 #include "worker/process_trial_runner.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -92,6 +94,24 @@ class ProcessTrial : public RunningTrial {
 };
 
 }  // namespace
+
+std::string FindTrainBinaryNearSelf() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& p : {self.parent_path() / "augur-train",
+                              self.parent_path().parent_path() / "trainer" / "augur-train"}) {
+      if (fs::exists(p, ec)) return p.string();
+    }
+  }
+  return "";
+}
+
+std::string LocalHostname() {
+  char buf[256] = {0};
+  gethostname(buf, sizeof(buf) - 1);
+  return buf;
+}
 
 v1::TrialState StateForExit(bool exited, int code, bool pause_requested) {
   if (!exited) return v1::TRIAL_STATE_FAILED;

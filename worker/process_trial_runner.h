@@ -34,6 +34,13 @@ class ProcessTrialRunner : public TrialRunner {
   const ProcessRunnerOptions options_;
 };
 
+// augur-train next to the running binary (installed layout) or in the build tree's trainer/
+// (build/<dir>/binary -> build/trainer/augur-train); empty if neither exists.
+std::string FindTrainBinaryNearSelf();
+
+// This machine's host name.
+std::string LocalHostname();
+
 // Maps augur-train's exit to a trial state: 0 COMPLETED, 3 DIVERGED, 4 PAUSED when a pause
 // was asked for and STOPPED otherwise; anything else (or a signal) FAILED.
 v1::TrialState StateForExit(bool exited, int code, bool pause_requested);

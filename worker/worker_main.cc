@@ -28,31 +28,13 @@ constexpr char kUsage[] =
     "stop and pause orders, and reconnects when the scheduler restarts. SIGINT or SIGTERM\n"
     "pause running trials (they checkpoint and resume elsewhere) and exit.\n\nflags:\n";
 
-// augur-train next to this binary (installed layout) or in the build tree's trainer/.
-std::string DefaultTrainBinary() {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& p : {self.parent_path() / "augur-train",
-                              self.parent_path().parent_path() / "trainer" / "augur-train"}) {
-      if (fs::exists(p, ec)) return p.string();
-    }
-  }
-  return "augur-train";
-}
-
-std::string Hostname() {
-  char buf[256] = {0};
-  gethostname(buf, sizeof(buf) - 1);
-  return buf;
-}
-
 int Run(int argc, char** argv) {
   std::string scheduler = "127.0.0.1:7070";
   if (const char* env = std::getenv("AUGUR_SCHEDULER")) scheduler = env;
-  std::string worker_id = Hostname() + "-" + std::to_string(getpid());
+  std::string worker_id = augur::LocalHostname() + "-" + std::to_string(getpid());
   std::string work_dir = "augur-work";
-  std::string train_binary = DefaultTrainBinary();
+  std::string train_binary = augur::FindTrainBinaryNearSelf();
+  if (train_binary.empty()) train_binary = "augur-train";  // From PATH.
   int64_t gpus = -1, cpu_slots = 0, threads = 0;
   bool help = false;
   augur::cli::FlagSet flags;
@@ -91,7 +73,7 @@ int Run(int argc, char** argv) {
 
   augur::WorkerOptions options;
   options.worker_id = worker_id;
-  options.hostname = Hostname();
+  options.hostname = augur::LocalHostname();
   options.gpus = static_cast<int>(inventory->gpus.size());
   options.cpu_slots = inventory->cpu_slots;
   options.device = inventory->description;
