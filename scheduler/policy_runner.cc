@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <mutex>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "predictor/deviation.h"
 #include "predictor/model.h"
 #include "predictor/reference_source.h"
 
@@ -181,8 +183,8 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
       c.controls = ToPredictorControls(r.trial.controls());
       c.points = ToPredictorPoints(r.points);
       c.complete = true;
-      curves.push_back(std::move(c));
       absl::StrAppend(&reference_name, reference_name.empty() ? "empirical:" : ",", c.id);
+      curves.push_back(std::move(c));
     }
     config.references = std::make_shared<predictor::EmpiricalReferenceSource>(std::move(curves));
   }
@@ -212,6 +214,29 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
     ASSIGN_OR_RETURN(auto made, predictor::MakePolicy(config));
     decisions = made->Decide(view, milestone_fraction);
   }
+  // Deviation from collapse (METHOD.md §5) of each predicted trial: the largest residual
+  // L(t)/L(T) - l_ref(t/T) of its lightly smoothed curve after warmup, in normalized-loss
+  // units. The seed noise floor is unknown inside a sweep, so deviation_in_sigmas stays 0.
+  std::map<std::string, double> deviation;
+  for (const predictor::TrialView& t : view.trials) {
+    auto ref = config.references ? config.references->ReferenceFor(t.controls)
+                                 : absl::StatusOr<std::shared_ptr<const predictor::Reference>>(
+                                       absl::NotFoundError("no references"));
+    if (!ref.ok()) continue;
+    for (const predictor::Decision& d : decisions) {
+      if (d.trial_id != t.id || !std::isfinite(d.predicted_final_loss)) continue;
+      const auto smooth = predictor::Smooth(predictor::PrefixTo(t.points, milestone_fraction), 0.01,
+                                            predictor::SmoothUnit::kFraction);
+      const double after_warmup = std::max(0.05, t.controls.schedule.warmup_fraction);
+      double worst = 0;
+      for (const auto& r : predictor::ResidualCurve(smooth, **ref, d.predicted_final_loss)) {
+        if (r.fraction >= after_warmup && std::isfinite(r.residual)) {
+          worst = std::max(worst, std::abs(r.residual));
+        }
+      }
+      deviation[t.id] = worst;
+    }
+  }
   for (const predictor::Decision& d : decisions) {
     v1::Decision v;
     v.set_trial_id(d.trial_id);
@@ -232,6 +257,9 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
         p->mutable_final_loss_interval()->set_confidence(config.align.level);
       }
       p->set_reference(reference_name);
+      if (auto it = deviation.find(d.trial_id); it != deviation.end()) {
+        p->set_deviation(it->second);
+      }
     }
     v.set_decided_unix_ms(now_unix_ms);
     out.push_back(std::move(v));
