@@ -76,7 +76,12 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
                                 p.has_val_loss() ? absl::StrCat(p.val_loss()) : "");
       break;
     }
-    ASSIGN_OR_RETURN(std::optional<v1::LossPoint> existing, db.LoadPoint(write.trial_id, p.step()));
+    // Steps beyond the largest stored one cannot exist yet: no lookup for the common case of
+    // a trial's next points, only for re-sends.
+    std::optional<v1::LossPoint> existing;
+    if (p.step() <= record.trial.last_point().step()) {
+      ASSIGN_OR_RETURN(existing, db.LoadPoint(write.trial_id, p.step()));
+    }
     if (existing) {
       if (SameValues(*existing, p)) {
         ++out.duplicates;
