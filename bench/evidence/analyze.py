@@ -80,6 +80,10 @@ def analyze(p, runs_dir, data_dir, predictor, repo):
             "from the curves in `bench/data/evidence/%s/runs/` (docs/curves.md format). "
             "Every number below is measured on those files; rerunning the command recomputes "
             "them." % (preset, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), preset), "")
+    rep.add("Two presets share this machinery: `small` (widths 16-48, batch 512 tokens; "
+            "[docs/evidence.md](evidence.md)) and `full` (widths 32-96, batch 1024 tokens; "
+            "[docs/evidence-full.md](evidence-full.md)). This page is the `%s` preset." % preset,
+            "")
     _status(rep, p, runs, planned, done)
 
     fam = {rid: runs[rid] for rid in done if planned[rid]["role"] == "family"}
