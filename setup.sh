@@ -87,5 +87,7 @@ fi
 grep -E '^-- (Augur|  )' "$BUILD_DIR/configure.log" || true
 echo "==> building with $JOBS jobs"
 start=$(date +%s)
+# Let ccache share objects between clones in different folders (paths are made relative).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 cmake --build "$BUILD_DIR" -j "$JOBS"
 echo "==> build finished in $(( $(date +%s) - start )) s"
