@@ -3,6 +3,7 @@
 import csv
 import math
 import os
+import shutil
 
 
 def read_run(path):
@@ -64,7 +65,7 @@ def smooth(values, window):
 
 
 def smooth_window(run, fraction=0.02, min_points=5):
-    w = max(min_points, int(round(fraction * run["total_steps"])))
+    w = max(min_points, int(round(fraction * len(run["x"]))))  # points, not steps (thinned)
     return w if w % 2 else w + 1
 
 
@@ -143,3 +144,45 @@ def form(x, tau, tpp, cal, warmup=0.1):
         return ((1 + E1) / (z + E1)) ** M + b * (form_eta_d2z(z, warmup) + E2) ** q
 
     return raw(x) / raw(1.0)
+
+
+MAX_POINTS = 400
+
+
+def thin_csv(src, dst, max_points=MAX_POINTS):
+    """Writes `src` to `dst` with at most `max_points` rows per run.
+
+    A run of T steps is cut into min(T, max_points) blocks of near-equal size; each block
+    becomes its middle row (step, tokens, fraction, lr) with `loss` replaced by the block's mean
+    training loss, placed at the block's centre so that it is not lagged, and `val_loss` the
+    block's last evaluation. The last point lies within half a block of the end, so the
+    predictor still infers the run complete; a NaN anywhere in a block makes its mean NaN.
+    Keeps the repository's curves small; the per-step files are in git history (0d01d9f).
+    """
+    with open(src, newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        rows = list(reader)
+    li, vi = header.index("loss"), header.index("val_loss")
+    n = len(rows)
+    if n <= max_points:
+        if os.path.abspath(src) != os.path.abspath(dst):
+            shutil.copyfile(src, dst)
+        return
+    nb = max_points  # blocks of near-equal size (no short last block)
+    bounds = [round(i * n / nb) for i in range(nb + 1)]
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        block = rows[a:b]
+        row = list(block[len(block) // 2])
+        losses = [float(r[li]) for r in block]
+        row[li] = "%.6g" % (sum(losses) / len(losses))
+        vals = [r[vi] for r in block if r[vi] != ""]
+        row[vi] = vals[-1] if vals else ""
+        out.append(row)
+    tmp = dst + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(out)
+    os.replace(tmp, dst)

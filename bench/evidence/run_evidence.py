@@ -71,6 +71,16 @@ def main():
             stop_at = calendar.timegm((now.tm_year, now.tm_mon, now.tm_mday, hh, mm, 0))
         runner.run_all(runs, trainer, runs_dir, work_dir, args.jobs, args.threads, args.nice,
                        stop_at)
+    # Curves written before thinning existed (or by hand) are thinned in place; idempotent.
+    if os.path.isdir(runs_dir):
+        import curves  # noqa: E402
+        for name in sorted(os.listdir(runs_dir)):
+            path = os.path.join(runs_dir, name)
+            if name.endswith(".csv"):
+                with open(path) as f:
+                    n = sum(1 for _ in f) - 1
+                if n > curves.MAX_POINTS:
+                    curves.thin_csv(path, path)
     if not args.train_only:
         import analyze  # noqa: E402  (kept separate: analysis needs no trainer)
         analyze.analyze(p, runs_dir, data_dir, predictor, REPO)

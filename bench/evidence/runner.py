@@ -16,6 +16,8 @@ import sys
 import threading
 import time
 
+import curves
+
 _PRINT_LOCK = threading.Lock()
 _STOPPING = threading.Event()
 _CHILDREN = set()
@@ -100,9 +102,7 @@ def run_one(run, trainer, runs_dir, work_dir, threads, nice):
     elif res.returncode != 0:
         log("FAIL   %s exit %d: %s" % (run["id"], res.returncode, res.stderr.strip()[-300:]))
         return "fail"
-    tmp = out + ".tmp"
-    shutil.copyfile(partial, tmp)
-    os.replace(tmp, out)
+    curves.thin_csv(partial, out)  # at most curves.MAX_POINTS rows per run, atomically
     shutil.rmtree(wd, ignore_errors=True)
     log("done   %s in %.0f s" % (run["id"], time.time() - t0))
     return "done"
