@@ -123,10 +123,12 @@ def _status(rep, p, runs, planned, done):
     rep.add("## Scale and status", "")
     shape = p["runs"][0]
     rep.add("Model family: GPT, depth %d, %d heads, context %d, muP base width %d, KJV byte "
-            "corpus (vocab 256), D2Z schedule with 10%% warmup, TPP 20 on non-embedding "
+            "corpus (vocab 256), batch %d sequences, D2Z schedule with 10%% warmup, TPP 20 on "
+            "non-embedding "
             "parameters, tau = 0.175 (the rule 0.78 * TPP^-0.5), common data order "
             "(data_seed 0), one CPU thread per run under `nice -n 19`." % (
-                shape["depth"], shape["heads"], shape["context"], shape["base_width"]), "")
+                shape["depth"], shape["heads"], shape["context"], shape["base_width"],
+                p["family_batch"]), "")
     rows = []
     for role in ("family", "mismatch", "sweep", "batch", "sweep_largest"):
         ids = [rid for rid in planned if planned[rid]["role"] == role]
