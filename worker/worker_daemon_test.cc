@@ -31,6 +31,7 @@ struct SchedulerState {
   std::vector<v1::Lease> pending;               // Handed out on lease requests.
   std::set<int64_t> order_acks;
   int64_t stop_at_step = 0;  // Send a stop order for the first trial reaching it.
+  int last_request_slots = -1;
   bool stop_sent = false;
   int sessions = 0;
 };
@@ -73,6 +74,7 @@ class FakeScheduler final : public v1::WorkerService::Service {
       {
         absl::MutexLock lock(&s_->mu);
         if (in.has_lease_request()) {
+          s_->last_request_slots = in.lease_request().slots();
           for (int i = 0; i < in.lease_request().slots() && !s_->pending.empty(); ++i) {
             v1::SchedulerMessage m;
             *m.mutable_lease() = s_->pending.front();
@@ -308,6 +310,26 @@ TEST(WorkerDaemon, DropsATrialWhoseLeaseTheSchedulerNoLongerHonours) {
   EXPECT_EQ(f.daemon->running_trials(), 0);
   absl::MutexLock lock(&f.state.mu);
   EXPECT_EQ(f.state.ended.count("t1"), 0u);  // A fenced-off worker reports nothing more.
+}
+
+TEST(WorkerDaemon, ShutdownPausesTrialsAndAsksForNoMoreWork) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 2, 1000000)};
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.points["t1"].size() >= 20; }));
+  {
+    absl::MutexLock lock(&f.state.mu);
+    f.state.pending = {MakeLease("t2", 1, 100)};  // Work that must not be taken any more.
+  }
+  f.daemon->Shutdown();
+  f.thread.join();  // Run() returns once the paused trial's end is acknowledged.
+  f.thread = std::thread([] {});
+  absl::MutexLock lock(&f.state.mu);
+  ASSERT_EQ(f.state.ended.count("t1"), 1u);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_PAUSED);
+  EXPECT_EQ(f.state.last_request_slots, 0);
+  EXPECT_EQ(f.state.points.count("t2"), 0u);
+  EXPECT_EQ(f.state.pending.size(), 1u);
 }
 
 }  // namespace
