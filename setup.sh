@@ -35,7 +35,7 @@ packages=(
   bible-kjv bible-kjv-text
 )
 if [ "$with_bench" = 1 ]; then
-  packages+=(python3-torch python3-optuna hyperfine)
+  packages+=(python3-torch python3-optuna python3-matplotlib hyperfine)
 fi
 
 SUDO=""

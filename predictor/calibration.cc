@@ -156,8 +156,12 @@ Problem MakeProblem(const std::vector<const Curve*>& usable, const FitOptions& o
     min_tpp = std::min(min_tpp, p.log_tpp);
     max_tpp = std::max(max_tpp, p.log_tpp);
   }
-  pr.fit_b_e = max_tau - min_tau > 1e-6;
-  pr.fit_q_e = max_tpp - min_tpp > 1e-6;
+  // An exponent is identifiable only if its control really varies: runs planned at one TPP
+  // differ by a fraction of a percent once rounded to whole steps, and fitting an exponent to
+  // that noise sends it to absurd values (seen: 16,099). 5% is the smallest spread used.
+  const double kMinLogSpread = std::log(1.05);
+  pr.fit_b_e = max_tau - min_tau > kMinLogSpread;
+  pr.fit_q_e = max_tpp - min_tpp > kMinLogSpread;
   return pr;
 }
 
