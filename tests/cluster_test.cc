@@ -21,28 +21,15 @@ namespace augur::testing {
 namespace {
 
 v1::SubmitSweepResponse Submit(v1::SweepService::Stub& stub, const v1::SweepSpec& spec) {
-  grpc::ClientContext ctx;
-  v1::SubmitSweepRequest req;
-  *req.mutable_spec() = spec;
-  v1::SubmitSweepResponse resp;
-  const grpc::Status st = stub.SubmitSweep(&ctx, req, &resp);
-  EXPECT_TRUE(st.ok()) << st.error_message();
-  return resp;
+  auto r = SubmitSpec(stub, spec);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : v1::SubmitSweepResponse();
 }
 
-std::map<std::string, std::vector<v1::LossPoint>> Curves(v1::SweepService::Stub& stub,
-                                                         const std::string& sweep_id) {
-  grpc::ClientContext ctx;
-  v1::ExportCurvesRequest req;
-  req.set_sweep_id(sweep_id);
-  auto reader = stub.ExportCurves(&ctx, req);
-  std::map<std::string, std::vector<v1::LossPoint>> out;
-  v1::TrialCurve curve;
-  while (reader->Read(&curve)) {
-    out[curve.trial().trial_id()].assign(curve.points().begin(), curve.points().end());
-  }
-  EXPECT_TRUE(reader->Finish().ok());
-  return out;
+CurveMap Curves(v1::SweepService::Stub& stub, const std::string& sweep_id) {
+  auto r = ExportAll(stub, sweep_id);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : CurveMap();
 }
 
 // Every step from 1 to `last` exactly once, in order.

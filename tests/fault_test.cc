@@ -169,26 +169,15 @@ v1::SweepSpec NoPolicySpec(int trials) {
 }
 
 std::string SubmitOk(v1::SweepService::Stub& stub, const v1::SweepSpec& spec) {
-  grpc::ClientContext ctx;
-  v1::SubmitSweepRequest req;
-  *req.mutable_spec() = spec;
-  v1::SubmitSweepResponse resp;
-  const grpc::Status st = stub.SubmitSweep(&ctx, req, &resp);
-  EXPECT_TRUE(st.ok()) << st.error_message();
-  return resp.sweep().sweep_id();
+  auto r = SubmitSpec(stub, spec);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? r->sweep().sweep_id() : "";
 }
 
-std::map<std::string, std::vector<v1::LossPoint>> Export(v1::SweepService::Stub& stub,
-                                                         const std::string& sweep_id) {
-  grpc::ClientContext ctx;
-  v1::ExportCurvesRequest req;
-  req.set_sweep_id(sweep_id);
-  auto reader = stub.ExportCurves(&ctx, req);
-  std::map<std::string, std::vector<v1::LossPoint>> out;
-  v1::TrialCurve c;
-  while (reader->Read(&c)) out[c.trial().trial_id()].assign(c.points().begin(), c.points().end());
-  EXPECT_TRUE(reader->Finish().ok());
-  return out;
+CurveMap Export(v1::SweepService::Stub& stub, const std::string& sweep_id) {
+  auto r = ExportAll(stub, sweep_id);
+  EXPECT_TRUE(r.ok()) << r.status();
+  return r.ok() ? *r : CurveMap();
 }
 
 TEST(Faults, SchedulerKill9UnderLoadLosesNoAcknowledgedPointAndTheSweepFinishes) {

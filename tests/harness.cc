@@ -113,6 +113,36 @@ absl::StatusOr<v1::SweepSpec> LoadTestSpec(const std::string& name) {
   return cli::LoadSweepSpec(path, /*check_paths=*/false);
 }
 
+absl::StatusOr<v1::SubmitSweepResponse> SubmitSpec(v1::SweepService::Stub& stub,
+                                                   const v1::SweepSpec& spec) {
+  grpc::ClientContext ctx;
+  v1::SubmitSweepRequest req;
+  *req.mutable_spec() = spec;
+  v1::SubmitSweepResponse resp;
+  const grpc::Status st = stub.SubmitSweep(&ctx, req, &resp);
+  if (!st.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
+  }
+  return resp;
+}
+
+absl::StatusOr<CurveMap> ExportAll(v1::SweepService::Stub& stub, const std::string& sweep_id) {
+  grpc::ClientContext ctx;
+  v1::ExportCurvesRequest req;
+  req.set_sweep_id(sweep_id);
+  auto reader = stub.ExportCurves(&ctx, req);
+  CurveMap out;
+  v1::TrialCurve curve;
+  while (reader->Read(&curve)) {
+    out[curve.trial().trial_id()].assign(curve.points().begin(), curve.points().end());
+  }
+  const grpc::Status st = reader->Finish();
+  if (!st.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
+  }
+  return out;
+}
+
 absl::StatusOr<v1::GetSweepResponse> WaitForSweep(v1::SweepService::Stub& stub,
                                                   const std::string& sweep_id,
                                                   absl::Duration timeout) {

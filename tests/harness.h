@@ -3,6 +3,7 @@
 #ifndef AUGUR_TESTS_HARNESS_H_
 #define AUGUR_TESTS_HARNESS_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,14 @@ std::unique_ptr<v1::WorkerService::Stub> WorkerStub(const std::string& address);
 
 // Loads a spec from tests/data (paths not checked: the workers resolve them).
 absl::StatusOr<v1::SweepSpec> LoadTestSpec(const std::string& name);
+
+// SubmitSweep; the gRPC status as an absl::Status on failure.
+absl::StatusOr<v1::SubmitSweepResponse> SubmitSpec(v1::SweepService::Stub& stub,
+                                                   const v1::SweepSpec& spec);
+
+// ExportCurves: every trial's durable points, by trial id.
+using CurveMap = std::map<std::string, std::vector<v1::LossPoint>>;
+absl::StatusOr<CurveMap> ExportAll(v1::SweepService::Stub& stub, const std::string& sweep_id);
 
 // Polls GetSweep until its state is not RUNNING or `timeout` passes.
 absl::StatusOr<v1::GetSweepResponse> WaitForSweep(v1::SweepService::Stub& stub,
