@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "cli/spec_internal.h"
 #include "cli/table.h"
 #include "cli/text.h"
 #include "scheduler/planner.h"
@@ -37,23 +38,8 @@ std::string Fixed(double v) {
   return buffer;
 }
 
-std::string SearchKey(augur::v1::SearchParameter p) {
-  switch (p) {
-    case augur::v1::SEARCH_PARAMETER_PEAK_LR:
-      return "lr";
-    case augur::v1::SEARCH_PARAMETER_WEIGHT_DECAY:
-      return "weight_decay";
-    case augur::v1::SEARCH_PARAMETER_TAU:
-      return "tau";
-    case augur::v1::SEARCH_PARAMETER_BATCH_SEQUENCES:
-      return "batch_sequences";
-    default:
-      return "?";
-  }
-}
-
 std::string DescribeDimension(const SearchDimension& d, bool grid) {
-  std::string out = SearchKey(d.parameter()) + " ";
+  std::string out = internal::SearchParameterKey(d.parameter()) + " ";
   if (d.values_size() > 0) return out + "[" + JoinText(d.values(), ", ") + "]";
   out += Cat(d.log_scale() ? "log" : "", "[", d.min(), ", ", d.max(), "]");
   if (grid) out += Cat(" (", d.grid_points(), " points)");
