@@ -56,6 +56,9 @@ class FailingBackend : public StoreBackend {
   absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view id) override {
     return inner_->LoadTrials(id);
   }
+  absl::StatusOr<int64_t> CountLiveTrials(absl::string_view id) override {
+    return inner_->CountLiveTrials(id);
+  }
   absl::StatusOr<std::optional<std::string>> NextPendingTrial() override {
     return inner_->NextPendingTrial();
   }

@@ -94,6 +94,13 @@ class MemoryBackend : public StoreBackend {
     for (const auto& [ordinal, record] : by_ordinal) out.push_back(*record);
     return out;
   }
+  absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) override {
+    int64_t live = 0;
+    for (const auto& [id, record] : trials_) {
+      if (record.trial.sweep_id() == sweep_id && !IsTerminal(record.trial.state())) ++live;
+    }
+    return live;
+  }
   absl::StatusOr<std::optional<std::string>> NextPendingTrial() override {
     // Key: (not reference, sweep seq, ordinal), smallest first.
     std::optional<std::tuple<bool, int64_t, int64_t>> best_key;

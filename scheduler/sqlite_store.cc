@@ -152,6 +152,20 @@ class SqliteBackend : public StoreBackend {
       out.push_back(std::move(r));
     }
   }
+  absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) override {
+    // The non-terminal states listed (not the terminal ones excluded), so that an index on
+    // (sweep_id, state, ...) answers with a few range seeks.
+    static constexpr char kSql[] =
+        "SELECT COUNT(*) FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5)";
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
+    s->BindText(1, sweep_id)
+        .Bind(2, static_cast<int64_t>(v1::TRIAL_STATE_UNSPECIFIED))
+        .Bind(3, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
+        .Bind(4, static_cast<int64_t>(v1::TRIAL_STATE_RUNNING))
+        .Bind(5, static_cast<int64_t>(v1::TRIAL_STATE_PAUSED));
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? s->Int(0) : 0;
+  }
   absl::StatusOr<std::optional<std::string>> NextPendingTrial() override {
     static constexpr char kSql[] =
         "SELECT t.trial_id FROM trials t JOIN sweeps s ON s.sweep_id = t.sweep_id "

@@ -55,6 +55,9 @@ class StoreBackend {
   virtual absl::Status UpdateTrial(const TrialRecord& record) = 0;
   // By ordinal.
   virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) = 0;
+  // Number of the sweep's trials that are not terminal (IsTerminal), without loading them:
+  // SetState asks it on every terminal transition to see whether the sweep is done.
+  virtual absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) = 0;
   // The PENDING trial of a RUNNING sweep to lease next: is_reference first, then sweep seq,
   // then ordinal.
   virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial() = 0;

@@ -145,6 +145,31 @@ TYPED_TEST(StoreSweepTest, TransitionIsCompareAndSet) {
   EXPECT_EQ(sweep->trial_counts().at("TRIAL_STATE_CANCELLED"), 1);
 }
 
+// The sweep is DONE exactly when its last live trial (pending, running or paused) becomes
+// terminal; other sweeps' trials do not count.
+TYPED_TEST(StoreSweepTest, SweepIsDoneWhenNoTrialIsLive) {
+  this->CreateSweep("s1", 3);
+  this->CreateSweep("s2", 1);
+  auto& store = this->store();
+  ASSERT_TRUE(store.PauseTrial("s1/t000", "hold").ok());
+  LeaseGrant g = this->Lease();
+  ASSERT_EQ(g.lease.trial_id(), "s1/t001");
+  ASSERT_TRUE(
+      store.TransitionTrial("s1/t002", v1::TRIAL_STATE_PENDING, v1::TRIAL_STATE_STOPPED, "").ok());
+  ASSERT_TRUE(
+      store.EndLease("s1/t001", g.lease.fencing_token(), v1::TRIAL_STATE_COMPLETED, "").ok());
+  EXPECT_EQ(store.GetSweep("s1")->state(), v1::Sweep::STATE_RUNNING) << "s1/t000 is paused";
+  ASSERT_TRUE(
+      store.TransitionTrial("s1/t000", v1::TRIAL_STATE_PAUSED, v1::TRIAL_STATE_FAILED, "").ok());
+  EXPECT_EQ(store.GetSweep("s1")->state(), v1::Sweep::STATE_DONE);
+  EXPECT_EQ(store.GetSweep("s2")->state(), v1::Sweep::STATE_RUNNING);
+  auto events = store.ReadEvents(0, 0);
+  ASSERT_TRUE(events.ok());
+  int done_events = 0;
+  for (const StoreEvent& e : *events) done_events += e.kind == "sweep_done";
+  EXPECT_EQ(done_events, 1);
+}
+
 TYPED_TEST(StoreSweepTest, PauseAndResume) {
   this->CreateSweep("s1", 1);
   auto paused = this->store().PauseTrial("s1/t000", "hold");
