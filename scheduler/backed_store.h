@@ -40,8 +40,9 @@ class BackedStore : public Store {
                                        absl::string_view reason) override;
   absl::StatusOr<v1::Trial> ResumeTrial(absl::string_view trial_id,
                                         absl::string_view reason) override;
-  absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
-                                                         absl::Duration ttl) override;
+  absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
+                                                        absl::Duration ttl, int free_slots,
+                                                        int max_leases) override;
   absl::StatusOr<std::vector<LeaseInfo>> RenewLeases(absl::string_view worker_id,
                                                      absl::Duration ttl) override;
   absl::StatusOr<std::vector<LeaseInfo>> ExpireLeases() override;
@@ -74,6 +75,9 @@ class BackedStore : public Store {
   // marks the sweep DONE when its last trial became terminal. No legality check.
   absl::Status SetState(StoreBackend& db, TrialRecord& record, v1::TrialState to,
                         absl::string_view message);
+  // Leases `record` (PENDING) to `worker_id`: new token, expiry, attempts, event.
+  absl::StatusOr<LeaseGrant> Grant(StoreBackend& db, TrialRecord& record,
+                                   absl::string_view worker_id, absl::Duration ttl);
   absl::Status Log(StoreBackend& db, absl::string_view kind, absl::string_view sweep_id,
                    absl::string_view trial_id, std::string detail);
   // Per-item bodies of ApplyBatch. A returned error is a storage error (abort the batch);

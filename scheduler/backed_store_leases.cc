@@ -30,35 +30,52 @@ LeaseInfo InfoOf(const TrialRecord& r) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<LeaseGrant>> BackedStore::AcquireLease(absl::string_view worker_id,
-                                                                    absl::Duration ttl) {
+absl::StatusOr<LeaseGrant> BackedStore::Grant(StoreBackend& db, TrialRecord& record,
+                                              absl::string_view worker_id, absl::Duration ttl) {
+  const int64_t now = clock_.NowUnixMs();
+  record.fencing_token += 1;
+  record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
+  record.trial.set_state(v1::TRIAL_STATE_RUNNING);
+  record.trial.set_worker_id(std::string(worker_id));
+  record.trial.set_attempts(record.trial.attempts() + 1);
+  RETURN_IF_ERROR(db.UpdateTrial(record));
+  LeaseGrant grant;
+  grant.lease.set_trial_id(record.trial.trial_id());
+  grant.lease.set_fencing_token(record.fencing_token);
+  *grant.lease.mutable_config() = record.trial.config();
+  grant.lease.set_expires_unix_ms(record.lease_expires_unix_ms);
+  ASSIGN_OR_RETURN(std::optional<v1::CheckpointCommit> checkpoint,
+                   db.LatestCheckpoint(record.trial.trial_id()));
+  if (checkpoint) *grant.lease.mutable_resume_from() = *checkpoint;
+  RETURN_IF_ERROR(Log(
+      db, "lease_granted", record.trial.sweep_id(), record.trial.trial_id(),
+      absl::StrCat("worker ", worker_id, " token ", record.fencing_token, " gpus ",
+                   GpuNeed(record.trial), " resume_step ", checkpoint ? checkpoint->step() : 0)));
+  grant.trial = std::move(record.trial);
+  return grant;
+}
+
+absl::StatusOr<std::vector<LeaseGrant>> BackedStore::AcquireLeases(absl::string_view worker_id,
+                                                                   absl::Duration ttl,
+                                                                   int free_slots, int max_leases) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id is empty");
   if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease ttl must be > 0");
-  using Grant = std::optional<LeaseGrant>;
-  return RunFor<Grant>([&](StoreBackend& db) -> absl::StatusOr<Grant> {
-    ASSIGN_OR_RETURN(std::optional<std::string> next, db.NextPendingTrial());
-    if (!next) return Grant();
-    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *next));
-    const int64_t now = clock_.NowUnixMs();
-    record.fencing_token += 1;
-    record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
-    record.trial.set_state(v1::TRIAL_STATE_RUNNING);
-    record.trial.set_worker_id(std::string(worker_id));
-    record.trial.set_attempts(record.trial.attempts() + 1);
-    RETURN_IF_ERROR(db.UpdateTrial(record));
-    LeaseGrant grant;
-    grant.lease.set_trial_id(record.trial.trial_id());
-    grant.lease.set_fencing_token(record.fencing_token);
-    *grant.lease.mutable_config() = record.trial.config();
-    grant.lease.set_expires_unix_ms(record.lease_expires_unix_ms);
-    ASSIGN_OR_RETURN(std::optional<v1::CheckpointCommit> checkpoint,
-                     db.LatestCheckpoint(record.trial.trial_id()));
-    if (checkpoint) *grant.lease.mutable_resume_from() = *checkpoint;
-    RETURN_IF_ERROR(Log(db, "lease_granted", record.trial.sweep_id(), record.trial.trial_id(),
-                        absl::StrCat("worker ", worker_id, " token ", record.fencing_token,
-                                     " resume_step ", checkpoint ? checkpoint->step() : 0)));
-    grant.trial = std::move(record.trial);
-    return Grant(std::move(grant));
+  using Grants = std::vector<LeaseGrant>;
+  if (free_slots < 1 || max_leases < 1) return Grants();
+  return RunFor<Grants>([&](StoreBackend& db) -> absl::StatusOr<Grants> {
+    Grants grants;
+    int64_t left = free_slots;
+    // Asking for the first trial that fits what is left, after each grant, is the greedy rule
+    // of the contract: a trial skipped once (need > left) stays skipped as `left` only shrinks.
+    while (static_cast<int>(grants.size()) < max_leases && left >= 1) {
+      ASSIGN_OR_RETURN(std::optional<std::string> next, db.NextPendingTrial(left));
+      if (!next) break;
+      ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *next));
+      left -= GpuNeed(record.trial);
+      ASSIGN_OR_RETURN(LeaseGrant grant, Grant(db, record, worker_id, ttl));
+      grants.push_back(std::move(grant));
+    }
+    return grants;
   });
 }
 

@@ -59,8 +59,8 @@ class FailingBackend : public StoreBackend {
   absl::StatusOr<int64_t> CountLiveTrials(absl::string_view id) override {
     return inner_->CountLiveTrials(id);
   }
-  absl::StatusOr<std::optional<std::string>> NextPendingTrial() override {
-    return inner_->NextPendingTrial();
+  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
+    return inner_->NextPendingTrial(max_gpus);
   }
   absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker,
                                                          int64_t before) override {

@@ -90,10 +90,10 @@ absl::StatusOr<v1::Trial> FaultInjectingStore::ResumeTrial(absl::string_view tri
   RETURN_IF_ERROR(Check("ResumeTrial"));
   return inner_->ResumeTrial(trial_id, reason);
 }
-absl::StatusOr<std::optional<LeaseGrant>> FaultInjectingStore::AcquireLease(
-    absl::string_view worker_id, absl::Duration ttl) {
-  RETURN_IF_ERROR(Check("AcquireLease"));
-  return inner_->AcquireLease(worker_id, ttl);
+absl::StatusOr<std::vector<LeaseGrant>> FaultInjectingStore::AcquireLeases(
+    absl::string_view worker_id, absl::Duration ttl, int free_slots, int max_leases) {
+  RETURN_IF_ERROR(Check("AcquireLeases"));
+  return inner_->AcquireLeases(worker_id, ttl, free_slots, max_leases);
 }
 absl::StatusOr<std::vector<LeaseInfo>> FaultInjectingStore::RenewLeases(absl::string_view worker_id,
                                                                         absl::Duration ttl) {

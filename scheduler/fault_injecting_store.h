@@ -5,8 +5,9 @@
 //   store.FailCall(3, absl::UnavailableError("disk"));       // the 3rd call from now
 //   store.FailOperation("ApplyBatch", absl::InternalError("io"), /*times=*/2);
 //
-// Operation names are the Store method names ("AcquireLease", "ApplyBatch", ...). The
-// one-item helpers AppendPoints/CommitCheckpoint/RecordDecision go through "ApplyBatch".
+// Operation names are the Store method names ("AcquireLeases", "ApplyBatch", ...). The
+// one-item helpers AppendPoints/CommitCheckpoint/RecordDecision go through "ApplyBatch", and
+// AcquireLease through "AcquireLeases".
 // Thread-safe; the wrapped store must outlive the wrapper.
 #ifndef AUGUR_SCHEDULER_FAULT_INJECTING_STORE_H_
 #define AUGUR_SCHEDULER_FAULT_INJECTING_STORE_H_
@@ -48,8 +49,9 @@ class FaultInjectingStore : public Store {
                                        absl::string_view reason) override;
   absl::StatusOr<v1::Trial> ResumeTrial(absl::string_view trial_id,
                                         absl::string_view reason) override;
-  absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
-                                                         absl::Duration ttl) override;
+  absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
+                                                        absl::Duration ttl, int free_slots,
+                                                        int max_leases) override;
   absl::StatusOr<std::vector<LeaseInfo>> RenewLeases(absl::string_view worker_id,
                                                      absl::Duration ttl) override;
   absl::StatusOr<std::vector<LeaseInfo>> ExpireLeases() override;

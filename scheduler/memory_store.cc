@@ -101,12 +101,13 @@ class MemoryBackend : public StoreBackend {
     }
     return live;
   }
-  absl::StatusOr<std::optional<std::string>> NextPendingTrial() override {
+  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
     // Key: (not reference, sweep seq, ordinal), smallest first.
     std::optional<std::tuple<bool, int64_t, int64_t>> best_key;
     std::optional<std::string> best;
     for (const auto& [id, record] : trials_) {
       if (record.trial.state() != v1::TRIAL_STATE_PENDING) continue;
+      if (GpuNeed(record.trial) > max_gpus) continue;
       const SweepRecord& sweep = sweeps_.at(record.trial.sweep_id());
       if (sweep.sweep.state() != v1::Sweep::STATE_RUNNING) continue;
       auto key = std::make_tuple(!record.trial.is_reference(), sweep.seq, record.ordinal);

@@ -1,9 +1,14 @@
 #include "scheduler/sqlite_schema.h"
 
 #include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "augur/v1/trial.pb.h"
 #include "common/status_macros.h"
+#include "scheduler/store.h"
 
 namespace augur {
 namespace {
@@ -86,11 +91,61 @@ CREATE TABLE events (
 CREATE INDEX events_by_trial ON events(trial_id, seq);
 CREATE INDEX decisions_by_sweep ON decisions(sweep_id, id);
 )sql",
+    // v3: k-GPU placement and index-only lease choice. `gpus` (GpuNeed of the trial, filled by
+    // BackfillTrialGpus below for existing rows) lets the lease query skip trials that do not
+    // fit; trials_by_sweep_state serves that query per running sweep in planning order and the
+    // live-trial count; sweeps_by_state walks running sweeps oldest first. trials_by_state
+    // served the old whole-table sort and has no reader left.
+    R"sql(
+ALTER TABLE trials ADD COLUMN gpus INTEGER NOT NULL DEFAULT 1;
+DROP INDEX trials_by_state;
+CREATE INDEX trials_by_sweep_state ON trials(sweep_id, state, is_reference, ordinal, gpus);
+CREATE INDEX sweeps_by_state ON sweeps(state, seq);
+)sql",
 };
+
+// Fills trials.gpus from each trial's config: SQL cannot read the protobuf blob.
+absl::Status BackfillTrialGpus(SqliteDb& db) {
+  std::vector<std::pair<std::string, int>> needs;
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<Statement> s,
+                     db.Prepare("SELECT trial_id, trial FROM trials"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) break;
+      v1::Trial trial;
+      if (!trial.ParseFromString(s->Blob(1))) {
+        return absl::DataLossError(absl::StrCat("cannot parse stored trial ", s->Text(0)));
+      }
+      const int need = GpuNeed(trial);
+      if (need != 1) needs.emplace_back(s->Text(0), need);  // 1 is the column default.
+    }
+  }
+  for (const auto& [trial_id, need] : needs) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Statement> s,
+                     db.Prepare("UPDATE trials SET gpus = ?2 WHERE trial_id = ?1"));
+    s->BindText(1, trial_id).Bind(2, static_cast<int64_t>(need));
+    RETURN_IF_ERROR(s->Run());
+  }
+  return absl::OkStatus();
+}
+
+// Row rewrites that follow migration `version`'s SQL, in the same transaction.
+absl::Status AfterMigration(SqliteDb& db, int version) {
+  if (version == 3) return BackfillTrialGpus(db);
+  return absl::OkStatus();
+}
 
 constexpr int kLatest = static_cast<int>(std::size(kMigrations));
 
 }  // namespace
+
+const char kNextPendingTrialSql[] =
+    "SELECT t.trial_id FROM sweeps s CROSS JOIN trials t "
+    "WHERE s.state = ?1 AND t.sweep_id = s.sweep_id AND t.state = ?2 AND t.is_reference = ?3 "
+    "AND t.gpus <= ?4 ORDER BY s.seq, t.ordinal LIMIT 1";
+const char kCountLiveTrialsSql[] =
+    "SELECT COUNT(*) FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5)";
 
 int LatestSchemaVersion() { return kLatest; }
 
@@ -108,6 +163,7 @@ absl::Status MigrateSchema(SqliteDb& db, int target_version) {
     }
     for (int v = static_cast<int>(current) + 1; v <= target_version; ++v) {
       RETURN_IF_ERROR(db.Exec(kMigrations[v - 1]));
+      RETURN_IF_ERROR(AfterMigration(db, v));
     }
     if (current != target_version) {
       RETURN_IF_ERROR(db.Exec(absl::StrCat("PRAGMA user_version = ", target_version)));

@@ -19,6 +19,14 @@ int LatestSchemaVersion();
 // wrote it), naming both versions.
 absl::Status MigrateSchema(SqliteDb& db, int target_version);
 
+// The lease-choice query of SqliteStore, kept next to the indexes it relies on (v3) so that a
+// test can check its plan: ?1 sweep state RUNNING, ?2 trial state PENDING, ?3 is_reference
+// (0/1), ?4 the largest GPU need that fits. Returns the trial_id of the first such trial by
+// sweep seq then ordinal, walking sweeps_by_state then trials_by_sweep_state (no sort).
+extern const char kNextPendingTrialSql[];
+// The number of live (non-terminal) trials of sweep ?1; ?2..?5 are the live states.
+extern const char kCountLiveTrialsSql[];
+
 }  // namespace augur
 
 #endif  // AUGUR_SCHEDULER_SQLITE_SCHEMA_H_

@@ -111,8 +111,8 @@ class SqliteBackend : public StoreBackend {
   absl::Status InsertTrial(const TrialRecord& r) override {
     static constexpr char kSql[] =
         "INSERT INTO trials (trial_id, sweep_id, ordinal, state, is_reference, worker_id, "
-        "fencing_token, lease_expires_unix_ms, last_step, checkpoint_step, trial) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+        "fencing_token, lease_expires_unix_ms, last_step, checkpoint_step, trial, gpus) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
     s->BindText(1, r.trial.trial_id()).BindText(2, r.trial.sweep_id()).Bind(3, r.ordinal);
     BindTrialColumns(*s, r, 4);
@@ -132,8 +132,8 @@ class SqliteBackend : public StoreBackend {
   absl::Status UpdateTrial(const TrialRecord& r) override {
     static constexpr char kSql[] =
         "UPDATE trials SET state = ?4, worker_id = ?6, fencing_token = ?7, "
-        "lease_expires_unix_ms = ?8, last_step = ?9, checkpoint_step = ?10, trial = ?11 "
-        "WHERE trial_id = ?1";
+        "lease_expires_unix_ms = ?8, last_step = ?9, checkpoint_step = ?10, trial = ?11, "
+        "gpus = ?12 WHERE trial_id = ?1";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
     s->BindText(1, r.trial.trial_id());
     BindTrialColumns(*s, r, 4);
@@ -153,11 +153,9 @@ class SqliteBackend : public StoreBackend {
     }
   }
   absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) override {
-    // The non-terminal states listed (not the terminal ones excluded), so that an index on
+    // The non-terminal states listed (not the terminal ones excluded), so that the index on
     // (sweep_id, state, ...) answers with a few range seeks.
-    static constexpr char kSql[] =
-        "SELECT COUNT(*) FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5)";
-    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kCountLiveTrialsSql));
     s->BindText(1, sweep_id)
         .Bind(2, static_cast<int64_t>(v1::TRIAL_STATE_UNSPECIFIED))
         .Bind(3, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
@@ -166,17 +164,19 @@ class SqliteBackend : public StoreBackend {
     ASSIGN_OR_RETURN(bool row, s->Step());
     return row ? s->Int(0) : 0;
   }
-  absl::StatusOr<std::optional<std::string>> NextPendingTrial() override {
-    static constexpr char kSql[] =
-        "SELECT t.trial_id FROM trials t JOIN sweeps s ON s.sweep_id = t.sweep_id "
-        "WHERE t.state = ?1 AND s.state = ?2 "
-        "ORDER BY t.is_reference DESC, s.seq, t.ordinal LIMIT 1";
-    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
-    s->Bind(1, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
-        .Bind(2, static_cast<int64_t>(v1::Sweep::STATE_RUNNING));
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) return std::optional<std::string>();
-    return std::optional<std::string>(s->Text(0));
+  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
+    // References of every running sweep before any other trial: one index walk for each, as
+    // "is_reference DESC" first in one ORDER BY would need a sort of all pending trials.
+    for (int64_t reference : {1, 0}) {
+      ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kNextPendingTrialSql));
+      s->Bind(1, static_cast<int64_t>(v1::Sweep::STATE_RUNNING))
+          .Bind(2, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
+          .Bind(3, reference)
+          .Bind(4, max_gpus);
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (row) return std::optional<std::string>(s->Text(0));
+    }
+    return std::optional<std::string>();
   }
   absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker_id,
                                                          int64_t expires_at_or_before) override {
@@ -356,7 +356,7 @@ class SqliteBackend : public StoreBackend {
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(sql));
     return s->Run();
   }
-  // Binds ?first = state and the columns ?6.. ?11 shared by InsertTrial and UpdateTrial.
+  // Binds ?first = state and the columns ?6.. ?12 shared by InsertTrial and UpdateTrial.
   static void BindTrialColumns(Statement& s, const TrialRecord& r, int first) {
     s.Bind(first, static_cast<int64_t>(r.trial.state()))
         .BindText(6, r.trial.worker_id())
@@ -364,7 +364,8 @@ class SqliteBackend : public StoreBackend {
         .Bind(8, r.lease_expires_unix_ms)
         .Bind(9, r.trial.last_point().step())
         .Bind(10, r.trial.checkpoint_step())
-        .BindBlob(11, r.trial.SerializeAsString());
+        .BindBlob(11, r.trial.SerializeAsString())
+        .Bind(12, static_cast<int64_t>(GpuNeed(r.trial)));
   }
 
   std::unique_ptr<SqliteDb> db_;

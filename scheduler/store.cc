@@ -1,5 +1,7 @@
 #include "scheduler/store.h"
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "common/status_macros.h"
@@ -29,6 +31,16 @@ absl::Status Store::RecordDecision(const v1::Decision& decision) {
   ASSIGN_OR_RETURN(WriteBatchResult result, ApplyBatch(batch));
   return result.decisions.at(0);
 }
+
+absl::StatusOr<std::optional<LeaseGrant>> Store::AcquireLease(absl::string_view worker_id,
+                                                              absl::Duration ttl) {
+  ASSIGN_OR_RETURN(std::vector<LeaseGrant> grants,
+                   AcquireLeases(worker_id, ttl, std::numeric_limits<int>::max(), 1));
+  if (grants.empty()) return std::optional<LeaseGrant>();
+  return std::optional<LeaseGrant>(std::move(grants[0]));
+}
+
+int GpuNeed(const v1::Trial& trial) { return std::max(1, trial.config().resources().gpus()); }
 
 bool IsTerminal(TrialState state) {
   switch (state) {

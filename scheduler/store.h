@@ -148,10 +148,18 @@ class Store {
                                                 absl::string_view reason) = 0;
 
   // --- Leases ---
-  // Leases the next PENDING trial of a RUNNING sweep to `worker_id` for `ttl`: reference runs
-  // first, then older sweeps, then planning order. nullopt when nothing is pending.
-  virtual absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
-                                                                 absl::Duration ttl) = 0;
+  // Grants up to `max_leases` PENDING trials of RUNNING sweeps to `worker_id` for `ttl`, in
+  // lease priority order (reference runs of every running sweep first, then older sweeps, then
+  // planning order), skipping any trial whose GPU need (GpuNeed) is more than what is left of
+  // `free_slots`; each grant subtracts its need. One transaction. Empty when nothing fits or
+  // nothing is pending (also when free_slots or max_leases is < 1).
+  virtual absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
+                                                                absl::Duration ttl, int free_slots,
+                                                                int max_leases) = 0;
+  // One lease, whatever its GPU need: AcquireLeases(worker_id, ttl, INT_MAX, 1). nullopt when
+  // nothing is pending.
+  absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
+                                                         absl::Duration ttl);
   // Extends every live (unexpired) lease of `worker_id` to now + ttl; returns them.
   virtual absl::StatusOr<std::vector<LeaseInfo>> RenewLeases(absl::string_view worker_id,
                                                              absl::Duration ttl) = 0;
@@ -198,6 +206,8 @@ class Store {
 
 // True for COMPLETED, STOPPED, DIVERGED, FAILED and CANCELLED.
 bool IsTerminal(v1::TrialState state);
+// The GPU slots a trial occupies on a worker: max(1, config.resources.gpus).
+int GpuNeed(const v1::Trial& trial);
 // The trial state machine (docs/store.md draws it). Self-edges are illegal.
 bool IsLegalTransition(v1::TrialState from, v1::TrialState to);
 

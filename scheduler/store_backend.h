@@ -58,9 +58,10 @@ class StoreBackend {
   // Number of the sweep's trials that are not terminal (IsTerminal), without loading them:
   // SetState asks it on every terminal transition to see whether the sweep is done.
   virtual absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) = 0;
-  // The PENDING trial of a RUNNING sweep to lease next: is_reference first, then sweep seq,
-  // then ordinal.
-  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial() = 0;
+  // The PENDING trial of a RUNNING sweep to lease next among those with GpuNeed <= max_gpus:
+  // is_reference first, then sweep seq, then ordinal. Called once per grant, so it must not
+  // sort every pending trial (SQLite: an index walk, no temp B-tree).
+  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) = 0;
   // Ids of RUNNING trials leased to `worker_id` (empty = any worker) whose lease expires at or
   // before `expires_at_or_before`, by trial id.
   virtual absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker_id,
