@@ -5,7 +5,7 @@ bench/data/evidence/<preset>/runs/<id>.csv. Changing a run's settings means chan
 (the runner skips a run whose CSV exists, so it must never describe different settings).
 
 Two presets:
-  small  what fits one session on 2 shared CPU cores (measured in docs/evidence.md);
+  small  what fits one session on 2 shared CPU cores (measured in docs/evidence-small.md);
   full   the issue's target scale (widths 32..96), to run when the machine is free.
 """
 

@@ -5,10 +5,10 @@ One command runs the whole experiment, resumably:
 
   python3 bench/evidence/run_evidence.py                 # train what is missing, then analyze
   python3 bench/evidence/run_evidence.py --analyze-only  # redo tables and plots from the CSVs
-  python3 bench/evidence/run_evidence.py --preset full   # the issue's target scale
+  python3 bench/evidence/run_evidence.py --preset small  # a smaller family (about an hour)
 
 Curves: bench/data/evidence/<preset>/runs/*.csv (docs/curves.md format, kept in the repo).
-Results: docs/evidence.md (small preset) or docs/evidence-<preset>.md, plots under
+Results: docs/evidence.md (full preset, the default) or docs/evidence-small.md, plots under
 docs/evidence/. Trainings run under `nice -n 19` with one thread each, --jobs at a time.
 Needs: augur-train and augur-predict (default: build-evidence/), python3; matplotlib for plots.
 """
@@ -34,7 +34,7 @@ PRIORITY = {"family": 0, "mismatch": 1, "sweep": 2, "batch": 3, "sweep_largest":
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    ap.add_argument("--preset", default="small", choices=["small", "full"])
+    ap.add_argument("--preset", default="full", choices=["small", "full"])
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build-evidence"))
     ap.add_argument("--trainer", help="augur-train (default BUILD/trainer/augur-train)")
     ap.add_argument("--predictor", help="augur-predict (default BUILD/predictor/augur-predict)")
