@@ -86,6 +86,8 @@ class BackedStore : public Store {
   absl::Status ApplyCheckpoint(StoreBackend& db, const v1::CheckpointCommit& commit,
                                absl::Status& out);
   absl::Status ApplyDecision(StoreBackend& db, const v1::Decision& decision, absl::Status& out);
+  absl::Status ApplyTransition(StoreBackend& db, const TrialTransition& transition,
+                               TransitionResult& out);
 
   const Clock& clock_;
   absl::Mutex mu_;

@@ -204,5 +204,48 @@ TYPED_TEST(RollbackTest, FailedExpiryKeepsEveryLease) {
   EXPECT_EQ(this->store_->ExpireLeases()->size(), 3u);
 }
 
+TYPED_TEST(RollbackTest, FailedMultiLeaseGrantsNone) {
+  ASSERT_TRUE(this->store_->CreateSweep(MakeSweep("s1"), MakeTrials("s1", 3)).ok());
+  const size_t events = this->store_->ReadEvents(0, 0)->size();
+  this->rows_->FailAt("UpdateTrial", 3);  // The third grant of one call.
+  EXPECT_EQ(this->store_->AcquireLeases("w", absl::Hours(1), 3, 3).status().code(),
+            absl::StatusCode::kUnavailable);
+  auto trials = this->store_->ListTrials("s1");
+  ASSERT_TRUE(trials.ok());
+  for (const auto& t : *trials) EXPECT_EQ(t.state(), v1::TRIAL_STATE_PENDING) << t.trial_id();
+  EXPECT_EQ(this->store_->ReadEvents(0, 0)->size(), events);
+  auto grants = this->store_->AcquireLeases("w", absl::Hours(1), 3, 3);
+  ASSERT_TRUE(grants.ok()) << grants.status();
+  ASSERT_EQ(grants->size(), 3u);
+  EXPECT_EQ((*grants)[2].lease.fencing_token(), 1) << "the failed grant left no token behind";
+}
+
+// A decision round whose last STOP ends the sweep: if marking the sweep DONE fails, the
+// decision and the transition are rolled back with it.
+TYPED_TEST(RollbackTest, FailedSweepDoneUndoesTheDecisionRound) {
+  ASSERT_TRUE(this->store_->CreateSweep(MakeSweep("s1"), MakeTrials("s1", 2)).ok());
+  ASSERT_TRUE(
+      this->store_->TransitionTrial("s1/t000", v1::TRIAL_STATE_PENDING, v1::TRIAL_STATE_STOPPED, "")
+          .ok());
+  ASSERT_TRUE(this->store_->AcquireLease("w", absl::Hours(1)).ok());
+  WriteBatch batch;
+  v1::Decision stop;
+  stop.set_trial_id("s1/t001");
+  stop.set_action(v1::DECISION_ACTION_STOP);
+  stop.set_milestone_fraction(0.5);
+  batch.decisions.push_back(stop);
+  batch.transitions.push_back({"s1/t001", v1::TRIAL_STATE_STOPPED, "policy"});
+  this->rows_->FailAt("UpdateSweep", 1);
+  EXPECT_EQ(this->store_->ApplyBatch(batch).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(this->store_->GetTrial("s1/t001")->state(), v1::TRIAL_STATE_RUNNING);
+  EXPECT_EQ(this->store_->GetLease("s1/t001")->worker_id, "w");
+  EXPECT_TRUE(this->store_->ListDecisions("s1")->empty());
+  EXPECT_EQ(this->store_->GetSweep("s1")->state(), v1::Sweep::STATE_RUNNING);
+  auto retry = this->store_->ApplyBatch(batch);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->transitions[0].status.ok());
+  EXPECT_EQ(this->store_->GetSweep("s1")->state(), v1::Sweep::STATE_DONE);
+}
+
 }  // namespace
 }  // namespace augur::testing_util

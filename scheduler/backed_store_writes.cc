@@ -1,4 +1,5 @@
-// BackedStore's batched writes under leases: loss points, checkpoint commits, decisions.
+// BackedStore's batched writes: loss points and checkpoint commits under leases, decisions and
+// the state transitions they cause.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -33,6 +34,7 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
     result.points.resize(batch.points.size());
     result.checkpoints.resize(batch.checkpoints.size());
     result.decisions.resize(batch.decisions.size());
+    result.transitions.resize(batch.transitions.size());
     for (size_t i = 0; i < batch.points.size(); ++i) {
       RETURN_IF_ERROR(ApplyPoints(db, batch.points[i], result.points[i]));
     }
@@ -41,6 +43,9 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
     }
     for (size_t i = 0; i < batch.decisions.size(); ++i) {
       RETURN_IF_ERROR(ApplyDecision(db, batch.decisions[i], result.decisions[i]));
+    }
+    for (size_t i = 0; i < batch.transitions.size(); ++i) {
+      RETURN_IF_ERROR(ApplyTransition(db, batch.transitions[i], result.transitions[i]));
     }
     return absl::OkStatus();
   }));
@@ -163,6 +168,41 @@ absl::Status BackedStore::ApplyDecision(StoreBackend& db, const v1::Decision& de
   return Log(db, "decision", record.trial.sweep_id(), decision.trial_id(),
              absl::StrCat(v1::DecisionAction_Name(stored.action()), " at ",
                           stored.milestone_fraction(), ": ", stored.reason()));
+}
+
+absl::Status BackedStore::ApplyTransition(StoreBackend& db, const TrialTransition& transition,
+                                          TransitionResult& out) {
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(transition.trial_id));
+  if (!loaded) {
+    out.status = absl::NotFoundError(absl::StrCat("no trial ", transition.trial_id));
+    return absl::OkStatus();
+  }
+  TrialRecord& record = *loaded;
+  out.from = record.trial.state();
+  const std::string from_name = v1::TrialState_Name(out.from);
+  if (transition.to == v1::TRIAL_STATE_RUNNING) {
+    out.status = absl::FailedPreconditionError("a trial becomes RUNNING only through a lease");
+    return absl::OkStatus();
+  }
+  if (IsTerminal(out.from)) {
+    out.status = absl::FailedPreconditionError(
+        absl::StrCat("trial ", transition.trial_id, " is ", from_name, " (terminal)"));
+    return absl::OkStatus();
+  }
+  if (!IsLegalTransition(out.from, transition.to)) {
+    out.status = absl::FailedPreconditionError(
+        absl::StrCat("illegal transition ", from_name, " -> ", v1::TrialState_Name(transition.to),
+                     " for trial ", transition.trial_id));
+    return absl::OkStatus();
+  }
+  if (out.from == v1::TRIAL_STATE_RUNNING) {
+    // Returned so that the caller can tell that worker to stop, under the token it holds.
+    out.worker_id = record.trial.worker_id();
+    out.fencing_token = record.fencing_token;
+  }
+  RETURN_IF_ERROR(SetState(db, record, transition.to, transition.message));
+  out.trial = std::move(record.trial);
+  return absl::OkStatus();
 }
 
 }  // namespace augur

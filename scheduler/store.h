@@ -75,9 +75,26 @@ struct PointWriteResult {
   bool diverged = false;
 };
 
+// A state change applied in a batch, after points, checkpoints and decisions: the trial
+// moves from its current state to `to` when that edge is legal and the trial is not
+// terminal; RUNNING cannot be entered this way; leaving RUNNING ends the lease.
+struct TrialTransition {
+  std::string trial_id;
+  v1::TrialState to = v1::TRIAL_STATE_UNSPECIFIED;
+  std::string message;  // Becomes Trial.message (unchanged if empty).
+};
+
+struct TransitionResult {
+  absl::Status status;  // NOT_FOUND, FAILED_PRECONDITION (terminal / illegal edge / RUNNING).
+  v1::Trial trial;      // After the change (when OK).
+  v1::TrialState from = v1::TRIAL_STATE_UNSPECIFIED;  // State before (when found).
+  std::string worker_id;      // Lease holder before the change ("" if none).
+  int64_t fencing_token = 0;  // Fencing token of that lease (0 if none).
+};
+
 // Writes grouped into one transaction (the scheduler's writer batches many trials' traffic).
-// Applied in this order: points, checkpoints, decisions. Each item succeeds or fails on its own
-// (see the per-item statuses); the items that succeed commit together.
+// Applied in this order: points, checkpoints, decisions, transitions. Each item succeeds or
+// fails on its own (see the per-item statuses); the items that succeed commit together.
 struct WriteBatch {
   std::vector<PointWrite> points;
   // Checkpoints written by workers, under their fencing token. The trial's checkpoint_step
@@ -87,12 +104,17 @@ struct WriteBatch {
   // recording a second decision for the same key fails with ALREADY_EXISTS and keeps the first.
   // A decision becomes the trial's last_decision (and its prediction the trial's prediction).
   std::vector<v1::Decision> decisions;
+  // State changes, applied in order (a later item sees an earlier one's effect), with the
+  // logging and sweep-DONE rule of TransitionTrial but without its expected `from`: one
+  // decision round (decisions and the STOP transitions they cause) is one transaction.
+  std::vector<TrialTransition> transitions;
 };
 
 struct WriteBatchResult {
-  std::vector<PointWriteResult> points;   // One per WriteBatch::points, same order.
-  std::vector<absl::Status> checkpoints;  // One per WriteBatch::checkpoints.
-  std::vector<absl::Status> decisions;    // One per WriteBatch::decisions.
+  std::vector<PointWriteResult> points;       // One per WriteBatch::points, same order.
+  std::vector<absl::Status> checkpoints;      // One per WriteBatch::checkpoints.
+  std::vector<absl::Status> decisions;        // One per WriteBatch::decisions.
+  std::vector<TransitionResult> transitions;  // One per WriteBatch::transitions.
 };
 
 // One entry of the append-only event log.
