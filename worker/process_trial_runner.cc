@@ -3,13 +3,20 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "worker/trial_process.h"
@@ -19,39 +26,113 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// One trial: its ranks' processes, one waiter thread per rank, and the end once all have exited.
 class ProcessTrial : public RunningTrial {
  public:
-  ProcessTrial(TrialRunner::Callbacks cb) : cb_(std::move(cb)) {}
+  ProcessTrial(TrialRunner::Callbacks cb, absl::Duration rank_exit_grace, std::string rendezvous)
+      : cb_(std::move(cb)), grace_(rank_exit_grace), rendezvous_(std::move(rendezvous)) {}
   ~ProcessTrial() override {
-    process_.reset();  // Kills the child if it still runs; joins its reader.
-    if (waiter_.joinable()) waiter_.join();
+    {
+      absl::MutexLock lock(&mu_);
+      destroying_ = true;
+    }
+    for (auto& p : ranks_) p->Kill();  // No-op for ranks that already ended.
+    for (auto& t : waiters_) t.join();
+    ranks_.clear();  // Joins the readers; every child is reaped by now.
   }
 
-  absl::Status Launch(const TrialProcessOptions& options) {
-    auto p = TrialProcess::Start(options, [this](const std::string& line) { OnLine(line); });
-    if (!p.ok()) return p.status();
-    process_ = std::move(*p);
-    waiter_ = std::thread([this] {
-      const ProcessExit exit = process_->Wait();
-      const v1::TrialState state = StateForExit(exit.exited, exit.code, pause_requested_);
-      std::string message = end_message_;
-      if (state == v1::TRIAL_STATE_FAILED) {
-        message = absl::StrCat("augur-train ", exit.Describe(), ": ", exit.stderr_tail);
+  // Starts every rank (rank i from options[i]); on failure the ones started are killed.
+  absl::Status Launch(const std::vector<TrialProcessOptions>& options) {
+    for (size_t i = 0; i < options.size(); ++i) {
+      TrialProcess::LineCallback on_line;
+      if (i == 0) on_line = [this](const std::string& line) { OnLine(line); };
+      auto p = TrialProcess::Start(options[i], std::move(on_line));
+      if (!p.ok()) {
+        ranks_.clear();  // Kills and reaps the ranks already running.
+        return p.status();
       }
-      cb_.on_end(state, message, last_step_);
-    });
+      ranks_.push_back(std::move(*p));
+    }
+    exits_.resize(ranks_.size());
+    for (size_t i = 0; i < ranks_.size(); ++i) {
+      waiters_.emplace_back([this, i] { WaitForRank(i); });
+    }
     return absl::OkStatus();
   }
 
   void Stop() override {
-    if (process_) process_->Terminate(absl::Seconds(2));
+    for (auto& p : ranks_) p->Terminate(absl::Seconds(2));
   }
   void Pause() override {
     pause_requested_ = true;
-    if (process_) process_->Terminate(absl::Seconds(120));  // Time to write the checkpoint.
+    // Every rank: a stop on any rank stops all at the same step, but a rank that never hears
+    // of it would wait for the others' next step.
+    for (auto& p : ranks_) p->Terminate(absl::Seconds(120));  // Time to write the checkpoint.
   }
 
  private:
+  int world() const { return static_cast<int>(ranks_.size()); }
+
+  std::string Describe(size_t rank, const ProcessExit& exit) const {
+    std::string what = absl::StrCat("augur-train ", exit.Describe(), ": ", exit.stderr_tail);
+    if (world() == 1) return what;  // The single-process message stays what it always was.
+    return absl::StrCat("rank ", rank, " of ", world(), ": ", what);
+  }
+
+  void KillOthers(size_t rank) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (size_t j = 0; j < ranks_.size(); ++j) {
+      if (j != rank && !exits_[j]) ranks_[j]->Kill();
+    }
+  }
+
+  void WaitForRank(size_t rank) {
+    const ProcessExit exit = ranks_[rank]->Wait();
+    v1::TrialState state = v1::TRIAL_STATE_COMPLETED;
+    std::string message;
+    {
+      absl::MutexLock lock(&mu_);
+      exits_[rank] = exit;
+      ++exited_;
+      if (exited_ < world()) {
+        AfterRankExit(rank, exit);
+        return;  // The last rank to exit reports.
+      }
+      for (size_t i = 0; i < exits_.size(); ++i) {
+        const v1::TrialState s = StateForExit(exits_[i]->exited, exits_[i]->code, pause_requested_);
+        state = WorseState(state, s);
+        if (s == v1::TRIAL_STATE_FAILED && failure_.empty()) failure_ = Describe(i, *exits_[i]);
+      }
+      // Rank 0's reader wrote end_message_ before its Wait() returned.
+      message = state == v1::TRIAL_STATE_FAILED ? failure_ : end_message_;
+    }
+    if (!rendezvous_.empty()) {
+      std::error_code ec;
+      fs::remove_all(rendezvous_, ec);  // Its files name dead processes.
+    }
+    cb_.on_end(state, message, last_step_);
+  }
+
+  // A rank exited while others still run.
+  void AfterRankExit(size_t rank, const ProcessExit& exit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (StateForExit(exit.exited, exit.code, pause_requested_) == v1::TRIAL_STATE_FAILED) {
+      if (failure_.empty()) failure_ = Describe(rank, exit);
+      KillOthers(rank);
+      return;
+    }
+    // Ended cleanly: the others leave the same step and follow within moments, unless one is
+    // stuck in a collective that can no longer complete.
+    auto all_out = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return exited_ == world() || destroying_;
+    };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&all_out), grace_) && failure_.empty()) {
+      failure_ = absl::StrCat("rank ", rank, " of ", world(), " ended (", exit.Describe(),
+                              ") but the others did not follow within ",
+                              absl::FormatDuration(grace_), "; killed");
+      KillOthers(rank);
+    }
+  }
+
+  // Rank 0's stdout, on its reader thread.
   void OnLine(const std::string& line) {
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("event")) return;  // Not ours (a stray print).
@@ -86,11 +167,20 @@ class ProcessTrial : public RunningTrial {
   }
 
   TrialRunner::Callbacks cb_;
-  std::unique_ptr<TrialProcess> process_;
-  std::thread waiter_;
+  const absl::Duration grace_;
+  const std::string rendezvous_;  // Empty for a single rank.
+  // Set by Launch, then only read until the destructor.
+  std::vector<std::unique_ptr<TrialProcess>> ranks_;
+  std::vector<std::thread> waiters_;
   std::atomic<bool> pause_requested_{false};
   std::atomic<int64_t> last_step_{0};
-  std::string end_message_;  // Written by the reader thread before the process is reaped.
+  std::string end_message_;  // Written by rank 0's reader thread before it is reaped.
+
+  absl::Mutex mu_;
+  std::vector<std::optional<ProcessExit>> exits_ ABSL_GUARDED_BY(mu_);
+  int exited_ ABSL_GUARDED_BY(mu_) = 0;
+  bool destroying_ ABSL_GUARDED_BY(mu_) = false;
+  std::string failure_ ABSL_GUARDED_BY(mu_);  // The first failure, the one to report.
 };
 
 }  // namespace
@@ -127,24 +217,57 @@ v1::TrialState StateForExit(bool exited, int code, bool pause_requested) {
   }
 }
 
+std::string ChildVisibleDevice(int ordinal, const char* parent_visible) {
+  if (parent_visible == nullptr || *parent_visible == '\0') return std::to_string(ordinal);
+  const std::vector<std::string> names = absl::StrSplit(parent_visible, ',');
+  if (ordinal < 0 || ordinal >= static_cast<int>(names.size())) return std::to_string(ordinal);
+  return std::string(absl::StripAsciiWhitespace(names[ordinal]));
+}
+
+v1::TrialState WorseState(v1::TrialState a, v1::TrialState b) {
+  auto badness = [](v1::TrialState s) {
+    switch (s) {
+      case v1::TRIAL_STATE_COMPLETED:
+        return 0;
+      case v1::TRIAL_STATE_PAUSED:
+        return 1;
+      case v1::TRIAL_STATE_STOPPED:
+        return 2;
+      case v1::TRIAL_STATE_DIVERGED:
+        return 3;
+      default:
+        return 4;  // FAILED, or anything a rank should never end in.
+    }
+  };
+  return badness(b) > badness(a) ? b : a;
+}
+
 std::string ProcessTrialRunner::TrialDir(const std::string& trial_id) const {
   return (fs::path(options_.work_dir) / absl::StrReplaceAll(trial_id, {{"/", "_"}})).string();
 }
 
 absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1::Lease& lease,
+                                                                        const Placement& placement,
                                                                         Callbacks callbacks) {
+  const int world = static_cast<int>(placement.devices.size());
+  if (world < 1) return absl::InvalidArgumentError("a trial needs at least one device");
   const std::string dir = TrialDir(lease.trial_id());
   std::error_code ec;
   fs::create_directories(fs::path(dir) / "checkpoints", ec);
   if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   }
+  v1::TrialConfig config = lease.config();
+  // On a CPU worker the ranks are CPU processes: a trainer told `gpus: k` would pick NCCL for
+  // its gradient all-reduce. The GPU count is not part of a checkpoint's identity, so a trial
+  // may still move between CPU and GPU workers.
+  if (!placement.gpu) config.mutable_resources()->set_gpus(0);
   // JSON is YAML: augur-train reads the config through the same reflection-based loader.
   std::string json;
   google::protobuf::util::JsonPrintOptions print;
   print.preserve_proto_field_names = true;
   print.add_whitespace = true;
-  if (!google::protobuf::util::MessageToJsonString(lease.config(), &json, print).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(config, &json, print).ok()) {
     return absl::InternalError("cannot serialize the trial config");
   }
   const std::string config_path = dir + "/trial.yaml";
@@ -153,23 +276,54 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
     out << json;
     if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", config_path));
   }
-  TrialProcessOptions p;
-  p.binary = options_.train_binary;
-  p.args = {"--config",         config_path,          "--out",
-            dir + "/curve.csv", "--run-id",           lease.trial_id(),
-            "--checkpoint-dir", dir + "/checkpoints", "--emit-jsonl",
-            "--quiet"};
+  std::string rendezvous;
+  if (world > 1) {
+    // Fresh per run: a store directory left by an earlier run (a pause, a crash) would hand
+    // the new ranks stale addresses.
+    rendezvous = absl::StrCat(dir, "/rendezvous-", lease.fencing_token(), "-",
+                              absl::ToUnixNanos(absl::Now()));
+    fs::remove_all(rendezvous, ec);
+    fs::create_directories(rendezvous, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot create ", rendezvous, ": ", ec.message()));
+    }
+  }
+  TrialProcessOptions base;
+  base.binary = options_.train_binary;
+  base.args = {"--config",         config_path,          "--out",
+               dir + "/curve.csv", "--run-id",           lease.trial_id(),
+               "--checkpoint-dir", dir + "/checkpoints", "--emit-jsonl",
+               "--quiet"};
   if (options_.threads_per_trial > 0) {
-    p.args.push_back("--threads");
-    p.args.push_back(std::to_string(options_.threads_per_trial));
+    base.args.push_back("--threads");
+    base.args.push_back(std::to_string(options_.threads_per_trial));
   }
   if (!lease.resume_from().path().empty()) {
-    p.args.push_back("--resume");
-    p.args.push_back(lease.resume_from().path());
+    base.args.push_back("--resume");  // Every rank loads the same weights.
+    base.args.push_back(lease.resume_from().path());
   }
-  p.args.insert(p.args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  auto trial = std::make_unique<ProcessTrial>(std::move(callbacks));
-  if (absl::Status st = trial->Launch(p); !st.ok()) return st;
+  std::vector<TrialProcessOptions> ranks;
+  for (int i = 0; i < world; ++i) {
+    TrialProcessOptions p = base;
+    if (world > 1) {
+      p.args.insert(p.args.end(), {"--rank", std::to_string(i), "--world-size",
+                                   std::to_string(world), "--rendezvous", rendezvous});
+    }
+    // Each rank sees only its own GPU, as device 0 (the trainer's NCCL path assumes that).
+    if (placement.gpu) {
+      p.env.push_back(absl::StrCat(
+          "CUDA_VISIBLE_DEVICES=",
+          ChildVisibleDevice(placement.devices[i], std::getenv("CUDA_VISIBLE_DEVICES"))));
+    }
+    p.args.insert(p.args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    ranks.push_back(std::move(p));
+  }
+  auto trial =
+      std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace, rendezvous);
+  if (absl::Status st = trial->Launch(ranks); !st.ok()) {
+    if (!rendezvous.empty()) fs::remove_all(rendezvous, ec);
+    return st;
+  }
   return trial;
 }
 

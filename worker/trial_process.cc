@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <set>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -50,8 +51,15 @@ absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(
   std::vector<char*> argv;
   for (auto& a : argv_store) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // An entry of options.env replaces an inherited one of the same name (a duplicate would be
+  // read or ignored depending on the reader).
+  auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::set<std::string> overridden;
+  for (const std::string& e : options.env) overridden.insert(name_of(e));
   std::vector<std::string> env_store;
-  for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (overridden.count(name_of(*e)) == 0) env_store.emplace_back(*e);
+  }
   env_store.insert(env_store.end(), options.env.begin(), options.env.end());
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());
@@ -166,6 +174,11 @@ void TrialProcess::Terminate(absl::Duration grace) {
     auto done = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return done_; };
     if (!mu_.AwaitWithTimeout(absl::Condition(&done), grace)) kill(-pid_, SIGKILL);
   });
+}
+
+void TrialProcess::Kill() {
+  absl::MutexLock lock(&mu_);
+  if (!done_) kill(-pid_, SIGKILL);
 }
 
 ProcessExit TrialProcess::Wait() {

@@ -23,7 +23,7 @@ namespace augur {
 struct TrialProcessOptions {
   std::string binary;               // Path of the program (searched on PATH if no slash).
   std::vector<std::string> args;    // Arguments after argv[0].
-  std::vector<std::string> env;     // Extra "KEY=VALUE" entries added to the inherited ones.
+  std::vector<std::string> env;     // "KEY=VALUE" entries added to (or replacing) inherited ones.
   size_t stderr_tail_bytes = 4096;  // How much of the child's stderr to keep.
 };
 
@@ -56,6 +56,8 @@ class TrialProcess {
 
   // SIGTERM to the process group; SIGKILL if it is still alive after `grace`. Returns at once.
   void Terminate(absl::Duration grace);
+  // SIGKILL to the process group now, if the child still runs. Returns at once.
+  void Kill();
   // Blocks until the child has exited and every stdout line has been delivered.
   ProcessExit Wait();
   // Like Wait, but gives up after `timeout` (DEADLINE_EXCEEDED).

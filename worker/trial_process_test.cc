@@ -81,6 +81,20 @@ TEST(TrialProcess, TerminateIsPoliteFirst) {
   EXPECT_EQ(e->code, 0);
 }
 
+TEST(TrialProcess, KillEndsTheChildAtOnceEvenIfItIgnoresTerm) {
+  absl::Notification ready;
+  auto p = TrialProcess::Start(Shell("trap '' TERM; echo ready; while true; do sleep 1; done"),
+                               [&](const std::string&) { ready.Notify(); });
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  (*p)->Kill();
+  auto e = (*p)->WaitFor(absl::Seconds(5));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_FALSE(e->exited);
+  EXPECT_EQ(e->signal, SIGKILL);
+  (*p)->Kill();  // After the end: a no-op.
+}
+
 TEST(TrialProcess, WaitForTimesOutOnARunningChild) {
   auto p = TrialProcess::Start(Shell("sleep 30"), nullptr);
   ASSERT_TRUE(p.ok());
@@ -107,6 +121,19 @@ TEST(TrialProcess, ExtraEnvironmentReachesTheChild) {
   ASSERT_TRUE(p.ok());
   (*p)->Wait();
   EXPECT_EQ(got, "s1/t003");
+}
+
+TEST(TrialProcess, ExtraEnvironmentReplacesAnInheritedVariable) {
+  setenv("AUGUR_TEST_INHERITED", "parent", 1);
+  TrialProcessOptions o =
+      Shell("env | grep -c '^AUGUR_TEST_INHERITED='; echo $AUGUR_TEST_INHERITED");
+  o.env = {"AUGUR_TEST_INHERITED=child"};
+  std::vector<std::string> got;
+  auto p = TrialProcess::Start(o, [&](const std::string& l) { got.push_back(l); });
+  ASSERT_TRUE(p.ok());
+  (*p)->Wait();
+  unsetenv("AUGUR_TEST_INHERITED");
+  EXPECT_EQ(got, (std::vector<std::string>{"1", "child"}));
 }
 
 }  // namespace

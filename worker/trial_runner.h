@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "augur/v1/worker.pb.h"
@@ -23,17 +24,27 @@ class RunningTrial {
   virtual void Pause() = 0;
 };
 
+// Where a trial runs, chosen by the daemon: one device per data-parallel rank (rank i on
+// devices[i]), held by this trial alone until it ends.
+struct Placement {
+  bool gpu = false;          // True: CUDA device ordinals. False: CPU slot numbers.
+  std::vector<int> devices;  // Never empty; a trial asking for k > 1 GPUs gets k of them.
+};
+
 class TrialRunner {
  public:
   struct Callbacks {
     std::function<void(const v1::LossPoint&)> on_point;
     std::function<void(const v1::CheckpointCommit&)> on_checkpoint;  // trial_id/fencing unset.
-    // Exactly once, last. `state` is COMPLETED, STOPPED, PAUSED, DIVERGED or FAILED.
+    // Exactly once, last, and only when nothing of the trial runs any more (its devices are
+    // handed to the next trial then), also when the RunningTrial is destroyed early.
+    // `state` is COMPLETED, STOPPED, PAUSED, DIVERGED or FAILED.
     std::function<void(v1::TrialState state, const std::string& message, int64_t last_step)> on_end;
   };
   virtual ~TrialRunner() = default;
-  // Starts the lease's trial (resuming from lease.resume_from() when set).
+  // Starts the lease's trial on `placement` (resuming from lease.resume_from() when set).
   virtual absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
+                                                              const Placement& placement,
                                                               Callbacks callbacks) = 0;
 };
 

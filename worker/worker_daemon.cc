@@ -1,6 +1,7 @@
 #include "worker/worker_daemon.h"
 
 #include <algorithm>
+#include <numeric>
 #include <thread>
 #include <utility>
 
@@ -18,6 +19,13 @@ v1::HeldLease HeldLeaseOf(const std::string& id, int64_t fencing, int64_t last_s
   return h;
 }
 
+std::vector<int> OfferedDevices(const WorkerOptions& o) {
+  if (o.gpus > 0 && static_cast<int>(o.gpu_devices.size()) == o.gpus) return o.gpu_devices;
+  std::vector<int> all(std::max(0, o.gpus > 0 ? o.gpus : o.cpu_slots));
+  std::iota(all.begin(), all.end(), 0);
+  return all;
+}
+
 }  // namespace
 
 WorkerDaemon::WorkerDaemon(WorkerOptions options, std::shared_ptr<grpc::Channel> channel,
@@ -25,7 +33,8 @@ WorkerDaemon::WorkerDaemon(WorkerOptions options, std::shared_ptr<grpc::Channel>
     : options_(std::move(options)),
       stub_(v1::WorkerService::NewStub(channel)),
       runner_(runner),
-      buffer_(options_.buffer_points) {}
+      buffer_(options_.buffer_points),
+      devices_(OfferedDevices(options_)) {}
 
 WorkerDaemon::~WorkerDaemon() {
   Shutdown();
@@ -64,13 +73,16 @@ bool WorkerDaemon::SleepUnlessShutdown(absl::Duration d) {
   return !mu_.AwaitWithTimeout(absl::Condition(&shutdown_), d);
 }
 
-int WorkerDaemon::FreeSlots() const {
-  const int total = options_.gpus > 0 ? options_.gpus : options_.cpu_slots;
-  int used = 0;
-  for (const auto& [id, slot] : slots_) {
-    if (!slot.ended) used += std::max(1, slot.gpus);
-  }
-  return std::max(0, total - used);
+int WorkerDaemon::FreeSlots() const { return devices_.free(); }
+
+void WorkerDaemon::RefuseLease(const v1::Lease& lease, const std::string& why) {
+  v1::WorkerMessage m;
+  m.mutable_ended()->set_trial_id(lease.trial_id());
+  m.mutable_ended()->set_fencing_token(lease.fencing_token());
+  m.mutable_ended()->set_state(v1::TRIAL_STATE_PENDING);
+  m.mutable_ended()->set_message(why);
+  m.mutable_ended()->set_last_step(lease.resume_from().step());
+  Enqueue(std::move(m));
 }
 
 void WorkerDaemon::Enqueue(v1::WorkerMessage msg) { outbox_.push_back(std::move(msg)); }
@@ -302,25 +314,32 @@ void WorkerDaemon::HandleMessage(const v1::SchedulerMessage& msg) {
 void WorkerDaemon::StartTrial(const v1::Lease& lease) {
   const std::string id = lease.trial_id();
   const int64_t fencing = lease.fencing_token();
+  Placement placement;
+  std::string holder;
   {
     absl::MutexLock lock(&mu_);
     if (shutdown_) {
       // Leaving: hand the lease straight back so the scheduler requeues the trial.
-      v1::WorkerMessage m;
-      m.mutable_ended()->set_trial_id(id);
-      m.mutable_ended()->set_fencing_token(fencing);
-      m.mutable_ended()->set_state(v1::TRIAL_STATE_PENDING);
-      m.mutable_ended()->set_message("worker shutting down");
-      m.mutable_ended()->set_last_step(lease.resume_from().step());
-      Enqueue(std::move(m));
+      RefuseLease(lease, "worker shutting down");
       return;
     }
+    auto old = slots_.find(id);
+    if (old != slots_.end()) {  // A newer lease supersedes ours.
+      if (old->second.trial && !old->second.ended) old->second.trial->Stop();
+      if (old->second.trial) graveyard_.push_back(std::move(old->second.trial));
+      slots_.erase(old);
+    }
+    holder = absl::StrCat(id, "#", fencing, "#", ++starts_);
+    auto devices = devices_.Acquire(holder, std::max(1, lease.config().resources().gpus()));
+    if (!devices.ok()) {
+      RefuseLease(lease, absl::StrCat("worker ", options_.worker_id,
+                                      " cannot place the trial: ", devices.status().message()));
+      return;
+    }
+    placement.gpu = options_.gpus > 0;
+    placement.devices = *std::move(devices);
     Slot& slot = slots_[id];
-    if (slot.trial && !slot.ended) slot.trial->Stop();  // A newer lease supersedes ours.
-    if (slot.trial) graveyard_.push_back(std::move(slot.trial));
-    slot = Slot{};
     slot.fencing_token = fencing;
-    slot.gpus = lease.config().resources().gpus();
     slot.last_step = lease.resume_from().step();
   }
   TrialRunner::Callbacks cb;
@@ -349,9 +368,10 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     it->second.checkpoint = m.checkpoint();
     Enqueue(std::move(m));
   };
-  cb.on_end = [this, id, fencing](v1::TrialState state, const std::string& message,
-                                  int64_t last_step) {
+  cb.on_end = [this, id, fencing, holder](v1::TrialState state, const std::string& message,
+                                          int64_t last_step) {
     absl::MutexLock lock(&mu_);
+    devices_.Release(holder);  // Nothing of the trial runs any more, even if it was dropped.
     auto it = slots_.find(id);
     if (it == slots_.end() || it->second.fencing_token != fencing) return;
     v1::TrialEnded ended;
@@ -365,8 +385,9 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     *m.mutable_ended() = ended;
     Enqueue(std::move(m));
   };
-  auto started = runner_->Start(lease, std::move(cb));
+  auto started = runner_->Start(lease, placement, std::move(cb));
   absl::MutexLock lock(&mu_);
+  if (!started.ok()) devices_.Release(holder);  // No on_end comes for a trial never started.
   auto it = slots_.find(id);
   if (it == slots_.end() || it->second.fencing_token != fencing) {
     if (started.ok()) graveyard_.push_back(std::move(*started));

@@ -3,6 +3,9 @@
 // PointBuffer, obeys stop and pause orders, and reconnects with exponential backoff whenever
 // the scheduler is away. Trials keep running while it is away; their points wait in the buffer
 // and are resent, and the scheduler's SessionAccepted says which leases are still valid.
+// Each trial holds max(1, resources.gpus) devices of its own (worker/device_pool.h) from its
+// start until its last process has exited; a lease that does not fit is handed back (TrialEnded
+// PENDING), never overcommitted.
 #ifndef AUGUR_WORKER_WORKER_DAEMON_H_
 #define AUGUR_WORKER_WORKER_DAEMON_H_
 
@@ -19,6 +22,7 @@
 #include "absl/time/time.h"
 #include "augur/v1/worker.grpc.pb.h"
 #include "grpcpp/channel.h"
+#include "worker/device_pool.h"
 #include "worker/point_buffer.h"
 #include "worker/trial_runner.h"
 
@@ -28,6 +32,7 @@ struct WorkerOptions {
   std::string worker_id;           // Stable id; re-registering replaces the old record.
   std::string hostname;            // For display.
   int gpus = 0;                    // GPUs offered (each trial asks for a number of them).
+  std::vector<int> gpu_devices;    // Their CUDA ordinals, `gpus` of them; empty = 0..gpus-1.
   int cpu_slots = 1;               // CPU trials at once when gpus == 0.
   std::string device;              // Description for display.
   size_t buffer_points = 200'000;  // PointBuffer capacity.
@@ -55,7 +60,6 @@ class WorkerDaemon {
  private:
   struct Slot {
     int64_t fencing_token = 0;
-    int gpus = 0;
     std::unique_ptr<RunningTrial> trial;
     int64_t last_step = 0;
     std::optional<v1::CheckpointCommit> checkpoint;
@@ -70,6 +74,9 @@ class WorkerDaemon {
   void Enqueue(v1::WorkerMessage msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int FreeSlots() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool SleepUnlessShutdown(absl::Duration d) ABSL_LOCKS_EXCLUDED(mu_);
+  // Hands a lease back unstarted, so the scheduler requeues its trial.
+  void RefuseLease(const v1::Lease& lease, const std::string& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const WorkerOptions options_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;
@@ -82,6 +89,9 @@ class WorkerDaemon {
   bool broken_ ABSL_GUARDED_BY(mu_) = false;    // Current session's stream ended.
   int sessions_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, Slot> slots_ ABSL_GUARDED_BY(mu_);
+  // Held by trials that still run, also ones no longer in slots_ (stopped, not yet exited).
+  DevicePool devices_ ABSL_GUARDED_BY(mu_);
+  int64_t starts_ ABSL_GUARDED_BY(mu_) = 0;  // Makes each start's device holder unique.
   std::deque<v1::WorkerMessage> outbox_ ABSL_GUARDED_BY(mu_);
   // Trials that ended or were dropped, destroyed by the writer outside any callback (a
   // RunningTrial may join the very thread that reported its end).

@@ -128,9 +128,18 @@ class FakeScheduler final : public v1::WorkerService::Service {
   SchedulerState* s_;
 };
 
-// A trainer stand-in: one point per millisecond from the resume step to total_steps.
+// A trainer stand-in: one point per millisecond from the resume step to total_steps. It
+// records each trial's placement and checks that no device is used by two live trials.
 class FakeRunner : public TrialRunner {
  public:
+  struct Devices {
+    absl::Mutex mu;
+    std::map<std::string, std::vector<int>> placed;      // trial -> devices, in start order.
+    std::set<int> live;                                  // Devices of trials that have not ended.
+    std::map<std::string, std::set<int>> live_at_start;  // trial -> other trials' devices.
+    std::vector<std::string> overlaps;                   // Trials started on a live device.
+  };
+
   class Trial : public RunningTrial {
    public:
     Trial(v1::Lease lease, Callbacks cb) : lease_(std::move(lease)), cb_(std::move(cb)) {
@@ -173,9 +182,30 @@ class FakeRunner : public TrialRunner {
   };
 
   absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
+                                                      const Placement& placement,
                                                       Callbacks cb) override {
+    {
+      absl::MutexLock lock(&devices.mu);
+      devices.placed[lease.trial_id()] = placement.devices;
+      devices.live_at_start[lease.trial_id()] = devices.live;
+      for (int d : placement.devices) {
+        if (!devices.live.insert(d).second) devices.overlaps.push_back(lease.trial_id());
+      }
+    }
+    // The trial's devices are live until it reports its end.
+    auto end = std::move(cb.on_end);
+    cb.on_end = [this, end, held = placement.devices](v1::TrialState s, const std::string& m,
+                                                      int64_t step) {
+      {
+        absl::MutexLock lock(&devices.mu);
+        for (int d : held) devices.live.erase(d);
+      }
+      end(s, m, step);
+    };
     return std::make_unique<Trial>(lease, std::move(cb));
   }
+
+  Devices devices;
 };
 
 class Server {
@@ -196,11 +226,12 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
 };
 
-v1::Lease MakeLease(const std::string& id, int64_t fencing, int64_t steps) {
+v1::Lease MakeLease(const std::string& id, int64_t fencing, int64_t steps, int gpus = 0) {
   v1::Lease l;
   l.set_trial_id(id);
   l.set_fencing_token(fencing);
   l.mutable_config()->set_total_steps(steps);
+  l.mutable_config()->mutable_resources()->set_gpus(gpus);
   return l;
 }
 
@@ -330,6 +361,43 @@ TEST(WorkerDaemon, ShutdownPausesTrialsAndAsksForNoMoreWork) {
   EXPECT_EQ(f.state.last_request_slots, 0);
   EXPECT_EQ(f.state.points.count("t2"), 0u);
   EXPECT_EQ(f.state.pending.size(), 1u);
+}
+
+TEST(WorkerDaemon, TrialsHoldDisjointDevicesAndALeaseThatDoesNotFitIsHandedBack) {
+  Fixture f;
+  // One lease request for 3 slots brings all three: t1 takes devices 0 and 1, t2 takes 2, and
+  // t3 (2 devices) finds none free and goes back. When t1 completes, t4 gets 0 and 1 again while
+  // t2 still runs on 2.
+  f.state.pending = {MakeLease("t1", 1, 1000, /*gpus=*/2), MakeLease("t2", 1, 5000, /*gpus=*/1),
+                     MakeLease("t3", 1, 100, /*gpus=*/2)};
+  f.Start(/*cpu_slots=*/3);
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.count("t3") == 1; }));
+  {
+    absl::MutexLock lock(&f.state.mu);
+    EXPECT_EQ(f.state.ended["t3"].state(), v1::TRIAL_STATE_PENDING);
+    EXPECT_NE(f.state.ended["t3"].message().find("needs 2 devices, 0 of 3 free"), std::string::npos)
+        << f.state.ended["t3"].message();
+    EXPECT_EQ(f.state.points.count("t3"), 0u);  // Never started.
+    f.state.pending = {MakeLease("t4", 1, 300, /*gpus=*/2)};
+  }
+  ASSERT_TRUE(Eventually(&f.state, [&] {
+    return f.state.ended.count("t1") && f.state.ended.count("t2") && f.state.ended.count("t4");
+  }));
+  {
+    absl::MutexLock lock(&f.state.mu);
+    EXPECT_EQ(f.state.ended["t4"].state(), v1::TRIAL_STATE_COMPLETED);
+  }
+  {
+    absl::MutexLock lock(&f.runner.devices.mu);
+    EXPECT_EQ(f.runner.devices.placed["t1"], (std::vector<int>{0, 1}));
+    EXPECT_EQ(f.runner.devices.placed["t2"], (std::vector<int>{2}));
+    EXPECT_EQ(f.runner.devices.placed["t4"], (std::vector<int>{0, 1}));
+    EXPECT_EQ(f.runner.devices.live_at_start["t4"], (std::set<int>{2}));  // t2 still ran.
+    EXPECT_EQ(f.runner.devices.placed.count("t3"), 0u);
+    EXPECT_TRUE(f.runner.devices.overlaps.empty());
+  }
+  // Everything ended: all three devices are offered again.
+  EXPECT_TRUE(Eventually(&f.state, [&] { return f.state.last_request_slots == 3; }));
 }
 
 }  // namespace

@@ -75,6 +75,7 @@ int Run(int argc, char** argv) {
   options.worker_id = worker_id;
   options.hostname = augur::LocalHostname();
   options.gpus = static_cast<int>(inventory->gpus.size());
+  for (const augur::GpuInfo& g : inventory->gpus) options.gpu_devices.push_back(g.index);
   options.cpu_slots = inventory->cpu_slots;
   options.device = inventory->description;
 
