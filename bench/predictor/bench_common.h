@@ -55,6 +55,8 @@ struct RealOptions {
 };
 int RunLuoSection(const std::string& data_dir, const RealOptions& options);
 int RunSpeedSection();
+// Augur's own evidence runs: `dir` = bench/data/evidence/full (runs/*.csv, models/*.json).
+int RunEvidenceSection(const std::string& dir);
 
 }  // namespace augur::bench
 

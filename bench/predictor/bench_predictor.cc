@@ -8,23 +8,27 @@
 #include "bench/predictor/bench_common.h"
 
 int main(int argc, char** argv) {
-  std::string data;
+  std::string data, evidence;
   int sweeps = 5;
   augur::bench::RealOptions real_options;
-  bool synthetic = true, real = true, speed = true, example = false;
+  bool synthetic = true, real = true, speed = true, example = false, evidence_on = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       std::printf(
-          "bench_predictor [--data DIR] [--sweeps N] [--only synthetic|real|speed|example]\n"
+          "bench_predictor [--data DIR] [--evidence DIR] [--sweeps N]\n"
+          "                [--only synthetic|real|speed|example|evidence]\n"
           "  --data DIR    MultiPowerLaw curves (default: $AUGUR_SOURCE_DIR/../shared/data/"
           "multipowerlaw-luo2025, else ../shared/data/... from the working directory)\n"
+          "  --evidence DIR  our own runs (default: $AUGUR_SOURCE_DIR/bench/data/evidence/full)\n"
           "  --sweeps N    data seeds per synthetic cell (default 5; 4 cells)\n"
           "  --fit-x-min X         real curves: fit range [X, 1] (default 0.2)\n"
           "  --window-from-half    real curves: align on [max(warmup, x/2), x]\n");
       return 0;
     } else if (a == "--data" && i + 1 < argc) {
       data = argv[++i];
+    } else if (a == "--evidence" && i + 1 < argc) {
+      evidence = argv[++i];
     } else if (a == "--fit-x-min" && i + 1 < argc) {
       real_options.fit_x_min = std::atof(argv[++i]);
     } else if (a == "--window-from-half") {
@@ -37,6 +41,7 @@ int main(int argc, char** argv) {
       real = o == "real";
       speed = o == "speed";
       example = o == "example";
+      evidence_on = o == "evidence";
     } else {
       std::fprintf(stderr, "bench_predictor: unknown argument %s (see --help)\n", a.c_str());
       return 2;
@@ -46,10 +51,15 @@ int main(int argc, char** argv) {
     const char* src = std::getenv("AUGUR_SOURCE_DIR");
     data = std::string(src ? src : ".") + "/../shared/data/multipowerlaw-luo2025";
   }
+  if (evidence.empty()) {
+    const char* src = std::getenv("AUGUR_SOURCE_DIR");
+    evidence = std::string(src ? src : ".") + "/bench/data/evidence/full";
+  }
   int rc = 0;
   if (example) augur::bench::PrintExampleSweep();
   if (speed) rc |= augur::bench::RunSpeedSection();
   if (synthetic) rc |= augur::bench::RunSyntheticSection(sweeps);
   if (real) rc |= augur::bench::RunLuoSection(data, real_options);
+  if (evidence_on) rc |= augur::bench::RunEvidenceSection(evidence);
   return rc;
 }
