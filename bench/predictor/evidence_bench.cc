@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/predictor/bench_common.h"
@@ -197,14 +198,13 @@ void PredictionErrors(const std::string& dir, const std::map<std::string, Curve>
           abs_rep += std::abs(p->final_loss / ReportFinalLoss(c.points) - 1);
           ++n;
         }
-        cells +=
-            n == 0 ? absl::StrFormat("%-26s ", "none")
-                   : absl::StrFormat(
-                         "%-26s ", absl::StrFormat("%.1f%% (%+.1f%%) [%.1f%%]%s", 100 * abs_lib / n,
-                                                   100 * bias_lib / n, 100 * abs_rep / n,
-                                                   n < static_cast<int>(held.size())
-                                                       ? absl::StrFormat(" %d/%zu", n, held.size())
-                                                       : ""));
+        std::string cell = "none";
+        if (n > 0) {
+          cell = absl::StrFormat("%.1f%% (%+.1f%%) [%.1f%%]", 100 * abs_lib / n, 100 * bias_lib / n,
+                                 100 * abs_rep / n);
+        }
+        if (n < static_cast<int>(held.size())) absl::StrAppend(&cell, " ", n, "/", held.size());
+        cells += absl::StrFormat("%-26s ", cell);
       }
       std::printf("%-18s %-11s %3zu  %s\n", file, label.c_str(), held.size(), cells.c_str());
     }
