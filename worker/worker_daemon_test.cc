@@ -368,7 +368,7 @@ TEST(WorkerDaemon, TrialsHoldDisjointDevicesAndALeaseThatDoesNotFitIsHandedBack)
   // One lease request for 3 slots brings all three: t1 takes devices 0 and 1, t2 takes 2, and
   // t3 (2 devices) finds none free and goes back. When t1 completes, t4 gets 0 and 1 again while
   // t2 still runs on 2.
-  f.state.pending = {MakeLease("t1", 1, 1000, /*gpus=*/2), MakeLease("t2", 1, 5000, /*gpus=*/1),
+  f.state.pending = {MakeLease("t1", 1, 500, /*gpus=*/2), MakeLease("t2", 1, 2500, /*gpus=*/1),
                      MakeLease("t3", 1, 100, /*gpus=*/2)};
   f.Start(/*cpu_slots=*/3);
   ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.count("t3") == 1; }));
