@@ -202,6 +202,7 @@ class RunCommand : public Command {
     worker_options.worker_id = Cat(LocalHostname(), "-local");
     worker_options.hostname = LocalHostname();
     worker_options.gpus = static_cast<int>(inventory->gpus.size());
+    for (const GpuInfo& g : inventory->gpus) worker_options.gpu_devices.push_back(g.index);
     worker_options.cpu_slots = inventory->cpu_slots;
     worker_options.device = inventory->description;
     log << "local worker: " << inventory->description << "; trainer " << train_binary_ << "\n";

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -64,11 +65,11 @@ absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelSource(
   return source;
 }
 
-predictor::TrialView ToView(const TrialCurve& t) {
+predictor::TrialView ToView(TrialCurve&& t) {
   predictor::TrialView v;
   v.id = t.trial.trial_id();
   v.controls = ToPredictorControls(t.trial.controls());
-  v.points = ToPredictorPoints(t.points);
+  v.points = std::move(t.points);
   v.state = ToPredictorState(t.trial.state());
   return v;
 }
@@ -163,7 +164,7 @@ std::vector<double> DecisionFractions(const v1::StoppingPolicy& policy) {
 }
 
 absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
-                                                      const std::vector<TrialCurve>& group,
+                                                      std::vector<TrialCurve> group,
                                                       const std::vector<TrialCurve>& references,
                                                       double milestone_fraction,
                                                       int64_t now_unix_ms) {
@@ -181,7 +182,7 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
       predictor::Curve c;
       c.id = r.trial.trial_id();
       c.controls = ToPredictorControls(r.trial.controls());
-      c.points = ToPredictorPoints(r.points);
+      c.points = r.points;
       c.complete = true;
       absl::StrAppend(&reference_name, reference_name.empty() ? "empirical:" : ",", c.id);
       curves.push_back(std::move(c));
@@ -192,7 +193,7 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
       policy.kind() == v1::POLICY_KIND_COLLAPSE || policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
   predictor::GroupView view;
   view.group_id = CollapseGroupKey(group.front().trial.controls());
-  for (const TrialCurve& t : group) view.trials.push_back(ToView(t));
+  for (TrialCurve& t : group) view.trials.push_back(ToView(std::move(t)));
 
   std::vector<predictor::Decision> decisions;
   if (needs_reference && reference_name.empty()) {

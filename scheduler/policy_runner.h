@@ -33,19 +33,21 @@ absl::StatusOr<predictor::PolicyConfig> PolicyConfigFor(const v1::StoppingPolicy
 // ascending, without duplicates. Empty for POLICY_KIND_NONE.
 std::vector<double> DecisionFractions(const v1::StoppingPolicy& policy);
 
-// One trial with its curve, as the runner needs it.
+// One trial with its curve, as the runner needs it: the predictor's compact points (the
+// scheduler keeps curves in memory in this form, so a decision converts nothing).
 struct TrialCurve {
   v1::Trial trial;
-  std::vector<v1::LossPoint> points;
+  std::vector<predictor::CurvePoint> points;  // Ascending steps.
 };
 
-// Decides for the non-reference trials of `group` (all sharing one CollapseGroupKey) at
+// Decides for the non-reference trials of `group` (consumed: their points move into the
+// policy's views) (all sharing one CollapseGroupKey) at
 // `milestone_fraction`. `references` are the sweep's reference trials of the same group (only
 // complete ones are used). For COLLAPSE, the reference is the model at `policy.model_path` if
 // set, else the empirical mean of complete references; with neither, every running trial gets
 // CONTINUE with the reason "waiting for reference runs". `now_unix_ms` stamps the decisions.
 absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
-                                                      const std::vector<TrialCurve>& group,
+                                                      std::vector<TrialCurve> group,
                                                       const std::vector<TrialCurve>& references,
                                                       double milestone_fraction,
                                                       int64_t now_unix_ms);

@@ -28,12 +28,12 @@ TrialCurve MakeCurve(const std::string& id, double scale, bool reference, int la
   k->set_total_steps(kSteps);
   for (int s = 1; s <= last_step; ++s) {
     const double x = static_cast<double>(s) / kSteps;
-    v1::LossPoint p;
-    p.set_step(s);
-    p.set_fraction(x);
+    predictor::CurvePoint p;
+    p.step = s;
+    p.fraction = x;
     double loss = scale * Shape(x);
     if (bump_at > 0 && x > bump_at) loss *= 1.05;  // Something went wrong mid-run.
-    p.set_train_loss(loss);
+    p.loss = loss;
     c.points.push_back(p);
   }
   return c;

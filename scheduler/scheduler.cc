@@ -35,14 +35,14 @@ void WorkerSession::SetWanted(int slots) {
   wanted_ = std::max(0, slots);
 }
 
-bool WorkerSession::Wants() const {
+int WorkerSession::wanted() const {
   absl::MutexLock lock(&mu_);
-  return wanted_ > 0;
+  return wanted_;
 }
 
-void WorkerSession::TakeWanted() {
+void WorkerSession::TakeWanted(int slots) {
   absl::MutexLock lock(&mu_);
-  if (wanted_ > 0 && wanted_ != std::numeric_limits<int>::max()) --wanted_;
+  if (wanted_ != std::numeric_limits<int>::max()) wanted_ = std::max(0, wanted_ - slots);
 }
 
 void WorkerSession::Close() {
@@ -279,6 +279,8 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
                msg.points().trial_id());
         return;
       }
+      // Seen by the decision path now, durable (and acknowledged) after the writer's commit.
+      Remember(msg.points(), /*check_lease=*/true, clock_->Now());
       [[fallthrough]];
     case v1::WorkerMessage::kCheckpoint:
     case v1::WorkerMessage::kEnded: {
@@ -299,6 +301,20 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
 
 // ---- Dispatch and maintenance ----
 
+int Scheduler::GpusOf(const std::string& trial_id) {
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto sweep = trial_sweep_.find(trial_id);
+    if (sweep != trial_sweep_.end()) {
+      auto& trials = mem_[sweep->second];
+      auto it = trials.find(trial_id);
+      if (it != trials.end()) return std::max(1, it->second.trial.config().resources().gpus());
+    }
+  }
+  auto t = store_->GetTrial(trial_id);
+  return t.ok() ? std::max(1, t->config().resources().gpus()) : 1;
+}
+
 void Scheduler::Dispatch() {
   absl::MutexLock dispatch_lock(&dispatch_mu_);
   std::vector<std::shared_ptr<WorkerSession>> sessions;
@@ -310,21 +326,33 @@ void Scheduler::Dispatch() {
   }
   auto workers = store_->ListWorkers();
   if (!workers.ok()) return;
-  std::map<std::string, int> leased;
+  // Slots (GPUs, or CPU slots) in use on each worker: the sum of its live leases' needs.
+  std::map<std::string, int> used;
   for (const v1::WorkerInfo& w : *workers) {
-    leased[w.worker_id()] = static_cast<int>(w.trial_ids_size());
+    for (const std::string& id : w.trial_ids()) used[w.worker_id()] += GpusOf(id);
   }
-  bool granted_any = false;
+  // Best fit: the workers with the fewest free slots are filled first, so a trial that needs
+  // k slots on one worker finds them on the emptier ones.
+  std::vector<std::pair<int, std::shared_ptr<WorkerSession>>> by_free;
   for (const auto& s : sessions) {
-    int free = s->slots() - leased[s->worker_id()];
-    while (free > 0 && !s->closed() && s->Wants()) {
-      auto grant = store_->AcquireLease(s->worker_id(), options_.lease_ttl);
-      if (!grant.ok() || !grant->has_value()) return;  // Nothing pending (or store trouble).
+    // The worker's own LeaseRequest (in slots) caps it too.
+    const int free = std::min(s->slots() - used[s->worker_id()], s->wanted());
+    if (free > 0 && !s->closed()) by_free.emplace_back(free, s);
+  }
+  std::stable_sort(by_free.begin(), by_free.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  bool granted_any = false;
+  for (auto& [free, s] : by_free) {
+    auto grants = store_->AcquireLeases(s->worker_id(), options_.lease_ttl, free, free);
+    if (!grants.ok()) return;  // Store trouble: the next maintenance round retries.
+    for (const LeaseGrant& g : *grants) {
+      // Loaded before its first points arrive, so that they reach the decision path at once.
+      EnsureLoaded(g.trial.sweep_id());
+      UpdateMemory(g.trial, g.lease.fencing_token());
       v1::SchedulerMessage m;
-      *m.mutable_lease() = (*grant)->lease;
+      *m.mutable_lease() = g.lease;
       s->Send(std::move(m));
-      s->TakeWanted();
-      free -= std::max(1, (*grant)->lease.config().resources().gpus());
+      s->TakeWanted(std::max(1, g.lease.config().resources().gpus()));
       granted_any = true;
     }
   }
@@ -365,6 +393,19 @@ absl::StatusOr<v1::Sweep> Scheduler::CachedSweep(const std::string& sweep_id) {
   absl::MutexLock lock(&mu_);
   sweeps_[sweep_id] = sweep;
   return sweep;
+}
+
+absl::StatusOr<std::vector<double>> Scheduler::Milestones(const std::string& sweep_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = milestones_.find(sweep_id);
+    if (it != milestones_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(v1::Sweep sweep, CachedSweep(sweep_id));
+  std::vector<double> fractions = DecisionFractions(sweep.spec().policy());
+  absl::MutexLock lock(&mu_);
+  milestones_[sweep_id] = fractions;
+  return fractions;
 }
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req) {
@@ -418,34 +459,37 @@ absl::StatusOr<v1::Trial> Scheduler::EndTrial(const std::string& trial_id, v1::T
   }
   ASSIGN_OR_RETURN(LeaseInfo lease, store_->GetLease(trial_id));
   ASSIGN_OR_RETURN(v1::Trial ended, store_->TransitionTrial(trial_id, trial.state(), to, reason));
-  RefreshTrial(trial_id);
+  UpdateMemory(ended, 0);
   if (trial.state() == v1::TRIAL_STATE_RUNNING && !lease.worker_id.empty()) {
-    std::shared_ptr<WorkerSession> session;
-    v1::SchedulerMessage m;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = sessions_.find(lease.worker_id);
-      if (it != sessions_.end()) session = it->second;
-      m.mutable_order()->set_order_id(next_order_id_++);
-    }
-    m.mutable_order()->set_trial_id(trial_id);
-    m.mutable_order()->set_fencing_token(lease.fencing_token);
-    m.mutable_order()->set_action(v1::TrialOrder::ACTION_STOP);
-    m.mutable_order()->set_reason(reason);
-    m.mutable_order()->set_issued_unix_ms(clock_->NowUnixMs());
-    {
-      absl::MutexLock lock(&mu_);
-      stop_latency_.count++;
-      if (stop_latency_.samples_ms.size() < 100000) {
-        stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - arrived));
-      }
-      dispatch_wanted_ = true;
-    }
-    // If the worker is away, the order is implicit: on reconnect its lease is not valid.
-    if (session) session->Send(std::move(m));
+    SendStopOrder(trial_id, lease.worker_id, lease.fencing_token, reason, arrived);
   }
   Bump();
   return ended;
+}
+
+void Scheduler::SendStopOrder(const std::string& trial_id, const std::string& worker_id,
+                              int64_t fencing_token, const std::string& reason,
+                              absl::Time arrived) {
+  std::shared_ptr<WorkerSession> session;
+  v1::SchedulerMessage m;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = sessions_.find(worker_id);
+    if (it != sessions_.end()) session = it->second;
+    m.mutable_order()->set_order_id(next_order_id_++);
+    stop_latency_.count++;
+    if (stop_latency_.samples_ms.size() < 100000) {
+      stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - arrived));
+    }
+    dispatch_wanted_ = true;  // Its slot is free.
+  }
+  m.mutable_order()->set_trial_id(trial_id);
+  m.mutable_order()->set_fencing_token(fencing_token);
+  m.mutable_order()->set_action(v1::TrialOrder::ACTION_STOP);
+  m.mutable_order()->set_reason(reason);
+  m.mutable_order()->set_issued_unix_ms(clock_->NowUnixMs());
+  // If the worker is away, the order is implicit: on reconnect its lease is not valid.
+  if (session) session->Send(std::move(m));
 }
 
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,

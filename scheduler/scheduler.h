@@ -5,8 +5,18 @@
 // restart, so a kill -9 loses nothing acknowledged.
 //
 // Threads: RPC handler threads call the public methods; one writer thread commits worker
-// writes in batches (in arrival order per session) and runs the stopping policy; one
-// maintenance thread expires leases and dispatches. Every public method is thread-safe.
+// writes in batches (in arrival order per session); one decider thread runs the stopping
+// policy; one maintenance thread expires leases and dispatches. Every public method is
+// thread-safe.
+//
+// Decisions do not wait for the write queue. Points that arrive under a trial's live lease go
+// into its in-memory curve at once (milestone crossings are detected there), while the writer
+// commits them and acknowledges them once durable. A decision may therefore use points that
+// are not yet durable; that is safe because the worker keeps every unacknowledged point and
+// resends it after any failure, and a resumed trial recomputes the same points (the trainer is
+// bit-exact), so the decision's inputs always become durable as they were. The decision itself
+// (with the STOP it causes) is committed, with priority over the write queue, before the stop
+// order goes out.
 #ifndef AUGUR_SCHEDULER_SCHEDULER_H_
 #define AUGUR_SCHEDULER_SCHEDULER_H_
 
@@ -28,6 +38,7 @@
 #include "augur/v1/sweep.pb.h"
 #include "augur/v1/worker.pb.h"
 #include "common/clock.h"
+#include "predictor/curve.h"
 #include "scheduler/store.h"
 
 namespace augur {
@@ -41,7 +52,10 @@ struct SchedulerOptions {
   absl::Duration lease_ttl = absl::Seconds(30);  // A lease not renewed for this long expires.
   absl::Duration heartbeat_interval = absl::Seconds(5);
   int max_points_per_batch = 5000;      // Larger LossPointBatch messages are rejected.
-  size_t max_batches_per_commit = 512;  // Worker writes grouped into one transaction.
+  size_t max_batches_per_commit = 512;  // Worker writes grouped into one transaction...
+  // ...and the points in one transaction: bounds how long a decision waits for the store
+  // (one such commit takes about 10 ms here).
+  size_t max_points_per_commit = 2048;
   absl::Duration maintenance_interval = absl::Milliseconds(250);
 };
 
@@ -56,11 +70,11 @@ class WorkerSession {
 
   // Queues a message; dropped if the session is closed.
   void Send(v1::SchedulerMessage msg);
-  // The worker's latest LeaseRequest: it wants at most `slots` more leases from now on.
+  // The worker's latest LeaseRequest: it wants leases for at most `slots` more slots from now.
   void SetWanted(int slots);
-  // Whether the worker asked for more leases; TakeWanted counts one granted.
-  bool Wants() const;
-  void TakeWanted();
+  // How many more slots the worker asked for; TakeWanted counts a grant of `slots`.
+  int wanted() const;
+  void TakeWanted(int slots);
   // Waits up to `timeout` for the next message; false if none (or closed and drained).
   bool Next(v1::SchedulerMessage* msg, absl::Duration timeout);
   void Close();
@@ -147,10 +161,16 @@ class Scheduler {
   };
 
   // A trial as the decision path needs it, kept in memory so deciding reads no store: the
-  // trial (state refreshed whenever the scheduler changes it) and its durable points.
+  // trial (state refreshed whenever the scheduler changes it), its live lease's token, its
+  // points (received under that lease; durable, or held by the worker until they are), and
+  // the milestones it already has a stored decision for.
   struct TrialMemory {
     v1::Trial trial;
-    std::vector<v1::LossPoint> points;  // Ascending steps, durable only.
+    int64_t fencing_token = 0;                  // Of the live lease while RUNNING.
+    std::vector<predictor::CurvePoint> points;  // Ascending steps.
+    int64_t durable_step = 0;                   // Points up to here are in the store...
+    std::vector<v1::LossPoint> unstored;        // ...these, after it, not yet.
+    std::vector<double> decided;                // Milestone fractions.
   };
 
   void WriterLoop();
@@ -166,9 +186,20 @@ class Scheduler {
   // Commits `writes` (points and checkpoints in one transaction, ends in order after them).
   void CommitWrites(std::vector<PendingWrite> writes);
   void HandleEnded(const PendingWrite& w);
-  // Adds a committed batch to the trial's in-memory curve and queues a decision round for
-  // every milestone the batch crossed.
-  void Remember(const std::string& trial_id, const v1::LossPointBatch& batch, absl::Time arrived);
+  // Adds a batch's new points to the trial's in-memory curve and queues a decision round for
+  // every milestone they crossed. On arrival (`check_lease`) only a batch under the lease the
+  // memory knows is taken, and only for a loaded sweep; after a commit every batch is (the
+  // store has accepted it). Points already in memory are skipped, so a batch seen at both
+  // places counts once. `durable_step` (after a commit) is the trial's highest stored step.
+  void Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived,
+                int64_t durable_step = 0);
+  // Replaces the in-memory trial row (and the lease token when the row is RUNNING).
+  void UpdateMemory(const v1::Trial& trial, int64_t fencing_token);
+  // Queues a STOP order on the session of the worker holding the lease, and records latency.
+  void SendStopOrder(const std::string& trial_id, const std::string& worker_id,
+                     int64_t fencing_token, const std::string& reason, absl::Time arrived);
+  // The writer waits here before each commit while a decision round wants the store.
+  void AwaitNoPriorityWrite() ABSL_LOCKS_EXCLUDED(gate_mu_);
   // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.
   void Decide(const MilestoneEvent& event);
   // Re-decides every milestone each trial of the group has passed (after a reference run
@@ -177,10 +208,15 @@ class Scheduler {
   // Stops a trial for good: ends its lease in the store and orders its worker to stop.
   absl::StatusOr<v1::Trial> EndTrial(const std::string& trial_id, v1::TrialState to,
                                      const std::string& reason, absl::Time arrived);
+  // Grants pending trials to the connected workers that asked for them, by free slots.
   void Dispatch();
+  // Slots a trial occupies on its worker: max(1, config.resources.gpus).
+  int GpusOf(const std::string& trial_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
   void RecoverDecisions();
   void Bump();
   absl::StatusOr<v1::Sweep> CachedSweep(const std::string& sweep_id);
+  // The sweep's decision fractions (DecisionFractions of its policy), computed once.
+  absl::StatusOr<std::vector<double>> Milestones(const std::string& sweep_id);
 
   Store* const store_;
   Clock* const clock_;
@@ -191,6 +227,7 @@ class Scheduler {
   std::map<std::string, std::string> tokens_ ABSL_GUARDED_BY(mu_);  // worker -> token
   std::map<std::string, std::shared_ptr<WorkerSession>> sessions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, v1::Sweep> sweeps_ ABSL_GUARDED_BY(mu_);  // Specs, immutable.
+  std::map<std::string, std::vector<double>> milestones_ ABSL_GUARDED_BY(mu_);
   int64_t next_session_id_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_order_id_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t version_ ABSL_GUARDED_BY(mu_) = 0;
@@ -207,6 +244,10 @@ class Scheduler {
   absl::Mutex decide_mu_;
   std::deque<MilestoneEvent> decide_queue_ ABSL_GUARDED_BY(decide_mu_);
   bool decider_stop_ ABSL_GUARDED_BY(decide_mu_) = false;
+
+  // Decision rounds waiting for (or holding) the store; the writer yields to them.
+  absl::Mutex gate_mu_;
+  int priority_writes_ ABSL_GUARDED_BY(gate_mu_) = 0;
 
   absl::Mutex queue_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::deque<PendingWrite> queue_ ABSL_GUARDED_BY(queue_mu_);

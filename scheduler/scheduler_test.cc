@@ -16,6 +16,29 @@ namespace {
 
 constexpr int64_t kSteps = 100;
 
+// The in-memory store, whose point commits can be held back: a stand-in for a write queue
+// that is slow to drain.
+class HoldableStore : public MemoryStore {
+ public:
+  using MemoryStore::MemoryStore;
+  void HoldPointCommits(bool hold) {
+    absl::MutexLock lock(&mu_);
+    hold_ = hold;
+  }
+  absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override {
+    if (batch.decisions.empty() && !batch.points.empty()) {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](bool* hold) { return !*hold; }, &hold_));
+    }
+    return MemoryStore::ApplyBatch(batch);
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 v1::Trial MakeTrial(const std::string& sweep_id, int i) {
   v1::Trial t;
   t.set_trial_id(sweep_id + "/t00" + std::to_string(i));
@@ -43,7 +66,8 @@ class SchedulerTest : public ::testing::Test {
     scheduler_->Start();
   }
 
-  void CreateSweep(v1::PolicyKind kind, std::vector<double> milestones, int trials) {
+  void CreateSweep(v1::PolicyKind kind, std::vector<double> milestones, int trials,
+                   std::vector<int> gpus = {}) {
     v1::Sweep sweep;
     sweep.set_sweep_id("s1");
     sweep.set_state(v1::Sweep::STATE_RUNNING);
@@ -51,7 +75,12 @@ class SchedulerTest : public ::testing::Test {
     for (double m : milestones) sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(m);
     sweep.mutable_spec()->mutable_policy()->set_keep_top(1);
     std::vector<v1::Trial> ts;
-    for (int i = 0; i < trials; ++i) ts.push_back(MakeTrial("s1", i));
+    for (int i = 0; i < trials; ++i) {
+      ts.push_back(MakeTrial("s1", i));
+      if (i < static_cast<int>(gpus.size())) {
+        ts.back().mutable_config()->mutable_resources()->set_gpus(gpus[i]);
+      }
+    }
     ASSERT_TRUE(store_.CreateSweep(sweep, ts).ok());
   }
 
@@ -103,7 +132,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  MemoryStore store_;
+  HoldableStore store_;
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<v1::SchedulerMessage> aside_;
 };
@@ -251,6 +280,55 @@ TEST_F(SchedulerTest, MilestoneDecisionStopsTheLoserAndIsStoredWithItsReason) {
   // The stopped trial's later writes are fenced off.
   SendPoints(s, b, 26, 30, 4.5);
   EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kRejection).rejection().trial_id(), b.trial_id());
+}
+
+TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
+  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 2);
+  auto s = Connect("w1", 2);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  // Nothing the workers send gets committed by the writer while the stop is decided.
+  store_.HoldPointCommits(true);
+  SendPoints(s, a, 1, 25, 4.0);
+  SendPoints(s, b, 1, 25, 4.5);
+  const v1::TrialOrder order = Expect(*s, v1::SchedulerMessage::kOrder).order();
+  EXPECT_EQ(order.trial_id(), b.trial_id());
+  EXPECT_EQ(order.action(), v1::TrialOrder::ACTION_STOP);
+  for (const v1::SchedulerMessage& m : aside_) {
+    EXPECT_FALSE(m.has_points_ack()) << "a point was acknowledged while commits were held";
+  }
+  // The stopped trial's points the decision saw were stored with the decision.
+  auto points = store_.ReadPoints(b.trial_id(), 0);
+  ASSERT_TRUE(points.ok());
+  ASSERT_EQ(points->size(), 25u);
+  EXPECT_DOUBLE_EQ(points->back().train_loss(), 4.5 - 0.001 * 25);
+  EXPECT_EQ(store_.GetTrial(b.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
+  // Released, the writer commits the survivor's points and acknowledges them; the stopped
+  // trial's copy of its points is refused (its lease is gone) and changes nothing.
+  store_.HoldPointCommits(false);
+  EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kPointsAck).points_ack().trial_id(), a.trial_id());
+  EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kRejection).rejection().trial_id(), b.trial_id());
+  EXPECT_EQ(store_.ReadPoints(b.trial_id(), 0)->size(), 25u);
+  EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 25u);
+}
+
+TEST_F(SchedulerTest, ATrialNeedingKSlotsGoesToAWorkerWithKFree) {
+  // Planning order: a 4-slot trial, then two 1-slot trials.
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 3, {4, 1, 1});
+  auto small = Connect("small", 2);
+  const v1::Lease x = Expect(*small, v1::SchedulerMessage::kLease).lease();
+  const v1::Lease y = Expect(*small, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(x.config().resources().gpus(), 1);  // The 4-slot trial was skipped, not forced.
+  EXPECT_EQ(y.config().resources().gpus(), 1);
+  auto big = Connect("big", 4);
+  const v1::Lease z = Expect(*big, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(z.config().resources().gpus(), 4);
+  EXPECT_EQ(z.trial_id(), "s1/t000");
+  auto workers = scheduler_->ListWorkers();
+  ASSERT_TRUE(workers.ok());
+  for (const v1::WorkerInfo& w : *workers) {
+    EXPECT_EQ(w.trial_ids_size(), w.worker_id() == "small" ? 2 : 1) << w.worker_id();
+  }
 }
 
 TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {

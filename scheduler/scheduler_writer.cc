@@ -3,8 +3,10 @@
 // in-memory curves on its own thread, its decisions stored in one transaction, then executed.
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <map>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -33,20 +35,42 @@ void SendRejection(WorkerSession& s, const absl::Status& st, const std::string& 
 
 // ---- In-memory curves ----
 
+namespace {
+
+bool HasDecided(const std::vector<double>& decided, double m) {
+  for (double d : decided) {
+    if (std::abs(d - m) < 1e-9) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Scheduler::EnsureLoaded(const std::string& sweep_id) {
   {
     absl::MutexLock lock(&mem_mu_);
     if (mem_.count(sweep_id)) return;
   }
   auto trials = store_->ListTrials(sweep_id);
-  if (!trials.ok()) return;
+  auto decisions = store_->ListDecisions(sweep_id);
+  if (!trials.ok() || !decisions.ok()) return;
   std::map<std::string, TrialMemory> loaded;
   for (v1::Trial& t : *trials) {
     auto points = store_->ReadPoints(t.trial_id(), 0);
     if (!points.ok()) return;
     TrialMemory& m = loaded[t.trial_id()];
-    m.points = std::move(*points);
+    m.points = ToPredictorPoints(*points);
+    if (!m.points.empty()) m.durable_step = m.points.back().step;
+    if (t.state() == v1::TRIAL_STATE_RUNNING) {
+      auto lease = store_->GetLease(t.trial_id());
+      if (!lease.ok()) return;
+      m.fencing_token = lease->fencing_token;
+    }
     m.trial = std::move(t);
+  }
+  for (const v1::Decision& d : *decisions) {
+    auto it = loaded.find(d.trial_id());
+    if (it != loaded.end()) it->second.decided.push_back(d.milestone_fraction());
   }
   absl::MutexLock lock(&mem_mu_);
   if (mem_.count(sweep_id)) return;  // Loaded concurrently.
@@ -57,10 +81,93 @@ void Scheduler::EnsureLoaded(const std::string& sweep_id) {
 void Scheduler::RefreshTrial(const std::string& trial_id) {
   auto t = store_->GetTrial(trial_id);
   if (!t.ok()) return;
+  int64_t token = 0;
+  if (t->state() == v1::TRIAL_STATE_RUNNING) {
+    auto lease = store_->GetLease(trial_id);
+    if (!lease.ok()) return;
+    token = lease->fencing_token;
+  }
+  UpdateMemory(*t, token);
+}
+
+void Scheduler::UpdateMemory(const v1::Trial& trial, int64_t fencing_token) {
   absl::MutexLock lock(&mem_mu_);
-  auto sweep = mem_.find(t->sweep_id());
+  auto sweep = mem_.find(trial.sweep_id());
   if (sweep == mem_.end()) return;  // Not loaded: a later load reads the fresh row.
-  sweep->second[trial_id].trial = std::move(*t);
+  TrialMemory& m = sweep->second[trial.trial_id()];
+  m.trial = trial;
+  m.fencing_token = trial.state() == v1::TRIAL_STATE_RUNNING ? fencing_token : 0;
+  trial_sweep_[trial.trial_id()] = trial.sweep_id();
+}
+
+void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived,
+                         int64_t durable_step) {
+  const std::string& trial_id = batch.trial_id();
+  std::string sweep_id;
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto it = trial_sweep_.find(trial_id);
+    if (it != trial_sweep_.end()) sweep_id = it->second;
+  }
+  if (sweep_id.empty()) {
+    if (check_lease) return;  // Not loaded yet: the commit path loads it.
+    auto t = store_->GetTrial(trial_id);
+    if (!t.ok()) return;
+    sweep_id = t->sweep_id();
+  }
+  // Loading reads the store, which already holds this batch; the merge below skips it then.
+  if (!check_lease) EnsureLoaded(sweep_id);
+  auto milestones = Milestones(sweep_id);
+  if (!milestones.ok()) return;
+  double prev = 0, top = 0;
+  std::string group_key;
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto loaded = mem_.find(sweep_id);
+    if (loaded == mem_.end()) return;
+    auto found = loaded->second.find(trial_id);
+    if (found == loaded->second.end()) return;
+    TrialMemory& tm = found->second;
+    if (check_lease && (tm.trial.state() != v1::TRIAL_STATE_RUNNING ||
+                        tm.fencing_token != batch.fencing_token())) {
+      return;  // Possibly stale: only the store can tell.
+    }
+    if (durable_step > tm.durable_step) {
+      tm.durable_step = durable_step;
+      auto stored = std::find_if(tm.unstored.begin(), tm.unstored.end(),
+                                 [&](const v1::LossPoint& p) { return p.step() > durable_step; });
+      tm.unstored.erase(tm.unstored.begin(), stored);
+    }
+    // Points may come in any order within a batch; memory takes them in step order.
+    std::vector<const v1::LossPoint*> sorted;
+    sorted.reserve(batch.points_size());
+    for (const v1::LossPoint& p : batch.points()) sorted.push_back(&p);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const v1::LossPoint* a, const v1::LossPoint* b) { return a->step() < b->step(); });
+    if (sorted.empty()) return;
+    // The batch crosses a milestone if the trial was before it without the batch and at it with
+    // it. Judged on the batch, not on what memory lacked: after a load from the store, memory
+    // already holds a just-committed batch. A batch seen twice (on arrival and after its
+    // commit) queues the round twice; the second finds nobody undecided.
+    auto before = std::lower_bound(
+        tm.points.begin(), tm.points.end(), sorted.front()->step(),
+        [](const predictor::CurvePoint& p, int64_t step) { return p.step < step; });
+    if (before != tm.points.begin()) prev = std::prev(before)->fraction;
+    for (const v1::LossPoint* p : sorted) {
+      if (!std::isfinite(p->train_loss())) break;  // The store keeps nothing from here on.
+      top = std::max(top, p->fraction());
+      if (!tm.points.empty() && p->step() <= tm.points.back().step) continue;
+      tm.points.push_back(
+          {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
+      if (p->step() > tm.durable_step) tm.unstored.push_back(*p);
+    }
+    if (tm.trial.is_reference()) return;  // References are never stopped.
+    group_key = CollapseGroupKey(tm.trial.controls());
+  }
+  for (double m : *milestones) {
+    const double edge = m - kMilestoneTolerance;
+    if (prev < edge && top >= edge) QueueDecision({sweep_id, group_key, m, arrived});
+  }
 }
 
 // ---- Write path ----
@@ -73,7 +180,10 @@ void Scheduler::WriterLoop() {
       absl::MutexLock lock(&queue_mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(queue_mu_) { return !queue_.empty(); };
       queue_mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(50));
-      while (!queue_.empty() && writes.size() < options_.max_batches_per_commit) {
+      size_t points = 0;
+      while (!queue_.empty() && writes.size() < options_.max_batches_per_commit &&
+             points < options_.max_points_per_commit) {
+        points += static_cast<size_t>(queue_.front().msg.points().points_size());
         writes.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -96,6 +206,7 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
 
   auto flush = [&]() {
     if (point_src.empty() && checkpoint_src.empty()) return;
+    AwaitNoPriorityWrite();
     auto result = store_->ApplyBatch(batch);
     if (!result.ok()) {
       // Nothing was applied and nothing acknowledged. Closing the sessions makes the workers
@@ -123,7 +234,7 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
           SendRejection(*w.session,
                         absl::FailedPreconditionError("trial diverged (non-finite loss)"), id);
         }
-        Remember(id, w.msg.points(), w.arrived);
+        Remember(w.msg.points(), /*check_lease=*/false, w.arrived, r.durable_step);
       }
       for (size_t i = 0; i < checkpoint_src.size(); ++i) {
         if (!result->checkpoints[i].ok()) {
@@ -157,47 +268,6 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
     }
   }
   flush();
-}
-
-void Scheduler::Remember(const std::string& trial_id, const v1::LossPointBatch& batch,
-                         absl::Time arrived) {
-  std::string sweep_id;
-  {
-    absl::MutexLock lock(&mem_mu_);
-    auto it = trial_sweep_.find(trial_id);
-    if (it != trial_sweep_.end()) sweep_id = it->second;
-  }
-  if (sweep_id.empty()) {
-    auto t = store_->GetTrial(trial_id);
-    if (!t.ok()) return;
-    sweep_id = t->sweep_id();
-  }
-  // Loading reads the store, which already holds this batch; the merge below skips it then.
-  EnsureLoaded(sweep_id);
-  auto sweep = CachedSweep(sweep_id);
-  if (!sweep.ok()) return;
-  double prev = 0, top = 0;
-  std::string group_key;
-  {
-    absl::MutexLock lock(&mem_mu_);
-    TrialMemory& tm = mem_[sweep_id][trial_id];
-    int64_t first_step = std::numeric_limits<int64_t>::max();
-    for (const v1::LossPoint& p : batch.points()) first_step = std::min(first_step, p.step());
-    for (const v1::LossPoint& p : tm.points) {
-      if (p.step() < first_step) prev = std::max(prev, p.fraction());
-    }
-    for (const v1::LossPoint& p : batch.points()) {
-      if (!std::isfinite(p.train_loss())) break;  // The store keeps nothing from here on.
-      top = std::max(top, p.fraction());
-      if (tm.points.empty() || p.step() > tm.points.back().step()) tm.points.push_back(p);
-    }
-    if (tm.trial.is_reference()) return;  // References are never stopped.
-    group_key = CollapseGroupKey(tm.trial.controls());
-  }
-  for (double m : DecisionFractions(sweep->spec().policy())) {
-    const double edge = m - kMilestoneTolerance;
-    if (prev < edge && top >= edge) QueueDecision({sweep_id, group_key, m, arrived});
-  }
 }
 
 void Scheduler::HandleEnded(const PendingWrite& w) {
@@ -274,13 +344,22 @@ void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::s
   }
 }
 
+void Scheduler::AwaitNoPriorityWrite() {
+  absl::MutexLock lock(&gate_mu_);
+  auto clear = [this]() ABSL_SHARED_LOCKS_REQUIRED(gate_mu_) { return priority_writes_ == 0; };
+  gate_mu_.Await(absl::Condition(&clear));
+}
+
 void Scheduler::Decide(const MilestoneEvent& event) {
   auto sweep = CachedSweep(event.sweep_id);
   if (!sweep.ok()) return;
   EnsureLoaded(event.sweep_id);
   // Copy the group out of memory: contenders up to the milestone (all a policy may look at),
-  // references whole.
+  // references whole. Only live trials at the milestone without a stored decision for it are
+  // decided; the others are decided when they arrive there.
   std::vector<TrialCurve> group, references;
+  std::set<std::string> undecided;
+  std::map<std::string, PointWrite> unstored;  // Of the undecided, in case they are stopped.
   {
     absl::MutexLock lock(&mem_mu_);
     for (const auto& [id, tm] : mem_[event.sweep_id]) {
@@ -292,42 +371,73 @@ void Scheduler::Decide(const MilestoneEvent& event) {
         references.push_back(std::move(c));
         continue;
       }
-      for (const v1::LossPoint& p : tm.points) {
-        if (p.fraction() > event.fraction + kMilestoneTolerance) break;
-        c.points.push_back(p);
+      auto end =
+          std::upper_bound(tm.points.begin(), tm.points.end(), event.fraction + kMilestoneTolerance,
+                           [](double f, const predictor::CurvePoint& p) { return f < p.fraction; });
+      c.points.assign(tm.points.begin(), end);
+      if (!tm.points.empty() && !IsTerminal(tm.trial.state()) &&
+          tm.points.back().fraction >= event.fraction - kMilestoneTolerance &&
+          !HasDecided(tm.decided, event.fraction)) {
+        undecided.insert(id);
+        if (!tm.unstored.empty()) {
+          unstored[id] = PointWrite{id, tm.fencing_token, tm.unstored};
+        }
       }
       group.push_back(std::move(c));
     }
   }
-  auto decisions =
-      DecideGroup(sweep->spec().policy(), group, references, event.fraction, clock_->NowUnixMs());
+  if (undecided.empty()) return;  // Nobody new at this milestone: no policy to run.
+  auto decisions = DecideGroup(sweep->spec().policy(), std::move(group), references, event.fraction,
+                               clock_->NowUnixMs());
   if (!decisions.ok()) return;
-  std::map<std::string, const TrialCurve*> by_id;
-  for (const TrialCurve& c : group) by_id[c.trial.trial_id()] = &c;
+  // One transaction for the round: its decisions and the stops they cause.
   WriteBatch batch;
   for (const v1::Decision& d : *decisions) {
-    auto it = by_id.find(d.trial_id());
-    if (it == by_id.end() || it->second->points.empty()) continue;
-    // Only trials at the milestone get a decision recorded for it; the others are decided
-    // when they arrive there. A trial waiting for its reference is decided later too.
-    if (it->second->points.back().fraction() < event.fraction - kMilestoneTolerance) continue;
+    if (!undecided.count(d.trial_id())) continue;
+    // A trial waiting for its reference is decided once the reference completes.
     if (d.action() == v1::DECISION_ACTION_CONTINUE && d.reason() == "waiting for reference runs") {
       continue;
     }
-    if (IsTerminal(it->second->trial.state())) continue;
     batch.decisions.push_back(d);
+    if (d.action() == v1::DECISION_ACTION_STOP) {
+      // The points the decision saw are stored with it (they come first in the batch): once
+      // stopped, the trial's points still in the write queue would be refused.
+      if (auto it = unstored.find(d.trial_id()); it != unstored.end()) {
+        batch.points.push_back(std::move(it->second));
+      }
+      batch.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
+    }
   }
   if (batch.decisions.empty()) return;
-  // One transaction for the whole round; a decision already taken at this milestone (before a
-  // restart, or by an earlier round) comes back ALREADY_EXISTS and is not executed again.
-  auto result = store_->ApplyBatch(batch);
-  if (!result.ok()) return;
-  for (size_t i = 0; i < batch.decisions.size(); ++i) {
-    const v1::Decision& d = batch.decisions[i];
-    if (!result->decisions[i].ok()) continue;
-    RefreshTrial(d.trial_id());  // Its prediction and last decision changed.
-    if (d.action() == v1::DECISION_ACTION_STOP) {
-      EndTrial(d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason(), event.arrived).IgnoreError();
+  absl::StatusOr<WriteBatchResult> result;
+  {
+    {
+      absl::MutexLock lock(&gate_mu_);
+      ++priority_writes_;
+    }
+    result = store_->ApplyBatch(batch);
+    absl::MutexLock lock(&gate_mu_);
+    --priority_writes_;
+  }
+  if (!result.ok()) return;  // Nothing stored: the next round at this milestone retries.
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto& trials = mem_[event.sweep_id];
+    for (size_t i = 0; i < batch.decisions.size(); ++i) {
+      // ALREADY_EXISTS: decided before (the first decision stands), so decided all the same.
+      const absl::Status& st = result->decisions[i];
+      if (st.ok() || absl::IsAlreadyExists(st)) {
+        trials[batch.decisions[i].trial_id()].decided.push_back(event.fraction);
+      }
+    }
+  }
+  for (size_t i = 0; i < batch.transitions.size(); ++i) {
+    const TransitionResult& r = result->transitions[i];
+    if (!r.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
+    UpdateMemory(r.trial, 0);
+    if (r.from == v1::TRIAL_STATE_RUNNING && !r.worker_id.empty()) {
+      SendStopOrder(r.trial.trial_id(), r.worker_id, r.fencing_token, batch.transitions[i].message,
+                    event.arrived);
     }
   }
   Bump();
