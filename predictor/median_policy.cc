@@ -34,26 +34,37 @@ class MedianPolicy : public StoppingPolicy {
       }
       best[i] = b;
     }
+    // Every finite running mean, sorted once: the median of the others of trial i is read off
+    // this array with i's own value left out, so a decision round is O(n log n), not O(n^2).
+    std::vector<double> all;
+    for (double v : running_mean) {
+      if (std::isfinite(v)) all.push_back(v);
+    }
+    std::sort(all.begin(), all.end());
     for (size_t i = 0; i < n; ++i) {
       const TrialView& t = group.trials[i];
       if (handled[i] || t.state != TrialState::kRunning) continue;
       Decision d;
       d.trial_id = t.id;
       d.current_loss = best[i];
-      std::vector<double> others;
-      for (size_t j = 0; j < n; ++j) {
-        if (j != i && std::isfinite(running_mean[j])) others.push_back(running_mean[j]);
-      }
+      // Position of i's own value in `all` (any one of equal values), or none.
+      const bool counted = std::isfinite(running_mean[i]);
+      const size_t own =
+          counted ? static_cast<size_t>(std::lower_bound(all.begin(), all.end(), running_mean[i]) -
+                                        all.begin())
+                  : all.size();
+      const size_t others = all.size() - (counted ? 1 : 0);
       if (m < c_.median_grace_fraction || !std::isfinite(best[i]) ||
-          static_cast<int>(others.size()) < c_.median_min_samples) {
+          static_cast<int>(others) < c_.median_min_samples || others == 0) {
         d.reason = absl::StrFormat("median rule: %d other trials at %.3g, need %d",
-                                   static_cast<int>(others.size()), m, c_.median_min_samples);
+                                   static_cast<int>(others), m, c_.median_min_samples);
         out.push_back(d);
         continue;
       }
-      std::sort(others.begin(), others.end());
-      const size_t h = others.size() / 2;
-      const double median = others.size() % 2 == 1 ? others[h] : 0.5 * (others[h - 1] + others[h]);
+      // The k-th smallest of the others.
+      auto other = [&](size_t k) { return all[k < own ? k : k + 1]; };
+      const size_t h = others / 2;
+      const double median = others % 2 == 1 ? other(h) : 0.5 * (other(h - 1) + other(h));
       d.compared_loss = median;
       if (best[i] > median) {
         d.action = Action::kStop;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -159,6 +160,41 @@ TEST(PolicyTest, MedianRuleStopsTrialsWorseThanTheMedian) {
   EXPECT_EQ(d["t2"].action, Action::kContinue);  // Equal to the median of the others? No: 3.15.
   EXPECT_EQ(d["t3"].action, Action::kStop);
   EXPECT_EQ(d["t4"].action, Action::kStop);
+}
+
+TEST(PolicyTest, MedianRuleComparesEachTrialWithTheMedianOfTheOthers) {
+  // Constant curves, so a trial's running mean is its level. Levels repeat (ties) and one
+  // trial has not reached the milestone (it counts for nobody). Checked against the median of
+  // the others computed directly, for an odd and an even number of others.
+  for (int n : {9, 10}) {
+    GroupView g;
+    std::vector<double> level;
+    for (int i = 0; i < n; ++i) {
+      TrialView t;
+      t.id = "t" + std::to_string(i);
+      level.push_back(3.0 + 0.1 * ((i * 7) % 5));
+      const int last = i == 0 ? 20 : 50;  // t0 stops short of the milestone.
+      for (int k = 1; k <= last; ++k) t.points.push_back({k, 0, k / 100.0, level.back(), 0});
+      g.trials.push_back(t);
+    }
+    PolicyConfig cfg;
+    cfg.name = "median";
+    auto p = MakePolicy(cfg);
+    ASSERT_TRUE(p.ok());
+    auto d = ById((*p)->Decide(g, 0.5));
+    for (int i = 1; i < n; ++i) {
+      std::vector<double> others;
+      for (int j = 1; j < n; ++j) {
+        if (j != i) others.push_back(level[j]);
+      }
+      std::sort(others.begin(), others.end());
+      const size_t h = others.size() / 2;
+      const double median = others.size() % 2 == 1 ? others[h] : 0.5 * (others[h - 1] + others[h]);
+      const Decision& di = d["t" + std::to_string(i)];
+      EXPECT_DOUBLE_EQ(di.compared_loss, median) << "n=" << n << " i=" << i;
+      EXPECT_EQ(di.action, level[i] > median ? Action::kStop : Action::kContinue) << i;
+    }
+  }
 }
 
 TEST(PolicyTest, RejectsBadConfigs) {

@@ -61,6 +61,11 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
   }
   TrialRecord& record = *loaded;
   out.status = CheckLease(record, write.fencing_token, clock_.NowUnixMs());
+  // A trial stopped by the stopping policy still takes points under its last lease's token:
+  // they were in flight when it was stopped, and a decision may have used them (store.h).
+  const bool late = !out.status.ok() && record.trial.state() == v1::TRIAL_STATE_STOPPED &&
+                    write.fencing_token > 0 && write.fencing_token == record.fencing_token;
+  if (late) out.status = absl::OkStatus();
   if (!out.status.ok()) return absl::OkStatus();
   for (const v1::LossPoint& p : write.points) {
     if (p.step() < 1) {
@@ -104,7 +109,7 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
         Log(db, "points_conflict", record.trial.sweep_id(), write.trial_id,
             absl::StrCat(out.conflicts, " points differ from the stored ones; kept the stored")));
   }
-  if (!divergence.empty()) {
+  if (!divergence.empty() && !late) {  // A stopped trial stays STOPPED.
     out.diverged = true;
     RETURN_IF_ERROR(SetState(db, record, v1::TRIAL_STATE_DIVERGED, divergence));
   } else if (out.inserted > 0) {

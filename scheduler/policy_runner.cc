@@ -67,10 +67,10 @@ absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelSource(
 
 predictor::TrialView ToView(TrialCurve&& t) {
   predictor::TrialView v;
-  v.id = t.trial.trial_id();
-  v.controls = ToPredictorControls(t.trial.controls());
+  v.id = t.trial->trial_id();
+  v.controls = ToPredictorControls(t.trial->controls());
   v.points = std::move(t.points);
-  v.state = ToPredictorState(t.trial.state());
+  v.state = ToPredictorState(t.trial->state());
   return v;
 }
 
@@ -167,7 +167,8 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
                                                       std::vector<TrialCurve> group,
                                                       const std::vector<TrialCurve>& references,
                                                       double milestone_fraction,
-                                                      int64_t now_unix_ms) {
+                                                      int64_t now_unix_ms,
+                                                      const std::set<std::string>* only) {
   std::vector<v1::Decision> out;
   if (policy.kind() == v1::POLICY_KIND_NONE || group.empty()) return out;
   ASSIGN_OR_RETURN(predictor::PolicyConfig config, PolicyConfigFor(policy));
@@ -178,10 +179,10 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
   } else {
     std::vector<predictor::Curve> curves;
     for (const TrialCurve& r : references) {
-      if (r.trial.state() != v1::TRIAL_STATE_COMPLETED) continue;
+      if (r.trial->state() != v1::TRIAL_STATE_COMPLETED) continue;
       predictor::Curve c;
-      c.id = r.trial.trial_id();
-      c.controls = ToPredictorControls(r.trial.controls());
+      c.id = r.trial->trial_id();
+      c.controls = ToPredictorControls(r.trial->controls());
       c.points = r.points;
       c.complete = true;
       absl::StrAppend(&reference_name, reference_name.empty() ? "empirical:" : ",", c.id);
@@ -192,7 +193,7 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
   const bool needs_reference =
       policy.kind() == v1::POLICY_KIND_COLLAPSE || policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
   predictor::GroupView view;
-  view.group_id = CollapseGroupKey(group.front().trial.controls());
+  view.group_id = CollapseGroupKey(group.front().trial->controls());
   for (TrialCurve& t : group) view.trials.push_back(ToView(std::move(t)));
 
   std::vector<predictor::Decision> decisions;
@@ -218,25 +219,30 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
   // Deviation from collapse (METHOD.md §5) of each predicted trial: the largest residual
   // L(t)/L(T) - l_ref(t/T) of its lightly smoothed curve after warmup, in normalized-loss
   // units. The seed noise floor is unknown inside a sweep, so deviation_in_sigmas stays 0.
+  if (only) {
+    std::erase_if(decisions,
+                  [&](const predictor::Decision& d) { return !only->count(d.trial_id); });
+  }
+  std::map<std::string, double> predicted;  // trial -> predicted final loss
+  for (const predictor::Decision& d : decisions) {
+    if (std::isfinite(d.predicted_final_loss)) predicted[d.trial_id] = d.predicted_final_loss;
+  }
   std::map<std::string, double> deviation;
   for (const predictor::TrialView& t : view.trials) {
-    auto ref = config.references ? config.references->ReferenceFor(t.controls)
-                                 : absl::StatusOr<std::shared_ptr<const predictor::Reference>>(
-                                       absl::NotFoundError("no references"));
+    auto final_loss = predicted.find(t.id);
+    if (final_loss == predicted.end() || !config.references) continue;
+    auto ref = config.references->ReferenceFor(t.controls);
     if (!ref.ok()) continue;
-    for (const predictor::Decision& d : decisions) {
-      if (d.trial_id != t.id || !std::isfinite(d.predicted_final_loss)) continue;
-      const auto smooth = predictor::Smooth(predictor::PrefixTo(t.points, milestone_fraction), 0.01,
-                                            predictor::SmoothUnit::kFraction);
-      const double after_warmup = std::max(0.05, t.controls.schedule.warmup_fraction);
-      double worst = 0;
-      for (const auto& r : predictor::ResidualCurve(smooth, **ref, d.predicted_final_loss)) {
-        if (r.fraction >= after_warmup && std::isfinite(r.residual)) {
-          worst = std::max(worst, std::abs(r.residual));
-        }
+    const auto smooth = predictor::Smooth(predictor::PrefixTo(t.points, milestone_fraction), 0.01,
+                                          predictor::SmoothUnit::kFraction);
+    const double after_warmup = std::max(0.05, t.controls.schedule.warmup_fraction);
+    double worst = 0;
+    for (const auto& r : predictor::ResidualCurve(smooth, **ref, final_loss->second)) {
+      if (r.fraction >= after_warmup && std::isfinite(r.residual)) {
+        worst = std::max(worst, std::abs(r.residual));
       }
-      deviation[t.id] = worst;
     }
+    deviation[t.id] = worst;
   }
   for (const predictor::Decision& d : decisions) {
     v1::Decision v;

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,21 +37,23 @@ std::vector<double> DecisionFractions(const v1::StoppingPolicy& policy);
 // One trial with its curve, as the runner needs it: the predictor's compact points (the
 // scheduler keeps curves in memory in this form, so a decision converts nothing).
 struct TrialCurve {
-  v1::Trial trial;
+  std::shared_ptr<const v1::Trial> trial;     // Shared with the scheduler's memory; not null.
   std::vector<predictor::CurvePoint> points;  // Ascending steps.
 };
 
 // Decides for the non-reference trials of `group` (consumed: their points move into the
-// policy's views) (all sharing one CollapseGroupKey) at
-// `milestone_fraction`. `references` are the sweep's reference trials of the same group (only
-// complete ones are used). For COLLAPSE, the reference is the model at `policy.model_path` if
-// set, else the empirical mean of complete references; with neither, every running trial gets
-// CONTINUE with the reason "waiting for reference runs". `now_unix_ms` stamps the decisions.
+// policy's views); returns decisions only for the trials in `only` when it is given (all sharing
+// one CollapseGroupKey) at `milestone_fraction`. `references` are the sweep's reference trials of
+// the same group (only complete ones are used). For COLLAPSE, the reference is the model at
+// `policy.model_path` if set, else the empirical mean of complete references; with neither, every
+// running trial gets CONTINUE with the reason "waiting for reference runs". `now_unix_ms` stamps
+// the decisions.
 absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
                                                       std::vector<TrialCurve> group,
                                                       const std::vector<TrialCurve>& references,
                                                       double milestone_fraction,
-                                                      int64_t now_unix_ms);
+                                                      int64_t now_unix_ms,
+                                                      const std::set<std::string>* only = nullptr);
 
 }  // namespace augur
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,15 +18,17 @@ double Shape(double x) { return 2.0 + 3.0 * std::pow(1.0 - x, 2.0) + 0.5 / (x + 
 TrialCurve MakeCurve(const std::string& id, double scale, bool reference, int last_step,
                      double bump_at = -1) {
   TrialCurve c;
-  c.trial.set_trial_id(id);
-  c.trial.set_is_reference(reference);
-  c.trial.set_state(reference ? v1::TRIAL_STATE_COMPLETED : v1::TRIAL_STATE_RUNNING);
-  auto* k = c.trial.mutable_controls();
+  auto trial = std::make_shared<v1::Trial>();
+  trial->set_trial_id(id);
+  trial->set_is_reference(reference);
+  trial->set_state(reference ? v1::TRIAL_STATE_COMPLETED : v1::TRIAL_STATE_RUNNING);
+  auto* k = trial->mutable_controls();
   k->set_tokens_per_param(20);
   k->set_tau(0.2);
   k->mutable_schedule()->set_shape(v1::SCHEDULE_SHAPE_LINEAR_DECAY);
   k->mutable_schedule()->set_warmup_fraction(0.1);
   k->set_total_steps(kSteps);
+  c.trial = std::move(trial);
   for (int s = 1; s <= last_step; ++s) {
     const double x = static_cast<double>(s) / kSteps;
     predictor::CurvePoint p;
@@ -40,12 +43,12 @@ TrialCurve MakeCurve(const std::string& id, double scale, bool reference, int la
 }
 
 TEST(PolicyRunner, GroupKeyIgnoresLearningRateButNotTau) {
-  TrialCurve a = MakeCurve("a", 1.0, false, 1);
-  TrialCurve b = MakeCurve("b", 1.0, false, 1);
-  b.trial.mutable_controls()->set_peak_lr(0.5);
-  EXPECT_EQ(CollapseGroupKey(a.trial.controls()), CollapseGroupKey(b.trial.controls()));
-  b.trial.mutable_controls()->set_tau(0.1);
-  EXPECT_NE(CollapseGroupKey(a.trial.controls()), CollapseGroupKey(b.trial.controls()));
+  const v1::CurveControls a = MakeCurve("a", 1.0, false, 1).trial->controls();
+  v1::CurveControls b = a;
+  b.set_peak_lr(0.5);
+  EXPECT_EQ(CollapseGroupKey(a), CollapseGroupKey(b));
+  b.set_tau(0.1);
+  EXPECT_NE(CollapseGroupKey(a), CollapseGroupKey(b));
 }
 
 TEST(PolicyRunner, CollapseDecisionsCarryPredictionsAndDeviation) {

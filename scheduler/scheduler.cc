@@ -308,7 +308,9 @@ int Scheduler::GpusOf(const std::string& trial_id) {
     if (sweep != trial_sweep_.end()) {
       auto& trials = mem_[sweep->second];
       auto it = trials.find(trial_id);
-      if (it != trials.end()) return std::max(1, it->second.trial.config().resources().gpus());
+      if (it != trials.end() && it->second.trial) {
+        return std::max(1, it->second.trial->config().resources().gpus());
+      }
     }
   }
   auto t = store_->GetTrial(trial_id);
@@ -349,10 +351,12 @@ void Scheduler::Dispatch() {
       // Loaded before its first points arrive, so that they reach the decision path at once.
       EnsureLoaded(g.trial.sweep_id());
       UpdateMemory(g.trial, g.lease.fencing_token());
+      // Counted before it is sent: a LeaseRequest the worker makes after seeing the lease
+      // already accounts for it and must not be reduced by it afterwards.
+      s->TakeWanted(std::max(1, g.lease.config().resources().gpus()));
       v1::SchedulerMessage m;
       *m.mutable_lease() = g.lease;
       s->Send(std::move(m));
-      s->TakeWanted(std::max(1, g.lease.config().resources().gpus()));
       granted_any = true;
     }
   }

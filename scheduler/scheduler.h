@@ -12,11 +12,11 @@
 // Decisions do not wait for the write queue. Points that arrive under a trial's live lease go
 // into its in-memory curve at once (milestone crossings are detected there), while the writer
 // commits them and acknowledges them once durable. A decision may therefore use points that
-// are not yet durable; that is safe because the worker keeps every unacknowledged point and
-// resends it after any failure, and a resumed trial recomputes the same points (the trainer is
-// bit-exact), so the decision's inputs always become durable as they were. The decision itself
-// (with the STOP it causes) is committed, with priority over the write queue, before the stop
-// order goes out.
+// are not yet durable. They become durable all the same: the worker keeps every
+// unacknowledged point and resends it after any failure, a resumed trial recomputes the same
+// points (the trainer is bit-exact), and a trial the policy stopped still accepts points
+// under its last lease's token (store.h). The decision itself (with the STOP it causes) is
+// committed, with priority over the write queue, before the stop order goes out.
 #ifndef AUGUR_SCHEDULER_SCHEDULER_H_
 #define AUGUR_SCHEDULER_SCHEDULER_H_
 
@@ -92,11 +92,13 @@ class WorkerSession {
   int wanted_ ABSL_GUARDED_BY(mu_) = std::numeric_limits<int>::max();
 };
 
-// Latency of stop orders: from the arrival of the point that crossed a milestone to the order
-// being queued on the worker's session.
+// Latency of stop orders: from the arrival of the batch with which the trial reached the
+// milestone to the order being queued on the worker's session; and the duration of the
+// decision rounds that stored decisions (group copy, policy, transaction).
 struct StopLatencyStats {
   int64_t count = 0;
-  std::vector<double> samples_ms;  // Most recent first-in order, capped.
+  std::vector<double> samples_ms;  // First-in order, capped.
+  std::vector<double> round_ms;    // First-in order, capped.
 };
 
 class Scheduler {
@@ -165,12 +167,12 @@ class Scheduler {
   // points (received under that lease; durable, or held by the worker until they are), and
   // the milestones it already has a stored decision for.
   struct TrialMemory {
-    v1::Trial trial;
+    std::shared_ptr<const v1::Trial> trial;     // Replaced, never changed in place.
+    std::string group_key;                      // CollapseGroupKey of its controls.
     int64_t fencing_token = 0;                  // Of the live lease while RUNNING.
     std::vector<predictor::CurvePoint> points;  // Ascending steps.
-    int64_t durable_step = 0;                   // Points up to here are in the store...
-    std::vector<v1::LossPoint> unstored;        // ...these, after it, not yet.
     std::vector<double> decided;                // Milestone fractions.
+    std::map<double, absl::Time> reached;       // Milestone -> when the trial reached it.
   };
 
   void WriterLoop();
@@ -190,9 +192,8 @@ class Scheduler {
   // every milestone they crossed. On arrival (`check_lease`) only a batch under the lease the
   // memory knows is taken, and only for a loaded sweep; after a commit every batch is (the
   // store has accepted it). Points already in memory are skipped, so a batch seen at both
-  // places counts once. `durable_step` (after a commit) is the trial's highest stored step.
-  void Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived,
-                int64_t durable_step = 0);
+  // places counts once.
+  void Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived);
   // Replaces the in-memory trial row (and the lease token when the row is RUNNING).
   void UpdateMemory(const v1::Trial& trial, int64_t fencing_token);
   // Queues a STOP order on the session of the worker holding the lease, and records latency.

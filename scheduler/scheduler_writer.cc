@@ -60,13 +60,13 @@ void Scheduler::EnsureLoaded(const std::string& sweep_id) {
     if (!points.ok()) return;
     TrialMemory& m = loaded[t.trial_id()];
     m.points = ToPredictorPoints(*points);
-    if (!m.points.empty()) m.durable_step = m.points.back().step;
     if (t.state() == v1::TRIAL_STATE_RUNNING) {
       auto lease = store_->GetLease(t.trial_id());
       if (!lease.ok()) return;
       m.fencing_token = lease->fencing_token;
     }
-    m.trial = std::move(t);
+    m.group_key = CollapseGroupKey(t.controls());
+    m.trial = std::make_shared<const v1::Trial>(std::move(t));
   }
   for (const v1::Decision& d : *decisions) {
     auto it = loaded.find(d.trial_id());
@@ -95,13 +95,13 @@ void Scheduler::UpdateMemory(const v1::Trial& trial, int64_t fencing_token) {
   auto sweep = mem_.find(trial.sweep_id());
   if (sweep == mem_.end()) return;  // Not loaded: a later load reads the fresh row.
   TrialMemory& m = sweep->second[trial.trial_id()];
-  m.trial = trial;
+  m.trial = std::make_shared<const v1::Trial>(trial);
+  m.group_key = CollapseGroupKey(trial.controls());
   m.fencing_token = trial.state() == v1::TRIAL_STATE_RUNNING ? fencing_token : 0;
   trial_sweep_[trial.trial_id()] = trial.sweep_id();
 }
 
-void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived,
-                         int64_t durable_step) {
+void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived) {
   const std::string& trial_id = batch.trial_id();
   std::string sweep_id;
   {
@@ -121,6 +121,7 @@ void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl
   if (!milestones.ok()) return;
   double prev = 0, top = 0;
   std::string group_key;
+  std::vector<double> crossed;
   {
     absl::MutexLock lock(&mem_mu_);
     auto loaded = mem_.find(sweep_id);
@@ -128,15 +129,10 @@ void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl
     auto found = loaded->second.find(trial_id);
     if (found == loaded->second.end()) return;
     TrialMemory& tm = found->second;
-    if (check_lease && (tm.trial.state() != v1::TRIAL_STATE_RUNNING ||
+    if (!tm.trial) return;
+    if (check_lease && (tm.trial->state() != v1::TRIAL_STATE_RUNNING ||
                         tm.fencing_token != batch.fencing_token())) {
       return;  // Possibly stale: only the store can tell.
-    }
-    if (durable_step > tm.durable_step) {
-      tm.durable_step = durable_step;
-      auto stored = std::find_if(tm.unstored.begin(), tm.unstored.end(),
-                                 [&](const v1::LossPoint& p) { return p.step() > durable_step; });
-      tm.unstored.erase(tm.unstored.begin(), stored);
     }
     // Points may come in any order within a batch; memory takes them in step order.
     std::vector<const v1::LossPoint*> sorted;
@@ -159,15 +155,19 @@ void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl
       if (!tm.points.empty() && p->step() <= tm.points.back().step) continue;
       tm.points.push_back(
           {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
-      if (p->step() > tm.durable_step) tm.unstored.push_back(*p);
     }
-    if (tm.trial.is_reference()) return;  // References are never stopped.
-    group_key = CollapseGroupKey(tm.trial.controls());
+    if (tm.trial->is_reference()) return;  // References are never stopped.
+    group_key = tm.group_key;
+    for (double m : *milestones) {
+      const double edge = m - kMilestoneTolerance;
+      if (prev < edge && top >= edge) {
+        crossed.push_back(m);
+        // The first sighting is when the trial reached m: stop latency is measured from it.
+        if (tm.reached.find(m) == tm.reached.end()) tm.reached[m] = arrived;
+      }
+    }
   }
-  for (double m : *milestones) {
-    const double edge = m - kMilestoneTolerance;
-    if (prev < edge && top >= edge) QueueDecision({sweep_id, group_key, m, arrived});
-  }
+  for (double m : crossed) QueueDecision({sweep_id, group_key, m, arrived});
 }
 
 // ---- Write path ----
@@ -234,7 +234,7 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
           SendRejection(*w.session,
                         absl::FailedPreconditionError("trial diverged (non-finite loss)"), id);
         }
-        Remember(w.msg.points(), /*check_lease=*/false, w.arrived, r.durable_step);
+        Remember(w.msg.points(), /*check_lease=*/false, w.arrived);
       }
       for (size_t i = 0; i < checkpoint_src.size(); ++i) {
         if (!result->checkpoints[i].ok()) {
@@ -359,14 +359,15 @@ void Scheduler::Decide(const MilestoneEvent& event) {
   // decided; the others are decided when they arrive there.
   std::vector<TrialCurve> group, references;
   std::set<std::string> undecided;
-  std::map<std::string, PointWrite> unstored;  // Of the undecided, in case they are stopped.
+  std::map<std::string, absl::Time> reached;  // When each undecided trial reached the milestone.
+  const absl::Time round_start = clock_->Now();
   {
     absl::MutexLock lock(&mem_mu_);
     for (const auto& [id, tm] : mem_[event.sweep_id]) {
-      if (CollapseGroupKey(tm.trial.controls()) != event.group_key) continue;
+      if (!tm.trial || tm.group_key != event.group_key) continue;
       TrialCurve c;
       c.trial = tm.trial;
-      if (tm.trial.is_reference()) {
+      if (tm.trial->is_reference()) {
         c.points = tm.points;
         references.push_back(std::move(c));
         continue;
@@ -375,12 +376,12 @@ void Scheduler::Decide(const MilestoneEvent& event) {
           std::upper_bound(tm.points.begin(), tm.points.end(), event.fraction + kMilestoneTolerance,
                            [](double f, const predictor::CurvePoint& p) { return f < p.fraction; });
       c.points.assign(tm.points.begin(), end);
-      if (!tm.points.empty() && !IsTerminal(tm.trial.state()) &&
+      if (!tm.points.empty() && !IsTerminal(tm.trial->state()) &&
           tm.points.back().fraction >= event.fraction - kMilestoneTolerance &&
           !HasDecided(tm.decided, event.fraction)) {
         undecided.insert(id);
-        if (!tm.unstored.empty()) {
-          unstored[id] = PointWrite{id, tm.fencing_token, tm.unstored};
+        if (auto at = tm.reached.find(event.fraction); at != tm.reached.end()) {
+          reached[id] = at->second;
         }
       }
       group.push_back(std::move(c));
@@ -388,9 +389,11 @@ void Scheduler::Decide(const MilestoneEvent& event) {
   }
   if (undecided.empty()) return;  // Nobody new at this milestone: no policy to run.
   auto decisions = DecideGroup(sweep->spec().policy(), std::move(group), references, event.fraction,
-                               clock_->NowUnixMs());
+                               clock_->NowUnixMs(), &undecided);
   if (!decisions.ok()) return;
-  // One transaction for the round: its decisions and the stops they cause.
+  // One transaction for the round: its decisions and the stops they cause. The points the
+  // decisions saw may still be in the write queue; the store takes them after the stop (a
+  // STOPPED trial accepts points under its last lease's token, store.h).
   WriteBatch batch;
   for (const v1::Decision& d : *decisions) {
     if (!undecided.count(d.trial_id())) continue;
@@ -400,11 +403,6 @@ void Scheduler::Decide(const MilestoneEvent& event) {
     }
     batch.decisions.push_back(d);
     if (d.action() == v1::DECISION_ACTION_STOP) {
-      // The points the decision saw are stored with it (they come first in the batch): once
-      // stopped, the trial's points still in the write queue would be refused.
-      if (auto it = unstored.find(d.trial_id()); it != unstored.end()) {
-        batch.points.push_back(std::move(it->second));
-      }
       batch.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
     }
   }
@@ -436,8 +434,15 @@ void Scheduler::Decide(const MilestoneEvent& event) {
     if (!r.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
     UpdateMemory(r.trial, 0);
     if (r.from == v1::TRIAL_STATE_RUNNING && !r.worker_id.empty()) {
+      auto at = reached.find(r.trial.trial_id());
       SendStopOrder(r.trial.trial_id(), r.worker_id, r.fencing_token, batch.transitions[i].message,
-                    event.arrived);
+                    at != reached.end() ? at->second : event.arrived);
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_latency_.round_ms.size() < 100000) {
+      stop_latency_.round_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - round_start));
     }
   }
   Bump();

@@ -56,6 +56,12 @@ struct PointWrite {
   std::vector<v1::LossPoint> points;  // Any order; steps >= 1.
 };
 
+// Loss points are accepted under the fencing token of the trial's live lease (RUNNING,
+// unexpired), and also, for a trial in STOPPED, under the token of its last lease: the
+// stopping policy decides on points as they arrive, so points in flight when it stopped the
+// trial (and the worker's re-sends of them after a failure) still become durable. Every
+// other terminal state, and any other token, refuses them.
+//
 // Outcome of one PointWrite.
 //
 // Points are keyed by (trial_id, step). A point whose key exists with the same train_loss and

@@ -1,6 +1,7 @@
 // Store contract, part 4: state transitions inside a WriteBatch, so that a decision round
 // (decisions and the STOP transitions they cause) is one transaction. Runs against every
 // backend (store_typed_test.h).
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,51 @@ v1::Decision Stop(const std::string& trial_id, double milestone) {
   d.set_milestone_fraction(milestone);
   d.set_reason("worse than the reference");
   return d;
+}
+
+TYPED_TEST(StoreTransitionBatchTest, AStoppedTrialKeepsPointsInFlightUnderItsLastToken) {
+  this->CreateSweep("s1", 2);
+  LeaseGrant a = this->Lease("w1");
+  ASSERT_TRUE(this->store().AppendPoints(this->Write(a, Points(1, 3))).ok());
+  WriteBatch batch;
+  batch.decisions.push_back(Stop(a.lease.trial_id(), 0.3));
+  batch.transitions.push_back({a.lease.trial_id(), v1::TRIAL_STATE_STOPPED, "policy"});
+  ASSERT_TRUE(this->store().ApplyBatch(batch).ok());
+  // Sent before the stop order reached the worker: kept, the trial stays STOPPED.
+  auto late = this->store().AppendPoints(this->Write(a, Points(4, 6)));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->inserted, 3);
+  EXPECT_EQ(late->durable_step, 6);
+  EXPECT_EQ(this->store().ReadPoints(a.lease.trial_id(), 0)->size(), 6u);
+  // A non-finite loss among them does not make a stopped trial DIVERGED.
+  PointWrite nan = this->Write(a, Points(7, 8));
+  nan.points[1].set_train_loss(std::numeric_limits<double>::quiet_NaN());
+  auto after_nan = this->store().AppendPoints(nan);
+  ASSERT_TRUE(after_nan.ok()) << after_nan.status();
+  EXPECT_EQ(after_nan->inserted, 1);
+  EXPECT_EQ(this->store().GetTrial(a.lease.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
+  // Any other token is refused, and so are checkpoints.
+  PointWrite stale = this->Write(a, Points(9, 9));
+  stale.fencing_token = a.lease.fencing_token() - 1;
+  EXPECT_EQ(this->store().AppendPoints(stale).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  v1::CheckpointCommit ck;
+  ck.set_trial_id(a.lease.trial_id());
+  ck.set_fencing_token(a.lease.fencing_token());
+  ck.set_step(6);
+  ck.set_path("/ck/6");
+  EXPECT_EQ(this->store().CommitCheckpoint(ck).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TYPED_TEST(StoreTransitionBatchTest, ACancelledTrialRefusesEvenItsLastLeasesPoints) {
+  this->CreateSweep("s1", 2);
+  LeaseGrant a = this->Lease("w1");
+  ASSERT_TRUE(this->store()
+                  .TransitionTrial(a.lease.trial_id(), v1::TRIAL_STATE_RUNNING,
+                                   v1::TRIAL_STATE_CANCELLED, "by user")
+                  .ok());
+  EXPECT_EQ(this->store().AppendPoints(this->Write(a, Points(1, 1))).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TYPED_TEST(StoreTransitionBatchTest, DecisionAndStopOfARunningTrialInOneBatch) {
@@ -50,12 +96,10 @@ TYPED_TEST(StoreTransitionBatchTest, DecisionAndStopOfARunningTrialInOneBatch) {
   EXPECT_TRUE(result->decisions[0].ok());
   EXPECT_TRUE(result->points[0].status.ok());
 
-  // The lease is gone: the old holder's writes are fenced off.
+  // The lease is gone; only points in flight under its token are still taken (store.h).
   auto lease = this->store().GetLease(a.lease.trial_id());
   EXPECT_EQ(lease->worker_id, "");
   EXPECT_EQ(lease->expires_unix_ms, 0);
-  EXPECT_EQ(this->store().AppendPoints(this->Write(a, Points(1, 1))).status().code(),
-            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(this->store().GetTrial(a.lease.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
   auto events = this->store().ReadEvents(0, 0);
   ASSERT_TRUE(events.ok());

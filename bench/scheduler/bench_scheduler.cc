@@ -149,6 +149,12 @@ void PrintPhase(const PhaseResult& r, int n) {
         "  p50 %s  p99 %s  max %s ms\n",
         r.server_stop_ms.size(), Ms(Quantile(r.server_stop_ms, 0.5)).c_str(),
         Ms(Quantile(r.server_stop_ms, 0.99)).c_str(), Ms(Quantile(r.server_stop_ms, 1.0)).c_str());
+    std::printf(
+        "  decision rounds (group copy, policy, transaction):           n=%zu"
+        "  p50 %s  p99 %s  max %s ms\n",
+        r.decision_round_ms.size(), Ms(Quantile(r.decision_round_ms, 0.5)).c_str(),
+        Ms(Quantile(r.decision_round_ms, 0.99)).c_str(),
+        Ms(Quantile(r.decision_round_ms, 1.0)).c_str());
   }
   std::printf("  process CPU %.1f s (%.0f%% of one core), RSS %.0f MB\n", r.cpu_seconds,
               100.0 * r.cpu_seconds / r.seconds, r.rss_mb);

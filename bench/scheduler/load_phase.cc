@@ -196,7 +196,9 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
   }
   if (server) {  // Before CancelSweep below, whose stops would count as samples too.
     r.points_committed = server->scheduler()->points_committed();
-    r.server_stop_ms = server->scheduler()->stop_latency().samples_ms;
+    const StopLatencyStats stats = server->scheduler()->stop_latency();
+    r.server_stop_ms = stats.samples_ms;
+    r.decision_round_ms = stats.round_ms;
   }
   // Match each stop order with the milestone its STOP decision names.
   std::map<std::string, TrialTimeline> timelines;
