@@ -167,12 +167,15 @@ class Scheduler {
   // points (received under that lease; durable, or held by the worker until they are), and
   // the milestones it already has a stored decision for.
   struct TrialMemory {
-    std::shared_ptr<const v1::Trial> trial;     // Replaced, never changed in place.
-    std::string group_key;                      // CollapseGroupKey of its controls.
-    int64_t fencing_token = 0;                  // Of the live lease while RUNNING.
-    std::vector<predictor::CurvePoint> points;  // Ascending steps.
-    std::vector<double> decided;                // Milestone fractions.
-    std::map<double, absl::Time> reached;       // Milestone -> when the trial reached it.
+    std::shared_ptr<const v1::Trial> trial;  // Replaced, never changed in place.
+    std::string group_key;                   // CollapseGroupKey of its controls.
+    int64_t fencing_token = 0;               // Of the live lease while RUNNING.
+    // Ascending steps, at most 1,000 per run: points within one 0.1% of training are merged
+    // into their mean (scheduler_writer.cc); `merged` counts those in the last one.
+    std::vector<predictor::CurvePoint> points;
+    int merged = 0;
+    std::vector<double> decided;           // Milestone fractions.
+    std::map<double, absl::Time> reached;  // Milestone -> when the trial reached it.
   };
 
   void WriterLoop();

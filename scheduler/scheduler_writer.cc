@@ -37,6 +37,28 @@ void SendRejection(WorkerSession& s, const absl::Status& st, const std::string& 
 
 namespace {
 
+// Decision curves keep at most this many points per run: consecutive points in the same
+// 1/kBlocksPerRun of training merge into their mean loss, stamped with the latest point's
+// step and fraction. A decision round then costs O(trials) whatever the logging rate, and
+// 0.1% of training is finer than any window the policies smooth or align over.
+constexpr double kBlocksPerRun = 1000;
+
+void AppendToCurve(std::vector<predictor::CurvePoint>& curve, int& merged,
+                   const predictor::CurvePoint& p) {
+  if (!curve.empty()) {
+    predictor::CurvePoint& last = curve.back();
+    if (std::floor(last.fraction * kBlocksPerRun) == std::floor(p.fraction * kBlocksPerRun)) {
+      ++merged;
+      const double loss = last.loss + (p.loss - last.loss) / merged;
+      last = p;
+      last.loss = loss;
+      return;
+    }
+  }
+  curve.push_back(p);
+  merged = 1;
+}
+
 bool HasDecided(const std::vector<double>& decided, double m) {
   for (double d : decided) {
     if (std::abs(d - m) < 1e-9) return true;
@@ -59,7 +81,9 @@ void Scheduler::EnsureLoaded(const std::string& sweep_id) {
     auto points = store_->ReadPoints(t.trial_id(), 0);
     if (!points.ok()) return;
     TrialMemory& m = loaded[t.trial_id()];
-    m.points = ToPredictorPoints(*points);
+    for (const predictor::CurvePoint& p : ToPredictorPoints(*points)) {
+      AppendToCurve(m.points, m.merged, p);
+    }
     if (t.state() == v1::TRIAL_STATE_RUNNING) {
       auto lease = store_->GetLease(t.trial_id());
       if (!lease.ok()) return;
@@ -153,7 +177,8 @@ void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl
       if (!std::isfinite(p->train_loss())) break;  // The store keeps nothing from here on.
       top = std::max(top, p->fraction());
       if (!tm.points.empty() && p->step() <= tm.points.back().step) continue;
-      tm.points.push_back(
+      AppendToCurve(
+          tm.points, tm.merged,
           {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
     }
     if (tm.trial->is_reference()) return;  // References are never stopped.
