@@ -143,19 +143,26 @@ TEST(PolicyTest, StatelessAndOnlyRunningTrialsGetDecisions) {
   EXPECT_NE(ById(first)[g.trials[2].id].reason.find("not at milestone"), std::string::npos);
 }
 
-TEST(PolicyTest, MedianRuleStopsTrialsWorseThanTheMedian) {
-  GroupView g;
-  for (int i = 0; i < 5; ++i) {
-    TrialView t;
-    t.id = "t" + std::to_string(i);
-    for (int k = 1; k <= 50; ++k) t.points.push_back({k, 0, k / 100.0, 3.0 + 0.1 * i, 0});
-    g.trials.push_back(t);
-  }
+// A trial "t<i>" at a constant `level` over steps 1..last of a 100-step run.
+TrialView ConstantTrial(int i, double level, int last) {
+  TrialView t;
+  t.id = "t" + std::to_string(i);
+  for (int k = 1; k <= last; ++k) t.points.push_back({k, 0, k / 100.0, level, 0});
+  return t;
+}
+
+std::map<std::string, Decision> MedianDecisions(const GroupView& g, double m) {
   PolicyConfig cfg;
   cfg.name = "median";
   auto p = MakePolicy(cfg);
-  ASSERT_TRUE(p.ok());
-  auto d = ById((*p)->Decide(g, 0.5));
+  EXPECT_TRUE(p.ok());
+  return p.ok() ? ById((*p)->Decide(g, m)) : std::map<std::string, Decision>{};
+}
+
+TEST(PolicyTest, MedianRuleStopsTrialsWorseThanTheMedian) {
+  GroupView g;
+  for (int i = 0; i < 5; ++i) g.trials.push_back(ConstantTrial(i, 3.0 + 0.1 * i, 50));
+  auto d = MedianDecisions(g, 0.5);
   EXPECT_EQ(d["t0"].action, Action::kContinue);
   EXPECT_EQ(d["t2"].action, Action::kContinue);  // Equal to the median of the others? No: 3.15.
   EXPECT_EQ(d["t3"].action, Action::kStop);
@@ -170,18 +177,10 @@ TEST(PolicyTest, MedianRuleComparesEachTrialWithTheMedianOfTheOthers) {
     GroupView g;
     std::vector<double> level;
     for (int i = 0; i < n; ++i) {
-      TrialView t;
-      t.id = "t" + std::to_string(i);
       level.push_back(3.0 + 0.1 * ((i * 7) % 5));
-      const int last = i == 0 ? 20 : 50;  // t0 stops short of the milestone.
-      for (int k = 1; k <= last; ++k) t.points.push_back({k, 0, k / 100.0, level.back(), 0});
-      g.trials.push_back(t);
+      g.trials.push_back(ConstantTrial(i, level.back(), i == 0 ? 20 : 50));  // t0 falls short.
     }
-    PolicyConfig cfg;
-    cfg.name = "median";
-    auto p = MakePolicy(cfg);
-    ASSERT_TRUE(p.ok());
-    auto d = ById((*p)->Decide(g, 0.5));
+    auto d = MedianDecisions(g, 0.5);
     for (int i = 1; i < n; ++i) {
       std::vector<double> others;
       for (int j = 1; j < n; ++j) {
