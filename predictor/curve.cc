@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace augur::predictor {
 
@@ -20,10 +21,14 @@ int FirstNonFinite(const std::vector<CurvePoint>& points) {
   return -1;
 }
 
-std::vector<CurvePoint> PrefixTo(const std::vector<CurvePoint>& points, double x) {
+size_t PrefixEnd(const std::vector<CurvePoint>& points, double x) {
   auto end = std::upper_bound(points.begin(), points.end(), x + 1e-12,
                               [](double v, const CurvePoint& p) { return v < p.fraction; });
-  return std::vector<CurvePoint>(points.begin(), end);
+  return static_cast<size_t>(end - points.begin());
+}
+
+std::vector<CurvePoint> PrefixTo(const std::vector<CurvePoint>& points, double x) {
+  return std::vector<CurvePoint>(points.begin(), points.begin() + PrefixEnd(points, x));
 }
 
 double Progress(const std::vector<CurvePoint>& points) {
@@ -54,13 +59,15 @@ double Coord(const CurvePoint& p, SmoothUnit unit) {
 }
 }  // namespace
 
-std::vector<CurvePoint> Smooth(const std::vector<CurvePoint>& points, double window,
-                               SmoothUnit unit) {
-  if (window <= 0 || points.size() < 2) return points;
-  const size_t n = points.size();
+namespace {
+
+// The centered moving average of Smooth over the first n points: calls emit(i, mean) for
+// each, in order. Needs window > 0 and n >= 2.
+template <typename Emit>
+void SmoothFirst(const std::vector<CurvePoint>& points, size_t n, double window, SmoothUnit unit,
+                 Emit emit) {
   std::vector<double> prefix(n + 1, 0.0);
   for (size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + points[i].loss;
-  std::vector<CurvePoint> out = points;
   const double half = window / 2.0;
   size_t lo = 0, hi = 0;  // Window is [lo, hi).
   for (size_t i = 0; i < n; ++i) {
@@ -70,9 +77,31 @@ std::vector<CurvePoint> Smooth(const std::vector<CurvePoint>& points, double win
     while (lo < i && Coord(points[lo], unit) < c - half - eps) ++lo;
     if (hi < i + 1) hi = i + 1;
     while (hi < n && Coord(points[hi], unit) <= c + half + eps) ++hi;
-    out[i].loss = (prefix[hi] - prefix[lo]) / static_cast<double>(hi - lo);
+    emit(i, (prefix[hi] - prefix[lo]) / static_cast<double>(hi - lo));
   }
+}
+
+}  // namespace
+
+std::vector<CurvePoint> Smooth(const std::vector<CurvePoint>& points, double window,
+                               SmoothUnit unit) {
+  if (window <= 0 || points.size() < 2) return points;
+  std::vector<CurvePoint> out = points;
+  SmoothFirst(points, points.size(), window, unit, [&](size_t i, double v) { out[i].loss = v; });
   return out;
+}
+
+double MinSmoothed(const std::vector<CurvePoint>& points, size_t n, double window,
+                   SmoothUnit unit) {
+  n = std::min(n, points.size());
+  if (n == 0) return kNaN;
+  double best = std::numeric_limits<double>::infinity();
+  if (window <= 0 || n < 2) {
+    for (size_t i = 0; i < n; ++i) best = std::min(best, points[i].loss);
+    return best;
+  }
+  SmoothFirst(points, n, window, unit, [&](size_t, double v) { best = std::min(best, v); });
+  return best;
 }
 
 double LossAt(const std::vector<CurvePoint>& points, double x) {

@@ -54,6 +54,8 @@ int FirstNonFinite(const std::vector<CurvePoint>& points);
 
 // Points with fraction <= x (plus a tolerance of 1e-12).
 std::vector<CurvePoint> PrefixTo(const std::vector<CurvePoint>& points, double x);
+// PrefixTo(points, x).size(), without the copy.
+size_t PrefixEnd(const std::vector<CurvePoint>& points, double x);
 
 // The fraction of the last point, 0 for an empty curve.
 double Progress(const std::vector<CurvePoint>& points);
@@ -67,6 +69,9 @@ enum class SmoothUnit { kSteps, kTokens, kFraction };
 // fraction), truncated at both ends of the curve. O(n). A window <= 0 returns the input.
 std::vector<CurvePoint> Smooth(const std::vector<CurvePoint>& points, double window,
                                SmoothUnit unit);
+// The smallest loss of Smooth(first n points, window, unit), without building it: what a
+// policy deciding on many trials per round needs. NaN when n == 0.
+double MinSmoothed(const std::vector<CurvePoint>& points, size_t n, double window, SmoothUnit unit);
 
 // Loss at fraction x by linear interpolation; NaN outside [first, last] fraction.
 double LossAt(const std::vector<CurvePoint>& points, double x);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace augur::predictor {
@@ -34,6 +35,26 @@ TEST(CurveTest, SmoothingAveragesNoise) {
   for (size_t i = 0; i < p.size(); ++i) p[i].loss += (i % 2 == 0 ? 0.1 : -0.1);
   const auto s = Smooth(p, 9, SmoothUnit::kSteps);  // Windows of 9 or 10 points.
   for (int i = 10; i < 90; ++i) EXPECT_LT(std::abs(s[i].loss - 3.0), 0.012);
+}
+
+TEST(CurveTest, MinSmoothedIsTheMinimumOfTheSmoothedPrefix) {
+  auto p = Linear(300, 3.0, -1.0);
+  for (size_t i = 0; i < p.size(); ++i)
+    p[i].loss += 0.05 * std::sin(0.7 * i) + (i == 40 ? -0.5 : 0);
+  for (double x : {0.0, 0.004, 0.1, 0.3, 1.0}) {
+    const size_t n = PrefixEnd(p, x);
+    EXPECT_EQ(n, PrefixTo(p, x).size()) << x;
+    for (double w : {0.0, 0.01, 0.05}) {
+      const auto smooth = Smooth(PrefixTo(p, x), w, SmoothUnit::kFraction);
+      if (smooth.empty()) {
+        EXPECT_TRUE(std::isnan(MinSmoothed(p, n, w, SmoothUnit::kFraction)));
+        continue;
+      }
+      double expected = smooth.front().loss;
+      for (const CurvePoint& c : smooth) expected = std::min(expected, c.loss);
+      EXPECT_DOUBLE_EQ(MinSmoothed(p, n, w, SmoothUnit::kFraction), expected) << x << " " << w;
+    }
+  }
 }
 
 TEST(CurveTest, InterpolationPrefixAndFinalLoss) {

@@ -23,16 +23,15 @@ class MedianPolicy : public StoppingPolicy {
     for (size_t i = 0; i < n; ++i) {
       const TrialView& t = group.trials[i];
       if (t.state == TrialState::kDiverged || !Reached(t, m)) continue;
-      const std::vector<CurvePoint> prefix = PrefixTo(t.points, m);
-      if (prefix.empty() || FirstNonFinite(prefix) >= 0) continue;
+      // On the prefix up to m, in place: this runs for every trial of the group per round.
+      const size_t end = PrefixEnd(t.points, m);
+      if (end == 0) continue;
       double sum = 0;
-      for (const CurvePoint& p : prefix) sum += p.loss;
-      running_mean[i] = sum / prefix.size();
-      double b = prefix.front().loss;
-      for (const CurvePoint& p : Smooth(prefix, c_.current_loss_window, SmoothUnit::kFraction)) {
-        b = std::min(b, p.loss);
-      }
-      best[i] = b;
+      for (size_t k = 0; k < end; ++k) sum += t.points[k].loss;
+      if (!std::isfinite(sum)) continue;  // A non-finite loss in the prefix.
+      running_mean[i] = sum / static_cast<double>(end);
+      best[i] = std::min(t.points.front().loss,
+                         MinSmoothed(t.points, end, c_.current_loss_window, SmoothUnit::kFraction));
     }
     // Every finite running mean, sorted once: the median of the others of trial i is read off
     // this array with i's own value left out, so a decision round is O(n log n), not O(n^2).

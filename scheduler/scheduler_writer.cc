@@ -416,54 +416,62 @@ void Scheduler::Decide(const MilestoneEvent& event) {
   auto decisions = DecideGroup(sweep->spec().policy(), std::move(group), references, event.fraction,
                                clock_->NowUnixMs(), &undecided);
   if (!decisions.ok()) return;
-  // One transaction for the round: its decisions and the stops they cause. The points the
-  // decisions saw may still be in the write queue; the store takes them after the stop (a
-  // STOPPED trial accepts points under its last lease's token, store.h).
-  WriteBatch batch;
+  // Two transactions: the STOP decisions with the stops they cause, whose orders go out as soon
+  // as it commits, then the CONTINUE decisions. The points the decisions saw may still be in
+  // the write queue; the store takes them after the stop (a STOPPED trial accepts points under
+  // its last lease's token, store.h).
+  WriteBatch stops, continues;
   for (const v1::Decision& d : *decisions) {
     if (!undecided.count(d.trial_id())) continue;
-    // A trial waiting for its reference is decided once the reference completes.
-    if (d.action() == v1::DECISION_ACTION_CONTINUE && d.reason() == "waiting for reference runs") {
-      continue;
-    }
-    batch.decisions.push_back(d);
     if (d.action() == v1::DECISION_ACTION_STOP) {
-      batch.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
+      stops.decisions.push_back(d);
+      stops.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
+    } else if (d.reason() != "waiting for reference runs") {
+      // A trial waiting for its reference is decided once the reference completes.
+      continues.decisions.push_back(d);
     }
   }
-  if (batch.decisions.empty()) return;
-  absl::StatusOr<WriteBatchResult> result;
-  {
+  // Applies `batch` ahead of the write queue and remembers which trials are now decided at
+  // this milestone (ALREADY_EXISTS: decided before, the first decision stands).
+  auto apply = [&](const WriteBatch& batch) -> absl::StatusOr<WriteBatchResult> {
     {
       absl::MutexLock lock(&gate_mu_);
       ++priority_writes_;
     }
-    result = store_->ApplyBatch(batch);
-    absl::MutexLock lock(&gate_mu_);
-    --priority_writes_;
-  }
-  if (!result.ok()) return;  // Nothing stored: the next round at this milestone retries.
-  {
+    absl::StatusOr<WriteBatchResult> result = store_->ApplyBatch(batch);
+    {
+      absl::MutexLock lock(&gate_mu_);
+      --priority_writes_;
+    }
+    if (!result.ok()) return result;  // Nothing stored: the next round at m retries.
     absl::MutexLock lock(&mem_mu_);
     auto& trials = mem_[event.sweep_id];
     for (size_t i = 0; i < batch.decisions.size(); ++i) {
-      // ALREADY_EXISTS: decided before (the first decision stands), so decided all the same.
       const absl::Status& st = result->decisions[i];
       if (st.ok() || absl::IsAlreadyExists(st)) {
         trials[batch.decisions[i].trial_id()].decided.push_back(event.fraction);
       }
     }
-  }
-  for (size_t i = 0; i < batch.transitions.size(); ++i) {
-    const TransitionResult& r = result->transitions[i];
-    if (!r.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
-    UpdateMemory(r.trial, 0);
-    if (r.from == v1::TRIAL_STATE_RUNNING && !r.worker_id.empty()) {
-      auto at = reached.find(r.trial.trial_id());
-      SendStopOrder(r.trial.trial_id(), r.worker_id, r.fencing_token, batch.transitions[i].message,
-                    at != reached.end() ? at->second : event.arrived);
+    return result;
+  };
+  if (!stops.decisions.empty()) {
+    auto result = apply(stops);
+    if (result.ok()) {
+      for (size_t i = 0; i < stops.transitions.size(); ++i) {
+        const TransitionResult& r = result->transitions[i];
+        if (!r.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
+        UpdateMemory(r.trial, 0);
+        if (r.from == v1::TRIAL_STATE_RUNNING && !r.worker_id.empty()) {
+          auto at = reached.find(r.trial.trial_id());
+          SendStopOrder(r.trial.trial_id(), r.worker_id, r.fencing_token,
+                        stops.transitions[i].message,
+                        at != reached.end() ? at->second : event.arrived);
+        }
+      }
     }
   }
+  if (!continues.decisions.empty()) apply(continues).IgnoreError();
+  if (stops.decisions.empty() && continues.decisions.empty()) return;
   {
     absl::MutexLock lock(&mu_);
     if (stop_latency_.round_ms.size() < 100000) {
