@@ -1,8 +1,10 @@
 #include "predictor/model.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 #include "predictor/reference_source.h"
 #include "predictor/test_util.h"
@@ -37,7 +39,9 @@ TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
   EXPECT_EQ(model->For("d2z")->schedule_key, "d2z");
   EXPECT_EQ(model->For("cosine")->schedule_key, "*");
 
-  const std::string path = ::testing::TempDir() + "/model.json";
+  // Per process: ctest may run another binary's test writing a model at the same time.
+  const std::string path =
+      ::testing::TempDir() + "/augur_model_test_" + std::to_string(::getpid()) + ".json";
   ASSERT_TRUE(SaveModel(*model, path).ok());
   auto loaded = LoadModel(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status();

@@ -1,9 +1,12 @@
 #include "predictor/tool.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "nlohmann/json.hpp"
 #include "predictor/curve_csv.h"
@@ -20,7 +23,12 @@ const FormConstants kK{0.1, -0.5, 1.0, 0.0};
 class ToolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir();
+    // A directory of its own: ctest runs the cases of this fixture in parallel processes, and
+    // a shared one let a case read a file another was rewriting.
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ =
+        ::testing::TempDir() + "augur_tool_test_" + info->name() + "_" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir_);
     std::vector<Curve> refs, sweep, partial;
     for (double tau : {0.02, 0.06, 0.12, 0.25, 0.5}) {
       refs.push_back(FormCurve("ref" + std::to_string(tau), kK, D2zControls(tau, 20), 4.0,
@@ -48,6 +56,8 @@ class ToolTest : public ::testing::Test {
     return RunPredictTool(args, out_, err_);
   }
   std::string P(const std::string& name) { return dir_ + "/" + name; }
+
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string dir_;
   std::ostringstream out_, err_;
