@@ -12,6 +12,12 @@
 #include "scheduler/ranking.h"
 
 namespace augur {
+namespace {
+
+// How often the curves of sweeps that ended are dropped from memory.
+constexpr absl::Duration kForgetInterval = absl::Seconds(30);
+
+}  // namespace
 
 // ---- WorkerSession ----
 
@@ -301,14 +307,36 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
 
 // ---- Dispatch and maintenance ----
 
+void Scheduler::ForgetFinishedSweeps() {
+  std::vector<std::string> loaded;
+  {
+    absl::MutexLock lock(&mem_mu_);
+    for (const auto& [id, trials] : mem_) loaded.push_back(id);
+  }
+  for (const std::string& id : loaded) {
+    auto sweep = store_->GetSweep(id);
+    if (!sweep.ok() || sweep->state() == v1::Sweep::STATE_RUNNING) continue;
+    absl::MutexLock lock(&mem_mu_);
+    auto it = mem_.find(id);
+    if (it == mem_.end()) continue;
+    for (const auto& [trial_id, m] : it->second) trial_sweep_.erase(trial_id);
+    mem_.erase(it);
+  }
+}
+
+size_t Scheduler::loaded_sweeps() const {
+  absl::MutexLock lock(&mem_mu_);
+  return mem_.size();
+}
+
 int Scheduler::GpusOf(const std::string& trial_id) {
   {
     absl::MutexLock lock(&mem_mu_);
     auto sweep = trial_sweep_.find(trial_id);
-    if (sweep != trial_sweep_.end()) {
-      auto& trials = mem_[sweep->second];
-      auto it = trials.find(trial_id);
-      if (it != trials.end() && it->second.trial) {
+    auto trials = sweep == trial_sweep_.end() ? mem_.end() : mem_.find(sweep->second);
+    if (trials != mem_.end()) {
+      auto it = trials->second.find(trial_id);
+      if (it != trials->second.end() && it->second.trial) {
         return std::max(1, it->second.trial->config().resources().gpus());
       }
     }
@@ -365,6 +393,7 @@ void Scheduler::Dispatch() {
 
 void Scheduler::MaintenanceLoop() {
   absl::Time next_expiry = absl::InfinitePast();
+  absl::Time next_forget = clock_->Now() + kForgetInterval;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -380,6 +409,10 @@ void Scheduler::MaintenanceLoop() {
         Bump();
       }
       next_expiry = clock_->Now() + options_.maintenance_interval;
+    }
+    if (clock_->Now() >= next_forget) {
+      ForgetFinishedSweeps();
+      next_forget = clock_->Now() + kForgetInterval;
     }
     Dispatch();
   }

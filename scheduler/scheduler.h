@@ -146,6 +146,9 @@ class Scheduler {
   StopLatencyStats stop_latency() const;
   // Points committed since start (for benchmarks and status).
   int64_t points_committed() const;
+  // Sweeps whose trials and curves are held in memory (running ones; an ended sweep is dropped
+  // by the maintenance thread within 30 s).
+  size_t loaded_sweeps() const;
 
  private:
   // One queued worker write, in arrival order.
@@ -214,6 +217,8 @@ class Scheduler {
                                      const std::string& reason, absl::Time arrived);
   // Grants pending trials to the connected workers that asked for them, by free slots.
   void Dispatch();
+  // Drops the in-memory curves of sweeps that are no longer RUNNING (a late write reloads them).
+  void ForgetFinishedSweeps() ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Slots a trial occupies on its worker: max(1, config.resources.gpus).
   int GpusOf(const std::string& trial_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
   void RecoverDecisions();
@@ -241,7 +246,7 @@ class Scheduler {
   StopLatencyStats stop_latency_ ABSL_GUARDED_BY(mu_);
 
   // sweep -> trial -> memory; only sweeps touched since start are loaded.
-  absl::Mutex mem_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  mutable absl::Mutex mem_mu_ ABSL_ACQUIRED_AFTER(mu_);
   std::map<std::string, std::map<std::string, TrialMemory>> mem_ ABSL_GUARDED_BY(mem_mu_);
   std::map<std::string, std::string> trial_sweep_ ABSL_GUARDED_BY(mem_mu_);  // trial -> sweep
 

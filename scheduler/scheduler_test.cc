@@ -344,6 +344,28 @@ TEST_F(SchedulerTest, ATrialNeedingKSlotsGoesToAWorkerWithKFree) {
   }
 }
 
+TEST_F(SchedulerTest, AnEndedSweepIsDroppedFromMemory) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(scheduler_->loaded_sweeps(), 1u);  // Loaded when its first trial was leased.
+  SendPoints(s, a, 1, 10, 5.0);
+  v1::WorkerMessage ended;
+  ended.mutable_ended()->set_trial_id(a.trial_id());
+  ended.mutable_ended()->set_fencing_token(a.fencing_token());
+  ended.mutable_ended()->set_state(v1::TRIAL_STATE_COMPLETED);
+  scheduler_->HandleWorkerMessage(s, ended);
+  Expect(*s, v1::SchedulerMessage::kEndedAck);
+  EXPECT_EQ(store_.GetSweep("s1")->state(), v1::Sweep::STATE_DONE);
+  clock_.Advance(absl::Seconds(31));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (scheduler_->loaded_sweeps() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(scheduler_->loaded_sweeps(), 0u);
+  EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 10u);  // Only memory was dropped.
+}
+
 TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {
   CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
   auto s1 = Connect("w1", 1);

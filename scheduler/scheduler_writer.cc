@@ -388,7 +388,9 @@ void Scheduler::Decide(const MilestoneEvent& event) {
   const absl::Time round_start = clock_->Now();
   {
     absl::MutexLock lock(&mem_mu_);
-    for (const auto& [id, tm] : mem_[event.sweep_id]) {
+    auto loaded = mem_.find(event.sweep_id);
+    if (loaded == mem_.end()) return;  // Forgotten meanwhile: the sweep ended.
+    for (const auto& [id, tm] : loaded->second) {
       if (!tm.trial || tm.group_key != event.group_key) continue;
       TrialCurve c;
       c.trial = tm.trial;
@@ -445,11 +447,13 @@ void Scheduler::Decide(const MilestoneEvent& event) {
     }
     if (!result.ok()) return result;  // Nothing stored: the next round at m retries.
     absl::MutexLock lock(&mem_mu_);
-    auto& trials = mem_[event.sweep_id];
+    auto loaded = mem_.find(event.sweep_id);
+    if (loaded == mem_.end()) return result;  // Forgotten meanwhile: a reload reads the store.
     for (size_t i = 0; i < batch.decisions.size(); ++i) {
       const absl::Status& st = result->decisions[i];
-      if (st.ok() || absl::IsAlreadyExists(st)) {
-        trials[batch.decisions[i].trial_id()].decided.push_back(event.fraction);
+      auto trial = loaded->second.find(batch.decisions[i].trial_id());
+      if (trial != loaded->second.end() && (st.ok() || absl::IsAlreadyExists(st))) {
+        trial->second.decided.push_back(event.fraction);
       }
     }
     return result;
