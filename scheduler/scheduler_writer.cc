@@ -1,6 +1,7 @@
 // The scheduler's write path: worker writes committed in batches, acknowledgements sent only
-// after the commit, milestone detection; and the decision path: the stopping policy run on
-// in-memory curves on its own thread, its decisions stored in one transaction, then executed.
+// after the commit; the in-memory curves, fed on arrival, where milestone crossings are
+// detected; and the decision path: the stopping policy run on those curves on its own thread,
+// its STOP decisions and stops committed ahead of the write queue, then executed.
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -168,7 +169,7 @@ void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl
     // The batch crosses a milestone if the trial was before it without the batch and at it with
     // it. Judged on the batch, not on what memory lacked: after a load from the store, memory
     // already holds a just-committed batch. A batch seen twice (on arrival and after its
-    // commit) queues the round twice; the second finds nobody undecided.
+    // commit) queues its round once: at the first sighting.
     auto before = std::lower_bound(
         tm.points.begin(), tm.points.end(), sorted.front()->step(),
         [](const predictor::CurvePoint& p, int64_t step) { return p.step < step; });
@@ -185,10 +186,9 @@ void Scheduler::Remember(const v1::LossPointBatch& batch, bool check_lease, absl
     group_key = tm.group_key;
     for (double m : *milestones) {
       const double edge = m - kMilestoneTolerance;
-      if (prev < edge && top >= edge) {
+      // The first sighting is when the trial reached m: stop latency is measured from it.
+      if (prev < edge && top >= edge && tm.reached.emplace(m, arrived).second) {
         crossed.push_back(m);
-        // The first sighting is when the trial reached m: stop latency is measured from it.
-        if (tm.reached.find(m) == tm.reached.end()) tm.reached[m] = arrived;
       }
     }
   }
@@ -362,11 +362,9 @@ void Scheduler::DeciderLoop() {
 }
 
 void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key) {
-  auto sweep = CachedSweep(sweep_id);
-  if (!sweep.ok()) return;
-  for (double m : DecisionFractions(sweep->spec().policy())) {
-    QueueDecision({sweep_id, group_key, m, clock_->Now()});
-  }
+  auto milestones = Milestones(sweep_id);
+  if (!milestones.ok()) return;
+  for (double m : *milestones) QueueDecision({sweep_id, group_key, m, clock_->Now()});
 }
 
 void Scheduler::AwaitNoPriorityWrite() {
@@ -445,7 +443,13 @@ void Scheduler::Decide(const MilestoneEvent& event) {
       absl::MutexLock lock(&gate_mu_);
       --priority_writes_;
     }
-    if (!result.ok()) return result;  // Nothing stored: the next round at m retries.
+    if (!result.ok()) {
+      // Nothing stored: decide this milestone again (its trials will not cross it again),
+      // after a pause so that a store that keeps failing is not hammered.
+      absl::SleepFor(absl::Milliseconds(100));
+      QueueDecision(event);
+      return result;
+    }
     absl::MutexLock lock(&mem_mu_);
     auto loaded = mem_.find(event.sweep_id);
     if (loaded == mem_.end()) return result;  // Forgotten meanwhile: a reload reads the store.
