@@ -1,7 +1,10 @@
 #include "trainer/trainer.h"
 
+#include <array>
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -109,6 +112,31 @@ TEST_F(TrainerTest, DivergingLearningRateEndsAsDiverged) {
   EXPECT_NE(result->message.find("non-finite"), std::string::npos) << result->message;
 }
 
+// Runs `spec` as ranks 0 and 1 of a Gloo group, one thread each, in a fresh directory named
+// after `name`; `options_for(rank)` gives each rank's options (the reducer is set here).
+std::array<absl::StatusOr<RunResult>, 2> RunOnTwoGlooRanks(
+    const TrialSpec& spec, const std::string& name,
+    const std::function<RunOptions(int)>& options_for) {
+  const std::string dir = FreshTempDir(name);
+  std::array<absl::StatusOr<RunResult>, 2> results;
+  std::vector<std::thread> threads;
+  for (int rank = 0; rank < 2; ++rank) {
+    threads.emplace_back([&, rank] {
+      auto reducer = MakeGlooReducer(rank, 2, dir);
+      if (!reducer.ok()) {
+        results[rank] = reducer.status();
+        return;
+      }
+      RunOptions o = options_for(rank);
+      o.reducer = reducer->get();
+      results[rank] = RunTrial(spec, o);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::filesystem::remove_all(dir);
+  return results;
+}
+
 TEST_F(TrainerTest, TwoGlooRanksMatchOneRankWithTheSameGlobalBatch) {
   TrialSpec spec = TinyTrial(corpus_);
   spec.total_steps = 12;
@@ -116,26 +144,11 @@ TEST_F(TrainerTest, TwoGlooRanksMatchOneRankWithTheSameGlobalBatch) {
   Curve single;
   ASSERT_TRUE(RunTrial(spec, Recording(&single)).ok());
 
-  const std::string dir = FreshTempDir("augur_gloo");
   Curve ranks[2];
-  absl::Status status[2];
-  std::vector<std::thread> threads;
+  const auto runs =
+      RunOnTwoGlooRanks(spec, "augur_gloo", [&](int rank) { return Recording(&ranks[rank]); });
   for (int rank = 0; rank < 2; ++rank) {
-    threads.emplace_back([&, rank] {
-      auto reducer = MakeGlooReducer(rank, 2, dir);
-      if (!reducer.ok()) {
-        status[rank] = reducer.status();
-        return;
-      }
-      RunOptions o = Recording(&ranks[rank]);
-      o.reducer = reducer->get();
-      auto r = RunTrial(spec, o);
-      status[rank] = r.status();
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (int rank = 0; rank < 2; ++rank) {
-    ASSERT_TRUE(status[rank].ok()) << status[rank];
+    ASSERT_TRUE(runs[rank].ok()) << runs[rank].status();
     ASSERT_EQ(ranks[rank].loss.size(), single.loss.size());
     for (size_t i = 0; i < single.loss.size(); ++i) {
       EXPECT_NEAR(ranks[rank].loss[i], single.loss[i], 1e-4 * single.loss[i]) << i;
@@ -146,38 +159,21 @@ TEST_F(TrainerTest, TwoGlooRanksMatchOneRankWithTheSameGlobalBatch) {
       EXPECT_NEAR(ranks[rank].val[i].second, single.val[i].second, 1e-4 * single.val[i].second);
     }
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(TrainerTest, AStopOnOneRankStopsAllRanksAtTheSameStep) {
   TrialSpec spec = TinyTrial(corpus_);
   spec.total_steps = 12;
-  const std::string dir = FreshTempDir("augur_gloo_stop");
-  RunResult results[2];
-  absl::Status status[2];
-  std::vector<std::thread> threads;
+  const auto results = RunOnTwoGlooRanks(spec, "augur_gloo_stop", [](int rank) {
+    RunOptions o;
+    o.on_step = [rank](const StepReport& r) { return !(rank == 1 && r.step == 4); };
+    return o;
+  });
   for (int rank = 0; rank < 2; ++rank) {
-    threads.emplace_back([&, rank] {
-      auto reducer = MakeGlooReducer(rank, 2, dir);
-      if (!reducer.ok()) {
-        status[rank] = reducer.status();
-        return;
-      }
-      RunOptions o;
-      o.reducer = reducer->get();
-      o.on_step = [rank](const StepReport& r) { return !(rank == 1 && r.step == 4); };
-      auto r = RunTrial(spec, o);
-      status[rank] = r.status();
-      if (r.ok()) results[rank] = *r;
-    });
+    ASSERT_TRUE(results[rank].ok()) << results[rank].status();
+    EXPECT_EQ(results[rank]->outcome, RunOutcome::kStopped);
+    EXPECT_EQ(results[rank]->steps_done, 5);  // The request travels with step 5's all-reduce.
   }
-  for (auto& t : threads) t.join();
-  for (int rank = 0; rank < 2; ++rank) {
-    ASSERT_TRUE(status[rank].ok()) << status[rank];
-    EXPECT_EQ(results[rank].outcome, RunOutcome::kStopped);
-    EXPECT_EQ(results[rank].steps_done, 5);  // The request travels with step 5's all-reduce.
-  }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

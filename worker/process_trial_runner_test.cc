@@ -76,6 +76,13 @@ struct Recorder {
     };
     return cb;
   }
+
+  // Waits until at least `n` points arrived (false after `timeout`).
+  bool WaitForPoints(size_t n, absl::Duration timeout) {
+    absl::MutexLock lock(&mu);
+    auto enough = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return points.size() >= n; };
+    return mu.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
 };
 
 v1::Lease LeaseFor(const std::string& id, int gpus) {
@@ -345,14 +352,7 @@ TEST_F(RealTrainer, KillingOneRankFailsTheTrialPromptly) {
   auto trial =
       runner.Start(TinyLease("killed", 2, 100000), Placement{.devices = {0, 1}}, r.Callbacks());
   ASSERT_TRUE(trial.ok()) << trial.status();
-  const absl::Time deadline = absl::Now() + absl::Minutes(2);
-  while (absl::Now() < deadline) {
-    {
-      absl::MutexLock lock(&r.mu);
-      if (r.points.size() >= 3) break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  ASSERT_TRUE(r.WaitForPoints(3, absl::Minutes(2)));
   const std::map<int, pid_t> pids = RankPids(runner.TrialDir("killed"), 2);
   ASSERT_EQ(pids.size(), 2u);
   ASSERT_EQ(kill(pids.at(1), SIGKILL), 0);
@@ -376,14 +376,7 @@ TEST_F(RealTrainer, PauseReachesEveryRankAndRankZeroCheckpoints) {
   auto trial =
       runner.Start(TinyLease("paused", 2, 100000), Placement{.devices = {0, 1}}, r.Callbacks());
   ASSERT_TRUE(trial.ok()) << trial.status();
-  const absl::Time deadline = absl::Now() + absl::Minutes(2);
-  while (absl::Now() < deadline) {
-    {
-      absl::MutexLock lock(&r.mu);
-      if (r.points.size() >= 3) break;
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  ASSERT_TRUE(r.WaitForPoints(3, absl::Minutes(2)));
   (*trial)->Pause();
   ASSERT_TRUE(r.ended.WaitForNotificationWithTimeout(absl::Seconds(60)));
   absl::MutexLock lock(&r.mu);

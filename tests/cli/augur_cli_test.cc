@@ -1,45 +1,24 @@
 // Runs the built `augur` binary as a user would: exit codes, stdout and stderr.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/cli/cli_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using ::augur::cli_test::Augur;
+using ::augur::cli_test::ReadAll;
+using ::augur::cli_test::Result;
+using ::augur::cli_test::SourceDir;
+using ::augur::cli_test::TestDir;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadAll(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A folder of this process: ctest runs test cases in parallel processes.
-fs::path TestDir() {
-  const fs::path dir =
-      fs::path(::testing::TempDir()) / ("augur_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Removes this process's folder after the last test.
 class RemoveTestDir : public ::testing::Environment {
@@ -51,37 +30,6 @@ class RemoveTestDir : public ::testing::Environment {
 };
 ::testing::Environment* const kRemoveTestDir =
     ::testing::AddGlobalTestEnvironment(new RemoveTestDir);
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs augur with `args` (and AUGUR_SCHEDULER unset) and collects its output.
-Result Augur(const std::vector<std::string>& args) {
-  static int counter = 0;
-  const fs::path dir = TestDir();
-  fs::create_directories(dir);
-  const fs::path out = dir / ("out" + std::to_string(counter));
-  const fs::path err = dir / ("err" + std::to_string(counter++));
-  std::string command = "env -u AUGUR_SCHEDULER " + Quote(AUGUR_BINARY);
-  for (const std::string& a : args) command += " " + Quote(a);
-  command += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
-  const int status = std::system(command.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = ReadAll(out);
-  r.err = ReadAll(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
-}
-
-fs::path SourceDir() {
-  const char* dir = std::getenv("AUGUR_SOURCE_DIR");
-  return dir != nullptr ? fs::path(dir) : fs::current_path();
-}
 
 std::vector<fs::path> Examples() {
   std::vector<fs::path> files;
