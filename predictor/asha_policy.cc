@@ -32,44 +32,52 @@ class AshaPolicy : public StoppingPolicy {
   std::string Name() const override { return "asha"; }
   std::vector<double> ExtraDecisionFractions() const override { return rungs_; }
 
-  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+  // The value is the current loss at the highest rung at or before m; a trial that reached
+  // that rung is counted, even one that has not reached m or has ended.
+  TrialSummary Summarize(const TrialView& t, double m) const override {
+    TrialSummary s = StoppingPolicy::Summarize(t, m);
+    const double rung = RungAt(m);
+    if (rung < 0 || t.state == TrialState::kDiverged || !Reached(t, rung)) return s;
+    const std::vector<CurvePoint> prefix = PrefixTo(t.points, rung);
+    if (FirstNonFinite(prefix) >= 0) return s;
+    const double v = CurrentLoss(prefix, rung, c_.current_loss_window);
+    if (!std::isfinite(v)) return s;
+    s.pooled = true;
+    s.entry = {0, v, v, v, v, v, v};
+    return s;
+  }
+
+  std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
     std::vector<bool> handled;
     std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
-    double rung = -1;
-    for (double r : rungs_) {
-      if (r <= m + 1e-9) rung = r;
-    }
+    const double rung = RungAt(m);
+    auto value = [&](const SummarizedTrial& t) {
+      return t.state != TrialState::kDiverged && t.summary.pooled ? t.summary.entry.value : kNaN;
+    };
     std::vector<double> recorded;
-    std::vector<double> value(group.trials.size(), kNaN);
-    if (rung > 0) {
-      for (size_t i = 0; i < group.trials.size(); ++i) {
-        const TrialView& t = group.trials[i];
-        if (t.state == TrialState::kDiverged || !Reached(t, rung)) continue;
-        const std::vector<CurvePoint> prefix = PrefixTo(t.points, rung);
-        if (FirstNonFinite(prefix) >= 0) continue;
-        value[i] = CurrentLoss(prefix, rung, c_.current_loss_window);
-        if (std::isfinite(value[i])) recorded.push_back(value[i]);
-      }
+    for (const SummarizedTrial& t : group.trials) {
+      if (std::isfinite(value(t))) recorded.push_back(value(t));
     }
     const double cutoff =
         recorded.empty() ? kNaN : Percentile(recorded, 1.0 / c_.asha_reduction_factor);
     for (size_t i = 0; i < group.trials.size(); ++i) {
-      const TrialView& t = group.trials[i];
-      if (handled[i] || t.state != TrialState::kRunning) continue;
+      const SummarizedTrial& t = group.trials[i];
+      if (handled[i] || !t.wanted || t.state != TrialState::kRunning) continue;
+      const double v = value(t);
       Decision d;
       d.trial_id = t.id;
-      d.current_loss = value[i];
+      d.current_loss = v;
       d.compared_loss = cutoff;
-      if (rung < 0 || !std::isfinite(value[i])) {
+      if (rung < 0 || !std::isfinite(v)) {
         d.reason = absl::StrFormat("before the first rung (%.3g)", c_.asha_grace_fraction);
-      } else if (value[i] > cutoff) {
+      } else if (v > cutoff) {
         d.action = Action::kStop;
-        d.reason = absl::StrFormat("loss %.4f at rung %.3g worse than the 1/%g cutoff %.4f of %d",
-                                   value[i], rung, c_.asha_reduction_factor, cutoff,
-                                   static_cast<int>(recorded.size()));
+        d.reason =
+            absl::StrFormat("loss %.4f at rung %.3g worse than the 1/%g cutoff %.4f of %d", v, rung,
+                            c_.asha_reduction_factor, cutoff, static_cast<int>(recorded.size()));
       } else {
-        d.reason = absl::StrFormat("loss %.4f at rung %.3g within the cutoff %.4f", value[i], rung,
-                                   cutoff);
+        d.reason =
+            absl::StrFormat("loss %.4f at rung %.3g within the cutoff %.4f", v, rung, cutoff);
       }
       out.push_back(d);
     }
@@ -77,6 +85,15 @@ class AshaPolicy : public StoppingPolicy {
   }
 
  private:
+  // The highest rung at or before m, or -1.
+  double RungAt(double m) const {
+    double rung = -1;
+    for (double r : rungs_) {
+      if (r <= m + 1e-9) rung = r;
+    }
+    return rung;
+  }
+
   PolicyConfig c_;
   std::vector<double> rungs_;
 };

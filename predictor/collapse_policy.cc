@@ -13,35 +13,45 @@ class CollapsePolicy : public StoppingPolicy {
   explicit CollapsePolicy(PolicyConfig c) : c_(std::move(c)) {}
   std::string Name() const override { return "collapse"; }
 
-  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+  TrialSummary Summarize(const TrialView& t, double m) const override {
+    TrialSummary s = StoppingPolicy::Summarize(t, m);
+    if (t.state == TrialState::kDiverged || !s.reached) return s;
+    const std::vector<CurvePoint> prefix = PrefixTo(t.points, m);
+    if (FirstNonFinite(prefix) >= 0) return s;
+    auto ref = c_.references->ReferenceFor(t.controls);
+    if (!ref.ok()) {
+      s.note = std::string(ref.status().message());
+      return s;
+    }
+    auto pred = AlignAndPredict(prefix, **ref, t.controls.schedule.warmup_fraction, c_.align);
+    if (!pred.ok()) {
+      s.note = std::string(pred.status().message());
+      return s;
+    }
+    const double noise = pred->noise_half_width;
+    s.pooled = true;
+    s.entry = {0,
+               pred->final_loss,
+               pred->lower,
+               pred->upper,
+               CurrentLoss(prefix, m, c_.current_loss_window),
+               pred->final_loss * (1 - noise),
+               pred->final_loss * (1 + noise)};
+    return s;
+  }
+
+  std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
     std::vector<bool> handled;
     std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
     std::vector<PoolEntry> pool;
     for (size_t i = 0; i < group.trials.size(); ++i) {
-      const TrialView& t = group.trials[i];
-      if (t.state == TrialState::kDiverged || handled[i] || !Reached(t, m)) continue;
-      const std::vector<CurvePoint> prefix = PrefixTo(t.points, m);
-      if (FirstNonFinite(prefix) >= 0) continue;
-      std::string why;
-      auto ref = c_.references->ReferenceFor(t.controls);
-      if (ref.ok()) {
-        auto pred = AlignAndPredict(prefix, **ref, t.controls.schedule.warmup_fraction, c_.align);
-        if (pred.ok()) {
-          const double noise = pred->noise_half_width;
-          pool.push_back({i, pred->final_loss, pred->lower, pred->upper,
-                          CurrentLoss(prefix, m, c_.current_loss_window),
-                          pred->final_loss * (1 - noise), pred->final_loss * (1 + noise)});
-          continue;
-        }
-        why = std::string(pred.status().message());
-      } else {
-        why = std::string(ref.status().message());
-      }
-      if (t.state == TrialState::kRunning) {
-        Decision d;
-        d.trial_id = t.id;
-        d.reason = absl::StrCat("no prediction, continuing: ", why);
-        out.push_back(d);
+      const SummarizedTrial& t = group.trials[i];
+      if (InPool(group, handled, i)) {
+        pool.push_back(t.summary.entry);
+        pool.back().trial = i;
+      } else if (t.state != TrialState::kDiverged && !handled[i] && t.summary.reached &&
+                 !t.summary.note.empty()) {
+        AppendUnranked(t, "no prediction", out);
       }
     }
     const bool last = !c_.milestones.empty() &&

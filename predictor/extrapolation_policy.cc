@@ -16,31 +16,39 @@ class ExtrapolationPolicy : public StoppingPolicy {
   explicit ExtrapolationPolicy(PolicyConfig c) : c_(std::move(c)) {}
   std::string Name() const override { return "extrapolation"; }
 
-  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+  TrialSummary Summarize(const TrialView& t, double m) const override {
+    TrialSummary s = StoppingPolicy::Summarize(t, m);
+    if (t.state == TrialState::kDiverged || !s.reached) return s;
+    const std::vector<CurvePoint> prefix = PrefixTo(t.points, m);
+    if (prefix.empty() || FirstNonFinite(prefix) >= 0) return s;
+    const double end = prefix.back().fraction;
+    const double start =
+        std::max(c_.align.min_window_start,
+                 std::min(t.controls.schedule.warmup_fraction, end - c_.align.min_window_width));
+    auto fit = FitPowerLaw(prefix, start);
+    if (!fit.ok()) {
+      s.note = std::string(fit.status().message());
+      return s;
+    }
+    const double v = fit->At(1.0);
+    s.pooled = true;
+    s.entry = {0, v, v, v, CurrentLoss(prefix, m, c_.current_loss_window), v, v};
+    return s;
+  }
+
+  std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
     std::vector<bool> handled;
     std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
     std::vector<PoolEntry> pool;
     for (size_t i = 0; i < group.trials.size(); ++i) {
-      const TrialView& t = group.trials[i];
-      if (t.state == TrialState::kDiverged || handled[i] || !Reached(t, m)) continue;
-      const std::vector<CurvePoint> prefix = PrefixTo(t.points, m);
-      if (prefix.empty() || FirstNonFinite(prefix) >= 0) continue;
-      const double end = prefix.back().fraction;
-      const double start =
-          std::max(c_.align.min_window_start,
-                   std::min(t.controls.schedule.warmup_fraction, end - c_.align.min_window_width));
-      auto fit = FitPowerLaw(prefix, start);
-      if (!fit.ok()) {
-        if (t.state == TrialState::kRunning) {
-          Decision d;
-          d.trial_id = t.id;
-          d.reason = absl::StrCat("no extrapolation, continuing: ", fit.status().message());
-          out.push_back(d);
-        }
-        continue;
+      const SummarizedTrial& t = group.trials[i];
+      if (InPool(group, handled, i)) {
+        pool.push_back(t.summary.entry);
+        pool.back().trial = i;
+      } else if (t.state != TrialState::kDiverged && !handled[i] && t.summary.reached &&
+                 !t.summary.note.empty()) {
+        AppendUnranked(t, "no extrapolation", out);
       }
-      const double v = fit->At(1.0);
-      pool.push_back({i, v, v, v, CurrentLoss(prefix, m, c_.current_loss_window), v, v});
     }
     const bool last = !c_.milestones.empty() &&
                       m >= *std::max_element(c_.milestones.begin(), c_.milestones.end()) - 1e-9;

@@ -15,23 +15,33 @@ class MedianPolicy : public StoppingPolicy {
   explicit MedianPolicy(PolicyConfig c) : c_(std::move(c)) {}
   std::string Name() const override { return "median"; }
 
-  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+  // The value is the running mean loss up to m; `best` the best smoothed loss up to m.
+  TrialSummary Summarize(const TrialView& t, double m) const override {
+    TrialSummary s = StoppingPolicy::Summarize(t, m);
+    if (t.state == TrialState::kDiverged || !s.reached) return s;
+    // On the prefix up to m, in place.
+    const size_t end = PrefixEnd(t.points, m);
+    if (end == 0) return s;
+    double sum = 0;
+    for (size_t k = 0; k < end; ++k) sum += t.points[k].loss;
+    if (!std::isfinite(sum)) return s;  // A non-finite loss in the prefix.
+    s.pooled = true;
+    s.entry.value = sum / static_cast<double>(end);
+    s.best = std::min(t.points.front().loss,
+                      MinSmoothed(t.points, end, c_.current_loss_window, SmoothUnit::kFraction));
+    return s;
+  }
+
+  std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
     std::vector<bool> handled;
     std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
     const size_t n = group.trials.size();
     std::vector<double> running_mean(n, kNaN), best(n, kNaN);
     for (size_t i = 0; i < n; ++i) {
-      const TrialView& t = group.trials[i];
-      if (t.state == TrialState::kDiverged || !Reached(t, m)) continue;
-      // On the prefix up to m, in place: this runs for every trial of the group per round.
-      const size_t end = PrefixEnd(t.points, m);
-      if (end == 0) continue;
-      double sum = 0;
-      for (size_t k = 0; k < end; ++k) sum += t.points[k].loss;
-      if (!std::isfinite(sum)) continue;  // A non-finite loss in the prefix.
-      running_mean[i] = sum / static_cast<double>(end);
-      best[i] = std::min(t.points.front().loss,
-                         MinSmoothed(t.points, end, c_.current_loss_window, SmoothUnit::kFraction));
+      const SummarizedTrial& t = group.trials[i];
+      if (t.state == TrialState::kDiverged || !t.summary.pooled) continue;
+      running_mean[i] = t.summary.entry.value;
+      best[i] = t.summary.best;
     }
     // Every finite running mean, sorted once: the median of the others of trial i is read off
     // this array with i's own value left out, so a decision round is O(n log n), not O(n^2).
@@ -41,8 +51,8 @@ class MedianPolicy : public StoppingPolicy {
     }
     std::sort(all.begin(), all.end());
     for (size_t i = 0; i < n; ++i) {
-      const TrialView& t = group.trials[i];
-      if (handled[i] || t.state != TrialState::kRunning) continue;
+      const SummarizedTrial& t = group.trials[i];
+      if (handled[i] || !t.wanted || t.state != TrialState::kRunning) continue;
       Decision d;
       d.trial_id = t.id;
       d.current_loss = best[i];

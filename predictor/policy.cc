@@ -12,13 +12,14 @@ namespace {
 class NonePolicy : public StoppingPolicy {
  public:
   std::string Name() const override { return "none"; }
-  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+  std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
     std::vector<bool> handled;
     std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
     for (size_t i = 0; i < group.trials.size(); ++i) {
-      if (handled[i] || group.trials[i].state != TrialState::kRunning) continue;
+      const SummarizedTrial& t = group.trials[i];
+      if (handled[i] || !t.wanted || t.state != TrialState::kRunning) continue;
       Decision d;
-      d.trial_id = group.trials[i].id;
+      d.trial_id = t.id;
       d.reason = "policy none: never stops";
       out.push_back(d);
     }
@@ -30,41 +31,82 @@ class NonePolicy : public StoppingPolicy {
 
 bool Reached(const TrialView& trial, double m) {
   if (trial.points.empty()) return false;
+  const double progress = Progress(trial.points);
   // The tolerance is at least 0.005: the spacing (O(n)) is needed only short of that.
-  if (Progress(trial.points) >= m - 0.005) return true;
+  if (progress >= m - 0.005) return true;
+  // The median spacing is at most twice the mean (more than half of the gaps above 2 x mean
+  // would sum to more than the whole): a trial short of m by more than max(0.005, 3 x mean)
+  // has not reached it, and most trials of a group are there, so this is O(1) for them.
+  const size_t n = trial.points.size();
+  if (n >= 2) {
+    const double mean =
+        (trial.points.back().fraction - trial.points.front().fraction) / static_cast<double>(n - 1);
+    if (progress < m - std::max(0.005, 3.0 * mean * (1 + 1e-9))) return false;
+  }
   const double tol = std::max(0.005, 1.5 * MedianSpacing(trial.points));
-  return Progress(trial.points) >= m - tol;
+  return progress >= m - tol;
 }
 
-std::vector<Decision> PreliminaryDecisions(const GroupView& group, double m,
+TrialSummary StoppingPolicy::Summarize(const TrialView& trial, double m) const {
+  TrialSummary s;
+  s.progress = Progress(trial.points);
+  s.reached = Reached(trial, m);
+  const int bad = FirstNonFinite(trial.points);
+  if (bad >= 0) s.diverged_step = trial.points[bad].step;
+  return s;
+}
+
+std::vector<Decision> StoppingPolicy::Decide(const GroupView& group, double m) const {
+  SummarizedGroup summarized;
+  summarized.group_id = group.group_id;
+  summarized.trials.reserve(group.trials.size());
+  for (const TrialView& t : group.trials) {
+    summarized.trials.push_back({t.id, t.state, Summarize(t, m), true});
+  }
+  return DecideSummarized(summarized, m);
+}
+
+std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double m,
                                            std::vector<bool>& handled) {
   handled.assign(group.trials.size(), false);
   std::vector<Decision> out;
   for (size_t i = 0; i < group.trials.size(); ++i) {
-    const TrialView& t = group.trials[i];
+    const SummarizedTrial& t = group.trials[i];
     if (t.state != TrialState::kRunning) continue;
-    const int bad = FirstNonFinite(t.points);
-    if (bad >= 0) {
-      Decision d;
-      d.trial_id = t.id;
+    const bool diverged = t.summary.diverged_step >= 0;
+    if (!diverged && t.summary.reached) continue;
+    handled[i] = true;
+    if (!t.wanted) continue;
+    Decision d;
+    d.trial_id = t.id;
+    if (diverged) {
       d.action = Action::kStop;
       d.diverged = true;
-      d.reason = absl::StrCat("diverged: non-finite loss at step ", t.points[bad].step);
-      out.push_back(d);
-      handled[i] = true;
-    } else if (!Reached(t, m)) {
-      Decision d;
-      d.trial_id = t.id;
-      d.reason = absl::StrFormat("not at milestone %.3g yet (at %.3g)", m, Progress(t.points));
-      out.push_back(d);
-      handled[i] = true;
+      d.reason = absl::StrCat("diverged: non-finite loss at step ", t.summary.diverged_step);
+    } else {
+      d.reason = absl::StrFormat("not at milestone %.3g yet (at %.3g)", m, t.summary.progress);
     }
+    out.push_back(std::move(d));
   }
   return out;
 }
 
-std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> pool, int keep_count,
-                              bool use_interval, const std::string& what, bool predicts) {
+bool InPool(const SummarizedGroup& group, const std::vector<bool>& handled, size_t i) {
+  const SummarizedTrial& t = group.trials[i];
+  return t.state != TrialState::kDiverged && !handled[i] && t.summary.reached && t.summary.pooled;
+}
+
+void AppendUnranked(const SummarizedTrial& t, const std::string& what, std::vector<Decision>& out) {
+  if (!t.wanted || t.state != TrialState::kRunning) return;
+  Decision d;
+  d.trial_id = t.id;
+  d.reason = absl::StrCat(what, ", continuing: ", t.summary.note);
+  out.push_back(std::move(d));
+}
+
+std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntry> pool,
+                              int keep_count, bool use_interval, const std::string& what,
+                              bool predicts) {
   std::stable_sort(pool.begin(), pool.end(),
                    [](const PoolEntry& a, const PoolEntry& b) { return a.value < b.value; });
   std::vector<Decision> out;
@@ -74,8 +116,8 @@ std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> poo
   keep_count = std::clamp(keep_count, 1, n);
   for (int r = 0; r < n; ++r) {
     const PoolEntry& e = pool[r];
-    const TrialView& t = group.trials[e.trial];
-    if (t.state != TrialState::kRunning) continue;
+    const SummarizedTrial& t = group.trials[e.trial];
+    if (t.state != TrialState::kRunning || !t.wanted) continue;
     Decision d;
     d.trial_id = t.id;
     d.current_loss = e.current;

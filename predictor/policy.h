@@ -5,6 +5,16 @@
 // RUNNING trial. Policies keep no state between calls: everything is reconstructed from the
 // view, so they survive a scheduler restart, and the same view gives the same decisions.
 //
+// A decision has two stages, and a caller may run them apart:
+// - Summarize(trial, m) reads one trial's points: whether it reached m, whether it diverged,
+//   and its comparison value at m (a predicted final loss, a current loss, a running mean).
+//   It is the expensive stage (an alignment fit for collapse) and depends on that trial
+//   alone, on the points up to m only (ASHA: up to its rung, which is at or before m).
+// - DecideSummarized(group, m) compares the summaries of the group: a sort and a cut.
+// Decide(view, m) runs both. A caller deciding the same group again and again as trials
+// arrive (the scheduler) keeps the summaries of trials whose points up to m can no longer
+// change and recomputes only the new ones, so a round costs O(new trials), not O(group).
+//
 // Shared rules:
 // - A non-finite loss anywhere in a running trial's points ends it: STOP, diverged = true,
 //   under every policy (including "none"). Diverged trials are left out of comparisons.
@@ -15,7 +25,8 @@
 // - The comparison pool at m holds every non-diverged trial that reached m, whatever its
 //   state now (stopped and complete trials included): the pool does not depend on the order
 //   in which the scheduler saw trials arrive.
-// Thread safety: Decide is const and may be called concurrently.
+// Thread safety: Summarize, DecideSummarized and Decide are const and may be called
+// concurrently.
 #ifndef AUGUR_PREDICTOR_POLICY_H_
 #define AUGUR_PREDICTOR_POLICY_H_
 
@@ -58,11 +69,56 @@ struct Decision {
   double compared_loss = kNaN;  // What it was compared against (leader, cutoff, median).
 };
 
+// A comparison value for one pool member.
+struct PoolEntry {
+  size_t trial = 0;  // Index into the group's trials.
+  double value = kNaN;
+  double lower = kNaN;  // Reported interval.
+  double upper = kNaN;
+  double current = kNaN;
+  // Interval used to compare with the leader. Collapse uses the noise part only: the
+  // reference's model error is largely shared by every trial of a group (same reference
+  // family, same schedule), so it shifts all predictions together and does not change ranks.
+  double rank_lower = kNaN;
+  double rank_upper = kNaN;
+};
+
+// What a policy reads of one trial at one milestone (see the header comment).
+struct TrialSummary {
+  bool reached = false;        // Reached(trial, m).
+  double progress = 0;         // Progress(points).
+  int64_t diverged_step = -1;  // Step of the first non-finite loss in the points, or -1.
+  bool pooled = false;         // `entry` holds the trial's comparison value.
+  PoolEntry entry;             // entry.trial is set by DecideSummarized.
+  double best = kNaN;          // Median rule: the best smoothed loss up to m.
+  std::string note;            // Why a trial that reached m has no comparison value.
+};
+
+struct SummarizedTrial {
+  std::string id;
+  TrialState state = TrialState::kRunning;
+  TrialSummary summary;
+  // Whether the caller wants this trial's decision; an unwanted trial still counts in the
+  // comparisons (the scheduler asks only for the trials new at a milestone).
+  bool wanted = true;
+};
+
+struct SummarizedGroup {
+  std::string group_id;
+  std::vector<SummarizedTrial> trials;
+};
+
 class StoppingPolicy {
  public:
   virtual ~StoppingPolicy() = default;
   virtual std::string Name() const = 0;
-  virtual std::vector<Decision> Decide(const GroupView& group, double milestone_fraction) const = 0;
+  // The per-trial stage. The base version fills reached, progress and diverged_step.
+  virtual TrialSummary Summarize(const TrialView& trial, double milestone_fraction) const;
+  // The group stage: one decision per wanted RUNNING trial.
+  virtual std::vector<Decision> DecideSummarized(const SummarizedGroup& group,
+                                                 double milestone_fraction) const = 0;
+  // Both stages on a whole view.
+  std::vector<Decision> Decide(const GroupView& group, double milestone_fraction) const;
   // Fractions at which the policy wants to be called in addition to the user's milestones
   // (ASHA's rungs); empty for the others.
   virtual std::vector<double> ExtraDecisionFractions() const { return {}; }
@@ -103,32 +159,28 @@ std::vector<std::string> PolicyNames();
 // Whether the trial's points reach fraction m (see the header comment).
 bool Reached(const TrialView& trial, double m);
 
-// A comparison value for one pool member.
-struct PoolEntry {
-  size_t trial = 0;  // Index into GroupView::trials.
-  double value = kNaN;
-  double lower = kNaN;  // Reported interval.
-  double upper = kNaN;
-  double current = kNaN;
-  // Interval used to compare with the leader. Collapse uses the noise part only: the
-  // reference's model error is largely shared by every trial of a group (same reference
-  // family, same schedule), so it shifts all predictions together and does not change ranks.
-  double rank_lower = kNaN;
-  double rank_upper = kNaN;
-};
-
 // Turns a ranked pool into decisions for the running trials in it (lowest value best).
 // keep_count: how many to keep by rank; with use_interval, a trial beyond the cut is kept
 // while its rank_lower reaches the leader's value, and any trial whose rank_lower is above
 // the leader's rank_upper is stopped.
 // `what` names the value in reasons; `predicts` says whether the value is a predicted final
 // loss (copied into Decision::predicted_final_loss and the interval) or a current loss.
-std::vector<Decision> RankCut(const GroupView& group, std::vector<PoolEntry> pool, int keep_count,
-                              bool use_interval, const std::string& what, bool predicts);
+std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntry> pool,
+                              int keep_count, bool use_interval, const std::string& what,
+                              bool predicts);
 
-// Decisions for running trials that diverged or have not reached m; fills `handled`.
-std::vector<Decision> PreliminaryDecisions(const GroupView& group, double m,
+// Decisions for wanted running trials that diverged or have not reached m; fills `handled`
+// (true for every running trial that diverged or has not reached m, wanted or not).
+std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double m,
                                            std::vector<bool>& handled);
+
+// Whether trial i may enter the comparison pool of a policy that ranks the trials which
+// reached m (collapse, extrapolation, top-k): not diverged, not handled, reached, pooled.
+bool InPool(const SummarizedGroup& group, const std::vector<bool>& handled, size_t i);
+
+// The decision of a trial that reached m with no comparison value ("<what>, continuing:
+// <note>"), when it is wanted and running; appended to `out`.
+void AppendUnranked(const SummarizedTrial& t, const std::string& what, std::vector<Decision>& out);
 
 std::unique_ptr<StoppingPolicy> MakeCollapsePolicy(const PolicyConfig& config);
 std::unique_ptr<StoppingPolicy> MakeAshaPolicy(const PolicyConfig& config);

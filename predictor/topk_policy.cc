@@ -12,28 +12,40 @@ class TopKPolicy : public StoppingPolicy {
   std::string Name() const override { return "topk"; }
   std::vector<double> ExtraDecisionFractions() const override { return {c_.topk_fraction}; }
 
-  std::vector<Decision> Decide(const GroupView& group, double m) const override {
+  // The value is the current loss at the fixed fraction f (at or before m): a trial that
+  // reached f is ranked, even one that ended before m.
+  TrialSummary Summarize(const TrialView& t, double m) const override {
+    TrialSummary s = StoppingPolicy::Summarize(t, m);
+    const double f = c_.topk_fraction;
+    if (m < f - 1e-9 || t.state == TrialState::kDiverged || !Reached(t, f)) return s;
+    const std::vector<CurvePoint> prefix = PrefixTo(t.points, f);
+    if (FirstNonFinite(prefix) >= 0) return s;
+    const double v = CurrentLoss(prefix, f, c_.current_loss_window);
+    s.pooled = true;
+    s.entry = {0, v, v, v, v, v, v};
+    return s;
+  }
+
+  std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
     std::vector<bool> handled;
     std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
     if (m < c_.topk_fraction - 1e-9) {
       for (size_t i = 0; i < group.trials.size(); ++i) {
-        if (handled[i] || group.trials[i].state != TrialState::kRunning) continue;
+        const SummarizedTrial& t = group.trials[i];
+        if (handled[i] || !t.wanted || t.state != TrialState::kRunning) continue;
         Decision d;
-        d.trial_id = group.trials[i].id;
+        d.trial_id = t.id;
         d.reason = absl::StrFormat("top-%d decides at %.3g", c_.topk_k, c_.topk_fraction);
         out.push_back(d);
       }
       return out;
     }
-    const double f = c_.topk_fraction;
     std::vector<PoolEntry> pool;
     for (size_t i = 0; i < group.trials.size(); ++i) {
-      const TrialView& t = group.trials[i];
-      if (t.state == TrialState::kDiverged || handled[i] || !Reached(t, f)) continue;
-      const std::vector<CurvePoint> prefix = PrefixTo(t.points, f);
-      if (FirstNonFinite(prefix) >= 0) continue;
-      const double v = CurrentLoss(prefix, f, c_.current_loss_window);
-      pool.push_back({i, v, v, v, v, v, v});
+      const SummarizedTrial& t = group.trials[i];
+      if (t.state == TrialState::kDiverged || handled[i] || !t.summary.pooled) continue;
+      pool.push_back(group.trials[i].summary.entry);
+      pool.back().trial = i;
     }
     std::vector<Decision> ranked =
         RankCut(group, std::move(pool), c_.topk_k, false, "current loss", false);
