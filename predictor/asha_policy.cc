@@ -34,6 +34,8 @@ class AshaPolicy : public StoppingPolicy {
 
   // The value is the current loss at the highest rung at or before m; a trial that reached
   // that rung is counted, even one that has not reached m or has ended.
+  bool RanksOnlyTrialsAtMilestone() const override { return false; }
+
   TrialSummary Summarize(const TrialView& t, double m) const override {
     TrialSummary s = StoppingPolicy::Summarize(t, m);
     const double rung = RungAt(m);

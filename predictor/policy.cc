@@ -29,21 +29,21 @@ class NonePolicy : public StoppingPolicy {
 
 }  // namespace
 
-bool Reached(const TrialView& trial, double m) {
-  if (trial.points.empty()) return false;
-  const double progress = Progress(trial.points);
+bool Reached(const std::vector<CurvePoint>& points, double m) {
+  if (points.empty()) return false;
+  const double progress = Progress(points);
   // The tolerance is at least 0.005: the spacing (O(n)) is needed only short of that.
   if (progress >= m - 0.005) return true;
   // The median spacing is at most twice the mean (more than half of the gaps above 2 x mean
   // would sum to more than the whole): a trial short of m by more than max(0.005, 3 x mean)
   // has not reached it, and most trials of a group are there, so this is O(1) for them.
-  const size_t n = trial.points.size();
+  const size_t n = points.size();
   if (n >= 2) {
     const double mean =
-        (trial.points.back().fraction - trial.points.front().fraction) / static_cast<double>(n - 1);
+        (points.back().fraction - points.front().fraction) / static_cast<double>(n - 1);
     if (progress < m - std::max(0.005, 3.0 * mean * (1 + 1e-9))) return false;
   }
-  const double tol = std::max(0.005, 1.5 * MedianSpacing(trial.points));
+  const double tol = std::max(0.005, 1.5 * MedianSpacing(points));
   return progress >= m - tol;
 }
 

@@ -117,6 +117,10 @@ class StoppingPolicy {
   // The group stage: one decision per wanted RUNNING trial.
   virtual std::vector<Decision> DecideSummarized(const SummarizedGroup& group,
                                                  double milestone_fraction) const = 0;
+  // Whether only trials that reached the milestone have a comparison value. When true (all but
+  // ASHA and top-k, which compare at a rung or fraction at or before m), the summary of a trial
+  // short of m is the base one, and a caller may skip the per-policy stage for it.
+  virtual bool RanksOnlyTrialsAtMilestone() const { return true; }
   // Both stages on a whole view.
   std::vector<Decision> Decide(const GroupView& group, double milestone_fraction) const;
   // Fractions at which the policy wants to be called in addition to the user's milestones
@@ -157,7 +161,8 @@ std::vector<std::string> PolicyNames();
 // ---- Building blocks shared by the policies (exposed for tests). ----
 
 // Whether the trial's points reach fraction m (see the header comment).
-bool Reached(const TrialView& trial, double m);
+bool Reached(const std::vector<CurvePoint>& points, double m);
+inline bool Reached(const TrialView& trial, double m) { return Reached(trial.points, m); }
 
 // Turns a ranked pool into decisions for the running trials in it (lowest value best).
 // keep_count: how many to keep by rank; with use_interval, a trial beyond the cut is kept

@@ -14,6 +14,8 @@ class TopKPolicy : public StoppingPolicy {
 
   // The value is the current loss at the fixed fraction f (at or before m): a trial that
   // reached f is ranked, even one that ended before m.
+  bool RanksOnlyTrialsAtMilestone() const override { return false; }
+
   TrialSummary Summarize(const TrialView& t, double m) const override {
     TrialSummary s = StoppingPolicy::Summarize(t, m);
     const double f = c_.topk_fraction;

@@ -65,14 +65,20 @@ absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelSource(
   return source;
 }
 
-predictor::TrialView ToView(TrialCurve&& t) {
+predictor::TrialView ToView(const TrialCurve& t) {
   predictor::TrialView v;
   v.id = t.trial->trial_id();
   v.controls = ToPredictorControls(t.trial->controls());
-  v.points = std::move(t.points);
+  v.points = t.points;
   v.state = ToPredictorState(t.trial->state());
   return v;
 }
+
+bool NeedsReference(const v1::StoppingPolicy& policy) {
+  return policy.kind() == v1::POLICY_KIND_COLLAPSE || policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
+}
+
+constexpr char kWaitingReason[] = "waiting for reference runs";
 
 }  // namespace
 
@@ -163,19 +169,25 @@ std::vector<double> DecisionFractions(const v1::StoppingPolicy& policy) {
   return out;
 }
 
-absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
-                                                      std::vector<TrialCurve> group,
-                                                      const std::vector<TrialCurve>& references,
-                                                      double milestone_fraction,
-                                                      int64_t now_unix_ms,
-                                                      const std::set<std::string>* only) {
-  std::vector<v1::Decision> out;
-  if (policy.kind() == v1::POLICY_KIND_NONE || group.empty()) return out;
-  ASSIGN_OR_RETURN(predictor::PolicyConfig config, PolicyConfigFor(policy));
-  std::string reference_name;
+std::string PolicyRound::ReferenceKey(const v1::StoppingPolicy& policy,
+                                      const std::vector<TrialCurve>& references) {
+  if (!policy.model_path().empty()) return absl::StrCat("form:", policy.model_path());
+  std::string key;
+  for (const TrialCurve& r : references) {
+    if (r.trial->state() != v1::TRIAL_STATE_COMPLETED) continue;
+    absl::StrAppend(&key, key.empty() ? "empirical:" : ",", r.trial->trial_id());
+  }
+  return key;
+}
+
+absl::StatusOr<PolicyRound> PolicyRound::Prepare(const v1::StoppingPolicy& policy,
+                                                 const std::vector<TrialCurve>& references) {
+  PolicyRound round;
+  round.spec_ = policy;
+  ASSIGN_OR_RETURN(round.config_, PolicyConfigFor(policy));
+  round.reference_name_ = ReferenceKey(policy, references);
   if (!policy.model_path().empty()) {
-    ASSIGN_OR_RETURN(config.references, ModelSource(policy.model_path()));
-    reference_name = absl::StrCat("form:", policy.model_path());
+    ASSIGN_OR_RETURN(round.config_.references, ModelSource(policy.model_path()));
   } else {
     std::vector<predictor::Curve> curves;
     for (const TrialCurve& r : references) {
@@ -185,93 +197,132 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
       c.controls = ToPredictorControls(r.trial->controls());
       c.points = r.points;
       c.complete = true;
-      absl::StrAppend(&reference_name, reference_name.empty() ? "empirical:" : ",", c.id);
       curves.push_back(std::move(c));
     }
-    config.references = std::make_shared<predictor::EmpiricalReferenceSource>(std::move(curves));
+    round.config_.references =
+        std::make_shared<predictor::EmpiricalReferenceSource>(std::move(curves));
   }
-  const bool needs_reference =
-      policy.kind() == v1::POLICY_KIND_COLLAPSE || policy.kind() == v1::POLICY_KIND_UNSPECIFIED;
-  predictor::GroupView view;
-  view.group_id = CollapseGroupKey(group.front().trial->controls());
-  for (TrialCurve& t : group) view.trials.push_back(ToView(std::move(t)));
+  round.waiting_ = NeedsReference(policy) && round.reference_name_.empty();
+  if (policy.kind() != v1::POLICY_KIND_NONE && !round.waiting_) {
+    ASSIGN_OR_RETURN(auto made, predictor::MakePolicy(round.config_));
+    round.policy_ = std::move(made);
+  }
+  return round;
+}
 
+std::optional<predictor::TrialSummary> PolicyRound::QuickSummary(
+    const std::vector<predictor::CurvePoint>& points, double m, bool finite) const {
+  if (policy_ && !policy_->RanksOnlyTrialsAtMilestone()) return std::nullopt;
+  predictor::TrialSummary s;
+  s.reached = predictor::Reached(points, m);
+  if (s.reached && policy_) return std::nullopt;  // The policy's stage has work to do.
+  s.progress = predictor::Progress(points);
+  const int bad = finite ? -1 : predictor::FirstNonFinite(points);
+  if (bad >= 0) s.diverged_step = points[bad].step;
+  return s;
+}
+
+predictor::TrialSummary PolicyRound::Summarize(const TrialCurve& t, double m) const {
+  if (auto quick = QuickSummary(t.points, m)) return *quick;
+  return policy_->Summarize(ToView(t), m);
+}
+
+std::vector<v1::Decision> PolicyRound::Decide(
+    const predictor::SummarizedGroup& group, double m, int64_t now_unix_ms,
+    const std::map<std::string, const TrialCurve*>& points_of) const {
+  std::vector<v1::Decision> out;
+  if (spec_.kind() == v1::POLICY_KIND_NONE) return out;
   std::vector<predictor::Decision> decisions;
-  if (needs_reference && reference_name.empty()) {
+  if (waiting_) {
     // No reference yet: nobody is stopped on a guess. Divergence still ends a trial.
-    for (const auto& t : view.trials) {
-      if (t.state != predictor::TrialState::kRunning) continue;
+    for (const predictor::SummarizedTrial& t : group.trials) {
+      if (!t.wanted || t.state != predictor::TrialState::kRunning) continue;
       predictor::Decision d;
       d.trial_id = t.id;
-      if (predictor::FirstNonFinite(t.points) >= 0) {
+      if (t.summary.diverged_step >= 0) {
         d.action = predictor::Action::kStop;
         d.diverged = true;
         d.reason = "non-finite loss";
       } else {
-        d.reason = "waiting for reference runs";
+        d.reason = kWaitingReason;
       }
-      decisions.push_back(d);
+      decisions.push_back(std::move(d));
     }
   } else {
-    ASSIGN_OR_RETURN(auto made, predictor::MakePolicy(config));
-    decisions = made->Decide(view, milestone_fraction);
-  }
-  // Deviation from collapse (METHOD.md §5) of each predicted trial: the largest residual
-  // L(t)/L(T) - l_ref(t/T) of its lightly smoothed curve after warmup, in normalized-loss
-  // units. The seed noise floor is unknown inside a sweep, so deviation_in_sigmas stays 0.
-  if (only) {
-    std::erase_if(decisions,
-                  [&](const predictor::Decision& d) { return !only->count(d.trial_id); });
-  }
-  std::map<std::string, double> predicted;  // trial -> predicted final loss
-  for (const predictor::Decision& d : decisions) {
-    if (std::isfinite(d.predicted_final_loss)) predicted[d.trial_id] = d.predicted_final_loss;
-  }
-  std::map<std::string, double> deviation;
-  for (const predictor::TrialView& t : view.trials) {
-    auto final_loss = predicted.find(t.id);
-    if (final_loss == predicted.end() || !config.references) continue;
-    auto ref = config.references->ReferenceFor(t.controls);
-    if (!ref.ok()) continue;
-    const auto smooth = predictor::Smooth(predictor::PrefixTo(t.points, milestone_fraction), 0.01,
-                                          predictor::SmoothUnit::kFraction);
-    const double after_warmup = std::max(0.05, t.controls.schedule.warmup_fraction);
-    double worst = 0;
-    for (const auto& r : predictor::ResidualCurve(smooth, **ref, final_loss->second)) {
-      if (r.fraction >= after_warmup && std::isfinite(r.residual)) {
-        worst = std::max(worst, std::abs(r.residual));
-      }
-    }
-    deviation[t.id] = worst;
+    decisions = policy_->DecideSummarized(group, m);
   }
   for (const predictor::Decision& d : decisions) {
     v1::Decision v;
     v.set_trial_id(d.trial_id);
     v.set_action(d.action == predictor::Action::kStop ? v1::DECISION_ACTION_STOP
                                                       : v1::DECISION_ACTION_CONTINUE);
-    v.set_policy(policy.kind() == v1::POLICY_KIND_UNSPECIFIED ? v1::POLICY_KIND_COLLAPSE
-                                                              : policy.kind());
-    v.set_milestone_fraction(milestone_fraction);
+    v.set_policy(spec_.kind() == v1::POLICY_KIND_UNSPECIFIED ? v1::POLICY_KIND_COLLAPSE
+                                                             : spec_.kind());
+    v.set_milestone_fraction(m);
     v.set_reason(d.reason);
     if (std::isfinite(d.compared_loss)) v.set_compared_loss(d.compared_loss);
     if (std::isfinite(d.predicted_final_loss)) {
       v1::Prediction* p = v.mutable_prediction();
-      p->set_at_fraction(milestone_fraction);
+      p->set_at_fraction(m);
       p->set_final_loss(d.predicted_final_loss);
       if (std::isfinite(d.lower) && std::isfinite(d.upper)) {
         p->mutable_final_loss_interval()->set_low(d.lower);
         p->mutable_final_loss_interval()->set_high(d.upper);
-        p->mutable_final_loss_interval()->set_confidence(config.align.level);
+        p->mutable_final_loss_interval()->set_confidence(config_.align.level);
       }
-      p->set_reference(reference_name);
-      if (auto it = deviation.find(d.trial_id); it != deviation.end()) {
-        p->set_deviation(it->second);
+      p->set_reference(reference_name_);
+      if (auto it = points_of.find(d.trial_id); it != points_of.end()) {
+        if (auto deviation = Deviation(*it->second, m, d.predicted_final_loss)) {
+          p->set_deviation(*deviation);
+        }
       }
     }
     v.set_decided_unix_ms(now_unix_ms);
     out.push_back(std::move(v));
   }
   return out;
+}
+
+// Deviation from collapse (METHOD.md §5) of a predicted trial: the largest residual
+// L(t)/L(T) - l_ref(t/T) of its lightly smoothed curve after warmup, in normalized-loss
+// units. The seed noise floor is unknown inside a sweep, so deviation_in_sigmas stays 0.
+std::optional<double> PolicyRound::Deviation(const TrialCurve& t, double m,
+                                             double predicted_final_loss) const {
+  if (!config_.references) return std::nullopt;
+  const predictor::CurveControls controls = ToPredictorControls(t.trial->controls());
+  auto ref = config_.references->ReferenceFor(controls);
+  if (!ref.ok()) return std::nullopt;
+  const auto smooth =
+      predictor::Smooth(predictor::PrefixTo(t.points, m), 0.01, predictor::SmoothUnit::kFraction);
+  const double after_warmup = std::max(0.05, controls.schedule.warmup_fraction);
+  double worst = 0;
+  for (const auto& r : predictor::ResidualCurve(smooth, **ref, predicted_final_loss)) {
+    if (r.fraction >= after_warmup && std::isfinite(r.residual)) {
+      worst = std::max(worst, std::abs(r.residual));
+    }
+  }
+  return worst;
+}
+
+absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
+                                                      const std::vector<TrialCurve>& group,
+                                                      const std::vector<TrialCurve>& references,
+                                                      double milestone_fraction,
+                                                      int64_t now_unix_ms,
+                                                      const std::set<std::string>* only) {
+  if (policy.kind() == v1::POLICY_KIND_NONE || group.empty()) return std::vector<v1::Decision>{};
+  ASSIGN_OR_RETURN(PolicyRound round, PolicyRound::Prepare(policy, references));
+  predictor::SummarizedGroup summarized;
+  summarized.group_id = CollapseGroupKey(group.front().trial->controls());
+  std::map<std::string, const TrialCurve*> points_of;
+  for (const TrialCurve& t : group) {
+    const std::string& id = t.trial->trial_id();
+    const bool wanted = only == nullptr || only->count(id) > 0;
+    summarized.trials.push_back(
+        {id, ToPredictorState(t.trial->state()), round.Summarize(t, milestone_fraction), wanted});
+    if (wanted) points_of[id] = &t;
+  }
+  return round.Decide(summarized, milestone_fraction, now_unix_ms, points_of);
 }
 
 }  // namespace augur

@@ -1,13 +1,15 @@
 // Glue between the store's trials and predictor/'s stopping policies: groups a sweep's trials
 // by their curve controls (METHOD.md §4 step 1), builds the policy a sweep's spec asks for with
 // its reference (a fitted model file, or the sweep's own completed reference runs), and turns
-// the policy's decisions into augur.v1 Decisions ready to store. Stateless between calls, like
-// the policies: everything is rebuilt from the store, so a restarted scheduler decides the same.
+// the policy's decisions into augur.v1 Decisions ready to store. Everything is rebuilt from the
+// store's trials and points, so a restarted scheduler decides the same; what a caller keeps
+// between rounds (summaries) is a cache of what would be recomputed.
 #ifndef AUGUR_SCHEDULER_POLICY_RUNNER_H_
 #define AUGUR_SCHEDULER_POLICY_RUNNER_H_
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,15 +43,58 @@ struct TrialCurve {
   std::vector<predictor::CurvePoint> points;  // Ascending steps.
 };
 
-// Decides for the non-reference trials of `group` (consumed: their points move into the
-// policy's views); returns decisions only for the trials in `only` when it is given (all sharing
-// one CollapseGroupKey) at `milestone_fraction`. `references` are the sweep's reference trials of
-// the same group (only complete ones are used). For COLLAPSE, the reference is the model at
-// `policy.model_path` if set, else the empirical mean of complete references; with neither, every
-// running trial gets CONTINUE with the reason "waiting for reference runs". `now_unix_ms` stamps
-// the decisions.
+// One decision round of one group: the sweep's policy, built with the group's reference. The
+// policy's two stages (predictor/policy.h) are apart so that the scheduler can keep each
+// trial's summary at a milestone across rounds, together with the reference it was computed
+// under (reference_key), and summarize only the trials that are new.
+//
+// For COLLAPSE the reference is the model at `policy.model_path` if set, else the empirical
+// mean of the group's complete reference runs; with neither, the round is waiting: a running
+// trial with a non-finite loss is stopped, every other one gets CONTINUE with the reason
+// "waiting for reference runs".
+class PolicyRound {
+ public:
+  // `references` are the sweep's reference trials of the group (only complete ones are used).
+  static absl::StatusOr<PolicyRound> Prepare(const v1::StoppingPolicy& policy,
+                                             const std::vector<TrialCurve>& references);
+  // What the summaries depend on besides a trial's points: "form:<path>", "empirical:<ids of
+  // the complete references>", or "" with no reference. Needs no points.
+  static std::string ReferenceKey(const v1::StoppingPolicy& policy,
+                                  const std::vector<TrialCurve>& references);
+
+  const std::string& reference_key() const { return reference_name_; }
+  bool waiting() const { return waiting_; }
+
+  // The summary of a trial short of m, read off its points without a copy, when that is all
+  // the policy needs of such a trial (RanksOnlyTrialsAtMilestone, or waiting); else nullopt.
+  // `finite` promises that every loss in `points` is finite (the scheduler's memory curves
+  // end before a non-finite loss), which spares a scan.
+  std::optional<predictor::TrialSummary> QuickSummary(
+      const std::vector<predictor::CurvePoint>& points, double m, bool finite = false) const;
+  // The policy's per-trial stage on `t` (its points up to the milestone and a little beyond).
+  predictor::TrialSummary Summarize(const TrialCurve& t, double m) const;
+  // Decisions for the wanted running trials of `group`, stamped `now_unix_ms`. `points_of`
+  // gives the curves of (at least) the wanted trials, for the deviation from collapse stored
+  // with a prediction; a trial missing there is stored without it.
+  std::vector<v1::Decision> Decide(const predictor::SummarizedGroup& group, double m,
+                                   int64_t now_unix_ms,
+                                   const std::map<std::string, const TrialCurve*>& points_of) const;
+
+ private:
+  std::optional<double> Deviation(const TrialCurve& t, double m, double predicted_final_loss) const;
+
+  v1::StoppingPolicy spec_;
+  predictor::PolicyConfig config_;
+  std::shared_ptr<const predictor::StoppingPolicy> policy_;  // Null when waiting.
+  std::string reference_name_;
+  bool waiting_ = false;
+};
+
+// Both stages on a whole group, for callers without summaries to keep: decides for the
+// non-reference trials of `group` (all sharing one CollapseGroupKey) at `milestone_fraction`
+// and returns decisions only for the trials in `only` when it is given.
 absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
-                                                      std::vector<TrialCurve> group,
+                                                      const std::vector<TrialCurve>& group,
                                                       const std::vector<TrialCurve>& references,
                                                       double milestone_fraction,
                                                       int64_t now_unix_ms,

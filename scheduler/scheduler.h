@@ -26,6 +26,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -39,6 +40,7 @@
 #include "augur/v1/worker.pb.h"
 #include "common/clock.h"
 #include "predictor/curve.h"
+#include "predictor/policy.h"
 #include "scheduler/store.h"
 
 namespace augur {
@@ -93,12 +95,16 @@ class WorkerSession {
 };
 
 // Latency of stop orders: from the arrival of the batch with which the trial reached the
-// milestone to the order being queued on the worker's session; and the duration of the
-// decision rounds that stored decisions (group copy, policy, transaction).
+// milestone to the order being queued on the worker's session; and, for the decision rounds
+// that stored decisions, where their time went. Vectors are in first-in order, capped.
 struct StopLatencyStats {
   int64_t count = 0;
-  std::vector<double> samples_ms;  // First-in order, capped.
-  std::vector<double> round_ms;    // First-in order, capped.
+  std::vector<double> samples_ms;
+  std::vector<double> round_ms;         // Whole round: gather, policy, transactions.
+  std::vector<double> wait_ms;          // Earliest milestone arrival of the round -> its start.
+  std::vector<double> before_round_ms;  // Per stop: the trial reached the milestone -> round start.
+  std::vector<double> policy_ms;        // Gather from memory, summarize, decide.
+  std::vector<double> commit_ms;        // The round's transaction (waits for the writer's).
 };
 
 class Scheduler {
@@ -169,6 +175,18 @@ class Scheduler {
   // trial (state refreshed whenever the scheduler changes it), its live lease's token, its
   // points (received under that lease; durable, or held by the worker until they are), and
   // the milestones it already has a stored decision for.
+  // What a kept summary was computed from: the reference, and the points up to the
+  // milestone's window (how many, and the step of the last, which a merge restamps).
+  struct SummaryStamp {
+    std::string reference_key;  // PolicyRound::ReferenceKey.
+    size_t points = 0;
+    int64_t last_step = -1;
+    bool operator==(const SummaryStamp&) const = default;
+  };
+  struct KeptSummary {
+    SummaryStamp stamp;
+    predictor::TrialSummary summary;
+  };
   struct TrialMemory {
     std::shared_ptr<const v1::Trial> trial;  // Replaced, never changed in place.
     std::string group_key;                   // CollapseGroupKey of its controls.
@@ -179,6 +197,10 @@ class Scheduler {
     int merged = 0;
     std::vector<double> decided;           // Milestone fractions.
     std::map<double, absl::Time> reached;  // Milestone -> when the trial reached it.
+    // Milestone -> the policy's summary of the trial there, with what it was computed from: a
+    // decision round summarizes a trial again only when its points up to the milestone's
+    // window (or the reference) changed.
+    std::map<double, KeptSummary> summaries;
   };
 
   void WriterLoop();
@@ -208,7 +230,21 @@ class Scheduler {
   // The writer waits here before each commit while a decision round wants the store.
   void AwaitNoPriorityWrite() ABSL_LOCKS_EXCLUDED(gate_mu_);
   // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.
-  void Decide(const MilestoneEvent& event);
+  // A decision round that decided somebody, before its transaction.
+  struct DecisionRound {
+    MilestoneEvent event;
+    WriteBatch batch;  // Its decisions, with the stops its STOP decisions cause.
+    std::map<std::string, absl::Time> reached;  // When each decided trial reached the milestone.
+    absl::Time start, decided;                  // When it started and when its policy returned.
+  };
+  // Runs the policy for one (sweep, group, milestone) on the trials new there; nullopt when
+  // nobody is to be decided. Trials in `stopping` (stopped by an earlier round of the same
+  // transaction) are left out, and the ones this round stops are added.
+  std::optional<DecisionRound> PlanRound(const MilestoneEvent& event,
+                                         std::set<std::string>& stopping);
+  // Stores the rounds' decisions and stops in one transaction ahead of the write queue, then
+  // sends the stop orders.
+  void CommitRounds(std::vector<DecisionRound> rounds);
   // Re-decides every milestone each trial of the group has passed (after a reference run
   // completes, decisions that were waiting for it become possible).
   void DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key);

@@ -355,9 +355,16 @@ void Scheduler::DeciderLoop() {
       auto [it, inserted] = rounds.try_emplace({e.sweep_id, e.group_key, e.fraction}, e.arrived);
       if (!inserted) it->second = std::min(it->second, e.arrived);
     }
+    // Every round's policy runs first, then one transaction stores all their decisions (a
+    // transaction per round would make each round wait for the writer's commit in turn).
+    std::vector<DecisionRound> planned;
+    std::set<std::string> stopping;  // Trials an earlier round of this batch stops.
     for (const auto& [key, arrived] : rounds) {
-      Decide({std::get<0>(key), std::get<1>(key), std::get<2>(key), arrived});
+      std::optional<DecisionRound> r =
+          PlanRound({std::get<0>(key), std::get<1>(key), std::get<2>(key), arrived}, stopping);
+      if (r) planned.push_back(std::move(*r));
     }
+    if (!planned.empty()) CommitRounds(std::move(planned));
   }
 }
 
@@ -373,117 +380,213 @@ void Scheduler::AwaitNoPriorityWrite() {
   gate_mu_.Await(absl::Condition(&clear));
 }
 
-void Scheduler::Decide(const MilestoneEvent& event) {
+std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEvent& event,
+                                                             std::set<std::string>& stopping) {
   auto sweep = CachedSweep(event.sweep_id);
-  if (!sweep.ok()) return;
+  if (!sweep.ok()) return std::nullopt;
   EnsureLoaded(event.sweep_id);
-  // Copy the group out of memory: contenders up to the milestone (all a policy may look at),
-  // references whole. Only live trials at the milestone without a stored decision for it are
-  // decided; the others are decided when they arrive there.
-  std::vector<TrialCurve> group, references;
+  // One pass over the group in memory. A trial's summary at this milestone is taken from
+  // memory when it was computed under the current reference from the same points (memory
+  // curves only grow at the end, and a merge into the last point restamps it: the number of
+  // points up to the milestone's window and the step of the last of them identify them). A
+  // trial short of the milestone is summarized in place when the policy needs nothing more of
+  // it. Any other trial's points up to the window are copied out, summarized after the lock,
+  // and the summary kept. Only live trials at the milestone without a stored decision for it
+  // are decided; the others are decided when they get there.
+  const v1::StoppingPolicy& policy = sweep->spec().policy();
+  const double m = event.fraction;
+  const absl::Time round_start = clock_->Now();
+  std::vector<TrialCurve> references;
+  std::string reference_key;
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto loaded = mem_.find(event.sweep_id);
+    if (loaded == mem_.end()) return std::nullopt;  // Forgotten meanwhile: the sweep ended.
+    for (const auto& [id, tm] : loaded->second) {
+      if (tm.trial && tm.trial->is_reference() && tm.group_key == event.group_key) {
+        references.push_back({tm.trial, tm.points});
+      }
+    }
+    reference_key = PolicyRound::ReferenceKey(policy, references);
+  }
+  auto round = PolicyRound::Prepare(policy, references);
+  if (!round.ok()) return std::nullopt;
+  predictor::SummarizedGroup group;
+  group.group_id = event.group_key;
+  struct ToSummarize {
+    size_t index;  // In group.trials.
+    TrialCurve curve;
+    SummaryStamp stamp;
+  };
+  std::vector<ToSummarize> work;
+  std::vector<TrialCurve> undecided_curves;  // Wanted trials whose summary was kept.
   std::set<std::string> undecided;
   std::map<std::string, absl::Time> reached;  // When each undecided trial reached the milestone.
-  const absl::Time round_start = clock_->Now();
   {
     absl::MutexLock lock(&mem_mu_);
     auto loaded = mem_.find(event.sweep_id);
-    if (loaded == mem_.end()) return;  // Forgotten meanwhile: the sweep ended.
-    for (const auto& [id, tm] : loaded->second) {
-      if (!tm.trial || tm.group_key != event.group_key) continue;
-      TrialCurve c;
-      c.trial = tm.trial;
-      if (tm.trial->is_reference()) {
-        c.points = tm.points;
-        references.push_back(std::move(c));
-        continue;
-      }
-      auto end =
-          std::upper_bound(tm.points.begin(), tm.points.end(), event.fraction + kMilestoneTolerance,
-                           [](double f, const predictor::CurvePoint& p) { return f < p.fraction; });
-      c.points.assign(tm.points.begin(), end);
-      if (!tm.points.empty() && !IsTerminal(tm.trial->state()) &&
-          tm.points.back().fraction >= event.fraction - kMilestoneTolerance &&
-          !HasDecided(tm.decided, event.fraction)) {
+    if (loaded == mem_.end()) return std::nullopt;
+    // Curves to copy once it is known that anybody is to be decided: the trial, its window's
+    // end, and the index of its work item (or -1: a wanted trial whose summary was kept).
+    struct Copy {
+      const TrialMemory* tm;
+      size_t end;
+      ptrdiff_t work_index;
+    };
+    std::vector<Copy> to_copy;
+    for (auto& [id, tm] : loaded->second) {
+      if (!tm.trial || tm.trial->is_reference() || tm.group_key != event.group_key) continue;
+      const bool wanted = !tm.points.empty() && !IsTerminal(tm.trial->state()) &&
+                          tm.points.back().fraction >= m - kMilestoneTolerance &&
+                          !HasDecided(tm.decided, m);
+      if (wanted) {
         undecided.insert(id);
-        if (auto at = tm.reached.find(event.fraction); at != tm.reached.end()) {
-          reached[id] = at->second;
-        }
+        if (auto at = tm.reached.find(m); at != tm.reached.end()) reached[id] = at->second;
       }
-      group.push_back(std::move(c));
+      const size_t index = group.trials.size();
+      group.trials.push_back({id, ToPredictorState(tm.trial->state()), {}, wanted});
+      const size_t end =
+          std::upper_bound(
+              tm.points.begin(), tm.points.end(), m + kMilestoneTolerance,
+              [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
+          tm.points.begin();
+      const SummaryStamp stamp{reference_key, end, end > 0 ? tm.points[end - 1].step : -1};
+      auto kept = tm.summaries.find(m);
+      if (kept != tm.summaries.end() && kept->second.stamp == stamp) {
+        group.trials[index].summary = kept->second.summary;
+        if (wanted) to_copy.push_back({&tm, end, -1});
+      } else if (auto quick = round->QuickSummary(tm.points, m, /*finite=*/true)) {
+        group.trials[index].summary = *quick;
+      } else {
+        to_copy.push_back({&tm, end, static_cast<ptrdiff_t>(work.size())});
+        work.push_back({index, {tm.trial, {}}, stamp});
+      }
+    }
+    if (undecided.empty()) return std::nullopt;  // Nobody new here: no policy to run.
+    for (const Copy& c : to_copy) {
+      const auto first = c.tm->points.begin();
+      const auto last = first + static_cast<ptrdiff_t>(c.end);
+      if (c.work_index >= 0) {
+        work[c.work_index].curve.points.assign(first, last);
+      } else {
+        undecided_curves.push_back({c.tm->trial, {first, last}});
+      }
     }
   }
-  if (undecided.empty()) return;  // Nobody new at this milestone: no policy to run.
-  auto decisions = DecideGroup(sweep->spec().policy(), std::move(group), references, event.fraction,
-                               clock_->NowUnixMs(), &undecided);
-  if (!decisions.ok()) return;
-  // Two transactions: the STOP decisions with the stops they cause, whose orders go out as soon
-  // as it commits, then the CONTINUE decisions. The points the decisions saw may still be in
-  // the write queue; the store takes them after the stop (a STOPPED trial accepts points under
-  // its last lease's token, store.h).
-  WriteBatch stops, continues;
-  for (const v1::Decision& d : *decisions) {
-    if (!undecided.count(d.trial_id())) continue;
-    if (d.action() == v1::DECISION_ACTION_STOP) {
-      stops.decisions.push_back(d);
-      stops.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
-    } else if (d.reason() != "waiting for reference runs") {
-      // A trial waiting for its reference is decided once the reference completes.
-      continues.decisions.push_back(d);
-    }
-  }
-  // Applies `batch` ahead of the write queue and remembers which trials are now decided at
-  // this milestone (ALREADY_EXISTS: decided before, the first decision stands).
-  auto apply = [&](const WriteBatch& batch) -> absl::StatusOr<WriteBatchResult> {
-    {
-      absl::MutexLock lock(&gate_mu_);
-      ++priority_writes_;
-    }
-    absl::StatusOr<WriteBatchResult> result = store_->ApplyBatch(batch);
-    {
-      absl::MutexLock lock(&gate_mu_);
-      --priority_writes_;
-    }
-    if (!result.ok()) {
-      // Nothing stored: decide this milestone again (its trials will not cross it again),
-      // after a pause so that a store that keeps failing is not hammered.
-      absl::SleepFor(absl::Milliseconds(100));
-      QueueDecision(event);
-      return result;
-    }
+  for (ToSummarize& w : work) group.trials[w.index].summary = round->Summarize(w.curve, m);
+  std::map<std::string, const TrialCurve*> points_of;
+  {
     absl::MutexLock lock(&mem_mu_);
     auto loaded = mem_.find(event.sweep_id);
-    if (loaded == mem_.end()) return result;  // Forgotten meanwhile: a reload reads the store.
-    for (size_t i = 0; i < batch.decisions.size(); ++i) {
-      const absl::Status& st = result->decisions[i];
-      auto trial = loaded->second.find(batch.decisions[i].trial_id());
-      if (trial != loaded->second.end() && (st.ok() || absl::IsAlreadyExists(st))) {
-        trial->second.decided.push_back(event.fraction);
-      }
-    }
-    return result;
-  };
-  if (!stops.decisions.empty()) {
-    auto result = apply(stops);
-    if (result.ok()) {
-      for (size_t i = 0; i < stops.transitions.size(); ++i) {
-        const TransitionResult& r = result->transitions[i];
-        if (!r.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
-        UpdateMemory(r.trial, 0);
-        if (r.from == v1::TRIAL_STATE_RUNNING && !r.worker_id.empty()) {
-          auto at = reached.find(r.trial.trial_id());
-          SendStopOrder(r.trial.trial_id(), r.worker_id, r.fencing_token,
-                        stops.transitions[i].message,
-                        at != reached.end() ? at->second : event.arrived);
-        }
+    for (const ToSummarize& w : work) {
+      const predictor::SummarizedTrial& t = group.trials[w.index];
+      if (t.wanted) points_of[t.id] = &w.curve;
+      if (loaded == mem_.end()) continue;
+      auto trial = loaded->second.find(t.id);
+      if (trial != loaded->second.end()) {
+        trial->second.summaries[m] = KeptSummary{w.stamp, t.summary};
       }
     }
   }
-  if (!continues.decisions.empty()) apply(continues).IgnoreError();
-  if (stops.decisions.empty() && continues.decisions.empty()) return;
+  for (const TrialCurve& c : undecided_curves) points_of[c.trial->trial_id()] = &c;
+  auto decisions = round->Decide(group, m, clock_->NowUnixMs(), points_of);
+  const absl::Time decided_at = clock_->Now();
+  DecisionRound r;
+  r.event = event;
+  r.start = round_start;
+  r.decided = decided_at;
+  r.reached = std::move(reached);
+  for (const v1::Decision& d : decisions) {
+    if (!undecided.count(d.trial_id()) || stopping.count(d.trial_id())) continue;
+    if (d.action() == v1::DECISION_ACTION_STOP) {
+      r.batch.decisions.push_back(d);
+      r.batch.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
+      stopping.insert(d.trial_id());
+    } else if (!round->waiting()) {
+      // A trial waiting for its reference is decided once the reference completes.
+      r.batch.decisions.push_back(d);
+    }
+  }
+  if (r.batch.decisions.empty()) return std::nullopt;
+  return r;
+}
+
+void Scheduler::CommitRounds(std::vector<DecisionRound> rounds) {
+  // One transaction ahead of the write queue: the decisions, with the stops the STOP ones
+  // cause; the stop orders go out as soon as it commits. The points the decisions saw may
+  // still be in the write queue; the store takes them after the stop (a STOPPED trial accepts
+  // points under its last lease's token, store.h).
+  WriteBatch batch;
+  for (const DecisionRound& r : rounds) {
+    batch.decisions.insert(batch.decisions.end(), r.batch.decisions.begin(),
+                           r.batch.decisions.end());
+    batch.transitions.insert(batch.transitions.end(), r.batch.transitions.begin(),
+                             r.batch.transitions.end());
+  }
+  const absl::Time commit_start = clock_->Now();
+  {
+    absl::MutexLock lock(&gate_mu_);
+    ++priority_writes_;
+  }
+  absl::StatusOr<WriteBatchResult> result = store_->ApplyBatch(batch);
+  {
+    absl::MutexLock lock(&gate_mu_);
+    --priority_writes_;
+  }
+  const absl::Time committed = clock_->Now();
+  if (!result.ok()) {
+    // Nothing stored: decide these milestones again (their trials will not cross them again),
+    // after a pause so that a store that keeps failing is not hammered.
+    absl::SleepFor(absl::Milliseconds(100));
+    for (const DecisionRound& r : rounds) QueueDecision(r.event);
+    return;
+  }
+  size_t decision_at = 0, transition_at = 0;  // Offsets of each round's part of the batch.
+  std::vector<double> before_round_ms;
+  for (const DecisionRound& r : rounds) {
+    // Remember which trials are now decided at this milestone (ALREADY_EXISTS: decided
+    // before, the first decision stands).
+    {
+      absl::MutexLock lock(&mem_mu_);
+      auto loaded = mem_.find(r.event.sweep_id);
+      for (size_t i = 0; i < r.batch.decisions.size(); ++i) {
+        const absl::Status& st = result->decisions[decision_at + i];
+        if (loaded == mem_.end()) break;  // Forgotten meanwhile: a reload reads the store.
+        auto trial = loaded->second.find(r.batch.decisions[i].trial_id());
+        if (trial != loaded->second.end() && (st.ok() || absl::IsAlreadyExists(st))) {
+          trial->second.decided.push_back(r.event.fraction);
+        }
+      }
+    }
+    for (size_t i = 0; i < r.batch.transitions.size(); ++i) {
+      const TransitionResult& t = result->transitions[transition_at + i];
+      if (!t.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
+      UpdateMemory(t.trial, 0);
+      if (t.from == v1::TRIAL_STATE_RUNNING && !t.worker_id.empty()) {
+        auto at = r.reached.find(t.trial.trial_id());
+        const absl::Time since = at != r.reached.end() ? at->second : r.event.arrived;
+        SendStopOrder(t.trial.trial_id(), t.worker_id, t.fencing_token,
+                      r.batch.transitions[i].message, since);
+        before_round_ms.push_back(absl::ToDoubleMilliseconds(r.start - since));
+      }
+    }
+    decision_at += r.batch.decisions.size();
+    transition_at += r.batch.transitions.size();
+  }
   {
     absl::MutexLock lock(&mu_);
-    if (stop_latency_.round_ms.size() < 100000) {
-      stop_latency_.round_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - round_start));
+    StopLatencyStats& s = stop_latency_;
+    const absl::Time end = clock_->Now();
+    for (const DecisionRound& r : rounds) {
+      if (s.round_ms.size() >= 100000) break;
+      s.round_ms.push_back(absl::ToDoubleMilliseconds(end - r.start));
+      s.wait_ms.push_back(absl::ToDoubleMilliseconds(r.start - r.event.arrived));
+      s.policy_ms.push_back(absl::ToDoubleMilliseconds(r.decided - r.start));
+    }
+    if (s.commit_ms.size() < 100000) {
+      s.commit_ms.push_back(absl::ToDoubleMilliseconds(committed - commit_start));
+      s.before_round_ms.insert(s.before_round_ms.end(), before_round_ms.begin(),
+                               before_round_ms.end());
     }
   }
   Bump();

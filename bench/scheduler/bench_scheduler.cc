@@ -155,6 +155,15 @@ void PrintPhase(const PhaseResult& r, int n) {
         r.decision_round_ms.size(), Ms(Quantile(r.decision_round_ms, 0.5)).c_str(),
         Ms(Quantile(r.decision_round_ms, 0.99)).c_str(),
         Ms(Quantile(r.decision_round_ms, 1.0)).c_str());
+    auto row = [](const char* what, const std::vector<double>& v) {
+      std::printf("    %-57s n=%zu  p50 %s  p99 %s  max %s ms\n", what, v.size(),
+                  Ms(Quantile(v, 0.5)).c_str(), Ms(Quantile(v, 0.99)).c_str(),
+                  Ms(Quantile(v, 1.0)).c_str());
+    };
+    row("waiting (first milestone arrival -> round start)", r.round_wait_ms);
+    row("per stop: trial reached the milestone -> its round started", r.stop_before_round_ms);
+    row("policy (gather from memory, summarize, decide)", r.round_policy_ms);
+    row("transaction (waits for the writer's commit in flight)", r.round_commit_ms);
   }
   std::printf("  process CPU %.1f s (%.0f%% of one core), RSS %.0f MB\n", r.cpu_seconds,
               100.0 * r.cpu_seconds / r.seconds, r.rss_mb);

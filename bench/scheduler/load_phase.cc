@@ -199,6 +199,10 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     const StopLatencyStats stats = server->scheduler()->stop_latency();
     r.server_stop_ms = stats.samples_ms;
     r.decision_round_ms = stats.round_ms;
+    r.round_wait_ms = stats.wait_ms;
+    r.stop_before_round_ms = stats.before_round_ms;
+    r.round_policy_ms = stats.policy_ms;
+    r.round_commit_ms = stats.commit_ms;
   }
   // Match each stop order with the milestone its STOP decision names.
   std::map<std::string, TrialTimeline> timelines;

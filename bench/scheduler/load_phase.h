@@ -45,13 +45,17 @@ struct PhaseResult {
   // Client clock: the batch crossing the milestone named by the scheduler's STOP decision
   // sent -> the stop order received (decisions read back with GetSweep after the phase).
   std::vector<double> client_stop_ms;
-  std::vector<double> ack_ms;             // Batch sent -> durable acknowledgement received.
-  int64_t unmatched_stops = 0;            // Stop orders without a decision or crossing to match.
-  std::vector<double> server_stop_ms;     // Scheduler's own stop_latency samples.
-  std::vector<double> decision_round_ms;  // Durations of its decision rounds.
-  double cpu_seconds = 0;                 // User + system time of this process during the phase.
-  double rss_mb = 0;                      // Resident set at the end of the phase.
-  bool finished = false;                  // Every trial ended before max_duration.
+  std::vector<double> ack_ms;                // Batch sent -> durable acknowledgement received.
+  int64_t unmatched_stops = 0;               // Stop orders without a decision or crossing to match.
+  std::vector<double> server_stop_ms;        // Scheduler's own stop_latency samples.
+  std::vector<double> decision_round_ms;     // Durations of its decision rounds.
+  std::vector<double> round_wait_ms;         // Milestone arrival -> round start.
+  std::vector<double> stop_before_round_ms;  // Per stop: reached -> start of its round.
+  std::vector<double> round_policy_ms;       // Gather, summarize, decide.
+  std::vector<double> round_commit_ms;       // The round's transaction.
+  double cpu_seconds = 0;                    // User + system time of this process during the phase.
+  double rss_mb = 0;                         // Resident set at the end of the phase.
+  bool finished = false;                     // Every trial ended before max_duration.
 };
 
 absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& options);
