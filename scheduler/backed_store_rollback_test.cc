@@ -56,8 +56,8 @@ class FailingBackend : public StoreBackend {
   absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view id) override {
     return inner_->LoadTrials(id);
   }
-  absl::StatusOr<int64_t> CountLiveTrials(absl::string_view id) override {
-    return inner_->CountLiveTrials(id);
+  absl::StatusOr<bool> HasLiveTrials(absl::string_view id) override {
+    return inner_->HasLiveTrials(id);
   }
   absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
     return inner_->NextPendingTrial(max_gpus);

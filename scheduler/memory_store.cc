@@ -94,12 +94,11 @@ class MemoryBackend : public StoreBackend {
     for (const auto& [ordinal, record] : by_ordinal) out.push_back(*record);
     return out;
   }
-  absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) override {
-    int64_t live = 0;
+  absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) override {
     for (const auto& [id, record] : trials_) {
-      if (record.trial.sweep_id() == sweep_id && !IsTerminal(record.trial.state())) ++live;
+      if (record.trial.sweep_id() == sweep_id && !IsTerminal(record.trial.state())) return true;
     }
-    return live;
+    return false;
   }
   absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
     // Key: (not reference, sweep seq, ordinal), smallest first.

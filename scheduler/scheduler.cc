@@ -291,7 +291,7 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
     case v1::WorkerMessage::kCheckpoint:
     case v1::WorkerMessage::kEnded: {
       absl::MutexLock lock(&queue_mu_);
-      queue_.push_back(PendingWrite{session, msg, clock_->Now()});
+      queue_.push_back(PendingWrite{session, msg, clock_->Now(), {}, {}});
       return;
     }
     case v1::WorkerMessage::kOrderAck:
@@ -498,35 +498,41 @@ absl::StatusOr<v1::Trial> Scheduler::EndTrial(const std::string& trial_id, v1::T
   ASSIGN_OR_RETURN(v1::Trial ended, store_->TransitionTrial(trial_id, trial.state(), to, reason));
   UpdateMemory(ended, 0);
   if (trial.state() == v1::TRIAL_STATE_RUNNING && !lease.worker_id.empty()) {
-    SendStopOrder(trial_id, lease.worker_id, lease.fencing_token, reason, arrived);
+    SendStopOrders({{trial_id, lease.worker_id, lease.fencing_token, reason, arrived}});
   }
   Bump();
   return ended;
 }
 
-void Scheduler::SendStopOrder(const std::string& trial_id, const std::string& worker_id,
-                              int64_t fencing_token, const std::string& reason,
-                              absl::Time arrived) {
-  std::shared_ptr<WorkerSession> session;
-  v1::SchedulerMessage m;
+void Scheduler::SendStopOrders(const std::vector<StopOrder>& orders) {
+  std::vector<std::pair<std::shared_ptr<WorkerSession>, v1::SchedulerMessage>> out;
+  out.reserve(orders.size());
+  const int64_t issued = clock_->NowUnixMs();
   {
     absl::MutexLock lock(&mu_);
-    auto it = sessions_.find(worker_id);
-    if (it != sessions_.end()) session = it->second;
-    m.mutable_order()->set_order_id(next_order_id_++);
-    stop_latency_.count++;
-    if (stop_latency_.samples_ms.size() < 100000) {
-      stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(clock_->Now() - arrived));
+    const absl::Time now = clock_->Now();
+    for (const StopOrder& o : orders) {
+      stop_latency_.count++;
+      if (stop_latency_.samples_ms.size() < 100000) {
+        stop_latency_.samples_ms.push_back(absl::ToDoubleMilliseconds(now - o.arrived));
+      }
+      const int64_t order_id = next_order_id_++;
+      auto it = sessions_.find(o.worker_id);
+      // If the worker is away, the order is implicit: on reconnect its lease is not valid.
+      if (it == sessions_.end()) continue;
+      v1::SchedulerMessage m;
+      v1::TrialOrder* order = m.mutable_order();
+      order->set_order_id(order_id);
+      order->set_trial_id(o.trial_id);
+      order->set_fencing_token(o.fencing_token);
+      order->set_action(v1::TrialOrder::ACTION_STOP);
+      order->set_reason(o.reason);
+      order->set_issued_unix_ms(issued);
+      out.push_back({it->second, std::move(m)});
     }
-    dispatch_wanted_ = true;  // Its slot is free.
+    dispatch_wanted_ = true;  // Their slots are free.
   }
-  m.mutable_order()->set_trial_id(trial_id);
-  m.mutable_order()->set_fencing_token(fencing_token);
-  m.mutable_order()->set_action(v1::TrialOrder::ACTION_STOP);
-  m.mutable_order()->set_reason(reason);
-  m.mutable_order()->set_issued_unix_ms(clock_->NowUnixMs());
-  // If the worker is away, the order is implicit: on reconnect its lease is not valid.
-  if (session) session->Send(std::move(m));
+  for (auto& [session, m] : out) session->Send(std::move(m));
 }
 
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,

@@ -158,17 +158,20 @@ class Scheduler {
 
  private:
   // One queued worker write, in arrival order.
-  struct PendingWrite {
-    std::shared_ptr<WorkerSession> session;
-    v1::WorkerMessage msg;  // points, checkpoint or ended.
-    absl::Time arrived;
-  };
   // A group to re-decide after a commit.
   struct MilestoneEvent {
     std::string sweep_id;
     std::string group_key;
     double fraction = 0;
     absl::Time arrived;
+  };
+  struct PendingWrite {
+    std::shared_ptr<WorkerSession> session;  // Null for decisions.
+    v1::WorkerMessage msg;                   // points, checkpoint or ended.
+    absl::Time arrived;
+    // Or: CONTINUE decisions of the round for `round`, already counted as decided in memory.
+    std::vector<v1::Decision> decisions;
+    MilestoneEvent round;
   };
 
   // A trial as the decision path needs it, kept in memory so deciding reads no store: the
@@ -224,16 +227,29 @@ class Scheduler {
   void Remember(const v1::LossPointBatch& batch, bool check_lease, absl::Time arrived);
   // Replaces the in-memory trial row (and the lease token when the row is RUNNING).
   void UpdateMemory(const v1::Trial& trial, int64_t fencing_token);
-  // Queues a STOP order on the session of the worker holding the lease, and records latency.
-  void SendStopOrder(const std::string& trial_id, const std::string& worker_id,
-                     int64_t fencing_token, const std::string& reason, absl::Time arrived);
+  // UpdateMemory for trials that left RUNNING, under one lock.
+  void UpdateMemory(const std::vector<const v1::Trial*>& trials);
+  void UpdateMemoryLocked(const v1::Trial& trial, int64_t fencing_token)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mem_mu_);
+  // A STOP order for the worker holding a trial's lease; `arrived` is when the trial reached
+  // what stopped it, for the latency record.
+  struct StopOrder {
+    std::string trial_id;
+    std::string worker_id;
+    int64_t fencing_token = 0;
+    std::string reason;
+    absl::Time arrived;
+  };
+  // Queues the orders on their workers' sessions (one lock for all), and records latency.
+  void SendStopOrders(const std::vector<StopOrder>& orders);
   // The writer waits here before each commit while a decision round wants the store.
   void AwaitNoPriorityWrite() ABSL_LOCKS_EXCLUDED(gate_mu_);
   // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.
   // A decision round that decided somebody, before its transaction.
   struct DecisionRound {
     MilestoneEvent event;
-    WriteBatch batch;  // Its decisions, with the stops its STOP decisions cause.
+    WriteBatch batch;                           // Its STOP decisions, with the stops they cause.
+    std::vector<v1::Decision> continues;        // Its CONTINUE decisions.
     std::map<std::string, absl::Time> reached;  // When each decided trial reached the milestone.
     absl::Time start, decided;                  // When it started and when its policy returned.
   };
@@ -242,9 +258,16 @@ class Scheduler {
   // transaction) are left out, and the ones this round stops are added.
   std::optional<DecisionRound> PlanRound(const MilestoneEvent& event,
                                          std::set<std::string>& stopping);
-  // Stores the rounds' decisions and stops in one transaction ahead of the write queue, then
-  // sends the stop orders.
+  // Stores the rounds' STOP decisions and the stops in one transaction ahead of the write
+  // queue and sends the stop orders; their CONTINUE decisions go to the write queue.
   void CommitRounds(std::vector<DecisionRound> rounds);
+  // Counts the trials of `decisions` as decided at the round's milestone in memory: all of
+  // them, or with `stored` (one status per decision) those the store took or already had.
+  void MarkDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions,
+                   const absl::Status* stored) ABSL_LOCKS_EXCLUDED(mem_mu_);
+  // Undoes MarkDecided after their write failed.
+  void ForgetDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions)
+      ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Re-decides every milestone each trial of the group has passed (after a reference run
   // completes, decisions that were waiting for it become possible).
   void DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key);

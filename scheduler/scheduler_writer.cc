@@ -22,7 +22,10 @@ namespace {
 // A trial counts as having reached milestone m once its last point is this close to m (the
 // predictor uses the same tolerance to decide who is in the comparison pool).
 constexpr double kMilestoneTolerance = 0.005;
-constexpr int kMaxAttempts = 3;  // FAILED trials are retried (from their checkpoint) this often.
+constexpr int kMaxAttempts = 3;
+// The longest the writer holds a commit back for decision rounds.
+constexpr absl::Duration kMaxYield =
+    absl::Milliseconds(30);  // FAILED trials are retried (from their checkpoint) this often.
 
 void SendRejection(WorkerSession& s, const absl::Status& st, const std::string& trial_id) {
   v1::SchedulerMessage r;
@@ -117,6 +120,15 @@ void Scheduler::RefreshTrial(const std::string& trial_id) {
 
 void Scheduler::UpdateMemory(const v1::Trial& trial, int64_t fencing_token) {
   absl::MutexLock lock(&mem_mu_);
+  UpdateMemoryLocked(trial, fencing_token);
+}
+
+void Scheduler::UpdateMemory(const std::vector<const v1::Trial*>& trials) {
+  absl::MutexLock lock(&mem_mu_);
+  for (const v1::Trial* trial : trials) UpdateMemoryLocked(*trial, 0);
+}
+
+void Scheduler::UpdateMemoryLocked(const v1::Trial& trial, int64_t fencing_token) {
   auto sweep = mem_.find(trial.sweep_id());
   if (sweep == mem_.end()) return;  // Not loaded: a later load reads the fresh row.
   TrialMemory& m = sweep->second[trial.trial_id()];
@@ -227,17 +239,21 @@ void Scheduler::WriterLoop() {
 
 void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
   WriteBatch batch;
-  std::vector<const PendingWrite*> point_src, checkpoint_src;
+  std::vector<const PendingWrite*> point_src, checkpoint_src, decision_src;
 
   auto flush = [&]() {
-    if (point_src.empty() && checkpoint_src.empty()) return;
+    if (point_src.empty() && checkpoint_src.empty() && decision_src.empty()) return;
     AwaitNoPriorityWrite();
     auto result = store_->ApplyBatch(batch);
     if (!result.ok()) {
       // Nothing was applied and nothing acknowledged. Closing the sessions makes the workers
-      // reconnect and resend everything unacknowledged.
+      // reconnect and resend everything unacknowledged; decision rounds run again.
       for (const PendingWrite* w : point_src) w->session->Close();
       for (const PendingWrite* w : checkpoint_src) w->session->Close();
+      for (const PendingWrite* w : decision_src) {
+        ForgetDecided(w->round, w->decisions);
+        QueueDecision(w->round);
+      }
     } else {
       int64_t committed = 0;
       for (size_t i = 0; i < point_src.size(); ++i) {
@@ -274,6 +290,7 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
     batch = WriteBatch{};
     point_src.clear();
     checkpoint_src.clear();
+    decision_src.clear();
   };
 
   for (const PendingWrite& w : writes) {
@@ -287,6 +304,9 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
     } else if (w.msg.has_checkpoint()) {
       batch.checkpoints.push_back(w.msg.checkpoint());
       checkpoint_src.push_back(&w);
+    } else if (!w.decisions.empty()) {
+      batch.decisions.insert(batch.decisions.end(), w.decisions.begin(), w.decisions.end());
+      decision_src.push_back(&w);
     } else if (w.msg.has_ended()) {
       flush();  // Every point sent before the end is durable before the end is applied.
       HandleEnded(w);
@@ -356,7 +376,14 @@ void Scheduler::DeciderLoop() {
       if (!inserted) it->second = std::min(it->second, e.arrived);
     }
     // Every round's policy runs first, then one transaction stores all their decisions (a
-    // transaction per round would make each round wait for the writer's commit in turn).
+    // transaction per round would make each round wait for the writer's commit in turn). The
+    // writer starts no commit from here on (for a bounded time, AwaitNoPriorityWrite), so the
+    // one it may have in flight finishes while the policies run, and the transaction does not
+    // queue behind another.
+    {
+      absl::MutexLock lock(&gate_mu_);
+      ++priority_writes_;
+    }
     std::vector<DecisionRound> planned;
     std::set<std::string> stopping;  // Trials an earlier round of this batch stops.
     for (const auto& [key, arrived] : rounds) {
@@ -365,6 +392,10 @@ void Scheduler::DeciderLoop() {
       if (r) planned.push_back(std::move(*r));
     }
     if (!planned.empty()) CommitRounds(std::move(planned));
+    {
+      absl::MutexLock lock(&gate_mu_);
+      --priority_writes_;
+    }
   }
 }
 
@@ -377,7 +408,36 @@ void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::s
 void Scheduler::AwaitNoPriorityWrite() {
   absl::MutexLock lock(&gate_mu_);
   auto clear = [this]() ABSL_SHARED_LOCKS_REQUIRED(gate_mu_) { return priority_writes_ == 0; };
-  gate_mu_.Await(absl::Condition(&clear));
+  // Bounded: a decider that is busy round after round must not starve the points.
+  gate_mu_.AwaitWithTimeout(absl::Condition(&clear), kMaxYield);
+}
+
+void Scheduler::MarkDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions,
+                            const absl::Status* stored) {
+  absl::MutexLock lock(&mem_mu_);
+  auto loaded = mem_.find(round.sweep_id);
+  if (loaded == mem_.end()) return;  // Forgotten meanwhile: a reload reads the store.
+  for (size_t i = 0; i < decisions.size(); ++i) {
+    // ALREADY_EXISTS: decided before, the first decision stands.
+    if (stored && !stored[i].ok() && !absl::IsAlreadyExists(stored[i])) continue;
+    auto trial = loaded->second.find(decisions[i].trial_id());
+    if (trial != loaded->second.end()) trial->second.decided.push_back(round.fraction);
+  }
+}
+
+void Scheduler::ForgetDecided(const MilestoneEvent& round,
+                              const std::vector<v1::Decision>& decisions) {
+  absl::MutexLock lock(&mem_mu_);
+  auto loaded = mem_.find(round.sweep_id);
+  if (loaded == mem_.end()) return;
+  for (const v1::Decision& d : decisions) {
+    auto trial = loaded->second.find(d.trial_id());
+    if (trial == loaded->second.end()) continue;
+    std::vector<double>& decided = trial->second.decided;
+    auto it = std::find_if(decided.begin(), decided.end(),
+                           [&](double f) { return std::abs(f - round.fraction) < 1e-9; });
+    if (it != decided.end()) decided.erase(it);
+  }
 }
 
 std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEvent& event,
@@ -443,23 +503,32 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
         undecided.insert(id);
         if (auto at = tm.reached.find(m); at != tm.reached.end()) reached[id] = at->second;
       }
-      const size_t index = group.trials.size();
-      group.trials.push_back({id, ToPredictorState(tm.trial->state()), {}, wanted});
-      const size_t end =
-          std::upper_bound(
-              tm.points.begin(), tm.points.end(), m + kMilestoneTolerance,
-              [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
-          tm.points.begin();
-      const SummaryStamp stamp{reference_key, end, end > 0 ? tm.points[end - 1].step : -1};
+      const predictor::TrialState state = ToPredictorState(tm.trial->state());
+      // The window's end: the whole curve unless it runs past the window.
+      size_t end = tm.points.size();
+      if (end > 0 && tm.points.back().fraction > m + kMilestoneTolerance) {
+        end = std::upper_bound(
+                  tm.points.begin(), tm.points.end(), m + kMilestoneTolerance,
+                  [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
+              tm.points.begin();
+      }
+      const int64_t last_step = end > 0 ? tm.points[end - 1].step : -1;
+      // A trial that is not to be decided and has no comparison value plays no part in the
+      // decisions (predictor/policy.h): it is left out of the group.
       auto kept = tm.summaries.find(m);
-      if (kept != tm.summaries.end() && kept->second.stamp == stamp) {
-        group.trials[index].summary = kept->second.summary;
+      if (kept != tm.summaries.end() && kept->second.stamp.points == end &&
+          kept->second.stamp.last_step == last_step &&
+          kept->second.stamp.reference_key == reference_key) {
+        if (!wanted && !kept->second.summary.pooled) continue;
         if (wanted) to_copy.push_back({&tm, end, -1});
+        group.trials.push_back({id, state, kept->second.summary, wanted});
       } else if (auto quick = round->QuickSummary(tm.points, m, /*finite=*/true)) {
-        group.trials[index].summary = *quick;
+        if (!wanted && !quick->pooled) continue;
+        group.trials.push_back({id, state, std::move(*quick), wanted});
       } else {
         to_copy.push_back({&tm, end, static_cast<ptrdiff_t>(work.size())});
-        work.push_back({index, {tm.trial, {}}, stamp});
+        work.push_back({group.trials.size(), {tm.trial, {}}, {reference_key, end, last_step}});
+        group.trials.push_back({id, state, {}, wanted});
       }
     }
     if (undecided.empty()) return std::nullopt;  // Nobody new here: no policy to run.
@@ -504,18 +573,31 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
       stopping.insert(d.trial_id());
     } else if (!round->waiting()) {
       // A trial waiting for its reference is decided once the reference completes.
-      r.batch.decisions.push_back(d);
+      r.continues.push_back(d);
     }
   }
-  if (r.batch.decisions.empty()) return std::nullopt;
+  if (r.batch.decisions.empty() && r.continues.empty()) return std::nullopt;
   return r;
 }
 
 void Scheduler::CommitRounds(std::vector<DecisionRound> rounds) {
-  // One transaction ahead of the write queue: the decisions, with the stops the STOP ones
-  // cause; the stop orders go out as soon as it commits. The points the decisions saw may
-  // still be in the write queue; the store takes them after the stop (a STOPPED trial accepts
-  // points under its last lease's token, store.h).
+  // CONTINUE decisions change nothing a worker must hear of: they count as decided in memory
+  // now (so that the next round does not decide them again) and are stored by the writer with
+  // its next commit; if that fails, it forgets them and queues their rounds again.
+  for (DecisionRound& r : rounds) {
+    if (r.continues.empty()) continue;
+    MarkDecided(r.event, r.continues, nullptr);
+    PendingWrite w;
+    w.arrived = clock_->Now();
+    w.decisions = std::move(r.continues);
+    w.round = r.event;
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(std::move(w));
+  }
+  // One transaction ahead of the write queue: the STOP decisions with the stops they cause;
+  // the stop orders go out as soon as it commits. The points the decisions saw may still be
+  // in the write queue; the store takes them after the stop (a STOPPED trial accepts points
+  // under its last lease's token, store.h).
   WriteBatch batch;
   for (const DecisionRound& r : rounds) {
     batch.decisions.insert(batch.decisions.end(), r.batch.decisions.begin(),
@@ -524,55 +606,52 @@ void Scheduler::CommitRounds(std::vector<DecisionRound> rounds) {
                              r.batch.transitions.end());
   }
   const absl::Time commit_start = clock_->Now();
-  {
-    absl::MutexLock lock(&gate_mu_);
-    ++priority_writes_;
-  }
-  absl::StatusOr<WriteBatchResult> result = store_->ApplyBatch(batch);
-  {
-    absl::MutexLock lock(&gate_mu_);
-    --priority_writes_;
+  absl::StatusOr<WriteBatchResult> result = WriteBatchResult{};
+  if (!batch.decisions.empty()) {
+    {
+      absl::MutexLock lock(&gate_mu_);
+      ++priority_writes_;
+    }
+    result = store_->ApplyBatch(batch);
+    {
+      absl::MutexLock lock(&gate_mu_);
+      --priority_writes_;
+    }
   }
   const absl::Time committed = clock_->Now();
   if (!result.ok()) {
     // Nothing stored: decide these milestones again (their trials will not cross them again),
     // after a pause so that a store that keeps failing is not hammered.
     absl::SleepFor(absl::Milliseconds(100));
-    for (const DecisionRound& r : rounds) QueueDecision(r.event);
+    for (const DecisionRound& r : rounds) {
+      if (!r.batch.decisions.empty()) QueueDecision(r.event);
+    }
     return;
   }
+  // The orders first, then memory: the next round (on this thread) sees the trials stopped.
   size_t decision_at = 0, transition_at = 0;  // Offsets of each round's part of the batch.
   std::vector<double> before_round_ms;
+  std::vector<StopOrder> orders;
+  std::vector<const v1::Trial*> stopped;
   for (const DecisionRound& r : rounds) {
-    // Remember which trials are now decided at this milestone (ALREADY_EXISTS: decided
-    // before, the first decision stands).
-    {
-      absl::MutexLock lock(&mem_mu_);
-      auto loaded = mem_.find(r.event.sweep_id);
-      for (size_t i = 0; i < r.batch.decisions.size(); ++i) {
-        const absl::Status& st = result->decisions[decision_at + i];
-        if (loaded == mem_.end()) break;  // Forgotten meanwhile: a reload reads the store.
-        auto trial = loaded->second.find(r.batch.decisions[i].trial_id());
-        if (trial != loaded->second.end() && (st.ok() || absl::IsAlreadyExists(st))) {
-          trial->second.decided.push_back(r.event.fraction);
-        }
-      }
-    }
+    MarkDecided(r.event, r.batch.decisions, &result->decisions[decision_at]);
     for (size_t i = 0; i < r.batch.transitions.size(); ++i) {
       const TransitionResult& t = result->transitions[transition_at + i];
       if (!t.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
-      UpdateMemory(t.trial, 0);
+      stopped.push_back(&t.trial);
       if (t.from == v1::TRIAL_STATE_RUNNING && !t.worker_id.empty()) {
         auto at = r.reached.find(t.trial.trial_id());
         const absl::Time since = at != r.reached.end() ? at->second : r.event.arrived;
-        SendStopOrder(t.trial.trial_id(), t.worker_id, t.fencing_token,
-                      r.batch.transitions[i].message, since);
+        orders.push_back({t.trial.trial_id(), t.worker_id, t.fencing_token,
+                          r.batch.transitions[i].message, since});
         before_round_ms.push_back(absl::ToDoubleMilliseconds(r.start - since));
       }
     }
     decision_at += r.batch.decisions.size();
     transition_at += r.batch.transitions.size();
   }
+  SendStopOrders(orders);
+  UpdateMemory(stopped);
   {
     absl::MutexLock lock(&mu_);
     StopLatencyStats& s = stop_latency_;
@@ -583,7 +662,7 @@ void Scheduler::CommitRounds(std::vector<DecisionRound> rounds) {
       s.wait_ms.push_back(absl::ToDoubleMilliseconds(r.start - r.event.arrived));
       s.policy_ms.push_back(absl::ToDoubleMilliseconds(r.decided - r.start));
     }
-    if (s.commit_ms.size() < 100000) {
+    if (s.commit_ms.size() < 100000 && !batch.decisions.empty()) {
       s.commit_ms.push_back(absl::ToDoubleMilliseconds(committed - commit_start));
       s.before_round_ms.insert(s.before_round_ms.end(), before_round_ms.begin(),
                                before_round_ms.end());

@@ -144,8 +144,8 @@ const char kNextPendingTrialSql[] =
     "SELECT t.trial_id FROM sweeps s CROSS JOIN trials t "
     "WHERE s.state = ?1 AND t.sweep_id = s.sweep_id AND t.state = ?2 AND t.is_reference = ?3 "
     "AND t.gpus <= ?4 ORDER BY s.seq, t.ordinal LIMIT 1";
-const char kCountLiveTrialsSql[] =
-    "SELECT COUNT(*) FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5)";
+const char kHasLiveTrialsSql[] =
+    "SELECT EXISTS (SELECT 1 FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5))";
 
 int LatestSchemaVersion() { return kLatest; }
 

@@ -25,7 +25,7 @@ absl::Status MigrateSchema(SqliteDb& db, int target_version);
 // sweep seq then ordinal, walking sweeps_by_state then trials_by_sweep_state (no sort).
 extern const char kNextPendingTrialSql[];
 // The number of live (non-terminal) trials of sweep ?1; ?2..?5 are the live states.
-extern const char kCountLiveTrialsSql[];
+extern const char kHasLiveTrialsSql[];
 
 }  // namespace augur
 

@@ -152,17 +152,17 @@ class SqliteBackend : public StoreBackend {
       out.push_back(std::move(r));
     }
   }
-  absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) override {
+  absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) override {
     // The non-terminal states listed (not the terminal ones excluded), so that the index on
     // (sweep_id, state, ...) answers with a few range seeks.
-    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kCountLiveTrialsSql));
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kHasLiveTrialsSql));
     s->BindText(1, sweep_id)
         .Bind(2, static_cast<int64_t>(v1::TRIAL_STATE_UNSPECIFIED))
         .Bind(3, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
         .Bind(4, static_cast<int64_t>(v1::TRIAL_STATE_RUNNING))
         .Bind(5, static_cast<int64_t>(v1::TRIAL_STATE_PAUSED));
     ASSIGN_OR_RETURN(bool row, s->Step());
-    return row ? s->Int(0) : 0;
+    return row && s->Int(0) != 0;
   }
   absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
     // References of every running sweep before any other trial: one index walk for each, as

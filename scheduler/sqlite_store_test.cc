@@ -225,8 +225,8 @@ TEST(SqliteStoreTest, LeaseChoiceAndLiveCountUseIndexesOnly) {
   EXPECT_THAT(lease_plan, Not(HasSubstr("TEMP B-TREE"))) << lease_plan;
   EXPECT_THAT(lease_plan, HasSubstr("sweeps_by_state")) << lease_plan;
   EXPECT_THAT(lease_plan, HasSubstr("trials_by_sweep_state")) << lease_plan;
-  const std::string count_plan = QueryPlan(**db, kCountLiveTrialsSql);
-  EXPECT_THAT(count_plan, HasSubstr("COVERING INDEX trials_by_sweep_state")) << count_plan;
+  const std::string live_plan = QueryPlan(**db, kHasLiveTrialsSql);
+  EXPECT_THAT(live_plan, HasSubstr("COVERING INDEX trials_by_sweep_state")) << live_plan;
 
   absl::Time start = absl::Now();
   int leased = 0;

@@ -55,9 +55,10 @@ class StoreBackend {
   virtual absl::Status UpdateTrial(const TrialRecord& record) = 0;
   // By ordinal.
   virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) = 0;
-  // Number of the sweep's trials that are not terminal (IsTerminal), without loading them:
-  // SetState asks it on every terminal transition to see whether the sweep is done.
-  virtual absl::StatusOr<int64_t> CountLiveTrials(absl::string_view sweep_id) = 0;
+  // Whether any of the sweep's trials is not terminal (IsTerminal), without loading them:
+  // SetState asks it on every terminal transition to see whether the sweep is done, so it
+  // must not count them either (one index seek, however many trials are live).
+  virtual absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) = 0;
   // The PENDING trial of a RUNNING sweep to lease next among those with GpuNeed <= max_gpus:
   // is_reference first, then sweep seq, then ordinal. Called once per grant, so it must not
   // sort every pending trial (SQLite: an index walk, no temp B-tree).
