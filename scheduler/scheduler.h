@@ -105,6 +105,8 @@ struct StopLatencyStats {
   std::vector<double> before_round_ms;  // Per stop: the trial reached the milestone -> round start.
   std::vector<double> policy_ms;        // Gather from memory, summarize, decide.
   std::vector<double> commit_ms;        // The round's transaction (waits for the writer's).
+  // Trials a policy's per-trial stage ran on (a round reuses kept summaries; see PlanRound).
+  int64_t summarized = 0;
 };
 
 class Scheduler {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,11 +27,27 @@ class HoldableStore : public MemoryStore {
     absl::MutexLock lock(&mu_);
     hold_ = hold;
   }
+  // The next `n` batches of decisions without stops (the write queue's) fail.
+  void FailDecisionWrites(int n) {
+    absl::MutexLock lock(&mu_);
+    fail_decision_writes_ = n;
+  }
+  int failed() {
+    absl::MutexLock lock(&mu_);
+    return failed_;
+  }
   absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override {
-    if (batch.decisions.empty() && !batch.points.empty()) {
+    {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](bool* hold) { return !*hold; }, &hold_));
+      if (!batch.points.empty()) {
+        mu_.Await(absl::Condition(
+            +[](bool* hold) { return !*hold; }, &hold_));
+      }
+      if (!batch.decisions.empty() && batch.transitions.empty() && fail_decision_writes_ > 0) {
+        --fail_decision_writes_;
+        ++failed_;
+        return absl::UnavailableError("injected: the disk is away");
+      }
     }
     return MemoryStore::ApplyBatch(batch);
   }
@@ -38,6 +55,8 @@ class HoldableStore : public MemoryStore {
  private:
   absl::Mutex mu_;
   bool hold_ ABSL_GUARDED_BY(mu_) = false;
+  int fail_decision_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  int failed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 v1::Trial MakeTrial(const std::string& sweep_id, int i) {
@@ -130,6 +149,21 @@ class SchedulerTest : public ::testing::Test {
       p->set_train_loss(base_loss - 0.001 * step);
     }
     scheduler_->HandleWorkerMessage(s, m);
+  }
+
+  // The trial's stored decision at milestone m, waiting up to 10 s for it.
+  std::optional<v1::Decision> WaitForDecision(const std::string& trial_id, double m) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      auto decisions = store_.ListDecisions("s1");
+      if (decisions.ok()) {
+        for (const v1::Decision& d : *decisions) {
+          if (d.trial_id() == trial_id && std::abs(d.milestone_fraction() - m) < 1e-9) return d;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    return std::nullopt;
   }
 
   FakeClock clock_;
@@ -323,6 +357,73 @@ TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
   EXPECT_DOUBLE_EQ(points->back().train_loss(), 4.5 - 0.001 * 25);
   EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 25u);
   EXPECT_EQ(store_.GetTrial(b.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
+}
+
+TEST_F(SchedulerTest, ContinueDecisionsAreStoredByTheWriteQueue) {
+  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 2);
+  auto s = Connect("w1", 2);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  store_.HoldPointCommits(true);
+  SendPoints(s, a, 1, 25, 4.0);
+  SendPoints(s, b, 1, 25, 4.5);
+  EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kOrder).order().trial_id(), b.trial_id());
+  // The STOP went ahead of the write queue; the CONTINUE waits in it behind the points.
+  ASSERT_TRUE(WaitForDecision(b.trial_id(), 0.2).has_value());
+  absl::SleepFor(absl::Milliseconds(50));
+  auto decisions = store_.ListDecisions("s1");
+  ASSERT_TRUE(decisions.ok());
+  EXPECT_EQ(decisions->size(), 1u);
+  store_.HoldPointCommits(false);
+  const auto kept = WaitForDecision(a.trial_id(), 0.2);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->action(), v1::DECISION_ACTION_CONTINUE);
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
+}
+
+TEST_F(SchedulerTest, ContinueDecisionsWhoseWriteFailedAreDecidedAgain) {
+  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 1);
+  store_.FailDecisionWrites(1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  SendPoints(s, a, 1, 25, 4.0);
+  const auto kept = WaitForDecision(a.trial_id(), 0.2);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->action(), v1::DECISION_ACTION_CONTINUE);
+  EXPECT_EQ(store_.failed(), 1);
+  auto decisions = store_.ListDecisions("s1");
+  ASSERT_TRUE(decisions.ok());
+  EXPECT_EQ(decisions->size(), 1u);
+}
+
+// A decision round summarizes only the trials that are new at the milestone (or whose points
+// there changed); the others' summaries are kept from earlier rounds.
+TEST_F(SchedulerTest, EachTrialIsSummarizedOncePerMilestone) {
+  constexpr int kTrials = 12;
+  CreateSweep(v1::POLICY_KIND_MEDIAN, {0.5}, kTrials);
+  auto s = Connect("w1", kTrials);
+  std::vector<v1::Lease> leases;
+  for (int i = 0; i < kTrials; ++i)
+    leases.push_back(Expect(*s, v1::SchedulerMessage::kLease).lease());
+  int stops = 0;
+  for (int i = 0; i < kTrials; ++i) {
+    // Every other trial ends inside the milestone's window (step 50 of 100), the others past it
+    // (in two batches: a batch holds at most 50 points here).
+    const double loss = 4.0 + 0.05 * ((i * 7) % kTrials);
+    if (i % 2 == 0) {
+      SendPoints(s, leases[i], 1, 50, loss);
+    } else {
+      SendPoints(s, leases[i], 1, 30, loss);
+      SendPoints(s, leases[i], 31, 60, loss, /*seq=*/2);
+    }
+    const auto d = WaitForDecision(leases[i].trial_id(), 0.5);
+    ASSERT_TRUE(d.has_value()) << i;
+    stops += d->action() == v1::DECISION_ACTION_STOP;
+  }
+  EXPECT_GT(stops, 0);  // The comparison happened: some trials were worse than the median.
+  // One round per trial, each round comparing every trial so far: without kept summaries the
+  // per-trial stage would run 1 + 2 + ... + 12 = 78 times.
+  EXPECT_EQ(scheduler_->stop_latency().summarized, kTrials);
 }
 
 TEST_F(SchedulerTest, ATrialNeedingKSlotsGoesToAWorkerWithKFree) {

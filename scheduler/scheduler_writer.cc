@@ -543,6 +543,10 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
     }
   }
   for (ToSummarize& w : work) group.trials[w.index].summary = round->Summarize(w.curve, m);
+  {
+    absl::MutexLock lock(&mu_);
+    stop_latency_.summarized += static_cast<int64_t>(work.size());
+  }
   std::map<std::string, const TrialCurve*> points_of;
   {
     absl::MutexLock lock(&mem_mu_);
