@@ -375,11 +375,11 @@ void Scheduler::DeciderLoop() {
       auto [it, inserted] = rounds.try_emplace({e.sweep_id, e.group_key, e.fraction}, e.arrived);
       if (!inserted) it->second = std::min(it->second, e.arrived);
     }
-    // Every round's policy runs first, then one transaction stores all their decisions (a
-    // transaction per round would make each round wait for the writer's commit in turn). The
-    // writer starts no commit from here on (for a bounded time, AwaitNoPriorityWrite), so the
-    // one it may have in flight finishes while the policies run, and the transaction does not
-    // queue behind another.
+    // Every round's policy runs first, then one transaction stores all their STOP decisions
+    // (a transaction per round would make each round wait for the writer's commit in turn).
+    // The writer starts no commit from here on (for a bounded time, AwaitNoPriorityWrite), so
+    // the one it may have in flight finishes while the policies run, and the transaction
+    // does not queue behind another.
     {
       absl::MutexLock lock(&gate_mu_);
       ++priority_writes_;

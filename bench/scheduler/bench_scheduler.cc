@@ -31,6 +31,8 @@ constexpr char kUsage[] =
     "  --workers=K           simulated worker sessions (default 10)\n"
     "  --batch=B             points per batch (default 100)\n"
     "  --window=W            unacknowledged batches per trial (default 4)\n"
+    "  --rate=P              offered load: the workers send P points/s between them (default:\n"
+    "                        as fast as the scheduler acknowledges, i.e. at saturation)\n"
     "  --points-per-trial=P  points over a trial's whole run (default: sized so a phase\n"
     "                        reaches the last milestone at 100k points/s)\n"
     "  --scheduler=HOST:PORT use a running scheduler (no server-side figures)\n"
@@ -45,6 +47,7 @@ struct Flags {
   std::vector<int> trials = {10, 100, 1000};
   double seconds = -1;
   int rounds = 3, workers = 10, batch = 100, window = 4;
+  double rate = 0;  // Offered points/s over all workers; 0: saturation.
   int64_t points_per_trial = 0;
   std::string scheduler;
   double baseline_seconds = -1;
@@ -84,6 +87,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       ok = absl::SimpleAtoi(value, &f.batch) && f.batch > 0;
     } else if (name == "--window") {
       ok = absl::SimpleAtoi(value, &f.window) && f.window > 0;
+    } else if (name == "--rate") {
+      ok = absl::SimpleAtod(value, &f.rate) && f.rate > 0;
     } else if (name == "--points-per-trial") {
       ok = absl::SimpleAtoi(value, &f.points_per_trial) && f.points_per_trial > 0;
     } else if (name == "--scheduler") {
@@ -189,10 +194,11 @@ int Main(int argc, char** argv) {
               ::sysconf(_SC_NPROCESSORS_ONLN), f.dir.c_str(),
               f.scheduler.empty() ? "in-process" : f.scheduler.c_str());
   std::printf(
-      "policy: %s; %d points per batch, window %d batches per trial; targets 100,000 points/s "
-      "and p99 stop latency < 50 ms\n",
+      "policy: %s; %d points per batch, window %d batches per trial; offered load %s; targets "
+      "100,000 points/s and p99 stop latency < 50 ms\n",
       f.stopping ? "median rule at fractions 0.1/0.3/0.5" : "none (no decisions)", f.batch,
-      f.window);
+      f.window,
+      f.rate > 0 ? absl::StrFormat("%.0f points/s", f.rate).c_str() : "saturation (unpaced)");
   const int rc = RunAll(f);
   if (temp_dir) {
     std::error_code ignored;
@@ -216,6 +222,7 @@ int RunAll(const Flags& f) {
     o.dir = f.dir;
     o.points_per_trial = f.points_per_trial;
     o.stopping = f.stopping;
+    o.points_per_second = f.rate;
     if (o.points_per_trial == 0) {
       // Enough for a phase to run its whole length at the target rate.
       const double want = 100000.0 * f.seconds / (static_cast<double>(n) * f.rounds);

@@ -139,6 +139,7 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     wo.window_batches = o.window_batches;
     wo.points_per_trial = o.points_per_trial;
     wo.milestones = o.milestones;
+    wo.points_per_second = o.points_per_second / k;
     // Each worker gets its own channel (its own TCP connection), as separate hosts would.
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", i);  // Distinct arguments: no subchannel sharing.

@@ -21,7 +21,8 @@ struct PhaseOptions {
   int window_batches = 4;
   int64_t points_per_trial = 1000;
   std::vector<double> milestones = {0.1, 0.3, 0.5};
-  bool stopping = true;  // false: POLICY_KIND_NONE (the write path alone, no decisions).
+  bool stopping = true;          // false: POLICY_KIND_NONE (the write path alone, no decisions).
+  double points_per_second = 0;  // Offered load over all workers; 0: as fast as acknowledged.
   absl::Duration max_duration = absl::Seconds(20);
   std::string external_address;  // Empty: start a scheduler in-process.
   std::string dir;               // Temp dir for the SQLite file.

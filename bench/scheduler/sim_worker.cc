@@ -87,9 +87,11 @@ void SimWorker::Run() {
   });
 
   absl::Time next_heartbeat = absl::Now() + options_.heartbeat_interval;
+  const absl::Time start = absl::Now();
+  double points_written = 0;
   bool write_failed = false;
   while (!stop_ && !write_failed) {
-    std::vector<v1::WorkerMessage> out;
+    std::vector<Outgoing> out;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stream_done_ || HasWork(); };
@@ -97,8 +99,18 @@ void SimWorker::Run() {
       if (stream_done_) break;
       out = NextMessages();
     }
-    for (const v1::WorkerMessage& m : out) {
-      if (!stream->Write(m)) {
+    for (size_t i = 0; i < out.size() && !stop_; ++i) {
+      if (options_.points_per_second > 0 && out[i].msg.has_points()) {
+        points_written += out[i].msg.points().points_size();
+        const absl::Time due = start + absl::Seconds(points_written / options_.points_per_second);
+        const absl::Time now = absl::Now();
+        if (due > now) absl::SleepFor(due - now);
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        Stamp(out[i], absl::Now());
+      }
+      if (!stream->Write(out[i].msg)) {
         write_failed = true;
         break;
       }
@@ -135,8 +147,21 @@ bool SimWorker::HasWork() const {
   return false;
 }
 
-std::vector<v1::WorkerMessage> SimWorker::NextMessages() {
-  std::vector<v1::WorkerMessage> out;
+void SimWorker::Stamp(const Outgoing& m, absl::Time sent) {
+  if (!m.msg.has_points()) return;
+  const std::string& id = m.msg.points().trial_id();
+  auto t = trials_.find(id);
+  if (t != trials_.end()) {
+    auto b = t->second.unacked.find(m.msg.points().sequence());
+    if (b != t->second.unacked.end()) b->second.second = sent;
+  }
+  auto timeline = timelines_.find(id);
+  if (timeline == timelines_.end()) return;
+  for (size_t k : m.crossed) timeline->second.crossed[k] = sent;
+}
+
+std::vector<SimWorker::Outgoing> SimWorker::NextMessages() {
+  std::vector<Outgoing> out;
   const absl::Time now = absl::Now();
   for (auto& [id, t] : trials_) {
     if (t.end_sent) continue;
@@ -150,7 +175,7 @@ std::vector<v1::WorkerMessage> SimWorker::NextMessages() {
       m.mutable_ended()->set_last_step(std::min(t.next_step - 1, t.total_steps));
       if (!t.stop_ordered) ++stats_.completed;
       t.end_sent = true;
-      out.push_back(std::move(m));
+      out.push_back({std::move(m), {}});
       continue;
     }
     if (finished || t.inflight >= options_.window_batches) continue;
@@ -173,15 +198,15 @@ std::vector<v1::WorkerMessage> SimWorker::NextMessages() {
       p->set_wall_time_unix_ms(absl::ToUnixMillis(now));
       t.next_step = step == t.total_steps ? step + 1 : std::min(step + t.stride, t.total_steps);
     }
+    std::vector<size_t> crossed;
     while (t.next_milestone < options_.milestones.size() &&
            last_fraction >= options_.milestones[t.next_milestone] - kMilestoneTolerance) {
-      timelines_[id].crossed[t.next_milestone] = now;
-      ++t.next_milestone;
+      crossed.push_back(t.next_milestone++);
     }
-    t.unacked[seq] = {b->points_size(), now};
+    t.unacked[seq] = {b->points_size(), now};  // Restamped when written (Stamp).
     ++t.inflight;
     stats_.points_sent += b->points_size();
-    out.push_back(std::move(m));
+    out.push_back({std::move(m), std::move(crossed)});
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // A simulated worker for load generation: one gRPC session that takes leases and streams
-// synthetic loss points (no training) as fast as the scheduler acknowledges them, keeping at
-// most `window_batches` unacknowledged batches per trial. It measures, with its own clock,
-// the time from sending the batch whose last point crosses a milestone to receiving the stop
-// order for that trial.
+// synthetic loss points (no training) as fast as the scheduler acknowledges them (or at a set
+// rate), keeping at most `window_batches` unacknowledged batches per trial. It measures, with its
+// own clock, the time from sending the batch whose last point crosses a milestone to receiving the
+// stop order for that trial.
 //
 // Threads: Run() is the sending loop (one per worker); it starts one reader thread for the
 // stream. RequestStop() may be called from any thread. stats() only after Run() returned.
@@ -34,6 +34,8 @@ struct SimWorkerOptions {
   // Fractions at which the policy decides (the scheduler detects a crossing at m - 0.005).
   std::vector<double> milestones;
   absl::Duration heartbeat_interval = absl::Seconds(2);
+  // Points per second this worker sends at most; 0: as fast as the scheduler acknowledges.
+  double points_per_second = 0;
 };
 
 struct SimWorkerStats {
@@ -95,8 +97,17 @@ class SimWorker {
 
   void ReaderLoop();
   void HandleMessage(const v1::SchedulerMessage& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A message to send, with the milestones its last point crosses (indices into
+  // options_.milestones), which are stamped with the time it is written to the stream.
+  struct Outgoing {
+    v1::WorkerMessage msg;
+    std::vector<size_t> crossed;
+  };
   // Builds the next messages to send (at most one batch per trial per round).
-  std::vector<v1::WorkerMessage> NextMessages() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<Outgoing> NextMessages() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stamps what `m` starts the clock of (its ack latency, the milestones it crosses) with
+  // `sent`, the time it was written.
+  void Stamp(const Outgoing& m, absl::Time sent) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool HasWork() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   std::unique_ptr<v1::WorkerService::Stub> stub_;
