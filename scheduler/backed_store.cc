@@ -21,6 +21,15 @@ std::string StateName(TrialState s) { return v1::TrialState_Name(s); }
 
 }  // namespace
 
+absl::Status CheckLeaseEndState(TrialState final_state) {
+  if (final_state == v1::TRIAL_STATE_RUNNING || final_state == v1::TRIAL_STATE_CANCELLED ||
+      final_state == v1::TRIAL_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a lease cannot end in state ", StateName(final_state)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms) {
   const std::string& id = record.trial.trial_id();
   if (fencing_token != record.fencing_token) {

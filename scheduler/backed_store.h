@@ -88,6 +88,7 @@ class BackedStore : public Store {
   absl::Status ApplyDecision(StoreBackend& db, const v1::Decision& decision, absl::Status& out);
   absl::Status ApplyTransition(StoreBackend& db, const TrialTransition& transition,
                                TransitionResult& out);
+  absl::Status ApplyLeaseEnd(StoreBackend& db, const LeaseEnd& end, LeaseEndResult& out);
 
   const Clock& clock_;
   absl::Mutex mu_;
@@ -109,6 +110,8 @@ inline absl::StatusOr<T> BackedStore::RunFor(
 
 // FAILED_PRECONDITION unless `record` is RUNNING under `fencing_token` with an unexpired lease.
 absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms);
+// INVALID_ARGUMENT unless a lease may end in `final_state` (not RUNNING, CANCELLED or unset).
+absl::Status CheckLeaseEndState(v1::TrialState final_state);
 
 }  // namespace augur
 

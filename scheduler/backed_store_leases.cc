@@ -17,8 +17,6 @@ using v1::TrialState;
 
 constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
 
-std::string StateName(TrialState s) { return v1::TrialState_Name(s); }
-
 LeaseInfo InfoOf(const TrialRecord& r) {
   LeaseInfo info;
   info.trial_id = r.trial.trial_id();
@@ -124,11 +122,7 @@ absl::StatusOr<LeaseInfo> BackedStore::GetLease(absl::string_view trial_id) {
 
 absl::StatusOr<v1::Trial> BackedStore::EndLease(absl::string_view trial_id, int64_t fencing_token,
                                                 TrialState final_state, absl::string_view message) {
-  if (final_state == v1::TRIAL_STATE_RUNNING || final_state == v1::TRIAL_STATE_CANCELLED ||
-      final_state == v1::TRIAL_STATE_UNSPECIFIED) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a lease cannot end in state ", StateName(final_state)));
-  }
+  RETURN_IF_ERROR(CheckLeaseEndState(final_state));
   return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
     ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
     RETURN_IF_ERROR(CheckLease(record, fencing_token, clock_.NowUnixMs()));

@@ -35,6 +35,7 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
     result.checkpoints.resize(batch.checkpoints.size());
     result.decisions.resize(batch.decisions.size());
     result.transitions.resize(batch.transitions.size());
+    result.lease_ends.resize(batch.lease_ends.size());
     for (size_t i = 0; i < batch.points.size(); ++i) {
       RETURN_IF_ERROR(ApplyPoints(db, batch.points[i], result.points[i]));
     }
@@ -46,6 +47,9 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
     }
     for (size_t i = 0; i < batch.transitions.size(); ++i) {
       RETURN_IF_ERROR(ApplyTransition(db, batch.transitions[i], result.transitions[i]));
+    }
+    for (size_t i = 0; i < batch.lease_ends.size(); ++i) {
+      RETURN_IF_ERROR(ApplyLeaseEnd(db, batch.lease_ends[i], result.lease_ends[i]));
     }
     return absl::OkStatus();
   }));
@@ -206,6 +210,23 @@ absl::Status BackedStore::ApplyTransition(StoreBackend& db, const TrialTransitio
     out.fencing_token = record.fencing_token;
   }
   RETURN_IF_ERROR(SetState(db, record, transition.to, transition.message));
+  out.trial = std::move(record.trial);
+  return absl::OkStatus();
+}
+
+absl::Status BackedStore::ApplyLeaseEnd(StoreBackend& db, const LeaseEnd& end,
+                                        LeaseEndResult& out) {
+  out.status = CheckLeaseEndState(end.final_state);
+  if (!out.status.ok()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(end.trial_id));
+  if (!loaded) {
+    out.status = absl::NotFoundError(absl::StrCat("no trial ", end.trial_id));
+    return absl::OkStatus();
+  }
+  TrialRecord& record = *loaded;
+  out.status = CheckLease(record, end.fencing_token, clock_.NowUnixMs());
+  if (!out.status.ok()) return absl::OkStatus();
+  RETURN_IF_ERROR(SetState(db, record, end.final_state, end.message));
   out.trial = std::move(record.trial);
   return absl::OkStatus();
 }

@@ -220,7 +220,11 @@ class Scheduler {
   void RefreshTrial(const std::string& trial_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Commits `writes` (points and checkpoints in one transaction, ends in order after them).
   void CommitWrites(std::vector<PendingWrite> writes);
-  void HandleEnded(const PendingWrite& w);
+  // The lease end a TrialEnded asks for (a FAILED trial with attempts left goes back to
+  // PENDING, to resume from its checkpoint).
+  LeaseEnd LeaseEndFor(const v1::TrialEnded& e);
+  // Acknowledges (or refuses) an applied lease end and updates memory and dispatch.
+  void AfterLeaseEnd(const PendingWrite& w, const LeaseEnd& end, const LeaseEndResult& result);
   // Adds a batch's new points to the trial's in-memory curve and queues a decision round for
   // every milestone they crossed. On arrival (`check_lease`) only a batch under the lease the
   // memory knows is taken, and only for a loaded sweep; after a commit every batch is (the

@@ -239,10 +239,12 @@ void Scheduler::WriterLoop() {
 
 void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
   WriteBatch batch;
-  std::vector<const PendingWrite*> point_src, checkpoint_src, decision_src;
+  std::vector<const PendingWrite*> point_src, checkpoint_src, decision_src, end_src;
 
   auto flush = [&]() {
-    if (point_src.empty() && checkpoint_src.empty() && decision_src.empty()) return;
+    if (point_src.empty() && checkpoint_src.empty() && decision_src.empty() && end_src.empty()) {
+      return;
+    }
     AwaitNoPriorityWrite();
     auto result = store_->ApplyBatch(batch);
     if (!result.ok()) {
@@ -254,6 +256,8 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
         ForgetDecided(w->round, w->decisions);
         QueueDecision(w->round);
       }
+      // The workers resend their ends after reconnecting.
+      for (const PendingWrite* w : end_src) w->session->Close();
     } else {
       int64_t committed = 0;
       for (size_t i = 0; i < point_src.size(); ++i) {
@@ -283,6 +287,9 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
                         checkpoint_src[i]->msg.checkpoint().trial_id());
         }
       }
+      for (size_t i = 0; i < end_src.size(); ++i) {
+        AfterLeaseEnd(*end_src[i], batch.lease_ends[i], result->lease_ends[i]);
+      }
       absl::MutexLock lock(&mu_);
       points_committed_ += committed;
       ++version_;
@@ -291,6 +298,7 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
     point_src.clear();
     checkpoint_src.clear();
     decision_src.clear();
+    end_src.clear();
   };
 
   for (const PendingWrite& w : writes) {
@@ -308,44 +316,49 @@ void Scheduler::CommitWrites(std::vector<PendingWrite> writes) {
       batch.decisions.insert(batch.decisions.end(), w.decisions.begin(), w.decisions.end());
       decision_src.push_back(&w);
     } else if (w.msg.has_ended()) {
-      flush();  // Every point sent before the end is durable before the end is applied.
-      HandleEnded(w);
+      // In the same transaction as the points before it, and applied after them (WriteBatch).
+      batch.lease_ends.push_back(LeaseEndFor(w.msg.ended()));
+      end_src.push_back(&w);
     }
   }
   flush();
 }
 
-void Scheduler::HandleEnded(const PendingWrite& w) {
-  const v1::TrialEnded& e = w.msg.ended();
-  v1::TrialState final_state = e.state();
-  std::string message = e.message();
+LeaseEnd Scheduler::LeaseEndFor(const v1::TrialEnded& e) {
+  LeaseEnd end{e.trial_id(), e.fencing_token(), e.state(), e.message()};
+  if (end.final_state != v1::TRIAL_STATE_FAILED) return end;
   auto trial = store_->GetTrial(e.trial_id());
-  if (final_state == v1::TRIAL_STATE_FAILED && trial.ok() && trial->attempts() < kMaxAttempts) {
-    final_state = v1::TRIAL_STATE_PENDING;  // Retried, from its last checkpoint.
-    message = absl::StrCat("attempt ", trial->attempts(), " failed, retrying: ", message);
+  if (trial.ok() && trial->attempts() < kMaxAttempts) {
+    end.final_state = v1::TRIAL_STATE_PENDING;  // Retried, from its last checkpoint.
+    end.message = absl::StrCat("attempt ", trial->attempts(), " failed, retrying: ", e.message());
   }
-  auto ended = store_->EndLease(e.trial_id(), e.fencing_token(), final_state, message);
-  const absl::StatusCode code = ended.status().code();
-  if (ended.ok() || code == absl::StatusCode::kFailedPrecondition ||
+  return end;
+}
+
+void Scheduler::AfterLeaseEnd(const PendingWrite& w, const LeaseEnd& end,
+                              const LeaseEndResult& result) {
+  const absl::StatusCode code = result.status.code();
+  if (result.status.ok() || code == absl::StatusCode::kFailedPrecondition ||
       code == absl::StatusCode::kNotFound) {
     // Applied, or nothing left to apply (the trial was already stopped by a decision or a
     // user): either way the worker may forget it.
     v1::SchedulerMessage ack;
-    ack.mutable_ended_ack()->set_trial_id(e.trial_id());
-    ack.mutable_ended_ack()->set_fencing_token(e.fencing_token());
+    ack.mutable_ended_ack()->set_trial_id(end.trial_id);
+    ack.mutable_ended_ack()->set_fencing_token(end.fencing_token);
     w.session->Send(std::move(ack));
   } else {
-    w.session->Close();  // Storage trouble: the worker resends the end after reconnecting.
+    w.session->Close();  // Refused (e.g. a bad state): the worker resends after reconnecting.
     return;
   }
-  if (ended.ok()) RefreshTrial(e.trial_id());
+  if (result.status.ok()) UpdateMemory(result.trial, 0);  // No longer RUNNING.
   {
     absl::MutexLock lock(&mu_);
     dispatch_wanted_ = true;
     ++version_;
   }
-  if (ended.ok() && ended->is_reference() && final_state == v1::TRIAL_STATE_COMPLETED) {
-    DecidePassedMilestones(ended->sweep_id(), CollapseGroupKey(ended->controls()));
+  if (result.status.ok() && result.trial.is_reference() &&
+      end.final_state == v1::TRIAL_STATE_COMPLETED) {
+    DecidePassedMilestones(result.trial.sweep_id(), CollapseGroupKey(result.trial.controls()));
   }
 }
 

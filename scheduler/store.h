@@ -98,9 +98,23 @@ struct TransitionResult {
   int64_t fencing_token = 0;  // Fencing token of that lease (0 if none).
 };
 
+// A worker ended its lease (TrialEnded), as Store::EndLease but inside a WriteBatch.
+struct LeaseEnd {
+  std::string trial_id;
+  int64_t fencing_token = 0;
+  v1::TrialState final_state = v1::TRIAL_STATE_UNSPECIFIED;
+  std::string message;
+};
+
+struct LeaseEndResult {
+  absl::Status status;  // As Store::EndLease's (NOT_FOUND, FAILED_PRECONDITION, ...).
+  v1::Trial trial;      // After the change (when OK).
+};
+
 // Writes grouped into one transaction (the scheduler's writer batches many trials' traffic).
-// Applied in this order: points, checkpoints, decisions, transitions. Each item succeeds or
-// fails on its own (see the per-item statuses); the items that succeed commit together.
+// Applied in this order: points, checkpoints, decisions, transitions, lease ends (so a trial's
+// points in the batch are stored before its lease ends). Each item succeeds or fails on its own
+// (see the per-item statuses); the items that succeed commit together.
 struct WriteBatch {
   std::vector<PointWrite> points;
   // Checkpoints written by workers, under their fencing token. The trial's checkpoint_step
@@ -114,6 +128,7 @@ struct WriteBatch {
   // logging and sweep-DONE rule of TransitionTrial but without its expected `from`: one
   // decision round (decisions and the STOP transitions they cause) is one transaction.
   std::vector<TrialTransition> transitions;
+  std::vector<LeaseEnd> lease_ends;
 };
 
 struct WriteBatchResult {
@@ -121,6 +136,7 @@ struct WriteBatchResult {
   std::vector<absl::Status> checkpoints;      // One per WriteBatch::checkpoints.
   std::vector<absl::Status> decisions;        // One per WriteBatch::decisions.
   std::vector<TransitionResult> transitions;  // One per WriteBatch::transitions.
+  std::vector<LeaseEndResult> lease_ends;     // One per WriteBatch::lease_ends.
 };
 
 // One entry of the append-only event log.
