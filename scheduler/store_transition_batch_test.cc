@@ -61,6 +61,42 @@ TYPED_TEST(StoreTransitionBatchTest, AStoppedTrialKeepsPointsInFlightUnderItsLas
   EXPECT_EQ(this->store().CommitCheckpoint(ck).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// A worker's lease end rides in the writer's batch: the points before it in the same batch are
+// stored first, and it follows EndLease's rules item by item.
+TYPED_TEST(StoreTransitionBatchTest, LeaseEndsApplyAfterThePointsOfTheirBatch) {
+  this->CreateSweep("s1", 4);
+  LeaseGrant a = this->Lease("w1");
+  LeaseGrant b = this->Lease("w1");
+  LeaseGrant c = this->Lease("w2");
+  WriteBatch batch;
+  batch.points.push_back(this->Write(a, Points(1, 5)));
+  batch.lease_ends.push_back(
+      {a.lease.trial_id(), a.lease.fencing_token(), v1::TRIAL_STATE_COMPLETED, "done"});
+  batch.lease_ends.push_back(  // Stale token: refused, the trial keeps running.
+      {b.lease.trial_id(), b.lease.fencing_token() + 1, v1::TRIAL_STATE_COMPLETED, ""});
+  batch.lease_ends.push_back(  // A lease cannot end CANCELLED.
+      {c.lease.trial_id(), c.lease.fencing_token(), v1::TRIAL_STATE_CANCELLED, ""});
+  batch.lease_ends.push_back({"s1/nope", 1, v1::TRIAL_STATE_COMPLETED, ""});
+  auto r = this->store().ApplyBatch(batch);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->lease_ends.size(), 4u);
+  EXPECT_TRUE(r->points[0].status.ok());
+  ASSERT_TRUE(r->lease_ends[0].status.ok()) << r->lease_ends[0].status;
+  EXPECT_EQ(r->lease_ends[0].trial.state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_EQ(r->lease_ends[0].trial.last_point().step(), 5);  // Its points came first.
+  EXPECT_EQ(r->lease_ends[1].status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r->lease_ends[1].status.message(), HasSubstr("stale fencing token"));
+  EXPECT_EQ(r->lease_ends[2].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->lease_ends[3].status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(this->store().GetTrial(a.lease.trial_id())->state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_EQ(this->store().ReadPoints(a.lease.trial_id(), 0)->size(), 5u);
+  EXPECT_EQ(this->store().GetTrial(b.lease.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
+  EXPECT_EQ(this->store().GetTrial(c.lease.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
+  // Ended: its token writes nothing more.
+  EXPECT_EQ(this->store().AppendPoints(this->Write(a, Points(6, 6))).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TYPED_TEST(StoreTransitionBatchTest, ACancelledTrialRefusesEvenItsLastLeasesPoints) {
   this->CreateSweep("s1", 2);
   LeaseGrant a = this->Lease("w1");
