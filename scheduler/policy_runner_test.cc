@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,93 @@ TEST(PolicyRunner, WithoutAReferenceNobodyIsStoppedOnAGuess) {
     EXPECT_EQ(d.action(), v1::DECISION_ACTION_CONTINUE);
     EXPECT_EQ(d.reason(), "waiting for reference runs");
   }
+}
+
+}  // namespace
+}  // namespace augur
+
+namespace augur {
+namespace {
+
+TEST(PolicyRound, ReferenceKeyNamesWhatSummariesDependOn) {
+  v1::StoppingPolicy collapse;
+  collapse.set_kind(v1::POLICY_KIND_COLLAPSE);
+  TrialCurve running_ref = MakeCurve("r2", 1.0, true, 10);
+  std::const_pointer_cast<v1::Trial>(running_ref.trial)->set_state(v1::TRIAL_STATE_RUNNING);
+  const std::vector<TrialCurve> refs = {MakeCurve("r1", 1.0, true, kSteps), running_ref};
+  EXPECT_EQ(PolicyRound::ReferenceKey(collapse, refs), "empirical:r1");  // Complete ones only.
+  EXPECT_EQ(PolicyRound::ReferenceKey(collapse, {}), "");
+  collapse.set_model_path("/models/m.json");
+  EXPECT_EQ(PolicyRound::ReferenceKey(collapse, refs), "form:/models/m.json");
+}
+
+TEST(PolicyRound, QuickSummaryOnlyWhereThePolicyNeedsNothingMore) {
+  const TrialCurve early = MakeCurve("early", 1.0, false, 40);   // At 10%.
+  const TrialCurve there = MakeCurve("there", 1.0, false, 121);  // Past 30%.
+  v1::StoppingPolicy median;
+  median.set_kind(v1::POLICY_KIND_MEDIAN);
+  auto round = PolicyRound::Prepare(median, {});
+  ASSERT_TRUE(round.ok()) << round.status();
+  auto quick = round->QuickSummary(early.points, 0.3);
+  ASSERT_TRUE(quick.has_value());
+  EXPECT_FALSE(quick->reached);
+  EXPECT_FALSE(quick->pooled);
+  EXPECT_DOUBLE_EQ(quick->progress, 0.1);
+  EXPECT_FALSE(round->QuickSummary(there.points, 0.3).has_value());  // Reached: the policy's.
+  const predictor::TrialSummary full = round->Summarize(there, 0.3);
+  EXPECT_TRUE(full.reached);
+  EXPECT_TRUE(full.pooled);
+  // ASHA compares at its rung, which a trial short of m may have reached: never quick.
+  v1::StoppingPolicy asha;
+  asha.set_kind(v1::POLICY_KIND_ASHA);
+  auto asha_round = PolicyRound::Prepare(asha, {});
+  ASSERT_TRUE(asha_round.ok());
+  EXPECT_FALSE(asha_round->QuickSummary(early.points, 0.3).has_value());
+  const TrialCurve past_rung = MakeCurve("past_rung", 1.0, false, 80);  // At 20%.
+  const predictor::TrialSummary at_rung = asha_round->Summarize(past_rung, 0.3);
+  EXPECT_FALSE(at_rung.reached);
+  EXPECT_TRUE(at_rung.pooled);  // Its loss at the 16% rung (grace 1%, factor 4).
+  // Collapse without a reference waits: nothing but divergence is read, so always quick.
+  v1::StoppingPolicy collapse;
+  collapse.set_kind(v1::POLICY_KIND_COLLAPSE);
+  auto waiting = PolicyRound::Prepare(collapse, {});
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_TRUE(waiting->waiting());
+  TrialCurve bad = there;
+  bad.points[60].loss = std::nan("");
+  auto diverged = waiting->QuickSummary(bad.points, 0.3);
+  ASSERT_TRUE(diverged.has_value());
+  EXPECT_EQ(diverged->diverged_step, 61);
+}
+
+TEST(PolicyRound, DecisionsOnlyForWantedTrialsFromTheWholeGroup) {
+  v1::StoppingPolicy median;
+  median.set_kind(v1::POLICY_KIND_MEDIAN);
+  median.add_milestone_fractions(0.3);
+  std::vector<TrialCurve> group;
+  for (int i = 0; i < 6; ++i) {
+    // t5 far worse than the others: its best loss is above their running means.
+    group.push_back(MakeCurve("t" + std::to_string(i), i == 5 ? 3.0 : 1.0 + 0.02 * i, false, 121));
+  }
+  const std::set<std::string> only = {"t0", "t5"};
+  auto all = DecideGroup(median, group, {}, 0.3, 7);
+  auto some = DecideGroup(median, group, {}, 0.3, 7, &only);
+  ASSERT_TRUE(all.ok() && some.ok());
+  ASSERT_EQ(some->size(), 2u);
+  for (const v1::Decision& d : *some) {
+    EXPECT_TRUE(only.count(d.trial_id()));
+    for (const v1::Decision& e : *all) {
+      if (e.trial_id() == d.trial_id()) {
+        EXPECT_EQ(e.action(), d.action());
+        EXPECT_EQ(e.reason(), d.reason());
+      }
+    }
+  }
+  // The best stays, the worst goes: the comparison saw all six.
+  EXPECT_EQ((*some)[0].trial_id() == "t0" ? (*some)[0].action() : (*some)[1].action(),
+            v1::DECISION_ACTION_CONTINUE);
+  EXPECT_EQ((*some)[0].trial_id() == "t5" ? (*some)[0].action() : (*some)[1].action(),
+            v1::DECISION_ACTION_STOP);
 }
 
 }  // namespace

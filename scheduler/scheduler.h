@@ -188,6 +188,9 @@ class Scheduler {
     int64_t last_step = -1;
     bool operator==(const SummaryStamp&) const = default;
   };
+  // A trial counts as having reached milestone m once its last point is this close to m (the
+  // predictor uses the same tolerance to decide who is in the comparison pool).
+  static constexpr double kMilestoneTolerance = 0.005;
   struct KeptSummary {
     SummaryStamp stamp;
     predictor::TrialSummary summary;
