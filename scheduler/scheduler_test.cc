@@ -18,12 +18,12 @@ namespace {
 
 constexpr int64_t kSteps = 100;
 
-// The in-memory store, whose point commits can be held back: a stand-in for a write queue
-// that is slow to drain.
+// The in-memory store, whose writer commits can be held back (a stand-in for a write queue
+// that is slow to drain) and whose writes of decisions can be made to fail.
 class HoldableStore : public MemoryStore {
  public:
   using MemoryStore::MemoryStore;
-  void HoldPointCommits(bool hold) {
+  void HoldWriterCommits(bool hold) {
     absl::MutexLock lock(&mu_);
     hold_ = hold;
   }
@@ -39,7 +39,9 @@ class HoldableStore : public MemoryStore {
   absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override {
     {
       absl::MutexLock lock(&mu_);
-      if (!batch.points.empty()) {
+      // The writer's batches (points, checkpoints, lease ends, CONTINUE decisions) have no
+      // transitions; a decision round's STOP batch has.
+      if (batch.transitions.empty()) {
         mu_.Await(absl::Condition(
             +[](bool* hold) { return !*hold; }, &hold_));
       }
@@ -333,7 +335,7 @@ TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
   const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
   const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
   // Nothing the workers send gets committed by the writer while the stop is decided.
-  store_.HoldPointCommits(true);
+  store_.HoldWriterCommits(true);
   SendPoints(s, a, 1, 25, 4.0);
   SendPoints(s, b, 1, 25, 4.5);
   const v1::TrialOrder order = Expect(*s, v1::SchedulerMessage::kOrder).order();
@@ -346,7 +348,7 @@ TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
   EXPECT_TRUE(store_.ReadPoints(b.trial_id(), 0)->empty());  // Still in the write queue.
   // Released, the writer commits both trials' points and acknowledges them: the stopped
   // trial's points the decision saw become durable too.
-  store_.HoldPointCommits(false);
+  store_.HoldWriterCommits(false);
   std::set<std::string> acked;
   for (int i = 0; i < 2; ++i) {
     acked.insert(Expect(*s, v1::SchedulerMessage::kPointsAck).points_ack().trial_id());
@@ -364,17 +366,17 @@ TEST_F(SchedulerTest, ContinueDecisionsAreStoredByTheWriteQueue) {
   auto s = Connect("w1", 2);
   const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
   const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
-  store_.HoldPointCommits(true);
+  store_.HoldWriterCommits(true);
   SendPoints(s, a, 1, 25, 4.0);
   SendPoints(s, b, 1, 25, 4.5);
   EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kOrder).order().trial_id(), b.trial_id());
-  // The STOP went ahead of the write queue; the CONTINUE waits in it behind the points.
+  // The STOP went ahead of the write queue; the CONTINUE waits in it.
   ASSERT_TRUE(WaitForDecision(b.trial_id(), 0.2).has_value());
   absl::SleepFor(absl::Milliseconds(50));
   auto decisions = store_.ListDecisions("s1");
   ASSERT_TRUE(decisions.ok());
   EXPECT_EQ(decisions->size(), 1u);
-  store_.HoldPointCommits(false);
+  store_.HoldWriterCommits(false);
   const auto kept = WaitForDecision(a.trial_id(), 0.2);
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->action(), v1::DECISION_ACTION_CONTINUE);
