@@ -53,6 +53,16 @@ absl::StatusOr<LeaseGrant> BackedStore::Grant(StoreBackend& db, TrialRecord& rec
   return grant;
 }
 
+absl::StatusOr<int> BackedStore::HeadPendingNeed() {
+  return RunFor<int>([&](StoreBackend& db) -> absl::StatusOr<int> {
+    ASSIGN_OR_RETURN(std::optional<std::string> head,
+                     db.NextPendingTrial(std::numeric_limits<int64_t>::max()));
+    if (!head) return 0;
+    ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *head));
+    return GpuNeed(record.trial);
+  });
+}
+
 absl::StatusOr<std::vector<LeaseGrant>> BackedStore::AcquireLeases(absl::string_view worker_id,
                                                                    absl::Duration ttl,
                                                                    int free_slots, int max_leases) {

@@ -90,6 +90,10 @@ absl::StatusOr<v1::Trial> FaultInjectingStore::ResumeTrial(absl::string_view tri
   RETURN_IF_ERROR(Check("ResumeTrial"));
   return inner_->ResumeTrial(trial_id, reason);
 }
+absl::StatusOr<int> FaultInjectingStore::HeadPendingNeed() {
+  RETURN_IF_ERROR(Check("HeadPendingNeed"));
+  return inner_->HeadPendingNeed();
+}
 absl::StatusOr<std::vector<LeaseGrant>> FaultInjectingStore::AcquireLeases(
     absl::string_view worker_id, absl::Duration ttl, int free_slots, int max_leases) {
   RETURN_IF_ERROR(Check("AcquireLeases"));

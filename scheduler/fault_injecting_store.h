@@ -49,6 +49,7 @@ class FaultInjectingStore : public Store {
                                        absl::string_view reason) override;
   absl::StatusOr<v1::Trial> ResumeTrial(absl::string_view trial_id,
                                         absl::string_view reason) override;
+  absl::StatusOr<int> HeadPendingNeed() override;
   absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
                                                         absl::Duration ttl, int free_slots,
                                                         int max_leases) override;

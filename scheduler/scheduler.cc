@@ -345,6 +345,33 @@ int Scheduler::GpusOf(const std::string& trial_id) {
   return t.ok() ? std::max(1, t->config().resources().gpus()) : 1;
 }
 
+std::string Scheduler::HeldWorker(
+    const std::vector<std::pair<int, std::shared_ptr<WorkerSession>>>& by_free,
+    std::map<std::string, int>& used) {
+  if (by_free.empty()) return "";  // Nobody takes leases now anyway.
+  auto head = store_->HeadPendingNeed();
+  if (!head.ok() || *head <= 1) return "";
+  for (const auto& [free, s] : by_free) {
+    if (free >= *head) return "";  // It fits now: AcquireLeases places it.
+  }
+  std::shared_ptr<WorkerSession> best;
+  int best_free = -1;
+  std::vector<std::shared_ptr<WorkerSession>> sessions;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, s] : sessions_) sessions.push_back(s);
+  }
+  for (const auto& s : sessions) {
+    if (s->closed() || s->slots() < *head) continue;
+    const int free = s->slots() - used[s->worker_id()];
+    if (free > best_free) {
+      best = s;
+      best_free = free;
+    }
+  }
+  return best ? best->worker_id() : "";
+}
+
 void Scheduler::Dispatch() {
   absl::MutexLock dispatch_lock(&dispatch_mu_);
   std::vector<std::shared_ptr<WorkerSession>> sessions;
@@ -371,8 +398,13 @@ void Scheduler::Dispatch() {
   }
   std::stable_sort(by_free.begin(), by_free.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  // A trial first in line that fits on no worker's free slots would be overtaken for ever by
+  // smaller ones. The worker that can hold it and has the most free slots takes nothing else
+  // until enough of its trials end (the others go on as usual).
+  const std::string held = HeldWorker(by_free, used);
   bool granted_any = false;
   for (auto& [free, s] : by_free) {
+    if (s->worker_id() == held) continue;
     auto grants = store_->AcquireLeases(s->worker_id(), options_.lease_ttl, free, free);
     if (!grants.ok()) return;  // Store trouble: the next maintenance round retries.
     for (const LeaseGrant& g : *grants) {

@@ -251,6 +251,11 @@ class Scheduler {
   };
   // Queues the orders on their workers' sessions (one lock for all), and records latency.
   void SendStopOrders(const std::vector<StopOrder>& orders);
+  // The worker Dispatch holds back for the trial first in line when that trial fits on no
+  // worker's free slots (`by_free`: free slots and session of the workers that may take
+  // leases; `used`: slots in use per worker); "" when none is held.
+  std::string HeldWorker(const std::vector<std::pair<int, std::shared_ptr<WorkerSession>>>& by_free,
+                         std::map<std::string, int>& used);
   // The writer waits here before each commit while a decision round wants the store.
   void AwaitNoPriorityWrite() ABSL_LOCKS_EXCLUDED(gate_mu_);
   // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.

@@ -447,6 +447,42 @@ TEST_F(SchedulerTest, ATrialNeedingKSlotsGoesToAWorkerWithKFree) {
   }
 }
 
+TEST_F(SchedulerTest, AWorkerIsHeldForATrialThatFitsNowhereYet) {
+  // Planning order: a 1-slot trial, a 4-slot trial, then four 1-slot trials.
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 6, {1, 4, 1, 1, 1, 1});
+  auto s = Connect("w1", 4);
+  // 4 free: t0, then t1 does not fit in the 3 left and is skipped, then t2, t3 and t4.
+  std::vector<v1::Lease> first;
+  for (int i = 0; i < 4; ++i) first.push_back(Expect(*s, v1::SchedulerMessage::kLease).lease());
+  EXPECT_EQ(first[0].trial_id(), "s1/t000");
+  EXPECT_EQ(first[1].trial_id(), "s1/t002");
+  EXPECT_EQ(first[3].trial_id(), "s1/t004");
+  auto end = [&](const v1::Lease& l) {
+    v1::WorkerMessage m;
+    m.mutable_ended()->set_trial_id(l.trial_id());
+    m.mutable_ended()->set_fencing_token(l.fencing_token());
+    m.mutable_ended()->set_state(v1::TRIAL_STATE_COMPLETED);
+    scheduler_->HandleWorkerMessage(s, m);
+  };
+  // Slots come free one by one: t5 would fit, but the 4-slot t1 is first in line and fits on
+  // no worker, so w1 waits for it instead of letting t5 overtake it too.
+  for (int i = 0; i < 3; ++i) end(first[i]);
+  v1::SchedulerMessage m;
+  const absl::Time until = absl::Now() + absl::Milliseconds(300);
+  while (absl::Now() < until) {
+    if (s->Next(&m, absl::Milliseconds(20))) {
+      EXPECT_FALSE(m.has_lease()) << "leased " << m.lease().trial_id() << " past the 4-slot trial";
+    }
+  }
+  end(first[3]);
+  const v1::Lease big = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(big.trial_id(), "s1/t001");
+  EXPECT_EQ(big.config().resources().gpus(), 4);
+  // A second worker too small for t1 is not held: it takes t5 at once.
+  auto small = Connect("w2", 2);
+  EXPECT_EQ(Expect(*small, v1::SchedulerMessage::kLease).lease().trial_id(), "s1/t005");
+}
+
 TEST_F(SchedulerTest, AnEndedSweepIsDroppedFromMemory) {
   CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
   auto s = Connect("w1", 1);

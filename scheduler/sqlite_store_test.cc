@@ -184,14 +184,19 @@ TEST(SqliteStoreTest, MigratesAVersion2FileAndBackfillsGpus) {
   EXPECT_EQ(store->GetSweep("old")->trial_counts().at("TRIAL_STATE_PENDING"), 3);
   EXPECT_DOUBLE_EQ(store->ReadPoints("old/t001", 0)->at(0).train_loss(), 4.5);
   EXPECT_EQ(store->ReadEvents(0, 0)->at(0).detail, "by v2");
+  EXPECT_EQ(*store->HeadPendingNeed(), 4);  // t000 is first in line, whatever its size.
   auto two = store->AcquireLeases("w2", absl::Seconds(30), 2, 10);
   ASSERT_TRUE(two.ok()) << two.status();
   ASSERT_EQ(two->size(), 1u);
   EXPECT_EQ((*two)[0].lease.trial_id(), "old/t001");
+  EXPECT_EQ(*store->HeadPendingNeed(), 4);
   auto four = store->AcquireLeases("w4", absl::Seconds(30), 4, 10);
   ASSERT_TRUE(four.ok());
   ASSERT_EQ(four->size(), 1u);
   EXPECT_EQ((*four)[0].lease.trial_id(), "old/t000");
+  EXPECT_EQ(*store->HeadPendingNeed(), 2);
+  ASSERT_EQ(store->AcquireLeases("w2", absl::Seconds(30), 2, 10)->size(), 1u);
+  EXPECT_EQ(*store->HeadPendingNeed(), 0);  // Nothing pending.
 }
 
 // The plan of an SQL statement, one line per step (EXPLAIN QUERY PLAN's detail column).

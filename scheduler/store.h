@@ -200,6 +200,11 @@ class Store {
   virtual absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
                                                                 absl::Duration ttl, int free_slots,
                                                                 int max_leases) = 0;
+  // The GPU need (GpuNeed) of the PENDING trial that is first in lease priority order, whatever
+  // its size; 0 when nothing is pending. The scheduler holds a worker back for it when it fits
+  // on no worker's free slots (placement would otherwise let smaller trials overtake it for
+  // ever).
+  virtual absl::StatusOr<int> HeadPendingNeed() = 0;
   // One lease, whatever its GPU need: AcquireLeases(worker_id, ttl, INT_MAX, 1). nullopt when
   // nothing is pending.
   absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
