@@ -217,7 +217,12 @@ class Scheduler {
   // thread, so commits and acknowledgements never wait for a policy.
   void DeciderLoop();
   void QueueDecision(MilestoneEvent event);
-  // Loads a sweep's trials and points into memory once (after a start or restart).
+  // Queues a decision round for every (group, milestone) that a live trial of the sweep has
+  // passed without a stored decision: after a restart, decisions that were lost with the
+  // write queue (CONTINUE decisions are stored through it) are made again.
+  void QueueUndecidedMilestones(const std::string& sweep_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
+  // Loads a sweep's trials and points into memory once (after a start or restart), then
+  // QueueUndecidedMilestones.
   void EnsureLoaded(const std::string& sweep_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Re-reads one trial's row after its state changed.
   void RefreshTrial(const std::string& trial_id) ABSL_LOCKS_EXCLUDED(mem_mu_);

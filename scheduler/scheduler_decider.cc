@@ -74,6 +74,29 @@ void Scheduler::DeciderLoop() {
   }
 }
 
+void Scheduler::QueueUndecidedMilestones(const std::string& sweep_id) {
+  auto milestones = Milestones(sweep_id);
+  if (!milestones.ok()) return;
+  std::set<std::pair<std::string, double>> rounds;  // (group, milestone)
+  {
+    absl::MutexLock lock(&mem_mu_);
+    auto loaded = mem_.find(sweep_id);
+    if (loaded == mem_.end()) return;
+    for (const auto& [id, tm] : loaded->second) {
+      if (!tm.trial || tm.trial->is_reference() || IsTerminal(tm.trial->state()) ||
+          tm.points.empty()) {
+        continue;
+      }
+      for (double m : *milestones) {
+        if (tm.points.back().fraction >= m - kMilestoneTolerance && !HasDecided(tm.decided, m)) {
+          rounds.insert({tm.group_key, m});
+        }
+      }
+    }
+  }
+  for (const auto& [group, m] : rounds) QueueDecision({sweep_id, group, m, clock_->Now()});
+}
+
 void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key) {
   auto milestones = Milestones(sweep_id);
   if (!milestones.ok()) return;

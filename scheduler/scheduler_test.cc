@@ -558,6 +558,36 @@ TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   EXPECT_EQ(again.resume_from().path(), "/ckpt/step-30");
 }
 
+TEST_F(SchedulerTest, AMilestonePassedWithoutAStoredDecisionIsDecidedAfterARestart) {
+  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 1);
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  // The trial passed 20% and its points are durable, but the scheduler died before its
+  // decision was stored (CONTINUE decisions wait in the write queue).
+  PointWrite w;
+  w.trial_id = a.trial_id();
+  w.fencing_token = a.fencing_token();
+  for (int step = 1; step <= 25; ++step) {
+    v1::LossPoint p;
+    p.set_step(step);
+    p.set_fraction(static_cast<double>(step) / kSteps);
+    p.set_train_loss(4.0 - 0.001 * step);
+    w.points.push_back(p);
+  }
+  ASSERT_TRUE(store_.AppendPoints(w).ok());
+  scheduler_.reset();
+  SchedulerOptions o;
+  o.maintenance_interval = absl::Milliseconds(5);
+  scheduler_ = std::make_unique<Scheduler>(&store_, &clock_, o);
+  scheduler_->Start();
+  // The worker reconnects and goes on from step 26: no batch crosses 20% again.
+  auto again = Connect("w1", 1);
+  SendPoints(again, a, 26, 30, 4.0);
+  const auto d = WaitForDecision(a.trial_id(), 0.2);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->action(), v1::DECISION_ACTION_CONTINUE);
+}
+
 TEST_F(SchedulerTest, AStoredStopDecisionIsExecutedAfterARestart) {
   CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 1);
   auto s = Connect("w1", 1);

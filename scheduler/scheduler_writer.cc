@@ -89,10 +89,13 @@ void Scheduler::EnsureLoaded(const std::string& sweep_id) {
     auto it = loaded.find(d.trial_id());
     if (it != loaded.end()) it->second.decided.push_back(d.milestone_fraction());
   }
-  absl::MutexLock lock(&mem_mu_);
-  if (mem_.count(sweep_id)) return;  // Loaded concurrently.
-  for (const auto& [id, m] : loaded) trial_sweep_[id] = sweep_id;
-  mem_[sweep_id] = std::move(loaded);
+  {
+    absl::MutexLock lock(&mem_mu_);
+    if (mem_.count(sweep_id)) return;  // Loaded concurrently.
+    for (const auto& [id, m] : loaded) trial_sweep_[id] = sweep_id;
+    mem_[sweep_id] = std::move(loaded);
+  }
+  QueueUndecidedMilestones(sweep_id);
 }
 
 void Scheduler::RefreshTrial(const std::string& trial_id) {
