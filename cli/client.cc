@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "cli/text.h"
+#include "common/text.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 

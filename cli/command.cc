@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
-#include "cli/text.h"
 #include "cli/yaml_reader.h"
+#include "common/text.h"
 
 namespace augur::cli {
 namespace {

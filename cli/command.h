@@ -22,7 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "cli/flags.h"
+#include "common/flags.h"
 
 namespace augur::cli {
 

@@ -10,7 +10,7 @@
 #include "cli/remote_commands.h"
 #include "cli/spec.h"
 #include "cli/spec_summary.h"
-#include "cli/text.h"
+#include "common/text.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 

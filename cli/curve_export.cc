@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "cli/sweep_view.h"
-#include "cli/text.h"
+#include "common/text.h"
 
 namespace augur::cli {
 namespace {

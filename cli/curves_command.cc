@@ -6,7 +6,7 @@
 #include "cli/plot.h"
 #include "cli/remote_commands.h"
 #include "cli/report.h"
-#include "cli/text.h"
+#include "common/text.h"
 #include "nlohmann/json.hpp"
 
 namespace augur::cli {

@@ -14,7 +14,7 @@
 #include "cli/spec_summary.h"
 #include "cli/sweep_view.h"
 #include "cli/table.h"
-#include "cli/text.h"
+#include "common/text.h"
 
 namespace augur::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "cli/spec_internal.h"
-#include "cli/text.h"
+#include "common/text.h"
 
 namespace augur::cli {
 

@@ -7,7 +7,7 @@
 #include <system_error>
 
 #include "cli/spec_internal.h"
-#include "cli/text.h"
+#include "common/text.h"
 
 namespace augur::cli::internal {
 namespace {

@@ -10,8 +10,8 @@
 
 #include "augur/v1/sweep.pb.h"
 #include "cli/spec.h"
-#include "cli/text.h"
 #include "cli/yaml_reader.h"
+#include "common/text.h"
 
 namespace augur::cli::internal {
 

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "cli/spec_internal.h"
-#include "cli/text.h"
+#include "common/text.h"
 
 namespace augur::cli::internal {
 namespace {

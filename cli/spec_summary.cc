@@ -7,7 +7,7 @@
 
 #include "cli/spec_internal.h"
 #include "cli/table.h"
-#include "cli/text.h"
+#include "common/text.h"
 #include "scheduler/planner.h"
 
 namespace augur::cli {

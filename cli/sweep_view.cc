@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "cli/text.h"
+#include "common/text.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace augur::cli {

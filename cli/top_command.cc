@@ -4,8 +4,8 @@
 #include "cli/client.h"
 #include "cli/remote_commands.h"
 #include "cli/sweep_view.h"
-#include "cli/text.h"
 #include "cli/watch.h"
+#include "common/text.h"
 
 namespace augur::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "cli/remote_commands.h"
 #include "cli/sweep_view.h"
-#include "cli/text.h"
+#include "common/text.h"
 
 namespace augur::cli {
 namespace {

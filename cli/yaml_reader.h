@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/suggest.h"  // SuggestKey, EditDistance (were here).
 #include "yaml-cpp/yaml.h"
 
 namespace augur::cli {
@@ -33,12 +34,6 @@ struct SpecError {
   // "file:line:column: field: message" (the field part is left out when empty).
   std::string ToString(std::string_view file) const;
 };
-
-// Levenshtein distance between two ASCII strings.
-size_t EditDistance(std::string_view a, std::string_view b);
-
-// The candidate closest to `key` if it is close enough to be a plausible typo, else "".
-std::string SuggestKey(std::string_view key, std::span<const std::string_view> candidates);
 
 // Short rendering of a node for messages: the scalar in backticks, or "a list" / "a map".
 std::string Describe(const YAML::Node& node);

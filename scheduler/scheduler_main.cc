@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cli/flags.h"
+#include "common/flags.h"
 #include "common/signals.h"
 #include "scheduler/server.h"
 
@@ -21,7 +21,7 @@ int Run(int argc, char** argv) {
   augur::ServerOptions options;
   int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000, max_message_kb = 16384;
   bool help = false;
-  augur::cli::FlagSet flags;
+  augur::FlagSet flags;
   flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
                   &options.listen_address);
   flags.AddString("db", "PATH", "SQLite store, created if missing", &options.db_path);

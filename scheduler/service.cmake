@@ -8,4 +8,4 @@ augur_test(scheduler_test SRCS scheduler_test.cc policy_runner_test.cc DEPS augu
 augur_library(augur_scheduler_server
   SRCS server.cc
   DEPS augur_scheduler augur_planner augur_sqlite_store gRPC::grpc++)
-augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_cli)
+augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_common)

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "cli/flags.h"
+#include "common/flags.h"
 #include "common/signals.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -37,7 +37,7 @@ int Run(int argc, char** argv) {
   if (train_binary.empty()) train_binary = "augur-train";  // From PATH.
   int64_t gpus = -1, cpu_slots = 0, threads = 0;
   bool help = false;
-  augur::cli::FlagSet flags;
+  augur::FlagSet flags;
   flags.AddString("scheduler", "HOST:PORT", "scheduler address (env AUGUR_SCHEDULER)", &scheduler);
   flags.AddString("worker-id", "ID", "stable id of this worker", &worker_id);
   flags.AddInt("gpus", "N", "GPUs to offer; -1 = all that pass the self-test", &gpus);

@@ -1,14 +1,16 @@
-#include "cli/flags.h"
+#include "common/flags.h"
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
-#include "cli/text.h"
-#include "cli/yaml_reader.h"
+#include "common/suggest.h"
+#include "common/text.h"
 
-namespace augur::cli {
+namespace augur {
 
 void FlagSet::AddString(std::string name, std::string value_name, std::string help,
                         std::string* target) {
@@ -154,4 +156,4 @@ std::string FlagSet::Help() const {
   return out;
 }
 
-}  // namespace augur::cli
+}  // namespace augur

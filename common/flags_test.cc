@@ -1,4 +1,4 @@
-#include "cli/flags.h"
+#include "common/flags.h"
 
 #include <string>
 #include <vector>
@@ -6,7 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace augur::cli {
+namespace augur {
 namespace {
 
 using ::testing::ElementsAre;
@@ -79,4 +79,4 @@ TEST(FlagSetTest, HelpAlignsAndShowsDefaults) {
 }
 
 }  // namespace
-}  // namespace augur::cli
+}  // namespace augur

@@ -1,4 +1,4 @@
-// Command-line flags for one `augur` command.
+// Command-line flags for one `augur` command, or for `augur-scheduler` and `augur-worker`.
 //
 // Why a small hand-written parser instead of a library: Abseil flags and gflags (installed)
 // keep flags in a process-global registry defined at namespace scope, so every subcommand's
@@ -13,8 +13,8 @@
 //
 // A FlagSet binds each flag to a caller-owned variable; the variable's value before parsing is
 // the default shown in the help. Not thread-safe; build one per invocation.
-#ifndef AUGUR_CLI_FLAGS_H_
-#define AUGUR_CLI_FLAGS_H_
+#ifndef AUGUR_COMMON_FLAGS_H_
+#define AUGUR_COMMON_FLAGS_H_
 
 #include <cstdint>
 #include <span>
@@ -23,7 +23,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace augur::cli {
+namespace augur {
 
 class FlagSet {
  public:
@@ -66,6 +66,6 @@ class FlagSet {
   bool stop_at_positional_ = false;
 };
 
-}  // namespace augur::cli
+}  // namespace augur
 
-#endif  // AUGUR_CLI_FLAGS_H_
+#endif  // AUGUR_COMMON_FLAGS_H_

@@ -1,14 +1,15 @@
 // String building for messages. Debian's Abseil is built with its own absl::string_view, so
-// absl::StrCat does not accept std::string_view; the CLI formats through ostream instead.
+// absl::StrCat does not accept std::string_view; the CLI and the flag parser format through
+// ostream instead.
 // Doubles print like "%g" (six significant digits), as absl::StrCat would.
-#ifndef AUGUR_CLI_TEXT_H_
-#define AUGUR_CLI_TEXT_H_
+#ifndef AUGUR_COMMON_TEXT_H_
+#define AUGUR_COMMON_TEXT_H_
 
 #include <sstream>
 #include <string>
 #include <string_view>
 
-namespace augur::cli {
+namespace augur {
 
 template <typename... T>
 std::string Cat(const T&... parts) {
@@ -30,6 +31,6 @@ std::string JoinText(const Range& items, std::string_view separator) {
   return out.str();
 }
 
-}  // namespace augur::cli
+}  // namespace augur
 
-#endif  // AUGUR_CLI_TEXT_H_
+#endif  // AUGUR_COMMON_TEXT_H_
