@@ -37,26 +37,7 @@ class ExtrapolationPolicy : public StoppingPolicy {
   }
 
   std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
-    std::vector<bool> handled;
-    std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
-    std::vector<PoolEntry> pool;
-    for (size_t i = 0; i < group.trials.size(); ++i) {
-      const SummarizedTrial& t = group.trials[i];
-      if (InPool(group, handled, i)) {
-        pool.push_back(t.summary.entry);
-        pool.back().trial = i;
-      } else if (t.state != TrialState::kDiverged && !handled[i] && t.summary.reached &&
-                 !t.summary.note.empty()) {
-        AppendUnranked(t, "no extrapolation", out);
-      }
-    }
-    const bool last = !c_.milestones.empty() &&
-                      m >= *std::max_element(c_.milestones.begin(), c_.milestones.end()) - 1e-9;
-    const int keep = last ? 1 : static_cast<int>(std::ceil(c_.keep_fraction * pool.size() - 1e-9));
-    std::vector<Decision> ranked =
-        RankCut(group, std::move(pool), keep, false, "extrapolated final loss", true);
-    out.insert(out.end(), ranked.begin(), ranked.end());
-    return out;
+    return RankPredictions(group, m, c_, false, "extrapolated final loss", "no extrapolation");
   }
 
  private:

@@ -91,17 +91,32 @@ std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double 
   return out;
 }
 
-bool InPool(const SummarizedGroup& group, const std::vector<bool>& handled, size_t i) {
-  const SummarizedTrial& t = group.trials[i];
-  return t.state != TrialState::kDiverged && !handled[i] && t.summary.reached && t.summary.pooled;
-}
-
-void AppendUnranked(const SummarizedTrial& t, const std::string& what, std::vector<Decision>& out) {
-  if (!t.wanted || t.state != TrialState::kRunning) return;
-  Decision d;
-  d.trial_id = t.id;
-  d.reason = absl::StrCat(what, ", continuing: ", t.summary.note);
-  out.push_back(std::move(d));
+std::vector<Decision> RankPredictions(const SummarizedGroup& group, double m,
+                                      const PolicyConfig& config, bool use_interval,
+                                      const std::string& what, const std::string& unranked) {
+  std::vector<bool> handled;
+  std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
+  std::vector<PoolEntry> pool;
+  for (size_t i = 0; i < group.trials.size(); ++i) {
+    const SummarizedTrial& t = group.trials[i];
+    if (t.state == TrialState::kDiverged || handled[i] || !t.summary.reached) continue;
+    if (t.summary.pooled) {
+      pool.push_back(t.summary.entry);
+      pool.back().trial = i;
+    } else if (!t.summary.note.empty() && t.wanted && t.state == TrialState::kRunning) {
+      Decision d;
+      d.trial_id = t.id;
+      d.reason = absl::StrCat(unranked, ", continuing: ", t.summary.note);
+      out.push_back(std::move(d));
+    }
+  }
+  const auto& ms = config.milestones;
+  const bool last = !ms.empty() && m >= *std::max_element(ms.begin(), ms.end()) - 1e-9;
+  const int keep =
+      last ? 1 : static_cast<int>(std::ceil(config.keep_fraction * pool.size() - 1e-9));
+  std::vector<Decision> ranked = RankCut(group, std::move(pool), keep, use_interval, what, true);
+  out.insert(out.end(), ranked.begin(), ranked.end());
+  return out;
 }
 
 std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntry> pool,

@@ -179,13 +179,13 @@ std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntr
 std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double m,
                                            std::vector<bool>& handled);
 
-// Whether trial i may enter the comparison pool of a policy that ranks the trials which
-// reached m (collapse, extrapolation, top-k): not diverged, not handled, reached, pooled.
-bool InPool(const SummarizedGroup& group, const std::vector<bool>& handled, size_t i);
-
-// The decision of a trial that reached m with no comparison value ("<what>, continuing:
-// <note>"), when it is wanted and running; appended to `out`.
-void AppendUnranked(const SummarizedTrial& t, const std::string& what, std::vector<Decision>& out);
+// The decisions of a policy that ranks the trials which reached m by a predicted final loss
+// (collapse, extrapolation): PreliminaryDecisions; CONTINUE ("<unranked>, continuing: <note>")
+// for a wanted running trial at m without a value; and RankCut over the others, keeping
+// ceil(keep_fraction x pool), or the leader only at the last of config.milestones.
+std::vector<Decision> RankPredictions(const SummarizedGroup& group, double m,
+                                      const PolicyConfig& config, bool use_interval,
+                                      const std::string& what, const std::string& unranked);
 
 std::unique_ptr<StoppingPolicy> MakeCollapsePolicy(const PolicyConfig& config);
 std::unique_ptr<StoppingPolicy> MakeAshaPolicy(const PolicyConfig& config);

@@ -7,7 +7,6 @@
 #include <map>
 #include <random>
 
-#include "predictor/model.h"
 #include "predictor/policy.h"
 #include "predictor/test_util.h"
 
@@ -18,15 +17,7 @@ using testing::D2zControls;
 
 const FormConstants kConstants{0.1, -0.5, 1.0, 0.0};
 
-std::shared_ptr<const ReferenceSource> References() {
-  PredictorModel m;
-  Calibration cal;
-  cal.schedule_key = kPooledKey;
-  cal.constants = kConstants;
-  cal.error = ErrorModel{{0.1, 0.3}, {0.002, 0.001}};
-  m.calibrations.push_back(cal);
-  return std::make_shared<ModelReferenceSource>(m);
-}
+std::shared_ptr<const ReferenceSource> References() { return testing::ModelReferences(kConstants); }
 
 struct Member {
   double tau;

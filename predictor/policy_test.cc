@@ -31,13 +31,7 @@ GroupView SweepAt(double x) {
 }
 
 std::shared_ptr<const ReferenceSource> ExactReferences() {
-  PredictorModel m;
-  Calibration cal;
-  cal.schedule_key = kPooledKey;
-  cal.constants = kSweepConstants;
-  cal.error = ErrorModel{{0.1, 0.3}, {0.002, 0.001}};
-  m.calibrations.push_back(cal);
-  return std::make_shared<ModelReferenceSource>(m);
+  return testing::ModelReferences(kSweepConstants);
 }
 
 std::map<std::string, Decision> ById(const std::vector<Decision>& ds) {

@@ -2,10 +2,13 @@
 #ifndef AUGUR_PREDICTOR_TEST_UTIL_H_
 #define AUGUR_PREDICTOR_TEST_UTIL_H_
 
+#include <memory>
 #include <string>
 
 #include "predictor/curve.h"
+#include "predictor/model.h"
 #include "predictor/normalized_form.h"
+#include "predictor/reference_source.h"
 #include "predictor/synthetic.h"
 
 namespace augur::predictor::testing {
@@ -25,6 +28,18 @@ inline CurveControls D2zControls(double tau, double tpp, int64_t total_steps = 1
 }
 
 inline FormConstants TrueConstants() { return FormConstants{0.12, -0.5, 0.8, 0.15}; }
+
+// A fitted-model reference source whose one pooled calibration is `constants` (with a small
+// error model): policies on FormCurve groups of those constants align exactly.
+inline std::shared_ptr<const ReferenceSource> ModelReferences(const FormConstants& constants) {
+  PredictorModel m;
+  Calibration cal;
+  cal.schedule_key = kPooledKey;
+  cal.constants = constants;
+  cal.error = ErrorModel{{0.1, 0.3}, {0.002, 0.001}};
+  m.calibrations.push_back(cal);
+  return std::make_shared<ModelReferenceSource>(m);
+}
 
 }  // namespace augur::predictor::testing
 
