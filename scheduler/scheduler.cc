@@ -346,30 +346,27 @@ int Scheduler::GpusOf(const std::string& trial_id) {
 }
 
 std::string Scheduler::HeldWorker(
+    const std::vector<std::shared_ptr<WorkerSession>>& sessions,
     const std::vector<std::pair<int, std::shared_ptr<WorkerSession>>>& by_free,
-    std::map<std::string, int>& used) {
+    const std::map<std::string, int>& used) {
   if (by_free.empty()) return "";  // Nobody takes leases now anyway.
   auto head = store_->HeadPendingNeed();
   if (!head.ok() || *head <= 1) return "";
   for (const auto& [free, s] : by_free) {
     if (free >= *head) return "";  // It fits now: AcquireLeases places it.
   }
-  std::shared_ptr<WorkerSession> best;
+  std::string best;
   int best_free = -1;
-  std::vector<std::shared_ptr<WorkerSession>> sessions;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto& [id, s] : sessions_) sessions.push_back(s);
-  }
   for (const auto& s : sessions) {
     if (s->closed() || s->slots() < *head) continue;
-    const int free = s->slots() - used[s->worker_id()];
+    auto in_use = used.find(s->worker_id());
+    const int free = s->slots() - (in_use == used.end() ? 0 : in_use->second);
     if (free > best_free) {
-      best = s;
+      best = s->worker_id();
       best_free = free;
     }
   }
-  return best ? best->worker_id() : "";
+  return best;
 }
 
 void Scheduler::Dispatch() {
@@ -401,7 +398,7 @@ void Scheduler::Dispatch() {
   // A trial first in line that fits on no worker's free slots would be overtaken for ever by
   // smaller ones. The worker that can hold it and has the most free slots takes nothing else
   // until enough of its trials end (the others go on as usual).
-  const std::string held = HeldWorker(by_free, used);
+  const std::string held = HeldWorker(sessions, by_free, used);
   bool granted_any = false;
   for (auto& [free, s] : by_free) {
     if (s->worker_id() == held) continue;

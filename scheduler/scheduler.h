@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -258,12 +259,12 @@ class Scheduler {
   void SendStopOrders(const std::vector<StopOrder>& orders);
   // The worker Dispatch holds back for the trial first in line when that trial fits on no
   // worker's free slots (`by_free`: free slots and session of the workers that may take
-  // leases; `used`: slots in use per worker); "" when none is held.
-  std::string HeldWorker(const std::vector<std::pair<int, std::shared_ptr<WorkerSession>>>& by_free,
-                         std::map<std::string, int>& used);
+  // leases, among `sessions`; `used`: slots in use per worker); "" when none is held.
+  std::string HeldWorker(const std::vector<std::shared_ptr<WorkerSession>>& sessions,
+                         const std::vector<std::pair<int, std::shared_ptr<WorkerSession>>>& by_free,
+                         const std::map<std::string, int>& used);
   // The writer waits here before each commit while a decision round wants the store.
   void AwaitNoPriorityWrite() ABSL_LOCKS_EXCLUDED(gate_mu_);
-  // Runs the sweep's policy on one group at one milestone and executes new STOP decisions.
   // A decision round that decided somebody, before its transaction.
   struct DecisionRound {
     MilestoneEvent event;
@@ -283,7 +284,7 @@ class Scheduler {
   // Counts the trials of `decisions` as decided at the round's milestone in memory: all of
   // them, or with `stored` (one status per decision) those the store took or already had.
   void MarkDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions,
-                   const absl::Status* stored) ABSL_LOCKS_EXCLUDED(mem_mu_);
+                   std::span<const absl::Status> stored = {}) ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Undoes MarkDecided after their write failed.
   void ForgetDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions)
       ABSL_LOCKS_EXCLUDED(mem_mu_);

@@ -104,13 +104,13 @@ void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::s
 }
 
 void Scheduler::MarkDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions,
-                            const absl::Status* stored) {
+                            std::span<const absl::Status> stored) {
   absl::MutexLock lock(&mem_mu_);
   auto loaded = mem_.find(round.sweep_id);
   if (loaded == mem_.end()) return;  // Forgotten meanwhile: a reload reads the store.
   for (size_t i = 0; i < decisions.size(); ++i) {
     // ALREADY_EXISTS: decided before, the first decision stands.
-    if (stored && !stored[i].ok() && !absl::IsAlreadyExists(stored[i])) continue;
+    if (!stored.empty() && !stored[i].ok() && !absl::IsAlreadyExists(stored[i])) continue;
     auto trial = loaded->second.find(decisions[i].trial_id());
     if (trial != loaded->second.end()) trial->second.decided.push_back(round.fraction);
   }
@@ -148,7 +148,6 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
   const double m = event.fraction;
   const absl::Time round_start = clock_->Now();
   std::vector<TrialCurve> references;
-  std::string reference_key;
   {
     absl::MutexLock lock(&mem_mu_);
     auto loaded = mem_.find(event.sweep_id);
@@ -158,10 +157,10 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
         references.push_back({tm.trial, tm.points});
       }
     }
-    reference_key = PolicyRound::ReferenceKey(policy, references);
   }
   auto round = PolicyRound::Prepare(policy, references);
   if (!round.ok()) return std::nullopt;
+  const std::string& reference_key = round->reference_key();
   predictor::SummarizedGroup group;
   group.group_id = event.group_key;
   struct ToSummarize {
@@ -281,7 +280,7 @@ void Scheduler::CommitRounds(std::vector<DecisionRound> rounds) {
   // its next commit; if that fails, it forgets them and queues their rounds again.
   for (DecisionRound& r : rounds) {
     if (r.continues.empty()) continue;
-    MarkDecided(r.event, r.continues, nullptr);
+    MarkDecided(r.event, r.continues);
     PendingWrite w;
     w.arrived = clock_->Now();
     w.decisions = std::move(r.continues);
@@ -329,7 +328,8 @@ void Scheduler::CommitRounds(std::vector<DecisionRound> rounds) {
   std::vector<StopOrder> orders;
   std::vector<const v1::Trial*> stopped;
   for (const DecisionRound& r : rounds) {
-    MarkDecided(r.event, r.batch.decisions, &result->decisions[decision_at]);
+    MarkDecided(r.event, r.batch.decisions,
+                std::span(result->decisions).subspan(decision_at, r.batch.decisions.size()));
     for (size_t i = 0; i < r.batch.transitions.size(); ++i) {
       const TransitionResult& t = result->transitions[transition_at + i];
       if (!t.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).

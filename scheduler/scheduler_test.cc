@@ -329,7 +329,9 @@ TEST_F(SchedulerTest, MilestoneDecisionStopsTheLoserAndIsStoredWithItsReason) {
   EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kRejection).rejection().trial_id(), b.trial_id());
 }
 
-TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
+// A STOP (decision, stop and order) goes ahead of the write queue; the points it saw and the
+// round's CONTINUE decisions are stored by the writer.
+TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueueButAContinueDoes) {
   CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 2);
   auto s = Connect("w1", 2);
   const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
@@ -346,8 +348,13 @@ TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
   }
   EXPECT_EQ(store_.GetTrial(b.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
   EXPECT_TRUE(store_.ReadPoints(b.trial_id(), 0)->empty());  // Still in the write queue.
+  ASSERT_TRUE(WaitForDecision(b.trial_id(), 0.2).has_value());
+  absl::SleepFor(absl::Milliseconds(50));
+  auto decisions = store_.ListDecisions("s1");
+  ASSERT_TRUE(decisions.ok());
+  EXPECT_EQ(decisions->size(), 1u);  // a's CONTINUE waits in the write queue.
   // Released, the writer commits both trials' points and acknowledges them: the stopped
-  // trial's points the decision saw become durable too.
+  // trial's points the decision saw become durable too, and so does a's CONTINUE.
   store_.HoldWriterCommits(false);
   std::set<std::string> acked;
   for (int i = 0; i < 2; ++i) {
@@ -359,24 +366,6 @@ TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
   EXPECT_DOUBLE_EQ(points->back().train_loss(), 4.5 - 0.001 * 25);
   EXPECT_EQ(store_.ReadPoints(a.trial_id(), 0)->size(), 25u);
   EXPECT_EQ(store_.GetTrial(b.trial_id())->state(), v1::TRIAL_STATE_STOPPED);
-}
-
-TEST_F(SchedulerTest, ContinueDecisionsAreStoredByTheWriteQueue) {
-  CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 2);
-  auto s = Connect("w1", 2);
-  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
-  const v1::Lease b = Expect(*s, v1::SchedulerMessage::kLease).lease();
-  store_.HoldWriterCommits(true);
-  SendPoints(s, a, 1, 25, 4.0);
-  SendPoints(s, b, 1, 25, 4.5);
-  EXPECT_EQ(Expect(*s, v1::SchedulerMessage::kOrder).order().trial_id(), b.trial_id());
-  // The STOP went ahead of the write queue; the CONTINUE waits in it.
-  ASSERT_TRUE(WaitForDecision(b.trial_id(), 0.2).has_value());
-  absl::SleepFor(absl::Milliseconds(50));
-  auto decisions = store_.ListDecisions("s1");
-  ASSERT_TRUE(decisions.ok());
-  EXPECT_EQ(decisions->size(), 1u);
-  store_.HoldWriterCommits(false);
   const auto kept = WaitForDecision(a.trial_id(), 0.2);
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->action(), v1::DECISION_ACTION_CONTINUE);
