@@ -25,6 +25,15 @@ bool SameValues(const v1::LossPoint& a, const v1::LossPoint& b) {
   return !a.has_val_loss() || a.val_loss() == b.val_loss();
 }
 
+// Loads the trial a batch item names. A missing trial is the item's error (NOT_FOUND in
+// `item`), not the batch's: nullopt then.
+absl::StatusOr<std::optional<TrialRecord>> LoadItemTrial(StoreBackend& db, absl::string_view id,
+                                                         absl::Status& item) {
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(id));
+  if (!loaded) item = absl::NotFoundError(absl::StrCat("no trial ", id));
+  return loaded;
+}
+
 }  // namespace
 
 absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch) {
@@ -58,11 +67,9 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
 
 absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
                                       PointWriteResult& out) {
-  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(write.trial_id));
-  if (!loaded) {
-    out.status = absl::NotFoundError(absl::StrCat("no trial ", write.trial_id));
-    return absl::OkStatus();
-  }
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded,
+                   LoadItemTrial(db, write.trial_id, out.status));
+  if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
   out.status = CheckLease(record, write.fencing_token, clock_.NowUnixMs());
   // A trial stopped by the stopping policy still takes points under its last lease's token:
@@ -125,11 +132,8 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
 
 absl::Status BackedStore::ApplyCheckpoint(StoreBackend& db, const v1::CheckpointCommit& commit,
                                           absl::Status& out) {
-  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(commit.trial_id()));
-  if (!loaded) {
-    out = absl::NotFoundError(absl::StrCat("no trial ", commit.trial_id()));
-    return absl::OkStatus();
-  }
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, commit.trial_id(), out));
+  if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
   out = CheckLease(record, commit.fencing_token(), clock_.NowUnixMs());
   if (!out.ok()) return absl::OkStatus();
@@ -156,11 +160,8 @@ absl::Status BackedStore::ApplyDecision(StoreBackend& db, const v1::Decision& de
         absl::StrCat("decision for trial ", decision.trial_id(), " has no action"));
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(decision.trial_id()));
-  if (!loaded) {
-    out = absl::NotFoundError(absl::StrCat("no trial ", decision.trial_id()));
-    return absl::OkStatus();
-  }
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, decision.trial_id(), out));
+  if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
   v1::Decision stored = decision;
   if (stored.decided_unix_ms() == 0) stored.set_decided_unix_ms(clock_.NowUnixMs());
@@ -181,11 +182,9 @@ absl::Status BackedStore::ApplyDecision(StoreBackend& db, const v1::Decision& de
 
 absl::Status BackedStore::ApplyTransition(StoreBackend& db, const TrialTransition& transition,
                                           TransitionResult& out) {
-  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(transition.trial_id));
-  if (!loaded) {
-    out.status = absl::NotFoundError(absl::StrCat("no trial ", transition.trial_id));
-    return absl::OkStatus();
-  }
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded,
+                   LoadItemTrial(db, transition.trial_id, out.status));
+  if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
   out.from = record.trial.state();
   const std::string from_name = v1::TrialState_Name(out.from);
@@ -218,11 +217,8 @@ absl::Status BackedStore::ApplyLeaseEnd(StoreBackend& db, const LeaseEnd& end,
                                         LeaseEndResult& out) {
   out.status = CheckLeaseEndState(end.final_state);
   if (!out.status.ok()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, db.LoadTrial(end.trial_id));
-  if (!loaded) {
-    out.status = absl::NotFoundError(absl::StrCat("no trial ", end.trial_id));
-    return absl::OkStatus();
-  }
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, end.trial_id, out.status));
+  if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
   out.status = CheckLease(record, end.fencing_token, clock_.NowUnixMs());
   if (!out.status.ok()) return absl::OkStatus();
