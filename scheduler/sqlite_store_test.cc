@@ -95,6 +95,23 @@ TEST(SqliteStoreTest, ReopenSeesEverything) {
   EXPECT_EQ((*again)->lease.resume_from().step(), 10);
 }
 
+// Rows as an older build wrote them, with plain SQL (the store's own writes need the latest
+// schema): a RUNNING sweep, and a trial in its state at `ordinal`.
+absl::Status InsertOldSweep(SqliteDb& db, v1::Sweep sweep) {
+  sweep.set_state(v1::Sweep::STATE_RUNNING);
+  return db.Exec(absl::StrCat("INSERT INTO sweeps (sweep_id, state, created_unix_ms, sweep) ",
+                              "VALUES ('", sweep.sweep_id(), "', ", static_cast<int>(sweep.state()),
+                              ", 5, x'", absl::BytesToHexString(sweep.SerializeAsString()), "')"));
+}
+
+absl::Status InsertOldTrial(SqliteDb& db, const v1::Trial& trial, int ordinal) {
+  return db.Exec(absl::StrCat(
+      "INSERT INTO trials (trial_id, sweep_id, ordinal, state, is_reference, trial) VALUES ('",
+      trial.trial_id(), "', '", trial.sweep_id(), "', ", ordinal, ", ",
+      static_cast<int>(trial.state()), ", ", trial.is_reference() ? 1 : 0, ", x'",
+      absl::BytesToHexString(trial.SerializeAsString()), "')"));
+}
+
 TEST(SqliteStoreTest, MigratesAVersion1File) {
   TempDir dir;
   FakeClock clock;
@@ -104,19 +121,8 @@ TEST(SqliteStoreTest, MigratesAVersion1File) {
     auto db = SqliteDb::Open(path);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(MigrateSchema(**db, 1).ok());
-    v1::Sweep sweep = MakeSweep("old");
-    sweep.set_state(v1::Sweep::STATE_RUNNING);
-    v1::Trial trial = MakeTrial("old", 0);
-    ASSERT_TRUE((*db)
-                    ->Exec("INSERT INTO sweeps (sweep_id, state, created_unix_ms, sweep) "
-                           "VALUES ('old', 1, 5, x'" +
-                           absl::BytesToHexString(sweep.SerializeAsString()) + "')")
-                    .ok());
-    ASSERT_TRUE((*db)
-                    ->Exec("INSERT INTO trials (trial_id, sweep_id, ordinal, state, "
-                           "is_reference, trial) VALUES ('old/t000', 'old', 0, 1, 0, x'" +
-                           absl::BytesToHexString(trial.SerializeAsString()) + "')")
-                    .ok());
+    ASSERT_TRUE(InsertOldSweep(**db, MakeSweep("old")).ok());
+    ASSERT_TRUE(InsertOldTrial(**db, MakeTrial("old", 0), 0).ok());
     EXPECT_FALSE((*db)->Exec("SELECT * FROM events").ok()) << "v1 has no event log";
   }
   EXPECT_EQ(UserVersion(path), 1);
@@ -140,24 +146,12 @@ TEST(SqliteStoreTest, MigratesAVersion2FileAndBackfillsGpus) {
     auto db = SqliteDb::Open(path);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(MigrateSchema(**db, 2).ok());
-    v1::Sweep sweep = MakeSweep("old");
-    ASSERT_TRUE((*db)
-                    ->Exec(absl::StrCat("INSERT INTO sweeps (sweep_id, state, created_unix_ms, "
-                                        "sweep) VALUES ('old', ",
-                                        static_cast<int>(v1::Sweep::STATE_RUNNING), ", 5, x'",
-                                        absl::BytesToHexString(sweep.SerializeAsString()), "')"))
-                    .ok());
+    ASSERT_TRUE(InsertOldSweep(**db, MakeSweep("old")).ok());
     const int gpus[] = {4, 0, 2};  // 0: unset, i.e. 1.
     for (int i = 0; i < 3; ++i) {
       v1::Trial trial = MakeTrial("old", i);
       if (gpus[i] > 0) trial.mutable_config()->mutable_resources()->set_gpus(gpus[i]);
-      ASSERT_TRUE((*db)
-                      ->Exec(absl::StrCat("INSERT INTO trials (trial_id, sweep_id, ordinal, "
-                                          "state, is_reference, trial) VALUES ('",
-                                          trial.trial_id(), "', 'old', ", i, ", ",
-                                          static_cast<int>(v1::TRIAL_STATE_PENDING), ", 0, x'",
-                                          absl::BytesToHexString(trial.SerializeAsString()), "')"))
-                      .ok());
+      ASSERT_TRUE(InsertOldTrial(**db, trial, i).ok());
     }
     ASSERT_TRUE((*db)
                     ->Exec("INSERT INTO points (trial_id, step, tokens, fraction, train_loss, lr, "
