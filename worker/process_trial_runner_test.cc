@@ -106,16 +106,21 @@ std::string FakeTrainer(const std::string& dir, const std::string& body) {
   return path;
 }
 
+// Runner options for a test in `dir`, with FakeTrainer(dir, body) as augur-train.
+ProcessRunnerOptions FakeRunner(const std::string& dir, const std::string& body) {
+  ProcessRunnerOptions o;
+  o.work_dir = dir + "/work";
+  o.train_binary = FakeTrainer(dir, body);
+  return o;
+}
+
 TEST(ProcessTrialRunner, GpuRanksEachGetTheirDeviceAndOneFreshRendezvous) {
   unsetenv("CUDA_VISIBLE_DEVICES");
   const std::string dir = FreshDir("gpu");
-  ProcessRunnerOptions o;
-  o.work_dir = dir + "/work";
   // Both ranks print a point; only rank 0's may reach the trial.
-  o.train_binary = FakeTrainer(dir,
-                               "echo \"{\\\"event\\\":\\\"point\\\",\\\"step\\\":1,"
-                               "\\\"loss\\\":$rank}\"; exit 0");
-  ProcessTrialRunner runner(o);
+  ProcessTrialRunner runner(FakeRunner(dir,
+                                       "echo \"{\\\"event\\\":\\\"point\\\",\\\"step\\\":1,"
+                                       "\\\"loss\\\":$rank}\"; exit 0"));
   Recorder r;
   Placement placement{.gpu = true, .devices = {3, 5}};
   auto trial = runner.Start(LeaseFor("s/t1", 2), placement, r.Callbacks());
@@ -151,10 +156,7 @@ TEST(ProcessTrialRunner, GpuRanksEachGetTheirDeviceAndOneFreshRendezvous) {
 TEST(ProcessTrialRunner, OneCpuRankRunsAsBeforeWithoutRankFlagsOrDevices) {
   unsetenv("CUDA_VISIBLE_DEVICES");
   const std::string dir = FreshDir("cpu1");
-  ProcessRunnerOptions o;
-  o.work_dir = dir + "/work";
-  o.train_binary = FakeTrainer(dir, "exit 0");
-  ProcessTrialRunner runner(o);
+  ProcessTrialRunner runner(FakeRunner(dir, "exit 0"));
   Recorder r;
   auto trial =
       runner.Start(LeaseFor("t", 1), Placement{.gpu = false, .devices = {1}}, r.Callbacks());
@@ -172,10 +174,7 @@ TEST(ProcessTrialRunner, OneCpuRankRunsAsBeforeWithoutRankFlagsOrDevices) {
 
 TEST(ProcessTrialRunner, TheTrialEndsInTheWorstStateOfItsRanks) {
   const std::string dir = FreshDir("worst");
-  ProcessRunnerOptions o;
-  o.work_dir = dir + "/work";
-  o.train_binary = FakeTrainer(dir, "[ $rank = 1 ] && exit 3; sleep 0.2; exit 0");
-  ProcessTrialRunner runner(o);
+  ProcessTrialRunner runner(FakeRunner(dir, "[ $rank = 1 ] && exit 3; sleep 0.2; exit 0"));
   Recorder r;
   auto trial = runner.Start(LeaseFor("t", 2), Placement{.devices = {0, 1}}, r.Callbacks());
   ASSERT_TRUE(trial.ok());
@@ -187,10 +186,8 @@ TEST(ProcessTrialRunner, TheTrialEndsInTheWorstStateOfItsRanks) {
 TEST(ProcessTrialRunner, AFailedRankTakesTheOthersDownAtOnce) {
   // Rank 0 stands for a rank blocked in an all-reduce whose peer died (NCCL waits forever).
   const std::string dir = FreshDir("failed");
-  ProcessRunnerOptions o;
-  o.work_dir = dir + "/work";
-  o.train_binary = FakeTrainer(dir, "[ $rank = 1 ] && { echo boom >&2; exit 1; }; exec sleep 60");
-  ProcessTrialRunner runner(o);
+  ProcessTrialRunner runner(
+      FakeRunner(dir, "[ $rank = 1 ] && { echo boom >&2; exit 1; }; exec sleep 60"));
   Recorder r;
   const absl::Time start = absl::Now();
   auto trial = runner.Start(LeaseFor("t", 2), Placement{.devices = {0, 1}}, r.Callbacks());
@@ -204,9 +201,7 @@ TEST(ProcessTrialRunner, AFailedRankTakesTheOthersDownAtOnce) {
 
 TEST(ProcessTrialRunner, ARankThatDoesNotFollowACleanExitIsKilled) {
   const std::string dir = FreshDir("hang");
-  ProcessRunnerOptions o;
-  o.work_dir = dir + "/work";
-  o.train_binary = FakeTrainer(dir, "[ $rank = 0 ] && exit 0; exec sleep 60");
+  ProcessRunnerOptions o = FakeRunner(dir, "[ $rank = 0 ] && exit 0; exec sleep 60");
   o.rank_exit_grace = absl::Milliseconds(300);
   ProcessTrialRunner runner(o);
   Recorder r;

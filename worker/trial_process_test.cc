@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,19 @@ TrialProcessOptions Shell(const std::string& script) {
   o.binary = "/bin/sh";
   o.args = {"-c", script};
   return o;
+}
+
+// Starts `script`, which prints one line once its traps are set, and waits for that line; null
+// (with a test failure) if it does not start or never says so.
+std::unique_ptr<TrialProcess> StartReady(const std::string& script) {
+  auto ready = std::make_shared<absl::Notification>();
+  auto p = TrialProcess::Start(Shell(script), [ready](const std::string&) {
+    if (!ready->HasBeenNotified()) ready->Notify();
+  });
+  EXPECT_TRUE(p.ok()) << p.status();
+  if (!p.ok()) return nullptr;
+  EXPECT_TRUE(ready->WaitForNotificationWithTimeout(absl::Seconds(30)));
+  return std::move(p).value();
 }
 
 TEST(TrialProcess, DeliversEveryLineAndTheExitCode) {
@@ -55,44 +69,34 @@ TEST(TrialProcess, StderrTailIsBounded) {
 TEST(TrialProcess, TerminateEscalatesToKillWhenTermIsIgnored) {
   // The child ignores SIGTERM (once it says ready), so only the SIGKILL after the grace period
   // ends it.
-  absl::Notification ready;
-  auto p = TrialProcess::Start(Shell("trap '' TERM; echo ready; while true; do sleep 1; done"),
-                               [&](const std::string&) { ready.Notify(); });
-  ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(30)));
-  (*p)->Terminate(absl::Milliseconds(200));
-  auto e = (*p)->WaitFor(absl::Seconds(30));
+  auto p = StartReady("trap '' TERM; echo ready; while true; do sleep 1; done");
+  ASSERT_NE(p, nullptr);
+  p->Terminate(absl::Milliseconds(200));
+  auto e = p->WaitFor(absl::Seconds(30));
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_FALSE(e->exited);
   EXPECT_EQ(e->signal, SIGKILL);
 }
 
 TEST(TrialProcess, TerminateIsPoliteFirst) {
-  absl::Notification ready;
-  auto p =
-      TrialProcess::Start(Shell("trap 'exit 0' TERM; echo ready; while true; do sleep 0.05; done"),
-                          [&](const std::string&) { ready.Notify(); });
-  ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(30)));
-  (*p)->Terminate(absl::Seconds(20));
-  auto e = (*p)->WaitFor(absl::Seconds(30));
+  auto p = StartReady("trap 'exit 0' TERM; echo ready; while true; do sleep 0.05; done");
+  ASSERT_NE(p, nullptr);
+  p->Terminate(absl::Seconds(20));
+  auto e = p->WaitFor(absl::Seconds(30));
   ASSERT_TRUE(e.ok());
   EXPECT_TRUE(e->exited);
   EXPECT_EQ(e->code, 0);
 }
 
 TEST(TrialProcess, KillEndsTheChildAtOnceEvenIfItIgnoresTerm) {
-  absl::Notification ready;
-  auto p = TrialProcess::Start(Shell("trap '' TERM; echo ready; while true; do sleep 1; done"),
-                               [&](const std::string&) { ready.Notify(); });
-  ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(ready.WaitForNotificationWithTimeout(absl::Seconds(30)));
-  (*p)->Kill();
-  auto e = (*p)->WaitFor(absl::Seconds(5));
+  auto p = StartReady("trap '' TERM; echo ready; while true; do sleep 1; done");
+  ASSERT_NE(p, nullptr);
+  p->Kill();
+  auto e = p->WaitFor(absl::Seconds(5));
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_FALSE(e->exited);
   EXPECT_EQ(e->signal, SIGKILL);
-  (*p)->Kill();  // After the end: a no-op.
+  p->Kill();  // After the end: a no-op.
 }
 
 TEST(TrialProcess, WaitForTimesOutOnARunningChild) {
