@@ -170,7 +170,7 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
   };
   std::vector<ToSummarize> work;
   std::vector<TrialCurve> undecided_curves;  // Wanted trials whose summary was kept.
-  std::set<std::string> undecided;
+  bool anyone = false;  // Any trial to decide (group.trials[i].wanted).
   std::map<std::string, absl::Time> reached;  // When each undecided trial reached the milestone.
   {
     absl::MutexLock lock(&mem_mu_);
@@ -190,7 +190,7 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
                           tm.points.back().fraction >= m - kMilestoneTolerance &&
                           !HasDecided(tm.decided, m);
       if (wanted) {
-        undecided.insert(id);
+        anyone = true;
         if (auto at = tm.reached.find(m); at != tm.reached.end()) reached[id] = at->second;
       }
       const predictor::TrialState state = ToPredictorState(tm.trial->state());
@@ -221,7 +221,7 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
         group.trials.push_back({id, state, {}, wanted});
       }
     }
-    if (undecided.empty()) return std::nullopt;  // Nobody new here: no policy to run.
+    if (!anyone) return std::nullopt;  // Nobody new here: no policy to run.
     for (const Copy& c : to_copy) {
       const auto first = c.tm->points.begin();
       const auto last = first + static_cast<ptrdiff_t>(c.end);
@@ -259,8 +259,9 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
   r.start = round_start;
   r.decided = decided_at;
   r.reached = std::move(reached);
+  // Decisions come for the wanted trials only (StoppingPolicy::DecideSummarized).
   for (const v1::Decision& d : decisions) {
-    if (!undecided.count(d.trial_id()) || stopping.count(d.trial_id())) continue;
+    if (stopping.count(d.trial_id())) continue;
     if (d.action() == v1::DECISION_ACTION_STOP) {
       r.batch.decisions.push_back(d);
       r.batch.transitions.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
