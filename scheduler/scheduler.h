@@ -219,9 +219,11 @@ class Scheduler {
   void DeciderLoop();
   void QueueDecision(MilestoneEvent event);
   // Queues a decision round for every (group, milestone) that a live trial of the sweep has
-  // passed without a stored decision: after a restart, decisions that were lost with the
-  // write queue (CONTINUE decisions are stored through it) are made again.
-  void QueueUndecidedMilestones(const std::string& sweep_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
+  // passed without a stored decision; `group_key` non-empty: of that group only. After a
+  // restart, decisions lost with the write queue (CONTINUE decisions are stored through it)
+  // are made again; after a reference run completes, those that were waiting for it.
+  void QueueUndecidedMilestones(const std::string& sweep_id, const std::string& group_key = "")
+      ABSL_LOCKS_EXCLUDED(mem_mu_);
   // Loads a sweep's trials and points into memory once (after a start or restart), then
   // QueueUndecidedMilestones.
   void EnsureLoaded(const std::string& sweep_id) ABSL_LOCKS_EXCLUDED(mem_mu_);
@@ -288,9 +290,6 @@ class Scheduler {
   // Undoes MarkDecided after their write failed.
   void ForgetDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions)
       ABSL_LOCKS_EXCLUDED(mem_mu_);
-  // Re-decides every milestone each trial of the group has passed (after a reference run
-  // completes, decisions that were waiting for it become possible).
-  void DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key);
   // Stops a trial for good: ends its lease in the store and orders its worker to stop.
   absl::StatusOr<v1::Trial> EndTrial(const std::string& trial_id, v1::TrialState to,
                                      const std::string& reason, absl::Time arrived);

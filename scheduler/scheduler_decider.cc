@@ -74,7 +74,8 @@ void Scheduler::DeciderLoop() {
   }
 }
 
-void Scheduler::QueueUndecidedMilestones(const std::string& sweep_id) {
+void Scheduler::QueueUndecidedMilestones(const std::string& sweep_id,
+                                         const std::string& group_key) {
   auto milestones = Milestones(sweep_id);
   if (!milestones.ok()) return;
   std::set<std::pair<std::string, double>> rounds;  // (group, milestone)
@@ -84,7 +85,7 @@ void Scheduler::QueueUndecidedMilestones(const std::string& sweep_id) {
     if (loaded == mem_.end()) return;
     for (const auto& [id, tm] : loaded->second) {
       if (!tm.trial || tm.trial->is_reference() || IsTerminal(tm.trial->state()) ||
-          tm.points.empty()) {
+          tm.points.empty() || (!group_key.empty() && tm.group_key != group_key)) {
         continue;
       }
       for (double m : *milestones) {
@@ -95,12 +96,6 @@ void Scheduler::QueueUndecidedMilestones(const std::string& sweep_id) {
     }
   }
   for (const auto& [group, m] : rounds) QueueDecision({sweep_id, group, m, clock_->Now()});
-}
-
-void Scheduler::DecidePassedMilestones(const std::string& sweep_id, const std::string& group_key) {
-  auto milestones = Milestones(sweep_id);
-  if (!milestones.ok()) return;
-  for (double m : *milestones) QueueDecision({sweep_id, group_key, m, clock_->Now()});
 }
 
 void Scheduler::MarkDecided(const MilestoneEvent& round, const std::vector<v1::Decision>& decisions,
@@ -169,8 +164,8 @@ std::optional<Scheduler::DecisionRound> Scheduler::PlanRound(const MilestoneEven
     SummaryStamp stamp;
   };
   std::vector<ToSummarize> work;
-  std::vector<TrialCurve> undecided_curves;  // Wanted trials whose summary was kept.
-  bool anyone = false;  // Any trial to decide (group.trials[i].wanted).
+  std::vector<TrialCurve> undecided_curves;   // Wanted trials whose summary was kept.
+  bool anyone = false;                        // Any trial to decide (group.trials[i].wanted).
   std::map<std::string, absl::Time> reached;  // When each undecided trial reached the milestone.
   {
     absl::MutexLock lock(&mem_mu_);

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -575,6 +576,42 @@ TEST_F(SchedulerTest, AMilestonePassedWithoutAStoredDecisionIsDecidedAfterAResta
   const auto d = WaitForDecision(a.trial_id(), 0.2);
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->action(), v1::DECISION_ACTION_CONTINUE);
+}
+
+TEST_F(SchedulerTest, TrialsWaitingForTheirReferenceAreDecidedWhenItCompletes) {
+  v1::Sweep sweep;
+  sweep.set_sweep_id("s1");
+  sweep.set_state(v1::Sweep::STATE_RUNNING);
+  sweep.mutable_spec()->mutable_policy()->set_kind(v1::POLICY_KIND_COLLAPSE);
+  sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(0.2);
+  std::vector<v1::Trial> trials = {MakeTrial("s1", 0), MakeTrial("s1", 1), MakeTrial("s1", 2)};
+  trials[0].set_is_reference(true);  // Same controls: one collapse group.
+  ASSERT_TRUE(store_.CreateSweep(sweep, trials).ok());
+  auto s = Connect("w1", 3);
+  std::map<std::string, v1::Lease> leases;
+  for (int i = 0; i < 3; ++i) {
+    const v1::Lease l = Expect(*s, v1::SchedulerMessage::kLease).lease();
+    leases[l.trial_id()] = l;
+  }
+  const v1::Lease& ref = leases.at("s1/t000");
+  SendPoints(s, leases.at("s1/t001"), 1, 25, 4.0);
+  SendPoints(s, leases.at("s1/t002"), 1, 25, 4.2);
+  // Past 20%, but without a complete reference nobody is decided.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_TRUE(store_.ListDecisions("s1")->empty());
+  SendPoints(s, ref, 1, 50, 4.0);
+  SendPoints(s, ref, 51, 100, 4.0, /*seq=*/2);
+  v1::WorkerMessage end;
+  end.mutable_ended()->set_trial_id(ref.trial_id());
+  end.mutable_ended()->set_fencing_token(ref.fencing_token());
+  end.mutable_ended()->set_state(v1::TRIAL_STATE_COMPLETED);
+  scheduler_->HandleWorkerMessage(s, end);
+  // No trial crosses 20% again: the reference's completion queues the rounds.
+  for (const char* id : {"s1/t001", "s1/t002"}) {
+    const auto d = WaitForDecision(id, 0.2);
+    ASSERT_TRUE(d.has_value()) << id;
+    EXPECT_EQ(d->policy(), v1::POLICY_KIND_COLLAPSE);
+  }
 }
 
 TEST_F(SchedulerTest, AStoredStopDecisionIsExecutedAfterARestart) {

@@ -357,7 +357,7 @@ void Scheduler::AfterLeaseEnd(const PendingWrite& w, const LeaseEnd& end,
   }
   if (result.status.ok() && result.trial.is_reference() &&
       end.final_state == v1::TRIAL_STATE_COMPLETED) {
-    DecidePassedMilestones(result.trial.sweep_id(), CollapseGroupKey(result.trial.controls()));
+    QueueUndecidedMilestones(result.trial.sweep_id(), CollapseGroupKey(result.trial.controls()));
   }
 }
 
