@@ -304,25 +304,4 @@ std::optional<double> PolicyRound::Deviation(const TrialCurve& t, double m,
   return worst;
 }
 
-absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
-                                                      const std::vector<TrialCurve>& group,
-                                                      const std::vector<TrialCurve>& references,
-                                                      double milestone_fraction,
-                                                      int64_t now_unix_ms,
-                                                      const std::set<std::string>* only) {
-  if (policy.kind() == v1::POLICY_KIND_NONE || group.empty()) return std::vector<v1::Decision>{};
-  ASSIGN_OR_RETURN(PolicyRound round, PolicyRound::Prepare(policy, references));
-  predictor::SummarizedGroup summarized;
-  summarized.group_id = CollapseGroupKey(group.front().trial->controls());
-  std::map<std::string, const TrialCurve*> points_of;
-  for (const TrialCurve& t : group) {
-    const std::string& id = t.trial->trial_id();
-    const bool wanted = only == nullptr || only->count(id) > 0;
-    summarized.trials.push_back(
-        {id, ToPredictorState(t.trial->state()), round.Summarize(t, milestone_fraction), wanted});
-    if (wanted) points_of[id] = &t;
-  }
-  return round.Decide(summarized, milestone_fraction, now_unix_ms, points_of);
-}
-
 }  // namespace augur

@@ -10,7 +10,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -89,16 +88,6 @@ class PolicyRound {
   std::string reference_name_;
   bool waiting_ = false;
 };
-
-// Both stages on a whole group, for callers without summaries to keep: decides for the
-// non-reference trials of `group` (all sharing one CollapseGroupKey) at `milestone_fraction`
-// and returns decisions only for the trials in `only` when it is given.
-absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
-                                                      const std::vector<TrialCurve>& group,
-                                                      const std::vector<TrialCurve>& references,
-                                                      double milestone_fraction,
-                                                      int64_t now_unix_ms,
-                                                      const std::set<std::string>* only = nullptr);
 
 }  // namespace augur
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/status_macros.h"
 #include "gtest/gtest.h"
 
 namespace augur {
@@ -41,6 +42,30 @@ TrialCurve MakeCurve(const std::string& id, double scale, bool reference, int la
     c.points.push_back(p);
   }
   return c;
+}
+
+// Both stages of a PolicyRound on a whole group, as the scheduler runs them: decisions for the
+// non-reference trials of `group` (one collapse group) at `m`, only for those in `only` when
+// it is given.
+absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& policy,
+                                                      const std::vector<TrialCurve>& group,
+                                                      const std::vector<TrialCurve>& references,
+                                                      double milestone_fraction,
+                                                      int64_t now_unix_ms,
+                                                      const std::set<std::string>* only = nullptr) {
+  if (policy.kind() == v1::POLICY_KIND_NONE || group.empty()) return std::vector<v1::Decision>{};
+  ASSIGN_OR_RETURN(PolicyRound round, PolicyRound::Prepare(policy, references));
+  predictor::SummarizedGroup summarized;
+  summarized.group_id = CollapseGroupKey(group.front().trial->controls());
+  std::map<std::string, const TrialCurve*> points_of;
+  for (const TrialCurve& t : group) {
+    const std::string& id = t.trial->trial_id();
+    const bool wanted = only == nullptr || only->count(id) > 0;
+    summarized.trials.push_back(
+        {id, ToPredictorState(t.trial->state()), round.Summarize(t, milestone_fraction), wanted});
+    if (wanted) points_of[id] = &t;
+  }
+  return round.Decide(summarized, milestone_fraction, now_unix_ms, points_of);
 }
 
 TEST(PolicyRunner, GroupKeyIgnoresLearningRateButNotTau) {
