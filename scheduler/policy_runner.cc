@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -12,7 +11,6 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "predictor/deviation.h"
-#include "predictor/model.h"
 #include "predictor/reference_source.h"
 
 namespace augur {
@@ -48,21 +46,6 @@ const char* PolicyName(v1::PolicyKind kind) {
     default:
       return "collapse";
   }
-}
-
-// Fitted models are read once per path: a decision must not pay for file I/O and parsing.
-absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelSource(
-    const std::string& path) {
-  static std::mutex mu;
-  static auto* cache =
-      new std::map<std::string, std::shared_ptr<const predictor::ReferenceSource>>();
-  std::lock_guard<std::mutex> lock(mu);
-  auto it = cache->find(path);
-  if (it != cache->end()) return it->second;
-  ASSIGN_OR_RETURN(predictor::PredictorModel model, predictor::LoadModel(path));
-  auto source = std::make_shared<predictor::ModelReferenceSource>(std::move(model));
-  (*cache)[path] = source;
-  return source;
 }
 
 predictor::TrialView ToView(const TrialCurve& t) {
@@ -181,13 +164,16 @@ std::string PolicyRound::ReferenceKey(const v1::StoppingPolicy& policy,
 }
 
 absl::StatusOr<PolicyRound> PolicyRound::Prepare(const v1::StoppingPolicy& policy,
-                                                 const std::vector<TrialCurve>& references) {
+                                                 const std::vector<TrialCurve>& references,
+                                                 ModelCache* models) {
   PolicyRound round;
   round.spec_ = policy;
   ASSIGN_OR_RETURN(round.config_, PolicyConfigFor(policy));
   round.reference_name_ = ReferenceKey(policy, references);
   if (!policy.model_path().empty()) {
-    ASSIGN_OR_RETURN(round.config_.references, ModelSource(policy.model_path()));
+    ModelCache uncached;
+    ASSIGN_OR_RETURN(round.config_.references,
+                     (models ? models : &uncached)->Get(policy.model_path()));
   } else {
     std::vector<predictor::Curve> curves;
     for (const TrialCurve& r : references) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "augur/v1/sweep.pb.h"
 #include "predictor/policy.h"
+#include "scheduler/model_cache.h"
 
 namespace augur {
 
@@ -54,8 +55,10 @@ struct TrialCurve {
 class PolicyRound {
  public:
   // `references` are the sweep's reference trials of the group (only complete ones are used).
+  // A fitted model (`policy.model_path`) is taken from `models` (read from its file if null).
   static absl::StatusOr<PolicyRound> Prepare(const v1::StoppingPolicy& policy,
-                                             const std::vector<TrialCurve>& references);
+                                             const std::vector<TrialCurve>& references,
+                                             ModelCache* models = nullptr);
   // What the summaries depend on besides a trial's points: "form:<path>", "empirical:<ids of
   // the complete references>", or "" with no reference. Needs no points.
   static std::string ReferenceKey(const v1::StoppingPolicy& policy,

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "augur/v1/sweep.grpc.pb.h"
+#include "bench/scheduler/latency_recorder.h"
 #include "bench/scheduler/sim_worker.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -97,10 +98,12 @@ double Quantile(std::vector<double> v, double q) {
 
 absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
   PhaseResult r;
+  LatencyRecorder recorder;  // Outlives the server.
   std::unique_ptr<SchedulerServer> server;
   std::string address = o.external_address;
   if (address.empty()) {
     ServerOptions so;
+    so.scheduler.observer = &recorder;
     so.listen_address = "127.0.0.1:0";
     so.db_path = absl::StrCat(o.dir, "/sched-", o.concurrent_trials, ".db");
     for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((so.db_path + suffix).c_str());
@@ -196,14 +199,14 @@ absl::StatusOr<PhaseResult> RunPhase(const PhaseOptions& o) {
     }
   }
   if (server) {  // Before CancelSweep below, whose stops would count as samples too.
-    r.points_committed = server->scheduler()->points_committed();
-    const StopLatencyStats stats = server->scheduler()->stop_latency();
-    r.server_stop_ms = stats.samples_ms;
-    r.decision_round_ms = stats.round_ms;
-    r.round_wait_ms = stats.wait_ms;
-    r.stop_before_round_ms = stats.before_round_ms;
-    r.round_policy_ms = stats.policy_ms;
-    r.round_commit_ms = stats.commit_ms;
+    LatencyRecorder::Figures f = recorder.figures();
+    r.points_committed = f.points_committed;
+    r.server_stop_ms = std::move(f.stop_ms);
+    r.decision_round_ms = std::move(f.round_ms);
+    r.round_wait_ms = std::move(f.wait_ms);
+    r.stop_before_round_ms = std::move(f.before_round_ms);
+    r.round_policy_ms = std::move(f.policy_ms);
+    r.round_commit_ms = std::move(f.commit_ms);
   }
   // Match each stop order with the milestone its STOP decision names.
   std::map<std::string, TrialTimeline> timelines;

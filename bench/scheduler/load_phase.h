@@ -37,7 +37,7 @@ struct PhaseResult {
   int max_active = 0;             // Most trials held at once.
   double steady_rate = 0;         // Points/s between 10% and 90% of the acknowledged points.
   int64_t points_acked = 0;       // Client side: points in acknowledged batches.
-  int64_t points_committed = -1;  // Server side (in-process only): Scheduler::points_committed.
+  int64_t points_committed = -1;  // Server side (in-process only), as the scheduler reports it.
   int64_t batches_acked = 0;
   int64_t stop_orders = 0;
   int64_t completed = 0;

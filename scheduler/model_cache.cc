@@ -1,0 +1,21 @@
+#include "scheduler/model_cache.h"
+
+#include <utility>
+
+#include "common/status_macros.h"
+#include "predictor/model.h"
+
+namespace augur {
+
+absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelCache::Get(
+    const std::string& path) {
+  absl::MutexLock lock(&mu_);
+  auto it = models_.find(path);
+  if (it != models_.end()) return it->second;
+  ASSIGN_OR_RETURN(predictor::PredictorModel model, predictor::LoadModel(path));
+  auto source = std::make_shared<predictor::ModelReferenceSource>(std::move(model));
+  models_[path] = source;
+  return source;
+}
+
+}  // namespace augur

@@ -1,0 +1,194 @@
+#include "scheduler/round_planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "common/status_macros.h"
+#include "scheduler/policy_runner.h"
+
+namespace augur {
+namespace {
+
+bool HasDecided(const std::vector<double>* decided, double m) {
+  if (decided == nullptr) return false;
+  for (double d : *decided) {
+    if (std::abs(d - m) < 1e-9) return true;
+  }
+  return false;
+}
+
+const std::vector<double>* DecidedOf(const std::map<std::string, std::vector<double>>& decided,
+                                     const std::string& trial_id) {
+  auto it = decided.find(trial_id);
+  return it == decided.end() ? nullptr : &it->second;
+}
+
+// A live trial whose curve has reached m and that has no decision there yet.
+bool Wanted(const CurveEntry& e, double m, const std::vector<double>* decided) {
+  return !e.trial->is_reference() && !e.points.empty() && !IsTerminal(e.trial->state()) &&
+         e.points.back().fraction >= m - kMilestoneTolerance && !HasDecided(decided, m);
+}
+
+}  // namespace
+
+RoundPlanner::RoundPlanner(Store* store, const Clock* clock, const TrialCurves* curves,
+                           SchedulerObserver* observer)
+    : store_(store), clock_(clock), curves_(curves), observer_(observer) {}
+
+absl::StatusOr<RoundPlanner::SweepState*> RoundPlanner::State(const std::string& sweep_id) {
+  auto it = sweeps_.find(sweep_id);
+  if (it != sweeps_.end()) return &it->second;
+  ASSIGN_OR_RETURN(std::vector<v1::Decision> stored, store_->ListDecisions(sweep_id));
+  SweepState& state = sweeps_[sweep_id];
+  for (const v1::Decision& d : stored)
+    state.decided[d.trial_id()].push_back(d.milestone_fraction());
+  return &state;
+}
+
+void RoundPlanner::MarkDecided(const std::string& sweep_id, const std::string& trial_id, double m) {
+  auto it = sweeps_.find(sweep_id);
+  if (it != sweeps_.end()) it->second.decided[trial_id].push_back(m);
+}
+
+void RoundPlanner::Forget(const std::string& sweep_id) { sweeps_.erase(sweep_id); }
+
+absl::StatusOr<std::vector<RoundKey>> RoundPlanner::Undecided(const std::string& sweep_id,
+                                                              const std::string& group_key) {
+  auto policy = curves_->Policy(sweep_id);
+  if (!policy) return std::vector<RoundKey>{};
+  ASSIGN_OR_RETURN(SweepState * state, State(sweep_id));
+  std::set<RoundKey> due;
+  curves_->Visit(sweep_id, group_key, [&](std::span<const CurveEntry> entries) {
+    for (const CurveEntry& e : entries) {
+      for (double m : policy->milestones) {
+        if (Wanted(e, m, DecidedOf(state->decided, e.trial_id))) {
+          due.insert({sweep_id, e.group_key, m});
+        }
+      }
+    }
+  });
+  return std::vector<RoundKey>(due.begin(), due.end());
+}
+
+absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& key,
+                                                               absl::Time arrived,
+                                                               std::set<std::string>& stopping) {
+  auto policy = curves_->Policy(key.sweep_id);
+  if (!policy) return std::nullopt;  // Left memory meanwhile: the sweep ended.
+  ASSIGN_OR_RETURN(SweepState * state, State(key.sweep_id));
+  const double m = key.fraction;
+  const absl::Time start = clock_->Now();
+  std::vector<TrialCurve> references;
+  curves_->Visit(key.sweep_id, key.group_key, [&](std::span<const CurveEntry> entries) {
+    for (const CurveEntry& e : entries) {
+      if (e.trial->is_reference()) references.push_back({e.trial, e.points});
+    }
+  });
+  auto round = PolicyRound::Prepare(policy->policy, references, &models_);
+  if (!round.ok()) return std::nullopt;
+  const std::string& reference_key = round->reference_key();
+
+  // One pass over the group in memory. A trial's summary at m is reused when it was computed
+  // under the current reference from the same points (curves only grow at the end, and a merge
+  // into the last point restamps it: the number of points up to the milestone's window and the
+  // step of the last of them identify them). A trial short of m is summarized in place when the
+  // policy needs nothing more of it. Any other trial's points up to the window are copied out,
+  // summarized after the lock, and the summary kept. Only wanted trials are decided; the others
+  // are decided when they get there.
+  predictor::SummarizedGroup group;
+  group.group_id = key.group_key;
+  struct ToSummarize {
+    size_t index;  // In group.trials.
+    TrialCurve curve;
+    SummaryStamp stamp;
+  };
+  std::vector<ToSummarize> work;
+  std::vector<TrialCurve> kept_curves;  // Wanted trials whose summary was kept.
+  std::map<std::string, absl::Time> reached;
+  bool anyone = false;
+  curves_->Visit(key.sweep_id, key.group_key, [&](std::span<const CurveEntry> entries) {
+    struct Copy {
+      const CurveEntry* e;
+      size_t end;
+      ptrdiff_t work_index;  // -1: a wanted trial whose summary was kept.
+    };
+    std::vector<Copy> to_copy;
+    for (const CurveEntry& e : entries) {
+      if (e.trial->is_reference()) continue;
+      const bool wanted = Wanted(e, m, DecidedOf(state->decided, e.trial_id));
+      if (wanted) {
+        anyone = true;
+        if (auto at = e.reached.find(m); at != e.reached.end()) reached[e.trial_id] = at->second;
+      }
+      const predictor::TrialState trial_state = ToPredictorState(e.trial->state());
+      // The window's end: the whole curve unless it runs past the window.
+      size_t end = e.points.size();
+      if (end > 0 && e.points.back().fraction > m + kMilestoneTolerance) {
+        end = std::upper_bound(
+                  e.points.begin(), e.points.end(), m + kMilestoneTolerance,
+                  [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
+              e.points.begin();
+      }
+      const int64_t last_step = end > 0 ? e.points[end - 1].step : -1;
+      // A trial that is not to be decided and has no comparison value plays no part in the
+      // decisions (predictor/policy.h): it is left out of the group.
+      auto kept = state->summaries.find({e.trial_id, m});
+      if (kept != state->summaries.end() &&
+          kept->second.stamp == SummaryStamp{reference_key, end, last_step}) {
+        if (!wanted && !kept->second.summary.pooled) continue;
+        if (wanted) to_copy.push_back({&e, end, -1});
+        group.trials.push_back({e.trial_id, trial_state, kept->second.summary, wanted});
+      } else if (auto quick = round->QuickSummary(e.points, m, /*finite=*/true)) {
+        if (!wanted && !quick->pooled) continue;
+        group.trials.push_back({e.trial_id, trial_state, std::move(*quick), wanted});
+      } else {
+        to_copy.push_back({&e, end, static_cast<ptrdiff_t>(work.size())});
+        work.push_back({group.trials.size(), {e.trial, {}}, {reference_key, end, last_step}});
+        group.trials.push_back({e.trial_id, trial_state, {}, wanted});
+      }
+    }
+    if (!anyone) return;  // Nobody new here: nothing to copy, no policy to run.
+    for (const Copy& c : to_copy) {
+      const auto first = c.e->points.begin();
+      const auto last = first + static_cast<ptrdiff_t>(c.end);
+      if (c.work_index >= 0) {
+        work[c.work_index].curve.points.assign(first, last);
+      } else {
+        kept_curves.push_back({c.e->trial, {first, last}});
+      }
+    }
+  });
+  if (!anyone) return std::nullopt;
+  std::map<std::string, const TrialCurve*> points_of;
+  for (ToSummarize& w : work) {
+    predictor::SummarizedTrial& t = group.trials[w.index];
+    t.summary = round->Summarize(w.curve, m);
+    state->summaries[{t.id, m}] = KeptSummary{w.stamp, t.summary};
+    if (t.wanted) points_of[t.id] = &w.curve;
+  }
+  if (observer_) observer_->TrialsSummarized(static_cast<int64_t>(work.size()));
+  for (const TrialCurve& c : kept_curves) points_of[c.trial->trial_id()] = &c;
+
+  PlannedRound r;
+  r.key = key;
+  r.arrived = arrived;
+  r.start = start;
+  r.reached = std::move(reached);
+  // Decisions come for the wanted trials only (StoppingPolicy::DecideSummarized).
+  for (v1::Decision& d : round->Decide(group, m, clock_->NowUnixMs(), points_of)) {
+    if (stopping.count(d.trial_id())) continue;
+    if (d.action() == v1::DECISION_ACTION_STOP) {
+      r.stops.push_back({d.trial_id(), v1::TRIAL_STATE_STOPPED, d.reason()});
+      stopping.insert(d.trial_id());
+    } else if (round->waiting()) {
+      continue;  // A trial waiting for its reference is decided once the reference completes.
+    }
+    r.decisions.push_back(std::move(d));
+  }
+  r.decided = clock_->Now();
+  if (r.decisions.empty()) return std::nullopt;
+  return r;
+}
+
+}  // namespace augur

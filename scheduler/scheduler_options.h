@@ -1,0 +1,39 @@
+// How a Scheduler is configured, and the planner it is given.
+#ifndef AUGUR_SCHEDULER_SCHEDULER_OPTIONS_H_
+#define AUGUR_SCHEDULER_SCHEDULER_OPTIONS_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "augur/v1/sweep.pb.h"
+#include "augur/v1/trial.pb.h"
+#include "common/random.h"
+#include "scheduler/scheduler_observer.h"
+
+namespace augur {
+
+// Turns a spec into its planned trials (scheduler/planner.h in production; tests inject their
+// own). INVALID_ARGUMENT for a spec it cannot plan.
+using SweepPlanner = std::function<absl::StatusOr<std::vector<v1::Trial>>(
+    const v1::SweepSpec& spec, const std::string& sweep_id)>;
+
+struct SchedulerOptions {
+  absl::Duration lease_ttl = absl::Seconds(30);  // A lease not renewed for this long expires.
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  int max_points_per_batch = 5000;      // Larger LossPointBatch messages are rejected.
+  size_t max_batches_per_commit = 512;  // Worker writes grouped into one transaction...
+  // ...and the points in one transaction: bounds how long a decision waits for the store
+  // (one such commit takes about 10 ms here).
+  size_t max_points_per_commit = 2048;
+  absl::Duration maintenance_interval = absl::Milliseconds(250);  // Lease expiry and dispatch.
+  Random* random = nullptr;               // Session tokens and sweep ids; null: SystemRandom().
+  SchedulerObserver* observer = nullptr;  // Told what the scheduler does; may be null.
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_SCHEDULER_SCHEDULER_OPTIONS_H_

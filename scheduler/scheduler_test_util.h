@@ -1,0 +1,255 @@
+// Test scaffolding for the Scheduler: an in-memory store whose commits can be held or made to
+// fail, an observer that counts, and a fixture that drives the scheduler the way the gRPC
+// adapter does, on a FakeClock. Nothing here waits on wall time: a test lets the scheduler
+// finish its work (WaitUntilIdle) and then reads what a worker would have received.
+#ifndef AUGUR_SCHEDULER_SCHEDULER_TEST_UTIL_H_
+#define AUGUR_SCHEDULER_SCHEDULER_TEST_UTIL_H_
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/random.h"
+#include "gtest/gtest.h"
+#include "scheduler/memory_store.h"
+#include "scheduler/scheduler.h"
+#include "scheduler/scheduler_observer.h"
+
+namespace augur::testing {
+
+constexpr int64_t kSteps = 100;
+
+// The in-memory store, whose commits can be held back (the writer's, or the decider's), and
+// whose decision batches without stops can be made to fail. A test learns that a commit is
+// being held from WaitUntilHeld, without waiting on wall time.
+class HoldableStore : public MemoryStore {
+ public:
+  using MemoryStore::MemoryStore;
+  // The point writer's batches (no decisions) wait while held.
+  void HoldWriterCommits(bool hold) {
+    absl::MutexLock lock(&mu_);
+    hold_writer_ = hold;
+  }
+  // The decider's batches (decisions) wait while held.
+  void HoldDecisionCommits(bool hold) {
+    absl::MutexLock lock(&mu_);
+    hold_decisions_ = hold;
+  }
+  // Blocks until a writer batch (or a decision batch) is waiting in a hold.
+  void WaitUntilHeld(bool decisions) {
+    absl::MutexLock lock(&mu_);
+    int* held = decisions ? &held_decisions_ : &held_writer_;
+    mu_.Await(absl::Condition(
+        +[](int* n) { return *n > 0; }, held));
+  }
+  // The next `n` batches of decisions without stops fail.
+  void FailDecisionWrites(int n) {
+    absl::MutexLock lock(&mu_);
+    fail_decision_writes_ = n;
+  }
+  int failed() {
+    absl::MutexLock lock(&mu_);
+    return failed_;
+  }
+  absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override {
+    {
+      absl::MutexLock lock(&mu_);
+      const bool decisions = !batch.decisions.empty();
+      bool* hold = decisions ? &hold_decisions_ : &hold_writer_;
+      int* held = decisions ? &held_decisions_ : &held_writer_;
+      ++*held;
+      mu_.Await(absl::Condition(
+          +[](bool* h) { return !*h; }, hold));
+      --*held;
+      if (decisions && batch.transitions.empty() && fail_decision_writes_ > 0) {
+        --fail_decision_writes_;
+        ++failed_;
+        return absl::UnavailableError("injected: the disk is away");
+      }
+    }
+    return MemoryStore::ApplyBatch(batch);
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool hold_writer_ ABSL_GUARDED_BY(mu_) = false;
+  bool hold_decisions_ ABSL_GUARDED_BY(mu_) = false;
+  int held_writer_ ABSL_GUARDED_BY(mu_) = 0;
+  int held_decisions_ ABSL_GUARDED_BY(mu_) = 0;
+  int fail_decision_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  int failed_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Counts what the scheduler reports.
+class CountingObserver : public SchedulerObserver {
+ public:
+  void StopOrderQueued(absl::Duration) override {
+    absl::MutexLock lock(&mu_);
+    ++stop_orders_;
+  }
+  void TrialsSummarized(int64_t trials) override {
+    absl::MutexLock lock(&mu_);
+    summarized_ += trials;
+  }
+  int64_t stop_orders() {
+    absl::MutexLock lock(&mu_);
+    return stop_orders_;
+  }
+  int64_t summarized() {
+    absl::MutexLock lock(&mu_);
+    return summarized_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int64_t stop_orders_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t summarized_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+inline v1::Trial MakeTrial(const std::string& sweep_id, int i) {
+  v1::Trial t;
+  t.set_trial_id(sweep_id + "/t00" + std::to_string(i));
+  t.set_sweep_id(sweep_id);
+  t.set_state(v1::TRIAL_STATE_PENDING);
+  t.mutable_config()->set_total_steps(kSteps);
+  auto* c = t.mutable_controls();
+  c->set_tokens_per_param(20);
+  c->set_tau(0.2);
+  c->mutable_schedule()->set_shape(v1::SCHEDULE_SHAPE_LINEAR_DECAY);
+  c->mutable_schedule()->set_warmup_fraction(0.1);
+  c->set_total_steps(kSteps);
+  c->set_peak_lr(0.01 * (i + 1));
+  return t;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  SchedulerTest() : store_(clock_) { Restart(); }
+
+  // A new scheduler on the same store (the old one, if any, stops first).
+  void Restart() {
+    scheduler_.reset();
+    SchedulerOptions o;
+    o.lease_ttl = absl::Seconds(30);
+    o.max_points_per_batch = 50;
+    o.maintenance_interval = absl::Milliseconds(5);
+    o.random = &random_;
+    o.observer = &observer_;
+    scheduler_ = std::make_unique<Scheduler>(&store_, &clock_, o);
+    scheduler_->Start();
+  }
+
+  void CreateSweep(v1::PolicyKind kind, std::vector<double> milestones, int trials,
+                   std::vector<int> gpus = {}) {
+    v1::Sweep sweep;
+    sweep.set_sweep_id("s1");
+    sweep.set_state(v1::Sweep::STATE_RUNNING);
+    sweep.mutable_spec()->mutable_policy()->set_kind(kind);
+    for (double m : milestones) sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(m);
+    sweep.mutable_spec()->mutable_policy()->set_keep_top(1);
+    std::vector<v1::Trial> ts;
+    for (int i = 0; i < trials; ++i) {
+      ts.push_back(MakeTrial("s1", i));
+      if (i < static_cast<int>(gpus.size())) {
+        ts.back().mutable_config()->mutable_resources()->set_gpus(gpus[i]);
+      }
+    }
+    ASSERT_TRUE(store_.CreateSweep(sweep, ts).ok());
+  }
+
+  std::shared_ptr<WorkerSession> Connect(const std::string& worker, int slots) {
+    v1::RegisterWorkerRequest req;
+    req.set_worker_id(worker);
+    req.set_cpu_slots(slots);
+    auto reg = scheduler_->RegisterWorker(req);
+    EXPECT_TRUE(reg.ok()) << reg.status();
+    v1::SessionHello hello;
+    hello.set_worker_id(worker);
+    hello.set_session_token(reg->session_token());
+    auto s = scheduler_->OpenSession(hello);
+    EXPECT_TRUE(s.ok()) << s.status();
+    v1::SchedulerMessage m;
+    EXPECT_TRUE((*s)->TryNext(&m));  // Queued before OpenSession returned.
+    EXPECT_TRUE(m.has_accepted());
+    return *s;
+  }
+
+  // Once the scheduler has nothing left to do: the next message of the given kind on the
+  // session (others before it are kept aside), or a failure if there is none.
+  v1::SchedulerMessage Expect(WorkerSession& s, v1::SchedulerMessage::KindCase kind) {
+    scheduler_->WaitUntilIdle();
+    v1::SchedulerMessage m;
+    while (s.TryNext(&m)) {
+      if (m.kind_case() == kind) return m;
+      aside_.push_back(m);
+    }
+    ADD_FAILURE() << "no message of kind " << kind;
+    return {};
+  }
+
+  // Once the scheduler has nothing left to do: every message on the session.
+  std::vector<v1::SchedulerMessage> Drain(WorkerSession& s) {
+    scheduler_->WaitUntilIdle();
+    std::vector<v1::SchedulerMessage> out;
+    v1::SchedulerMessage m;
+    while (s.TryNext(&m)) out.push_back(m);
+    return out;
+  }
+
+  // The next message of the given kind, for the one test whose scheduler cannot become idle (a
+  // commit is held): waits for it without a deadline (a missing message hangs until the test's
+  // timeout).
+  v1::SchedulerMessage AwaitMessage(WorkerSession& s, v1::SchedulerMessage::KindCase kind) {
+    v1::SchedulerMessage m;
+    while (s.Next(&m, absl::InfiniteDuration())) {
+      if (m.kind_case() == kind) return m;
+      aside_.push_back(m);
+    }
+    ADD_FAILURE() << "session closed before a message of kind " << kind;
+    return {};
+  }
+
+  void SendPoints(const std::shared_ptr<WorkerSession>& s, const v1::Lease& lease, int from, int to,
+                  double base_loss, int64_t seq = 1) {
+    v1::WorkerMessage m;
+    auto* b = m.mutable_points();
+    b->set_trial_id(lease.trial_id());
+    b->set_fencing_token(lease.fencing_token());
+    b->set_sequence(seq);
+    for (int step = from; step <= to; ++step) {
+      auto* p = b->add_points();
+      p->set_step(step);
+      p->set_fraction(static_cast<double>(step) / kSteps);
+      p->set_train_loss(base_loss - 0.001 * step);
+    }
+    scheduler_->HandleWorkerMessage(s, m);
+  }
+
+  // The trial's stored decision at milestone m once the scheduler is idle, if any.
+  std::optional<v1::Decision> StoredDecision(const std::string& trial_id, double m) {
+    scheduler_->WaitUntilIdle();
+    auto decisions = store_.ListDecisions("s1");
+    EXPECT_TRUE(decisions.ok()) << decisions.status();
+    if (!decisions.ok()) return std::nullopt;
+    for (const v1::Decision& d : *decisions) {
+      if (d.trial_id() == trial_id && std::abs(d.milestone_fraction() - m) < 1e-9) return d;
+    }
+    return std::nullopt;
+  }
+
+  FakeClock clock_;
+  SeededRandom random_{42};
+  CountingObserver observer_;
+  HoldableStore store_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::vector<v1::SchedulerMessage> aside_;
+};
+
+}  // namespace augur::testing
+
+#endif  // AUGUR_SCHEDULER_SCHEDULER_TEST_UTIL_H_

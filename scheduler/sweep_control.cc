@@ -1,0 +1,138 @@
+#include "scheduler/sweep_control.h"
+
+#include <span>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "scheduler/ranking.h"
+
+namespace augur {
+
+absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req) {
+  if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
+  const std::string sweep_id =
+      absl::StrCat("s-", absl::FormatTime("%Y%m%d-%H%M%S", p_.clock->Now(), absl::UTCTimeZone()),
+                   "-", absl::StrFormat("%04x", p_.random->Next() & 0xffff));
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(req.spec(), sweep_id));
+  v1::Sweep sweep;
+  sweep.set_sweep_id(sweep_id);
+  *sweep.mutable_spec() = req.spec();
+  sweep.set_state(v1::Sweep::STATE_RUNNING);
+  sweep.set_created_unix_ms(p_.clock->NowUnixMs());
+  RETURN_IF_ERROR(p_.store->CreateSweep(sweep, trials));
+  ASSIGN_OR_RETURN(v1::Sweep stored, p_.store->GetSweep(sweep_id));
+  p_.dispatcher->Wake();
+  p_.activity->Changed();
+  v1::SubmitSweepResponse resp;
+  *resp.mutable_sweep() = stored;
+  resp.set_planned_trials(static_cast<int32_t>(trials.size()));
+  return resp;
+}
+
+absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id) {
+  v1::GetSweepResponse resp;
+  ASSIGN_OR_RETURN(*resp.mutable_sweep(), p_.store->GetSweep(sweep_id));
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
+  for (v1::RankingRow& row : RankTrials(std::move(trials))) *resp.add_ranking() = std::move(row);
+  ASSIGN_OR_RETURN(std::vector<v1::Decision> decisions, p_.store->ListDecisions(sweep_id));
+  for (auto& d : decisions) *resp.add_decisions() = std::move(d);
+  return resp;
+}
+
+absl::StatusOr<v1::Trial> SweepControl::EndTrial(const std::string& trial_id, v1::TrialState to,
+                                                 const std::string& reason) {
+  const absl::Time arrived = p_.clock->Now();
+  ASSIGN_OR_RETURN(v1::Trial trial, p_.store->GetTrial(trial_id));
+  if (IsTerminal(trial.state())) {
+    return absl::FailedPreconditionError(absl::StrCat("trial ", trial_id, " already ended (",
+                                                      v1::TrialState_Name(trial.state()), ")"));
+  }
+  ASSIGN_OR_RETURN(LeaseInfo lease, p_.store->GetLease(trial_id));
+  ASSIGN_OR_RETURN(v1::Trial ended, p_.store->TransitionTrial(trial_id, trial.state(), to, reason));
+  p_.curves->Update(std::span<const v1::Trial>(&ended, 1));
+  if (trial.state() == v1::TRIAL_STATE_RUNNING && !lease.worker_id.empty()) {
+    const TrialOrderFor order{lease.worker_id, trial_id, lease.fencing_token,
+                              v1::TrialOrder::ACTION_STOP, reason};
+    p_.sessions->SendOrders(std::span(&order, 1), p_.clock->NowUnixMs());
+    if (p_.observer) p_.observer->StopOrderQueued(p_.clock->Now() - arrived);
+    p_.dispatcher->Wake();  // Its slot is free.
+  }
+  p_.activity->Changed();
+  return ended;
+}
+
+absl::StatusOr<v1::Trial> SweepControl::StopTrial(const std::string& trial_id,
+                                                  const std::string& reason) {
+  return EndTrial(trial_id, v1::TRIAL_STATE_CANCELLED, reason.empty() ? "stopped by user" : reason);
+}
+
+absl::StatusOr<v1::Trial> SweepControl::PauseTrial(const std::string& trial_id,
+                                                   const std::string& reason) {
+  const std::string why = reason.empty() ? "paused by user" : reason;
+  ASSIGN_OR_RETURN(v1::Trial trial, p_.store->GetTrial(trial_id));
+  if (trial.state() == v1::TRIAL_STATE_RUNNING) {
+    // The worker checkpoints, then reports PAUSED through TrialEnded, which ends the lease.
+    ASSIGN_OR_RETURN(LeaseInfo lease, p_.store->GetLease(trial_id));
+    const TrialOrderFor order{lease.worker_id, trial_id, lease.fencing_token,
+                              v1::TrialOrder::ACTION_PAUSE, why};
+    if (!p_.sessions->SendOrders(std::span(&order, 1), p_.clock->NowUnixMs())[0]) {
+      return absl::UnavailableError(
+          absl::StrCat("worker ", lease.worker_id, " holding ", trial_id, " is not connected"));
+    }
+    return trial;
+  }
+  ASSIGN_OR_RETURN(v1::Trial paused, p_.store->PauseTrial(trial_id, why));
+  p_.curves->Update(std::span<const v1::Trial>(&paused, 1));
+  p_.activity->Changed();
+  return paused;
+}
+
+absl::StatusOr<v1::Trial> SweepControl::ResumeTrial(const std::string& trial_id,
+                                                    const std::string& reason) {
+  ASSIGN_OR_RETURN(v1::Trial trial,
+                   p_.store->ResumeTrial(trial_id, reason.empty() ? "resumed by user" : reason));
+  p_.curves->Update(std::span<const v1::Trial>(&trial, 1));
+  p_.dispatcher->Wake();
+  p_.activity->Changed();
+  return trial;
+}
+
+absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id) {
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
+  for (const v1::Trial& t : trials) {
+    if (t.state() == v1::TRIAL_STATE_RUNNING) {
+      EndTrial(t.trial_id(), v1::TRIAL_STATE_CANCELLED, "sweep cancelled").IgnoreError();
+    }
+  }
+  ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, "cancelled by user"));
+  ASSIGN_OR_RETURN(trials, p_.store->ListTrials(sweep_id));
+  p_.curves->Update(trials);
+  p_.activity->Changed();
+  return sweep;
+}
+
+void SweepControl::ExecuteStoredStops() {
+  std::string token;
+  do {
+    auto page = p_.store->ListSweeps(100, token);
+    if (!page.ok()) return;
+    for (const v1::Sweep& sweep : page->sweeps) {
+      if (sweep.state() != v1::Sweep::STATE_RUNNING) continue;
+      auto trials = p_.store->ListTrials(sweep.sweep_id());
+      if (!trials.ok()) continue;
+      for (const v1::Trial& t : *trials) {
+        if (IsTerminal(t.state()) || !t.has_last_decision() ||
+            t.last_decision().action() != v1::DECISION_ACTION_STOP) {
+          continue;
+        }
+        EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason()).IgnoreError();
+      }
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
+}
+
+}  // namespace augur

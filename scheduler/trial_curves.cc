@@ -1,0 +1,225 @@
+#include "scheduler/trial_curves.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <utility>
+
+#include "scheduler/policy_runner.h"
+
+namespace augur {
+namespace {
+
+// Decision curves keep at most this many points per run: consecutive points in the same
+// 1/kBlocksPerRun of training merge into their mean loss, stamped with the latest point's
+// step and fraction. 0.1% of training is finer than any window the policies smooth or align
+// over.
+constexpr double kBlocksPerRun = 1000;
+
+void AppendToCurve(std::vector<predictor::CurvePoint>& curve, int& merged,
+                   const predictor::CurvePoint& p) {
+  if (!curve.empty()) {
+    predictor::CurvePoint& last = curve.back();
+    if (std::floor(last.fraction * kBlocksPerRun) == std::floor(p.fraction * kBlocksPerRun)) {
+      ++merged;
+      const double loss = last.loss + (p.loss - last.loss) / merged;
+      last = p;
+      last.loss = loss;
+      return;
+    }
+  }
+  curve.push_back(p);
+  merged = 1;
+}
+
+}  // namespace
+
+TrialCurves::TrialCurves(Store* store, const Clock* clock, std::function<void(CurveEvent)> sink)
+    : store_(store), clock_(clock), sink_(std::move(sink)) {}
+
+void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (sweeps_.count(sweep_id)) return;
+  }
+  auto sweep = store_->GetSweep(sweep_id);
+  auto trials = store_->ListTrials(sweep_id);
+  if (!sweep.ok() || !trials.ok()) return;
+  LoadedSweep loaded;
+  loaded.policy.policy = sweep->spec().policy();
+  loaded.policy.milestones = DecisionFractions(sweep->spec().policy());
+  for (v1::Trial& t : *trials) {
+    auto points = store_->ReadPoints(t.trial_id(), 0);
+    if (!points.ok()) return;
+    TrialMemory& m = loaded.trials[t.trial_id()];
+    for (const predictor::CurvePoint& p : ToPredictorPoints(*points)) {
+      AppendToCurve(m.points, m.merged, p);
+    }
+    m.group_key = CollapseGroupKey(t.controls());
+    m.trial = std::make_shared<const v1::Trial>(std::move(t));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (sweeps_.count(sweep_id)) return;  // Loaded concurrently.
+    for (const auto& [id, m] : loaded.trials) trial_sweep_[id] = sweep_id;
+    sweeps_[sweep_id] = std::move(loaded);
+  }
+  sink_({CurveEvent::Kind::kRecheck, sweep_id, "", 0, clock_->Now()});
+}
+
+void TrialCurves::TakeCommitted(const CommittedWrites& writes) {
+  std::vector<CurveEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const v1::Trial& t : writes.ended) UpdateLocked(t, events);
+  }
+  for (const auto& [batch, arrived] : writes.points) {
+    for (CurveEvent& e : Append(batch, arrived)) events.push_back(std::move(e));
+  }
+  for (const std::string& id : writes.diverged) Refresh(id);
+  for (CurveEvent& e : events) sink_(std::move(e));
+}
+
+std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, absl::Time arrived) {
+  const std::string& trial_id = batch.trial_id();
+  std::string sweep_id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = trial_sweep_.find(trial_id); it != trial_sweep_.end()) sweep_id = it->second;
+  }
+  if (sweep_id.empty()) {
+    auto t = store_->GetTrial(trial_id);
+    if (!t.ok()) return {};
+    sweep_id = t->sweep_id();
+    // The load reads the store, which already holds this batch: the merge below skips it, and
+    // the crossing is still judged on the batch.
+    EnsureLoaded(sweep_id);
+  }
+  // Points may come in any order within a batch; memory takes them in step order.
+  std::vector<const v1::LossPoint*> sorted;
+  sorted.reserve(batch.points_size());
+  for (const v1::LossPoint& p : batch.points()) sorted.push_back(&p);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const v1::LossPoint* a, const v1::LossPoint* b) { return a->step() < b->step(); });
+  if (sorted.empty()) return {};
+  std::vector<CurveEvent> events;
+  absl::MutexLock lock(&mu_);
+  auto loaded = sweeps_.find(sweep_id);
+  if (loaded == sweeps_.end()) return {};
+  auto found = loaded->second.trials.find(trial_id);
+  if (found == loaded->second.trials.end() || !found->second.trial) return {};
+  TrialMemory& tm = found->second;
+  // The batch crosses a milestone if the trial was before it without the batch and at it with
+  // it (judged on the batch, not on what memory lacked: after a load from the store, memory
+  // already holds the batch).
+  double prev = 0, top = 0;
+  auto before =
+      std::lower_bound(tm.points.begin(), tm.points.end(), sorted.front()->step(),
+                       [](const predictor::CurvePoint& p, int64_t step) { return p.step < step; });
+  if (before != tm.points.begin()) prev = std::prev(before)->fraction;
+  for (const v1::LossPoint* p : sorted) {
+    if (!std::isfinite(p->train_loss())) break;  // The store kept nothing from here on.
+    top = std::max(top, p->fraction());
+    if (!tm.points.empty() && p->step() <= tm.points.back().step) continue;
+    AppendToCurve(
+        tm.points, tm.merged,
+        {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
+  }
+  if (tm.trial->is_reference()) return {};  // References are never stopped.
+  for (double m : loaded->second.policy.milestones) {
+    const double edge = m - kMilestoneTolerance;
+    // Stop latency is measured from when the trial reached m.
+    if (prev < edge && top >= edge && tm.reached.emplace(m, arrived).second) {
+      events.push_back({CurveEvent::Kind::kMilestone, sweep_id, tm.group_key, m, arrived});
+    }
+  }
+  return events;
+}
+
+void TrialCurves::Update(std::span<const v1::Trial> trials) {
+  std::vector<CurveEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const v1::Trial& t : trials) UpdateLocked(t, events);
+  }
+  for (CurveEvent& e : events) sink_(std::move(e));
+}
+
+void TrialCurves::UpdateLocked(const v1::Trial& trial, std::vector<CurveEvent>& events) {
+  auto sweep = sweeps_.find(trial.sweep_id());
+  if (sweep == sweeps_.end()) return;  // Not loaded: a later load reads the fresh row.
+  TrialMemory& m = sweep->second.trials[trial.trial_id()];
+  const bool was_complete = m.trial && m.trial->state() == v1::TRIAL_STATE_COMPLETED;
+  m.trial = std::make_shared<const v1::Trial>(trial);
+  m.group_key = CollapseGroupKey(trial.controls());
+  trial_sweep_[trial.trial_id()] = trial.sweep_id();
+  // Trials of the group that waited for this reference can be decided now.
+  if (trial.is_reference() && trial.state() == v1::TRIAL_STATE_COMPLETED && !was_complete) {
+    events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), m.group_key, 0, clock_->Now()});
+  }
+}
+
+void TrialCurves::Refresh(const std::string& trial_id) {
+  auto t = store_->GetTrial(trial_id);
+  if (t.ok()) Update(std::span<const v1::Trial>(&*t, 1));
+}
+
+void TrialCurves::ForgetEnded() {
+  std::vector<std::string> loaded;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, s] : sweeps_) loaded.push_back(id);
+  }
+  for (const std::string& id : loaded) {
+    auto sweep = store_->GetSweep(id);
+    if (!sweep.ok() || sweep->state() == v1::Sweep::STATE_RUNNING) continue;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = sweeps_.find(id);
+      if (it == sweeps_.end()) continue;
+      for (const auto& [trial_id, m] : it->second.trials) trial_sweep_.erase(trial_id);
+      sweeps_.erase(it);
+    }
+    sink_({CurveEvent::Kind::kForget, id, "", 0, clock_->Now()});
+  }
+}
+
+std::optional<TrialCurves::SweepPolicy> TrialCurves::Policy(const std::string& sweep_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = sweeps_.find(sweep_id);
+  if (it == sweeps_.end()) return std::nullopt;
+  return it->second.policy;
+}
+
+std::optional<int> TrialCurves::GpuNeedOf(const std::string& trial_id) const {
+  absl::MutexLock lock(&mu_);
+  auto sweep = trial_sweep_.find(trial_id);
+  if (sweep == trial_sweep_.end()) return std::nullopt;
+  auto trials = sweeps_.find(sweep->second);
+  if (trials == sweeps_.end()) return std::nullopt;
+  auto it = trials->second.trials.find(trial_id);
+  if (it == trials->second.trials.end() || !it->second.trial) return std::nullopt;
+  return GpuNeed(*it->second.trial);
+}
+
+bool TrialCurves::Visit(const std::string& sweep_id, const std::string& group_key,
+                        absl::FunctionRef<void(std::span<const CurveEntry>)> visit) const {
+  absl::MutexLock lock(&mu_);
+  auto loaded = sweeps_.find(sweep_id);
+  if (loaded == sweeps_.end()) return false;
+  std::vector<CurveEntry> entries;
+  entries.reserve(loaded->second.trials.size());
+  for (const auto& [id, tm] : loaded->second.trials) {
+    if (!tm.trial || (!group_key.empty() && tm.group_key != group_key)) continue;
+    entries.push_back(CurveEntry{id, tm.trial, tm.group_key, tm.points, tm.reached});
+  }
+  visit(entries);
+  return true;
+}
+
+size_t TrialCurves::loaded_sweeps() const {
+  absl::MutexLock lock(&mu_);
+  return sweeps_.size();
+}
+
+}  // namespace augur

@@ -1,0 +1,121 @@
+// The running sweeps' trials and loss curves, held in memory so that a decision round reads no
+// store. Curves are fed once, with committed (durable) points only, by the point writer; a
+// batch that takes a trial across one of its sweep's milestones raises a milestone event (once
+// per trial and milestone). Trial rows are kept fresh by whichever part changes a trial's state.
+// A sweep is loaded from the store the first time it is needed (after a start or restart) and
+// dropped once it is no longer RUNNING.
+//
+// Events go to the sink given at construction, outside the curves' lock. Thread-safe.
+#ifndef AUGUR_SCHEDULER_TRIAL_CURVES_H_
+#define AUGUR_SCHEDULER_TRIAL_CURVES_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "augur/v1/sweep.pb.h"
+#include "common/clock.h"
+#include "predictor/curve.h"
+#include "scheduler/point_writer.h"
+#include "scheduler/store.h"
+
+namespace augur {
+
+// A trial counts as having reached milestone m once its last point is this close to m (the
+// predictor uses the same tolerance to decide who is in the comparison pool).
+inline constexpr double kMilestoneTolerance = 0.005;
+
+// What the curves tell the decider.
+struct CurveEvent {
+  enum class Kind {
+    kMilestone,  // A trial of `group_key` reached `fraction` with a batch that arrived `arrived`.
+    kRecheck,    // Decide whatever of the sweep (of `group_key`, if set) is due and undecided:
+                 // after a load, or after a reference run of the group completed.
+    kForget,     // The sweep ended and left memory.
+  };
+  Kind kind = Kind::kMilestone;
+  std::string sweep_id;
+  std::string group_key;
+  double fraction = 0;
+  absl::Time arrived;
+};
+
+// One trial as a visitor sees it, valid during the visit only.
+struct CurveEntry {
+  const std::string& trial_id;
+  const std::shared_ptr<const v1::Trial>& trial;  // Replaced on change, never changed in place.
+  const std::string& group_key;                   // CollapseGroupKey of its controls.
+  // Ascending steps, at most ~1,000 per run: points within one 0.1% of training are merged
+  // into their mean (a decision round then costs O(trials) whatever the logging rate).
+  const std::vector<predictor::CurvePoint>& points;
+  const std::map<double, absl::Time>& reached;  // Milestone -> when the trial reached it.
+};
+
+class TrialCurves {
+ public:
+  // `store` and `clock` must outlive the curves.
+  TrialCurves(Store* store, const Clock* clock, std::function<void(CurveEvent)> sink);
+
+  // Loads the sweep's trials and points once (then raises a recheck of the whole sweep).
+  // FAILED_PRECONDITION-free: a store error leaves it unloaded, to be tried again.
+  void EnsureLoaded(const std::string& sweep_id);
+  // Takes a commit's points (loading their sweeps if needed) and changed rows.
+  void TakeCommitted(const CommittedWrites& writes);
+  // Replaces trial rows (those of sweeps not loaded are ignored: a load reads them fresh).
+  void Update(std::span<const v1::Trial> trials);
+  // Re-reads one trial's row from the store.
+  void Refresh(const std::string& trial_id);
+  // Drops the sweeps that are no longer RUNNING (raising kForget for each).
+  void ForgetEnded();
+
+  // The sweep's stopping policy and its decision fractions, ascending; nullopt if not loaded.
+  struct SweepPolicy {
+    v1::StoppingPolicy policy;
+    std::vector<double> milestones;
+  };
+  std::optional<SweepPolicy> Policy(const std::string& sweep_id) const;
+  // The GPU slots a loaded trial needs (GpuNeed); nullopt if it is not in memory.
+  std::optional<int> GpuNeedOf(const std::string& trial_id) const;
+  // Calls `visit` once with every trial of the sweep (of `group_key` only, if not empty), under
+  // the curves' lock; `visit` must not call back into the curves. False if the sweep is not
+  // loaded.
+  bool Visit(const std::string& sweep_id, const std::string& group_key,
+             absl::FunctionRef<void(std::span<const CurveEntry>)> visit) const;
+  size_t loaded_sweeps() const;
+
+ private:
+  struct TrialMemory {
+    std::shared_ptr<const v1::Trial> trial;
+    std::string group_key;
+    std::vector<predictor::CurvePoint> points;
+    int merged = 0;  // Points merged into the last one.
+    std::map<double, absl::Time> reached;
+  };
+  struct LoadedSweep {
+    SweepPolicy policy;
+    std::map<std::string, TrialMemory> trials;
+  };
+  // Appends one committed batch; returns the milestone events it raises.
+  std::vector<CurveEvent> Append(const v1::LossPointBatch& batch, absl::Time arrived);
+  void UpdateLocked(const v1::Trial& trial, std::vector<CurveEvent>& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  Store* const store_;
+  const Clock* const clock_;
+  const std::function<void(CurveEvent)> sink_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, LoadedSweep> sweeps_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> trial_sweep_ ABSL_GUARDED_BY(mu_);  // trial -> sweep
+};
+
+}  // namespace augur
+
+#endif  // AUGUR_SCHEDULER_TRIAL_CURVES_H_

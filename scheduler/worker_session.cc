@@ -1,0 +1,56 @@
+#include "scheduler/worker_session.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace augur {
+
+void WorkerSession::Send(v1::SchedulerMessage msg) {
+  absl::MutexLock lock(&mu_);
+  if (!closed_) queue_.push_back(std::move(msg));
+}
+
+bool WorkerSession::TryNext(v1::SchedulerMessage* msg) {
+  absl::MutexLock lock(&mu_);
+  if (queue_.empty()) return false;
+  *msg = std::move(queue_.front());
+  queue_.pop_front();
+  return true;
+}
+
+bool WorkerSession::Next(v1::SchedulerMessage* msg, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closed_ || !queue_.empty(); };
+  mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  if (queue_.empty()) return false;
+  *msg = std::move(queue_.front());
+  queue_.pop_front();
+  return true;
+}
+
+void WorkerSession::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+}
+
+bool WorkerSession::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
+void WorkerSession::SetWanted(int slots) {
+  absl::MutexLock lock(&mu_);
+  wanted_ = std::max(0, slots);
+}
+
+int WorkerSession::wanted() const {
+  absl::MutexLock lock(&mu_);
+  return wanted_;
+}
+
+void WorkerSession::TakeWanted(int slots) {
+  absl::MutexLock lock(&mu_);
+  if (wanted_ != std::numeric_limits<int>::max()) wanted_ = std::max(0, wanted_ - slots);
+}
+
+}  // namespace augur
