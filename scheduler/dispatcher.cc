@@ -133,7 +133,7 @@ void Dispatcher::Dispatch() {
     for (const LeaseGrant& g : *grants) {
       // In memory before its first points are committed.
       curves_->EnsureLoaded(g.trial.sweep_id());
-      curves_->Update(std::span<const v1::Trial>(&g.trial, 1));
+      curves_->Granted(g.trial, g.lease.fencing_token());
       // Counted before it is sent: a LeaseRequest the worker makes after seeing the lease
       // already accounts for it and must not be reduced by it afterwards.
       s->TakeWanted(GpuNeed(g.trial));

@@ -41,11 +41,10 @@ void PointWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void PointWriter::Enqueue(std::shared_ptr<WorkerSession> session, v1::WorkerMessage msg,
-                          absl::Time arrived) {
+void PointWriter::Enqueue(std::shared_ptr<WorkerSession> session, v1::WorkerMessage msg) {
   activity_->Handed();
   absl::MutexLock lock(&mu_);
-  queue_.push_back(PendingWrite{std::move(session), std::move(msg), arrived});
+  queue_.push_back(PendingWrite{std::move(session), std::move(msg)});
 }
 
 void PointWriter::WaitIdle() {
@@ -129,7 +128,6 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
       SendRejection(*w.session, absl::FailedPreconditionError("trial diverged (non-finite loss)"),
                     id);
     }
-    out.points.emplace_back(std::move(*w.msg.mutable_points()), w.arrived);
   }
   for (size_t i = 0; i < checkpoint_src.size(); ++i) {
     if (!result->checkpoints[i].ok()) {

@@ -1,8 +1,9 @@
 // The durable write path: what workers write under their leases (loss points, checkpoint
 // commits, lease ends) is queued in arrival order, committed in batches (one transaction each),
 // and acknowledged on the worker's session only after its transaction commits; a write the store
-// refuses comes back as a Rejection. What was committed is then handed on, once, to the sink
-// (the in-memory curves and dispatch), on the writer's thread.
+// refuses comes back as a Rejection. What the commit changed besides points (trial rows that
+// ended or diverged, slots that came free) is then handed on to the sink, on the writer's
+// thread. The points themselves went to the decision path as they arrived (trial_curves.h).
 //
 // Threads: Enqueue from any thread; one writer thread commits. Thread-safe.
 #ifndef AUGUR_SCHEDULER_POINT_WRITER_H_
@@ -29,11 +30,8 @@
 
 namespace augur {
 
-// One transaction's outcome, as the parts after the writer need it.
+// What one transaction changed, as the parts after the writer need it.
 struct CommittedWrites {
-  // Point batches the store took, with when each arrived (its points are durable now; a batch
-  // whose trial diverged holds the points up to the non-finite loss).
-  std::vector<std::pair<v1::LossPointBatch, absl::Time>> points;
   std::vector<std::string> diverged;  // Trials that a non-finite loss ended.
   std::vector<v1::Trial> ended;       // Trials whose lease end was applied, after the change.
   bool slots_freed = false;           // A lease end was applied or acknowledged.
@@ -61,7 +59,7 @@ class PointWriter {
   void Stop();
 
   // Queues a worker's points, checkpoint commit or lease end (other kinds are ignored).
-  void Enqueue(std::shared_ptr<WorkerSession> session, v1::WorkerMessage msg, absl::Time arrived);
+  void Enqueue(std::shared_ptr<WorkerSession> session, v1::WorkerMessage msg);
 
   // Blocks until the queue is empty and no commit is in flight.
   void WaitIdle();
@@ -70,7 +68,6 @@ class PointWriter {
   struct PendingWrite {
     std::shared_ptr<WorkerSession> session;
     v1::WorkerMessage msg;
-    absl::Time arrived;
   };
   void Loop();
   void Commit(std::vector<PendingWrite> writes);

@@ -56,7 +56,7 @@ struct Scheduler::Parts {
                  &dispatcher, &activity, o.observer},
                 std::move(planner)) {}
 
-  // After the writer's commit: points and rows to the curves, freed slots to dispatch.
+  // After the writer's commit: changed rows to the curves, freed slots to dispatch.
   void Committed(CommittedWrites w) {
     if (options.observer && w.inserted > 0) options.observer->PointsCommitted(w.inserted);
     curves.TakeCommitted(w);
@@ -222,10 +222,12 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
                msg.points().trial_id());
         return;
       }
+      // To the decision path now; durable (and acknowledged) after the writer's commit.
+      parts_->curves.TakeArrived(msg.points(), parts_->clock->Now());
       [[fallthrough]];
     case v1::WorkerMessage::kCheckpoint:
     case v1::WorkerMessage::kEnded:
-      parts_->writer.Enqueue(session, msg, parts_->clock->Now());
+      parts_->writer.Enqueue(session, msg);
       return;
     case v1::WorkerMessage::kOrderAck:
       return;  // Orders are idempotent; an ack is informational.

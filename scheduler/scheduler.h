@@ -5,10 +5,11 @@
 // so a kill -9 loses nothing acknowledged.
 //
 // Inside, a loss point travels one way through parts that each own their state
-// (docs/scheduler.md draws them): the session it came on -> the point writer, which commits it
-// and then acknowledges it -> the in-memory curves, fed once after the commit, where milestone
-// crossings are seen -> the decider, which runs the stopping policy and commits its decisions
-// -> a stop order down the worker's session. The dispatcher places trials and expires leases.
+// (docs/scheduler.md draws them). On arrival it goes two ways at once, neither waiting for the
+// other: to the point writer, which commits it and then acknowledges it; and into the in-memory
+// curves, where milestone crossings are seen -> the decider, which runs the stopping policy and
+// commits its decisions ahead of the writer -> a stop order down the worker's session. The
+// dispatcher places trials and expires leases.
 //
 // Every public method is thread-safe. Time, waits included, comes from the injected Clock.
 #ifndef AUGUR_SCHEDULER_SCHEDULER_H_

@@ -24,28 +24,15 @@ namespace augur::testing {
 
 constexpr int64_t kSteps = 100;
 
-// The in-memory store, whose commits can be held back (the writer's, or the decider's), and
-// whose decision batches without stops can be made to fail. A test learns that a commit is
-// being held from WaitUntilHeld, without waiting on wall time.
+// The in-memory store, whose writer commits can be held back (a stand-in for a write queue
+// that is slow to drain) and whose decision batches without stops can be made to fail.
 class HoldableStore : public MemoryStore {
  public:
   using MemoryStore::MemoryStore;
-  // The point writer's batches (no decisions) wait while held.
+  // The point writer's batches (those without decisions) wait while held.
   void HoldWriterCommits(bool hold) {
     absl::MutexLock lock(&mu_);
-    hold_writer_ = hold;
-  }
-  // The decider's batches (decisions) wait while held.
-  void HoldDecisionCommits(bool hold) {
-    absl::MutexLock lock(&mu_);
-    hold_decisions_ = hold;
-  }
-  // Blocks until a writer batch (or a decision batch) is waiting in a hold.
-  void WaitUntilHeld(bool decisions) {
-    absl::MutexLock lock(&mu_);
-    int* held = decisions ? &held_decisions_ : &held_writer_;
-    mu_.Await(absl::Condition(
-        +[](int* n) { return *n > 0; }, held));
+    hold_ = hold;
   }
   // The next `n` batches of decisions without stops fail.
   void FailDecisionWrites(int n) {
@@ -59,14 +46,10 @@ class HoldableStore : public MemoryStore {
   absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override {
     {
       absl::MutexLock lock(&mu_);
-      const bool decisions = !batch.decisions.empty();
-      bool* hold = decisions ? &hold_decisions_ : &hold_writer_;
-      int* held = decisions ? &held_decisions_ : &held_writer_;
-      ++*held;
-      mu_.Await(absl::Condition(
-          +[](bool* h) { return !*h; }, hold));
-      --*held;
-      if (decisions && batch.transitions.empty() && fail_decision_writes_ > 0) {
+      if (batch.decisions.empty())
+        mu_.Await(absl::Condition(
+            +[](bool* h) { return !*h; }, &hold_));
+      if (!batch.decisions.empty() && batch.transitions.empty() && fail_decision_writes_ > 0) {
         --fail_decision_writes_;
         ++failed_;
         return absl::UnavailableError("injected: the disk is away");
@@ -77,10 +60,7 @@ class HoldableStore : public MemoryStore {
 
  private:
   absl::Mutex mu_;
-  bool hold_writer_ ABSL_GUARDED_BY(mu_) = false;
-  bool hold_decisions_ ABSL_GUARDED_BY(mu_) = false;
-  int held_writer_ ABSL_GUARDED_BY(mu_) = 0;
-  int held_decisions_ ABSL_GUARDED_BY(mu_) = 0;
+  bool hold_ ABSL_GUARDED_BY(mu_) = false;
   int fail_decision_writes_ ABSL_GUARDED_BY(mu_) = 0;
   int failed_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -55,6 +55,11 @@ void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
     for (const predictor::CurvePoint& p : ToPredictorPoints(*points)) {
       AppendToCurve(m.points, m.merged, p);
     }
+    if (t.state() == v1::TRIAL_STATE_RUNNING) {
+      auto lease = store_->GetLease(t.trial_id());
+      if (!lease.ok()) return;
+      m.fencing_token = lease->fencing_token;
+    }
     m.group_key = CollapseGroupKey(t.controls());
     m.trial = std::make_shared<const v1::Trial>(std::move(t));
   }
@@ -67,58 +72,60 @@ void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
   sink_({CurveEvent::Kind::kRecheck, sweep_id, "", 0, clock_->Now()});
 }
 
+void TrialCurves::TakeArrived(const v1::LossPointBatch& batch, absl::Time arrived) {
+  bool loaded = false;
+  std::vector<CurveEvent> events = Append(batch, arrived, loaded);
+  if (!loaded) {
+    // After a restart, the first batch of a sweep loads it; the store does not hold this batch
+    // yet, so it is appended after the load.
+    auto t = store_->GetTrial(batch.trial_id());
+    if (!t.ok()) return;
+    EnsureLoaded(t->sweep_id());
+    events = Append(batch, arrived, loaded);
+  }
+  for (CurveEvent& e : events) sink_(std::move(e));
+}
+
 void TrialCurves::TakeCommitted(const CommittedWrites& writes) {
   std::vector<CurveEvent> events;
   {
     absl::MutexLock lock(&mu_);
-    for (const v1::Trial& t : writes.ended) UpdateLocked(t, events);
-  }
-  for (const auto& [batch, arrived] : writes.points) {
-    for (CurveEvent& e : Append(batch, arrived)) events.push_back(std::move(e));
+    for (const v1::Trial& t : writes.ended) UpdateLocked(t, 0, events);
   }
   for (const std::string& id : writes.diverged) Refresh(id);
   for (CurveEvent& e : events) sink_(std::move(e));
 }
 
-std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, absl::Time arrived) {
-  const std::string& trial_id = batch.trial_id();
-  std::string sweep_id;
-  {
-    absl::MutexLock lock(&mu_);
-    if (auto it = trial_sweep_.find(trial_id); it != trial_sweep_.end()) sweep_id = it->second;
-  }
-  if (sweep_id.empty()) {
-    auto t = store_->GetTrial(trial_id);
-    if (!t.ok()) return {};
-    sweep_id = t->sweep_id();
-    // The load reads the store, which already holds this batch: the merge below skips it, and
-    // the crossing is still judged on the batch.
-    EnsureLoaded(sweep_id);
-  }
+std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, absl::Time arrived,
+                                            bool& loaded) {
   // Points may come in any order within a batch; memory takes them in step order.
   std::vector<const v1::LossPoint*> sorted;
   sorted.reserve(batch.points_size());
   for (const v1::LossPoint& p : batch.points()) sorted.push_back(&p);
   std::sort(sorted.begin(), sorted.end(),
             [](const v1::LossPoint* a, const v1::LossPoint* b) { return a->step() < b->step(); });
-  if (sorted.empty()) return {};
   std::vector<CurveEvent> events;
   absl::MutexLock lock(&mu_);
-  auto loaded = sweeps_.find(sweep_id);
-  if (loaded == sweeps_.end()) return {};
-  auto found = loaded->second.trials.find(trial_id);
-  if (found == loaded->second.trials.end() || !found->second.trial) return {};
+  auto sweep = trial_sweep_.find(batch.trial_id());
+  loaded = sweep != trial_sweep_.end() && sweeps_.count(sweep->second) > 0;
+  if (!loaded || sorted.empty()) return {};
+  LoadedSweep& s = sweeps_.at(sweep->second);
+  auto found = s.trials.find(batch.trial_id());
+  if (found == s.trials.end() || !found->second.trial) return {};
   TrialMemory& tm = found->second;
+  if (tm.trial->state() != v1::TRIAL_STATE_RUNNING || tm.fencing_token != batch.fencing_token()) {
+    return {};  // Not under the live lease: only the store can tell what it is.
+  }
   // The batch crosses a milestone if the trial was before it without the batch and at it with
   // it (judged on the batch, not on what memory lacked: after a load from the store, memory
-  // already holds the batch).
+  // may already hold the batch).
   double prev = 0, top = 0;
   auto before =
       std::lower_bound(tm.points.begin(), tm.points.end(), sorted.front()->step(),
                        [](const predictor::CurvePoint& p, int64_t step) { return p.step < step; });
   if (before != tm.points.begin()) prev = std::prev(before)->fraction;
   for (const v1::LossPoint* p : sorted) {
-    if (!std::isfinite(p->train_loss())) break;  // The store kept nothing from here on.
+    if (!std::isfinite(p->train_loss())) break;  // The store keeps nothing from here on.
     top = std::max(top, p->fraction());
     if (!tm.points.empty() && p->step() <= tm.points.back().step) continue;
     AppendToCurve(
@@ -126,11 +133,11 @@ std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, abs
         {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
   }
   if (tm.trial->is_reference()) return {};  // References are never stopped.
-  for (double m : loaded->second.policy.milestones) {
+  for (double m : s.policy.milestones) {
     const double edge = m - kMilestoneTolerance;
     // Stop latency is measured from when the trial reached m.
     if (prev < edge && top >= edge && tm.reached.emplace(m, arrived).second) {
-      events.push_back({CurveEvent::Kind::kMilestone, sweep_id, tm.group_key, m, arrived});
+      events.push_back({CurveEvent::Kind::kMilestone, sweep->second, tm.group_key, m, arrived});
     }
   }
   return events;
@@ -140,16 +147,31 @@ void TrialCurves::Update(std::span<const v1::Trial> trials) {
   std::vector<CurveEvent> events;
   {
     absl::MutexLock lock(&mu_);
-    for (const v1::Trial& t : trials) UpdateLocked(t, events);
+    for (const v1::Trial& t : trials) UpdateLocked(t, -1, events);
   }
   for (CurveEvent& e : events) sink_(std::move(e));
 }
 
-void TrialCurves::UpdateLocked(const v1::Trial& trial, std::vector<CurveEvent>& events) {
+void TrialCurves::Granted(const v1::Trial& trial, int64_t fencing_token) {
+  std::vector<CurveEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    UpdateLocked(trial, fencing_token, events);
+  }
+  for (CurveEvent& e : events) sink_(std::move(e));
+}
+
+void TrialCurves::UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
+                               std::vector<CurveEvent>& events) {
   auto sweep = sweeps_.find(trial.sweep_id());
   if (sweep == sweeps_.end()) return;  // Not loaded: a later load reads the fresh row.
   TrialMemory& m = sweep->second.trials[trial.trial_id()];
   const bool was_complete = m.trial && m.trial->state() == v1::TRIAL_STATE_COMPLETED;
+  if (trial.state() != v1::TRIAL_STATE_RUNNING) {
+    m.fencing_token = 0;
+  } else if (fencing_token >= 0) {
+    m.fencing_token = fencing_token;
+  }
   m.trial = std::make_shared<const v1::Trial>(trial);
   m.group_key = CollapseGroupKey(trial.controls());
   trial_sweep_[trial.trial_id()] = trial.sweep_id();
@@ -161,7 +183,14 @@ void TrialCurves::UpdateLocked(const v1::Trial& trial, std::vector<CurveEvent>& 
 
 void TrialCurves::Refresh(const std::string& trial_id) {
   auto t = store_->GetTrial(trial_id);
-  if (t.ok()) Update(std::span<const v1::Trial>(&*t, 1));
+  if (!t.ok()) return;
+  int64_t token = 0;
+  if (t->state() == v1::TRIAL_STATE_RUNNING) {
+    auto lease = store_->GetLease(trial_id);
+    if (!lease.ok()) return;
+    token = lease->fencing_token;
+  }
+  Granted(*t, token);
 }
 
 void TrialCurves::ForgetEnded() {

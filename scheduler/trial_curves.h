@@ -1,9 +1,10 @@
 // The running sweeps' trials and loss curves, held in memory so that a decision round reads no
-// store. Curves are fed once, with committed (durable) points only, by the point writer; a
-// batch that takes a trial across one of its sweep's milestones raises a milestone event (once
-// per trial and milestone). Trial rows are kept fresh by whichever part changes a trial's state.
-// A sweep is loaded from the store the first time it is needed (after a start or restart) and
-// dropped once it is no longer RUNNING.
+// store. Each batch of loss points is fed in once, as it arrives, if it was sent under the live
+// lease the curves know of (a decision then never waits for the write queue; the point writer
+// makes the same batch durable in parallel). A batch that takes a trial across one of its
+// sweep's milestones raises a milestone event (once per trial and milestone). Trial rows are kept
+// fresh by whichever part changes a trial's state. A sweep is loaded from the store the first
+// time it is needed (after a start or restart) and dropped once it is no longer RUNNING.
 //
 // Events go to the sink given at construction, outside the curves' lock. Thread-safe.
 #ifndef AUGUR_SCHEDULER_TRIAL_CURVES_H_
@@ -64,13 +65,21 @@ class TrialCurves {
   // `store` and `clock` must outlive the curves.
   TrialCurves(Store* store, const Clock* clock, std::function<void(CurveEvent)> sink);
 
-  // Loads the sweep's trials and points once (then raises a recheck of the whole sweep).
-  // FAILED_PRECONDITION-free: a store error leaves it unloaded, to be tried again.
+  // Loads the sweep's trials, points and live leases once (then raises a recheck of the whole
+  // sweep). A store error leaves it unloaded, to be tried again by the next call.
   void EnsureLoaded(const std::string& sweep_id);
-  // Takes a commit's points (loading their sweeps if needed) and changed rows.
+  // Takes an arriving batch of points if it was sent under the trial's live lease (loading its
+  // sweep first if needed). A batch under any other token is left to the store, which refuses
+  // it; a batch that was taken but is then refused by the store is one that the lease's holder
+  // will send again with the same values (trainers are deterministic), so the curve stays true.
+  void TakeArrived(const v1::LossPointBatch& batch, absl::Time arrived);
+  // Takes the rows a commit changed (lease ends, divergence).
   void TakeCommitted(const CommittedWrites& writes);
-  // Replaces trial rows (those of sweeps not loaded are ignored: a load reads them fresh).
+  // Replaces trial rows (those of sweeps not loaded are ignored: a load reads them fresh). A
+  // RUNNING row keeps the lease token the curves have for it.
   void Update(std::span<const v1::Trial> trials);
+  // A lease was granted: the trial's row (RUNNING) and the lease's fencing token.
+  void Granted(const v1::Trial& trial, int64_t fencing_token);
   // Re-reads one trial's row from the store.
   void Refresh(const std::string& trial_id);
   // Drops the sweeps that are no longer RUNNING (raising kForget for each).
@@ -94,6 +103,7 @@ class TrialCurves {
  private:
   struct TrialMemory {
     std::shared_ptr<const v1::Trial> trial;
+    int64_t fencing_token = 0;  // Of the live lease while RUNNING.
     std::string group_key;
     std::vector<predictor::CurvePoint> points;
     int merged = 0;  // Points merged into the last one.
@@ -103,9 +113,11 @@ class TrialCurves {
     SweepPolicy policy;
     std::map<std::string, TrialMemory> trials;
   };
-  // Appends one committed batch; returns the milestone events it raises.
-  std::vector<CurveEvent> Append(const v1::LossPointBatch& batch, absl::Time arrived);
-  void UpdateLocked(const v1::Trial& trial, std::vector<CurveEvent>& events)
+  // Appends a batch under the live lease; returns the milestone events it raises. `loaded`:
+  // whether the trial's sweep was found in memory.
+  std::vector<CurveEvent> Append(const v1::LossPointBatch& batch, absl::Time arrived, bool& loaded);
+  // `fencing_token` < 0: keep the one in memory (for a RUNNING row).
+  void UpdateLocked(const v1::Trial& trial, int64_t fencing_token, std::vector<CurveEvent>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;

@@ -48,7 +48,7 @@ struct PhaseResult {
   std::vector<double> client_stop_ms;
   std::vector<double> ack_ms;                // Batch sent -> durable acknowledgement received.
   int64_t unmatched_stops = 0;               // Stop orders without a decision or crossing to match.
-  std::vector<double> server_stop_ms;        // Scheduler's own stop_latency samples.
+  std::vector<double> server_stop_ms;        // Scheduler's own: reached -> order queued.
   std::vector<double> decision_round_ms;     // Durations of its decision rounds.
   std::vector<double> round_wait_ms;         // Milestone arrival -> round start.
   std::vector<double> stop_before_round_ms;  // Per stop: reached -> start of its round.

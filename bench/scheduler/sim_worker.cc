@@ -13,7 +13,7 @@ namespace augur::bench {
 namespace {
 
 // The scheduler counts a milestone m as reached once a point is within this of m
-// (scheduler/scheduler_writer.cc, kMilestoneTolerance).
+// (scheduler/trial_curves.h, kMilestoneTolerance).
 constexpr double kMilestoneTolerance = 0.005;
 
 }  // namespace
