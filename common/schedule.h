@@ -44,7 +44,7 @@ struct ScheduleSettings {
   double final_lr_fraction = 0.0;  // Value at x = 1 for the decaying shapes (0: decay to zero).
   // kTabulated only: (x, value) sorted by x, covering the post-warmup part at least. Outside
   // the table the value is held at its first or last entry.
-  std::vector<std::pair<double, double>> table;
+  std::vector<std::pair<double, double>> table{};
 };
 
 // Multiplier of the peak learning rate at training fraction `x` (clamped to [0, 1]).

@@ -1,8 +1,8 @@
 # The scheduler core, its gRPC services and server (included from scheduler/CMakeLists.txt).
 augur_library(augur_scheduler
   SRCS scheduler.cc scheduler_writer.cc scheduler_decider.cc policy_runner.cc ranking.cc auth.cc services.cc
-  DEPS augur_store augur_predictor augur_proto augur_common absl::status absl::statusor
-       absl::strings absl::str_format absl::synchronization absl::time Threads::Threads)
+  DEPS augur_store augur_predictor augur_proto augur_common augur_schedule_proto
+       absl::status absl::statusor absl::strings absl::str_format absl::synchronization absl::time Threads::Threads)
 augur_test(scheduler_test SRCS scheduler_test.cc policy_runner_test.cc DEPS augur_scheduler)
 
 augur_library(augur_scheduler_server
