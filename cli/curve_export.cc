@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/sweep_view.h"
+#include "common/schedule_proto.h"
 #include "common/text.h"
 
 namespace augur::cli {
@@ -25,19 +26,6 @@ std::string Field(const std::string& s) {
 
 }  // namespace
 
-std::string ScheduleName(v1::ScheduleShape shape) {
-  switch (shape) {
-    case v1::SCHEDULE_SHAPE_COSINE:
-      return "cosine";
-    case v1::SCHEDULE_SHAPE_CONSTANT:
-      return "constant";
-    case v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY:
-      return "wsd";
-    default:
-      return "d2z";
-  }
-}
-
 std::string CurvesCsv(const std::vector<v1::TrialCurve>& curves, const std::string& group) {
   std::ostringstream out;
   out << "run_id,step,tokens,fraction,loss,val_loss,lr,total_steps,schedule,warmup_fraction,"
@@ -48,7 +36,7 @@ std::string CurvesCsv(const std::vector<v1::TrialCurve>& curves, const std::stri
     const v1::CurveControls& c = t.controls();
     const bool complete = t.state() == v1::TRIAL_STATE_COMPLETED;
     const std::string controls =
-        Cat(c.total_steps(), ",", ScheduleName(c.schedule().shape()), ",",
+        Cat(c.total_steps(), ",", ScheduleShapeName(ShapeFromProto(c.schedule().shape())), ",",
             Num(c.schedule().warmup_fraction()), ",", Num(c.schedule().decay_fraction()), ",",
             Num(c.schedule().final_lr_fraction()), ",", Num(c.peak_lr()), ",",
             Num(c.weight_decay()), ",", Num(c.tau()), ",", c.batch_tokens(), ",", c.params(), ",",

@@ -16,8 +16,6 @@ namespace augur::cli {
 std::string CurvesCsv(const std::vector<v1::TrialCurve>& curves, const std::string& group);
 // {"trials": [{trial..., "points": [...]}]}.
 nlohmann::json CurvesJson(const std::vector<v1::TrialCurve>& curves);
-// The schedule name the predictor reads ("d2z", "cosine", "constant", "wsd").
-std::string ScheduleName(v1::ScheduleShape shape);
 
 }  // namespace augur::cli
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "cli/spec_internal.h"
+#include "common/schedule_proto.h"
 #include "common/text.h"
 
 namespace augur::cli {
@@ -268,14 +269,13 @@ class SpecBuilder {
     if (!r_.ExpectMap(node, "schedule", kScheduleKeys)) return;
     augur::v1::Schedule* schedule = spec_.mutable_schedule();
     if (auto v = Str(node, "shape", "schedule")) {
-      if (*v == "linear_decay") {
-        schedule->set_shape(augur::v1::SCHEDULE_SHAPE_LINEAR_DECAY);
-      } else if (*v == "cosine") {
-        schedule->set_shape(augur::v1::SCHEDULE_SHAPE_COSINE);
-      } else if (*v == "constant") {
-        schedule->set_shape(augur::v1::SCHEDULE_SHAPE_CONSTANT);
-      } else if (*v == "wsd") {
-        schedule->set_shape(augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY);
+      // Every name ParseScheduleShape reads (old ones such as d2z too), but a spec runs the
+      // trainer, which has no table: `tabulated` has no wire value and is refused here.
+      const absl::StatusOr<ScheduleShape> shape = ParseScheduleShape(*v);
+      const absl::StatusOr<augur::v1::ScheduleShape> wire =
+          shape.ok() ? ShapeToProto(*shape) : shape.status();
+      if (wire.ok()) {
+        schedule->set_shape(*wire);
       } else {
         r_.Error(node["shape"], "schedule.shape",
                  Cat("got `", *v, "`, expected linear_decay, cosine, constant or wsd"));

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "cli/spec_internal.h"
+#include "common/schedule_proto.h"
 #include "common/text.h"
 
 namespace augur::cli::internal {
@@ -204,8 +205,9 @@ class Checker {
     if (!(s->warmup_fraction() >= 0 && s->warmup_fraction() < 1)) {
       Bad("schedule.warmup_fraction", s->warmup_fraction(), "a fraction in [0, 1)");
     }
-    const bool wsd = s->shape() == augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY;
-    const bool cosine = s->shape() == augur::v1::SCHEDULE_SHAPE_COSINE;
+    const ScheduleShape shape = ShapeFromProto(s->shape());
+    const bool wsd = shape == ScheduleShape::kWsd;
+    const bool cosine = shape == ScheduleShape::kCosine;
     if (wsd) {
       if (!r_.Has("schedule.decay_fraction")) s->set_decay_fraction(kDefaultWsdDecayFraction);
       if (!(s->decay_fraction() > 0 && s->decay_fraction() <= 1)) {

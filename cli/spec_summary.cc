@@ -7,6 +7,7 @@
 
 #include "cli/spec_internal.h"
 #include "cli/table.h"
+#include "common/schedule_proto.h"
 #include "common/text.h"
 #include "scheduler/planner.h"
 
@@ -73,21 +74,6 @@ std::string DescribePolicy(const augur::v1::StoppingPolicy& p,
   }
 }
 
-std::string ScheduleName(augur::v1::ScheduleShape shape) {
-  switch (shape) {
-    case augur::v1::SCHEDULE_SHAPE_LINEAR_DECAY:
-      return "linear_decay";
-    case augur::v1::SCHEDULE_SHAPE_COSINE:
-      return "cosine";
-    case augur::v1::SCHEDULE_SHAPE_CONSTANT:
-      return "constant";
-    case augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY:
-      return "wsd";
-    default:
-      return "unspecified";
-  }
-}
-
 }  // namespace
 
 SweepSummary Summarize(const augur::v1::SweepSpec& spec) {
@@ -144,9 +130,9 @@ SweepSummary Summarize(const augur::v1::SweepSpec& spec) {
   s.seeds = spec.seeds_size();
   s.trials = s.points_per_size * s.searched_sizes * s.seeds;
   s.full_tokens *= s.points_per_size * s.seeds;
-  s.schedule =
-      Cat(ScheduleName(spec.schedule().shape()), ", warmup ", spec.schedule().warmup_fraction());
-  if (spec.schedule().shape() == augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY) {
+  const ScheduleShape shape = ShapeFromProto(spec.schedule().shape());
+  s.schedule = Cat(ScheduleShapeName(shape), ", warmup ", spec.schedule().warmup_fraction());
+  if (shape == ScheduleShape::kWsd) {
     s.schedule += Cat(", decay ", spec.schedule().decay_fraction());
   }
   std::vector<std::string> reference_sizes;

@@ -287,6 +287,25 @@ TEST_F(SpecTest, ScheduleFieldsMustFitTheShape) {
                           "warmup_fraction = 0.5"));
 }
 
+TEST_F(SpecTest, ScheduleShapesTakeOldNamesButNoTable) {
+  const std::pair<const char*, augur::v1::ScheduleShape> names[] = {
+      {"linear_decay", augur::v1::SCHEDULE_SHAPE_LINEAR_DECAY},
+      {"d2z", augur::v1::SCHEDULE_SHAPE_LINEAR_DECAY},
+      {"linear", augur::v1::SCHEDULE_SHAPE_LINEAR_DECAY},
+      {"cosine", augur::v1::SCHEDULE_SHAPE_COSINE},
+      {"constant", augur::v1::SCHEDULE_SHAPE_CONSTANT},
+      {"wsd", augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY},
+      {"warmup_stable_decay", augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY}};
+  for (const auto& [name, wire] : names) {
+    SpecParseResult r = Parse(std::string(kMinimal) + "schedule: {shape: " + name + "}\n");
+    ASSERT_TRUE(r.ok()) << name << ": " << r.ErrorText("sweep.yaml");
+    EXPECT_EQ(r.spec.schedule().shape(), wire) << name;
+  }
+  EXPECT_THAT(Errors(std::string(kMinimal) + "schedule: {shape: tabulated}\n"),
+              ElementsAre("9:19: schedule.shape: got `tabulated`, expected linear_decay, cosine, "
+                          "constant or wsd"));
+}
+
 TEST_F(SpecTest, ShardsNeedAVocabulary) {
   std::string yaml = kMinimal;
   yaml.replace(yaml.find("corpus.txt"), 10, "tokens.bin");

@@ -31,7 +31,7 @@ Prepared Prepare(const Curve& curve, const FitOptions& o) {
   const std::vector<CurvePoint> smooth =
       Smooth(curve.points, o.smooth_window_fraction, SmoothUnit::kFraction);
   const double final_loss = FinalLoss(curve.points);
-  const ScheduleSpec& s = curve.controls.schedule;
+  const ScheduleSettings& s = curve.controls.schedule;
   const int g = std::max(2, o.grid_points);
   for (int j = 0; j < g; ++j) {
     const double x = o.x_min + (o.x_max - o.x_min) * j / (g - 1);
@@ -202,9 +202,9 @@ absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOpt
   const std::vector<double> free = FitFree(pr, all);
 
   Calibration cal;
-  cal.schedule_key = usable.front()->controls.schedule.Key();
+  cal.schedule_key = usable.front()->controls.ScheduleKey();
   for (const Curve* c : usable) {
-    if (c->controls.schedule.Key() != cal.schedule_key) cal.schedule_key = "*";
+    if (c->controls.ScheduleKey() != cal.schedule_key) cal.schedule_key = "*";
   }
   cal.constants = pr.ToConstants(pr.Expand(free));
   cal.mae = pr.Objective(pr.Expand(free), all);

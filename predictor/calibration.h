@@ -33,7 +33,7 @@ struct FitOptions {
 };
 
 struct Calibration {
-  std::string schedule_key;  // ScheduleSpec::Key() of the curves, or "*" when pooled.
+  std::string schedule_key;  // CurveControls::ScheduleKey() of the curves, or "*" when pooled.
   FormConstants constants;
   double mae = 0;   // Macro-averaged MAE of the normalized loss on the fit curves.
   int curves = 0;   // Curves used.

@@ -6,6 +6,15 @@
 
 namespace augur::predictor {
 
+std::string CurveControls::ScheduleKey() const {
+  return schedule_label.empty() ? std::string(ScheduleShapeName(schedule.shape)) : schedule_label;
+}
+
+std::string CanonicalScheduleKey(const std::string& key) {
+  auto shape = ParseScheduleShape(key);
+  return shape.ok() ? std::string(ScheduleShapeName(*shape)) : key;
+}
+
 void DeriveControls(CurveControls& c) {
   const double tokens = c.batch_tokens * static_cast<double>(c.total_steps);
   if (c.tau <= 0 && c.peak_lr > 0 && c.weight_decay > 0 && c.total_steps > 0) {

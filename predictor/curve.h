@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "predictor/schedule.h"
+#include "common/schedule.h"
 
 namespace augur::predictor {
 
@@ -28,14 +28,25 @@ struct CurvePoint {
 struct CurveControls {
   double tokens_per_param = 0;  // D / N, N = non-embedding parameters (common/model_params.h).
   double tau = 0;               // AdamW timescale as a fraction of training.
-  ScheduleSpec schedule;
+  ScheduleSettings schedule;
+  // Calibration key of a tabulated schedule: the name its curve file gave it (e.g.
+  // "wsd_exp_decay_20000_24000"). Empty: the shape's canonical name is the key.
+  std::string schedule_label;
   double peak_lr = 0;
   double weight_decay = 0;
   double batch_tokens = 0;  // Tokens per optimizer step.
   double params = 0;        // Non-embedding parameters.
   int64_t seed = 0;
   int64_t total_steps = 0;
+
+  // The key calibrations are grouped and looked up by (METHOD.md §6: "per schedule shape"):
+  // `schedule_label` if set, otherwise ScheduleShapeName(schedule.shape).
+  std::string ScheduleKey() const;
 };
+
+// `key` with a shape name, old or canonical, replaced by the canonical one ("d2z" ->
+// "linear_decay"); any other key (a label, "*") unchanged. For keys read from files.
+std::string CanonicalScheduleKey(const std::string& key);
 
 struct Curve {
   std::string id;

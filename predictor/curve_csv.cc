@@ -278,17 +278,19 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
                shape.ok() && *shape != ScheduleShape::kTabulated) {
       k.schedule.shape = *shape;
     } else {
-      // Any other name: the schedule is read from the lr column, normalized by its peak.
+      // Any other name: the schedule is read from the lr column, normalized by its peak. (Shape
+      // names, old ones such as "d2z" included, were read by ParseScheduleShape above.)
       double peak = k.peak_lr;
       for (const CurvePoint& p : c.points) peak = std::max(peak, p.lr);
       if (peak <= 0) {
-        return error(run.control_line["schedule"],
-                     absl::StrCat("run '", c.id, "': schedule '", schedule,
-                                  "' is not d2z, cosine, constant or wsd, and there is no lr "
-                                  "column to read it from"));
+        return error(
+            run.control_line["schedule"],
+            absl::StrCat("run '", c.id, "': schedule '", schedule,
+                         "' is not linear_decay, cosine, constant or wsd, and there is no lr "
+                         "column to read it from"));
       }
       k.schedule.shape = ScheduleShape::kTabulated;
-      k.schedule.label = schedule;
+      k.schedule_label = schedule;
       for (const CurvePoint& p : c.points) {
         if (p.lr > 0) k.schedule.table.push_back({p.fraction, p.lr / peak});
       }
@@ -323,7 +325,7 @@ std::string CurvesToCsv(const std::vector<Curve>& curves) {
           &out, absl::StrFormat("%s,%s,%d,%.17g,%.17g,%.17g,%d,%s,%.17g,%.17g,%.17g,"
                                 "%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n",
                                 c.id, c.group, p.step, p.tokens, p.loss, p.lr, k.total_steps,
-                                ShapeName(k.schedule.shape), k.schedule.warmup_fraction,
+                                ScheduleShapeName(k.schedule.shape), k.schedule.warmup_fraction,
                                 k.schedule.decay_fraction, k.schedule.final_lr_fraction, k.peak_lr,
                                 k.weight_decay, k.batch_tokens, k.params, k.tokens_per_param, k.tau,
                                 k.seed));

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "predictor/test_util.h"
 
 namespace augur::predictor {
@@ -32,6 +33,23 @@ TEST(CurveCsvTest, ParsesControlsAliasesAndDerivedFields) {
   EXPECT_TRUE(a.complete);
   EXPECT_FALSE((*curves)[1].complete);
   EXPECT_EQ((*curves)[1].controls.schedule.shape, ScheduleShape::kCosine);
+  // "d2z" is the old name of linear_decay: the same shape and calibration key.
+  EXPECT_EQ(a.controls.schedule.shape, ScheduleShape::kLinearDecay);
+  EXPECT_EQ(a.controls.ScheduleKey(), "linear_decay");
+}
+
+TEST(CurveCsvTest, OldAndCanonicalScheduleNamesReadAlike) {
+  for (const char* name : {"d2z", "linear", "linear_decay", "cos", "cosine", "constant", "wsd",
+                           "warmup_stable_decay"}) {
+    auto curves = ParseCurvesCsv(absl::StrCat("run_id,step,loss,total_steps,schedule\nr,5,3,10,",
+                                              name, "\nr,10,2.5,10,", name, "\n"),
+                                 "t.csv");
+    ASSERT_TRUE(curves.ok()) << name << ": " << curves.status();
+    const CurveControls& k = (*curves)[0].controls;
+    EXPECT_EQ(k.schedule.shape, *ParseScheduleShape(name)) << name;
+    EXPECT_EQ(k.ScheduleKey(), ScheduleShapeName(k.schedule.shape)) << name;
+    EXPECT_NE(k.schedule.shape, ScheduleShape::kTabulated) << name;
+  }
 }
 
 TEST(CurveCsvTest, UnknownScheduleNameIsReadFromTheLrColumn) {
@@ -41,10 +59,10 @@ TEST(CurveCsvTest, UnknownScheduleNameIsReadFromTheLrColumn) {
       "r,100,3.0,0.001,100,two_stage\n";
   auto curves = ParseCurvesCsv(csv, "t.csv");
   ASSERT_TRUE(curves.ok()) << curves.status();
-  const ScheduleSpec& s = (*curves)[0].controls.schedule;
+  const ScheduleSettings& s = (*curves)[0].controls.schedule;
   EXPECT_EQ(s.shape, ScheduleShape::kTabulated);
-  EXPECT_EQ(s.Key(), "two_stage");
-  EXPECT_NEAR(ScheduleEta(s, 1.0), 0.5, 1e-12);
+  EXPECT_EQ((*curves)[0].controls.ScheduleKey(), "two_stage");
+  EXPECT_NEAR(ScheduleFactor(s, 1.0), 0.5, 1e-12);
 }
 
 TEST(CurveCsvTest, NonFiniteLossIsAcceptedAsDivergence) {
@@ -73,7 +91,7 @@ TEST(CurveCsvTest, MalformedFilesNameFileLineAndWhy) {
   ExpectError("run_id,step,loss,total_steps\nr,1.5,3,10\n", "f.csv:2: step '1.5'");
   ExpectError("run_id,step,loss,total_steps\nr,11,3,10\n", "beyond total_steps 10");
   ExpectError("run_id,step,loss,total_steps,schedule\nr,1,3,10,zigzag\n",
-              "f.csv:2: run 'r': schedule 'zigzag' is not d2z");
+              "f.csv:2: run 'r': schedule 'zigzag' is not linear_decay");
   ExpectError("run_id,step,loss,total_steps\n", "no data rows");
 }
 

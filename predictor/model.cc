@@ -24,7 +24,7 @@ absl::StatusOr<PredictorModel> FitModel(const std::vector<Curve>& refs, const Fi
   PredictorModel model;
   model.fit = options;
   std::map<std::string, std::vector<Curve>> by_key;
-  for (const Curve& c : refs) by_key[c.controls.schedule.Key()].push_back(c);
+  for (const Curve& c : refs) by_key[c.controls.ScheduleKey()].push_back(c);
   for (const auto& [key, curves] : by_key) {
     int usable = 0;
     for (const Curve& c : curves) {
@@ -97,7 +97,8 @@ absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
     model.fit.cv_folds = fit.value("cv_folds", model.fit.cv_folds);
     for (const auto& c : j.at("calibrations")) {
       Calibration cal;
-      cal.schedule_key = c.at("schedule").get<std::string>();
+      // Models written before the shape names were unified key linear decay as "d2z".
+      cal.schedule_key = CanonicalScheduleKey(c.at("schedule").get<std::string>());
       cal.constants.b_c = c.at("b_c").get<double>();
       cal.constants.b_e = c.at("b_e").get<double>();
       cal.constants.q_c = c.at("q_c").get<double>();

@@ -4,11 +4,12 @@
 //   {"format": "augur.predictor.model", "version": 1,
 //    "fixed": {"m": 0.05, "e1": 0.001, "e2": 0.1},
 //    "fit": {"x_min": 0.2, "x_max": 1.0, "smooth_window_fraction": 0.02, "cv_folds": 5},
-//    "calibrations": [{"schedule": "d2z", "b_c": .., "b_e": .., "q_c": .., "q_e": ..,
+//    "calibrations": [{"schedule": "linear_decay", "b_c": .., "b_e": .., "q_c": .., "q_e": ..,
 //                      "mae": .., "curves": .., "dropped": ..,
 //                      "error": {"fractions": [..], "rel_rmse": [..]}}, ...]}
 //
-// Loading rejects another format, a newer version, or fixed constants that differ from ours.
+// Loading rejects another format, a newer version, or fixed constants that differ from ours,
+// and reads a calibration keyed by an old shape name ("d2z") under its canonical name.
 #ifndef AUGUR_PREDICTOR_MODEL_H_
 #define AUGUR_PREDICTOR_MODEL_H_
 

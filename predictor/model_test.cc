@@ -35,8 +35,8 @@ std::vector<Curve> Refs() {
 TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
   auto model = FitModel(Refs(), FitOptions{}, /*min_curves_per_schedule=*/3);
   ASSERT_TRUE(model.ok()) << model.status();
-  ASSERT_EQ(model->calibrations.size(), 2u);  // d2z (4 curves) and pooled; cosine has 1.
-  EXPECT_EQ(model->For("d2z")->schedule_key, "d2z");
+  ASSERT_EQ(model->calibrations.size(), 2u);  // linear_decay (4 curves) and pooled; cosine has 1.
+  EXPECT_EQ(model->For("linear_decay")->schedule_key, "linear_decay");
   EXPECT_EQ(model->For("cosine")->schedule_key, "*");
 
   // Per process: ctest may run another binary's test writing a model at the same time.
@@ -56,6 +56,20 @@ TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
   }
   EXPECT_EQ(ModelToJson(*model), ModelToJson(*loaded));
   std::remove(path.c_str());
+}
+
+TEST(ModelTest, ReadsModelsKeyedByOldShapeNames) {
+  auto model = FitModel(Refs(), FitOptions{}, /*min_curves_per_schedule=*/3);
+  ASSERT_TRUE(model.ok()) << model.status();
+  std::string json = ModelToJson(*model);
+  const std::string key = "\"schedule\": \"linear_decay\"";
+  ASSERT_NE(json.find(key), std::string::npos) << json;
+  json.replace(json.find(key), key.size(), "\"schedule\": \"d2z\"");  // As shipped models say.
+  auto loaded = ModelFromJson(json);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_NE(loaded->For("linear_decay"), nullptr);
+  EXPECT_EQ(loaded->For("linear_decay")->schedule_key, "linear_decay");
+  EXPECT_EQ(ModelToJson(*loaded), ModelToJson(*model));
 }
 
 TEST(ModelTest, RejectsWrongFormatVersionAndFixedConstants) {

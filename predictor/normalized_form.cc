@@ -1,5 +1,6 @@
 #include "predictor/normalized_form.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace augur::predictor {
@@ -14,11 +15,15 @@ FormParams ParamsFor(const FormConstants& k, const CurveControls& c) {
   return ParamsFor(k, c.tau, c.tokens_per_param);
 }
 
+double FormEta(const ScheduleSettings& schedule, double x) {
+  return ScheduleFactor(schedule, std::max(x, schedule.warmup_fraction));
+}
+
 double FormRaw(double x, double eta, const FormParams& p) {
   return std::pow((1.0 + kFormE1) / (x + kFormE1), kFormM) + p.b * std::pow(eta + kFormE2, p.q);
 }
 
-double FormNormalized(double x, const FormParams& p, const ScheduleSpec& schedule) {
+double FormNormalized(double x, const FormParams& p, const ScheduleSettings& schedule) {
   return FormRaw(x, FormEta(schedule, x), p) / FormRaw(1.0, FormEta(schedule, 1.0), p);
 }
 

@@ -33,11 +33,18 @@ struct FormParams {
 FormParams ParamsFor(const FormConstants& k, double tau, double tokens_per_param);
 FormParams ParamsFor(const FormConstants& k, const CurveControls& controls);
 
+// eta(x) inside the form (METHOD.md §3): the schedule (common/schedule.h) after warmup, and
+// during warmup its value at the end of warmup (1 for the analytic shapes). The form models the
+// annealing benefit of a falling LR; during warmup the loss is dominated by fast early progress,
+// and a rising eta would make the form predict a *lower* loss there, the wrong direction. See
+// docs/method.md.
+double FormEta(const ScheduleSettings& schedule, double x);
+
 // Unnormalized lhat at fraction x for a schedule value eta (use FormEta()).
 double FormRaw(double x, double eta, const FormParams& p);
 
 // l(x) = lhat(x) / lhat(1) for a curve with `schedule`.
-double FormNormalized(double x, const FormParams& p, const ScheduleSpec& schedule);
+double FormNormalized(double x, const FormParams& p, const ScheduleSettings& schedule);
 
 }  // namespace augur::predictor
 

@@ -24,8 +24,13 @@ double ErrorModel::At(double x) const {
 
 ErrorModel DefaultErrorModel() { return ErrorModel{{0.1, 0.2, 0.5}, {0.02, 0.01, 0.01}}; }
 
-FormReference::FormReference(const FormParams& params, ScheduleSpec schedule, ErrorModel error)
-    : params_(params), schedule_(std::move(schedule)), error_(std::move(error)) {
+FormReference::FormReference(const FormParams& params, ScheduleSettings schedule, ErrorModel error,
+                             std::string schedule_key)
+    : params_(params),
+      schedule_(std::move(schedule)),
+      schedule_key_(schedule_key.empty() ? std::string(ScheduleShapeName(schedule_.shape))
+                                         : std::move(schedule_key)),
+      error_(std::move(error)) {
   inv_final_ = 1.0 / FormRaw(1.0, FormEta(schedule_, 1.0), params_);
 }
 
@@ -34,8 +39,7 @@ double FormReference::Normalized(double x) const {
 }
 
 std::string FormReference::Describe() const {
-  return absl::StrFormat("form(b=%.4g, q=%.4g, schedule=%s)", params_.b, params_.q,
-                         schedule_.Key());
+  return absl::StrFormat("form(b=%.4g, q=%.4g, schedule=%s)", params_.b, params_.q, schedule_key_);
 }
 
 namespace {

@@ -42,14 +42,18 @@ class Reference {
 
 class FormReference : public Reference {
  public:
-  FormReference(const FormParams& params, ScheduleSpec schedule, ErrorModel error);
+  // `schedule_key` (CurveControls::ScheduleKey) only names the schedule in Describe(); empty
+  // means the shape's name.
+  FormReference(const FormParams& params, ScheduleSettings schedule, ErrorModel error,
+                std::string schedule_key = "");
   double Normalized(double x) const override;
   double ModelRelError(double x) const override { return error_.At(x); }
   std::string Describe() const override;
 
  private:
   FormParams params_;
-  ScheduleSpec schedule_;
+  ScheduleSettings schedule_;
+  std::string schedule_key_;
   ErrorModel error_;
   double inv_final_;  // 1 / lhat(1).
 };

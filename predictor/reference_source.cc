@@ -8,13 +8,13 @@ namespace augur::predictor {
 
 absl::StatusOr<std::shared_ptr<const Reference>> ModelReferenceSource::ReferenceFor(
     const CurveControls& controls) const {
-  const Calibration* cal = model_.For(controls.schedule.Key());
+  const Calibration* cal = model_.For(controls.ScheduleKey());
   if (cal == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("model has no calibration for schedule '", controls.schedule.Key(), "'"));
+        absl::StrCat("model has no calibration for schedule '", controls.ScheduleKey(), "'"));
   }
   return std::make_shared<FormReference>(ParamsFor(cal->constants, controls), controls.schedule,
-                                         cal->error);
+                                         cal->error, controls.ScheduleKey());
 }
 
 namespace {
@@ -27,12 +27,12 @@ bool Close(double a, double b, double tol) {
 absl::StatusOr<std::shared_ptr<const Reference>> EmpiricalReferenceSource::ReferenceFor(
     const CurveControls& controls) const {
   const std::string key =
-      absl::StrCat(controls.schedule.Key(), "|", controls.tau, "|", controls.tokens_per_param);
+      absl::StrCat(controls.ScheduleKey(), "|", controls.tau, "|", controls.tokens_per_param);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   std::vector<Curve> matching;
   for (const Curve& c : curves_) {
-    if (c.controls.schedule.Key() == controls.schedule.Key() &&
+    if (c.controls.ScheduleKey() == controls.ScheduleKey() &&
         Close(c.controls.tau, controls.tau, tolerance_) &&
         Close(c.controls.tokens_per_param, controls.tokens_per_param, tolerance_)) {
       matching.push_back(c);
@@ -40,7 +40,7 @@ absl::StatusOr<std::shared_ptr<const Reference>> EmpiricalReferenceSource::Refer
   }
   if (matching.empty()) {
     return absl::NotFoundError(absl::StrCat("no reference run with schedule '",
-                                            controls.schedule.Key(), "', tau ", controls.tau,
+                                            controls.ScheduleKey(), "', tau ", controls.tau,
                                             " and TPP ", controls.tokens_per_param));
   }
   auto ref = EmpiricalReference::FromCurves(matching);

@@ -22,7 +22,7 @@ Curve FormCurve(const std::string& id, const FormConstants& constants,
     pt.step = total * i / o.points;
     pt.fraction = static_cast<double>(pt.step) / static_cast<double>(total);
     pt.tokens = controls.batch_tokens * static_cast<double>(pt.step);
-    pt.lr = controls.peak_lr * ScheduleEta(controls.schedule, pt.fraction);
+    pt.lr = controls.peak_lr * ScheduleFactor(controls.schedule, pt.fraction);
     const double clean = final_loss * FormNormalized(pt.fraction, p, controls.schedule);
     e = o.ar1 * e + innovation * normal(rng);
     pt.loss = clean * (1.0 + o.noise_rel * e);

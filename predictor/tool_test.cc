@@ -65,7 +65,7 @@ class ToolTest : public ::testing::Test {
 
 TEST_F(ToolTest, FitPredictReplay) {
   ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
-  EXPECT_NE(out_.str().find("d2z"), std::string::npos);
+  EXPECT_NE(out_.str().find("linear_decay"), std::string::npos);
 
   ASSERT_EQ(Run({"predict", "--model", P("model.json"), P("partial.csv"), "--output", "json"}), 0)
       << err_.str();

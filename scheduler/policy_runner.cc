@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/schedule_proto.h"
 #include "common/status_macros.h"
 #include "predictor/deviation.h"
 #include "predictor/reference_source.h"
@@ -17,19 +18,6 @@ namespace augur {
 namespace {
 
 std::string Sig3(double v) { return absl::StrFormat("%.3g", v); }
-
-predictor::ScheduleShape ToShape(v1::ScheduleShape s) {
-  switch (s) {
-    case v1::SCHEDULE_SHAPE_COSINE:
-      return predictor::ScheduleShape::kCosine;
-    case v1::SCHEDULE_SHAPE_CONSTANT:
-      return predictor::ScheduleShape::kConstant;
-    case v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY:
-      return predictor::ScheduleShape::kWsd;
-    default:
-      return predictor::ScheduleShape::kLinearDecay;
-  }
-}
 
 const char* PolicyName(v1::PolicyKind kind) {
   switch (kind) {
@@ -66,7 +54,7 @@ constexpr char kWaitingReason[] = "waiting for reference runs";
 }  // namespace
 
 std::string CollapseGroupKey(const v1::CurveControls& c) {
-  return absl::StrCat(v1::ScheduleShape_Name(c.schedule().shape()), "/w",
+  return absl::StrCat(ScheduleShapeName(ShapeFromProto(c.schedule().shape())), "/w",
                       Sig3(c.schedule().warmup_fraction()), "/tau", Sig3(c.tau()), "/tpp",
                       Sig3(c.tokens_per_param()));
 }
@@ -75,7 +63,7 @@ predictor::CurveControls ToPredictorControls(const v1::CurveControls& c) {
   predictor::CurveControls p;
   p.tokens_per_param = c.tokens_per_param();
   p.tau = c.tau();
-  p.schedule.shape = ToShape(c.schedule().shape());
+  p.schedule.shape = ShapeFromProto(c.schedule().shape());
   p.schedule.warmup_fraction = c.schedule().warmup_fraction();
   if (c.schedule().decay_fraction() > 0) p.schedule.decay_fraction = c.schedule().decay_fraction();
   p.schedule.final_lr_fraction = c.schedule().final_lr_fraction();

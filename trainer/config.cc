@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/schedule_proto.h"
 #include "common/status_macros.h"
 
 namespace augur::trainer {
@@ -24,6 +25,24 @@ double WeightDecayFromTau(double tau, double hidden_lr, int64_t total_steps) {
 double TauFromWeightDecay(double weight_decay, double hidden_lr, int64_t total_steps) {
   if (weight_decay <= 0 || hidden_lr <= 0 || total_steps <= 0) return 0.0;
   return 1.0 / (hidden_lr * weight_decay * static_cast<double>(total_steps));
+}
+
+absl::Status ValidateSchedule(const ScheduleSettings& c) {
+  if (c.shape == ScheduleShape::kTabulated) {
+    return absl::InvalidArgumentError(
+        "schedule.shape = tabulated: the trainer runs linear_decay, cosine, constant or wsd (a "
+        "tabulated schedule is only read from logged curves)");
+  }
+  if (!(c.warmup_fraction >= 0.0 && c.warmup_fraction < 1.0)) {
+    return Invalid("schedule.warmup_fraction", c.warmup_fraction, "must be in [0, 1)");
+  }
+  if (!(c.final_lr_fraction >= 0.0 && c.final_lr_fraction <= 1.0)) {
+    return Invalid("schedule.final_lr_fraction", c.final_lr_fraction, "must be in [0, 1]");
+  }
+  if (c.shape == ScheduleShape::kWsd && !(c.decay_fraction > 0.0 && c.decay_fraction <= 1.0)) {
+    return Invalid("schedule.decay_fraction", c.decay_fraction, "must be in (0, 1]");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateTrialSpec(const TrialSpec& s) {
@@ -144,19 +163,7 @@ absl::StatusOr<TrialSpec> TrialSpecFromProto(const augur::v1::TrialConfig& p) {
   if (o.grad_clip_norm() != 0) s.optimizer.grad_clip_norm = o.grad_clip_norm();
 
   const auto& sc = p.schedule();
-  switch (sc.shape()) {
-    case augur::v1::SCHEDULE_SHAPE_COSINE:
-      s.schedule.shape = ScheduleShape::kCosine;
-      break;
-    case augur::v1::SCHEDULE_SHAPE_CONSTANT:
-      s.schedule.shape = ScheduleShape::kConstant;
-      break;
-    case augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY:
-      s.schedule.shape = ScheduleShape::kWarmupStableDecay;
-      break;
-    default:
-      s.schedule.shape = ScheduleShape::kLinearDecay;
-  }
+  s.schedule.shape = ShapeFromProto(sc.shape());
   // warmup_fraction 0 in a proto means "unset" (proto3): the default 0.1 applies. A trial that
   // truly wants no warmup sets a tiny positive value or uses the trainer's flag.
   if (sc.warmup_fraction() > 0) s.schedule.warmup_fraction = sc.warmup_fraction();

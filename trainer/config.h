@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "augur/v1/trial.pb.h"
 #include "common/model_params.h"
-#include "trainer/schedule.h"
+#include "common/schedule.h"
 
 namespace augur::trainer {
 
@@ -40,7 +40,7 @@ struct TrialSpec {
   int64_t base_width = 0;  // muP base width; 0 = width.
   DataConfig data;
   OptimizerConfig optimizer;
-  ScheduleConfig schedule;
+  ScheduleSettings schedule;          // Any shape but kTabulated (ValidateSchedule).
   int64_t batch_sequences = 16;       // Global, across data-parallel ranks.
   int64_t micro_batch_sequences = 0;  // Per forward/backward on one rank; 0 = whole local batch.
   double tokens_per_param = 20.0;     // Sets total_steps when total_steps == 0.
@@ -67,6 +67,10 @@ struct ResolvedTrial {
 
 // Checks ranges and divisibility; errors name the field and value.
 absl::Status ValidateTrialSpec(const TrialSpec& spec);
+
+// The schedule part of ValidateTrialSpec: fractions in range, and a shape the trainer can run
+// (a tabulated schedule is read from logged curves by the predictor; the trainer has no table).
+absl::Status ValidateSchedule(const ScheduleSettings& schedule);
 
 // Validates and derives. Weight decay from tau: lambda = 1 / (eta_hidden * tau * T).
 absl::StatusOr<ResolvedTrial> ResolveTrial(const TrialSpec& spec);

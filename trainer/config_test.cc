@@ -54,6 +54,23 @@ TEST(ConfigTest, ValidationNamesFieldAndValue) {
   EXPECT_FALSE(ValidateTrialSpec(s).ok());
 }
 
+TEST(ConfigTest, ScheduleValidation) {
+  EXPECT_FALSE(ValidateSchedule({.warmup_fraction = 1.0}).ok());
+  EXPECT_FALSE(ValidateSchedule({.shape = ScheduleShape::kWsd, .decay_fraction = 0.0}).ok());
+  EXPECT_FALSE(ValidateSchedule({.final_lr_fraction = 1.5}).ok());
+  EXPECT_TRUE(ValidateSchedule({}).ok());
+  for (ScheduleShape shape : kAllScheduleShapes) {
+    EXPECT_EQ(ValidateSchedule({.shape = shape}).ok(), shape != ScheduleShape::kTabulated)
+        << ScheduleShapeName(shape);
+  }
+  const absl::Status tabulated = ValidateSchedule({.shape = ScheduleShape::kTabulated});
+  EXPECT_EQ(tabulated.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(tabulated.message().find("schedule.shape = tabulated"), std::string::npos) << tabulated;
+  TrialSpec s;
+  s.schedule.shape = ScheduleShape::kTabulated;
+  EXPECT_EQ(ValidateTrialSpec(s).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ConfigTest, FromProtoAppliesDefaultsAndFields) {
   augur::v1::TrialConfig p;
   p.mutable_model()->set_width(128);

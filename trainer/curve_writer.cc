@@ -29,18 +29,13 @@ std::string CurveWriter::CsvHeader() {
          "weight_decay,batch_tokens,params,seed,total_steps,decay_fraction,final_lr_fraction";
 }
 
-std::string CurveWriter::CsvScheduleName(ScheduleShape shape) {
-  // docs/curves.md names linear decay "d2z" (final_lr_fraction says where it ends).
-  return shape == ScheduleShape::kLinearDecay ? "d2z" : std::string(ScheduleShapeName(shape));
-}
-
 absl::StatusOr<std::unique_ptr<CurveWriter>> CurveWriter::Open(const std::string& csv_path,
                                                                int jsonl_fd, bool append,
                                                                const CurveControls& c) {
   std::unique_ptr<CurveWriter> w(new CurveWriter());
   w->c_ = c;
   w->control_cells_ = absl::StrCat(
-      Num(c.tokens_per_param), ",", Num(c.tau), ",", CsvScheduleName(c.schedule.shape), ",",
+      Num(c.tokens_per_param), ",", Num(c.tau), ",", ScheduleShapeName(c.schedule.shape), ",",
       Num(c.schedule.warmup_fraction), ",", Num(c.peak_lr), ",", Num(c.weight_decay), ",",
       c.batch_tokens, ",", c.params, ",", c.seed, ",", c.total_steps, ",",
       Num(c.schedule.decay_fraction), ",", Num(c.schedule.final_lr_fraction));
@@ -63,7 +58,7 @@ absl::StatusOr<std::unique_ptr<CurveWriter>> CurveWriter::Open(const std::string
                           {"run_id", c.run_id},
                           {"tpp", c.tokens_per_param},
                           {"tau", c.tau},
-                          {"schedule", CsvScheduleName(c.schedule.shape)},
+                          {"schedule", std::string(ScheduleShapeName(c.schedule.shape))},
                           {"warmup_fraction", c.schedule.warmup_fraction},
                           {"peak_lr", c.peak_lr},
                           {"weight_decay", c.weight_decay},

@@ -3,7 +3,8 @@
 //
 // CSV columns: run_id,step,tokens,fraction,loss,lr,val_loss then the run's controls repeated on
 // every row: tpp,tau,schedule,warmup_fraction,peak_lr,weight_decay,batch_tokens,params,seed,
-// total_steps,decay_fraction,final_lr_fraction. `schedule` is d2z|cosine|constant|wsd;
+// total_steps,decay_fraction,final_lr_fraction. `schedule` is linear_decay|cosine|constant|wsd
+// (ScheduleShapeName; files written before it say d2z for linear_decay, which readers accept);
 // `peak_lr` and `lr` are the base (muP) LR as configured, `tau` the implied timescale.
 // val_loss is empty when not evaluated at that step; a non-finite loss is written as "nan".
 // JSON lines: {"event":"start",...controls}, {"event":"point",...}, {"event":"checkpoint",
@@ -20,7 +21,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "trainer/schedule.h"
+#include "common/schedule.h"
 
 namespace augur::trainer {
 
@@ -29,7 +30,7 @@ struct CurveControls {
   std::string run_id;
   double tokens_per_param = 0;  // Per non-embedding parameter.
   double tau = 0;
-  ScheduleConfig schedule{};
+  ScheduleSettings schedule{};
   double peak_lr = 0;
   double weight_decay = 0;
   int64_t batch_tokens = 0;
@@ -63,7 +64,6 @@ class CurveWriter {
            double tokens_per_cpu_second);
 
   static std::string CsvHeader();
-  static std::string CsvScheduleName(ScheduleShape shape);
 
  private:
   CurveWriter() = default;

@@ -51,9 +51,10 @@ TEST(CurveWriterTest, WritesPredictorCsvAndAppendsOnResume) {
   const auto lines = Lines(path);
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], CurveWriter::CsvHeader());
-  EXPECT_EQ(lines[1], "r1,1,512,0.1,5.5,0.001,,20,0.175,d2z,0.1,0.003,0.1,512,1000,4,10,0.2,0");
+  EXPECT_EQ(lines[1],
+            "r1,1,512,0.1,5.5,0.001,,20,0.175,linear_decay,0.1,0.003,0.1,512,1000,4,10,0.2,0");
   EXPECT_EQ(lines[2],
-            "r1,2,1024,0.2,nan,0.002,5.25,20,0.175,d2z,0.1,0.003,0.1,512,1000,4,10,0.2,0");
+            "r1,2,1024,0.2,nan,0.002,5.25,20,0.175,linear_decay,0.1,0.003,0.1,512,1000,4,10,0.2,0");
   EXPECT_TRUE(lines[3].starts_with("r1,3,1536,"));
   std::filesystem::remove(path);
 }

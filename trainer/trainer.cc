@@ -23,6 +23,7 @@
 #include "trainer/checkpoint.h"
 #include "trainer/data.h"
 #include "trainer/model.h"
+#include "trainer/schedule.h"
 
 namespace augur::trainer {
 namespace {

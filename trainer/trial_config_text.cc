@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/schedule_proto.h"
 #include "common/status_macros.h"
 
 namespace augur::trainer {
@@ -25,12 +26,17 @@ absl::Status Bad(absl::string_view path, absl::string_view value, absl::string_v
 }
 
 const EnumValueDescriptor* FindEnumValue(const FieldDescriptor* f, absl::string_view value) {
-  const std::string upper = absl::AsciiStrToUpper(value);
-  const std::string alias = upper == "WSD" ? "WARMUP_STABLE_DECAY" : upper;
   const auto* e = f->enum_type();
+  // A schedule shape also takes every name the rest of Augur reads (wsd, and old ones: d2z).
+  if (e == augur::v1::ScheduleShape_descriptor()) {
+    if (auto shape = ParseScheduleShape(value); shape.ok()) {
+      if (auto wire = ShapeToProto(*shape); wire.ok()) return e->FindValueByNumber(*wire);
+    }
+  }
+  const std::string upper = absl::AsciiStrToUpper(value);
   for (int i = 0; i < e->value_count(); ++i) {
     const std::string& name = e->value(i)->name();
-    if (name == upper || (name.size() > alias.size() && name.ends_with("_" + alias))) {
+    if (name == upper || (name.size() > upper.size() && name.ends_with("_" + upper))) {
       return e->value(i);
     }
   }

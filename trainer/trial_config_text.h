@@ -3,7 +3,8 @@
 // through protobuf reflection so every field of the proto is reachable and stays in sync with it.
 //
 // Enum values may be written in full (SCHEDULE_SHAPE_COSINE) or by their suffix, in any case
-// (cosine, linear_decay, wsd; text_bytes, uint16_shard). Pure; thread-safe.
+// (cosine, linear_decay; text_bytes, uint16_shard); a schedule shape also by any name
+// ParseScheduleShape reads (wsd, and the old d2z). Pure; thread-safe.
 #ifndef AUGUR_TRAINER_TRIAL_CONFIG_TEXT_H_
 #define AUGUR_TRAINER_TRIAL_CONFIG_TEXT_H_
 

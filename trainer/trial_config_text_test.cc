@@ -47,6 +47,13 @@ TEST(TrialConfigTextTest, FlagOverridesReachEveryField) {
   ASSERT_TRUE(SetTrialField(&c, "resources.cpu_threads", "2").ok());
   EXPECT_EQ(c.model().width(), 128);
   EXPECT_EQ(c.schedule().shape(), augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY);
+  for (const char* name : {"d2z", "linear", "LINEAR_DECAY", "SCHEDULE_SHAPE_LINEAR_DECAY"}) {
+    ASSERT_TRUE(SetTrialField(&c, "schedule.shape", name).ok()) << name;
+    EXPECT_EQ(c.schedule().shape(), augur::v1::SCHEDULE_SHAPE_LINEAR_DECAY) << name;
+  }
+  ASSERT_TRUE(SetTrialField(&c, "schedule.shape", "warmup_stable_decay").ok());
+  EXPECT_EQ(c.schedule().shape(), augur::v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY);
+  EXPECT_FALSE(SetTrialField(&c, "schedule.shape", "tabulated").ok());
   EXPECT_EQ(c.resources().cpu_threads(), 2);
   EXPECT_FALSE(SetTrialField(&c, "model.color", "red").ok());
   EXPECT_FALSE(SetTrialField(&c, "model", "1").ok());

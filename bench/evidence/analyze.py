@@ -50,7 +50,8 @@ def _calibration(model_path):
     with open(model_path) as f:
         m = json.load(f)
     cals = {c["schedule"]: c for c in m["calibrations"]}
-    return cals.get("d2z") or cals["*"]
+    # Models fitted before the schedule names were unified key linear decay as "d2z".
+    return cals.get("linear_decay") or cals.get("d2z") or cals["*"]
 
 
 def _ctl(run, key):

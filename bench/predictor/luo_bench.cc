@@ -97,7 +97,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
       const double truth = predictor::FinalLoss(c.points);
       std::vector<Curve> same;
       for (const Curve& t : train) {
-        if (t.controls.schedule.Key() == c.controls.schedule.Key() &&
+        if (t.controls.ScheduleKey() == c.controls.ScheduleKey() &&
             t.controls.total_steps == c.controls.total_steps) {
           same.push_back(t);
         }
@@ -196,7 +196,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
   std::map<std::string, std::vector<Curve>> by_schedule;
   for (const Curve& c : curves) {
     if (c.complete) {
-      by_schedule[absl::StrFormat("%s/%d", c.controls.schedule.Key(), c.controls.total_steps)]
+      by_schedule[absl::StrFormat("%s/%d", c.controls.ScheduleKey(), c.controls.total_steps)]
           .push_back(c);
     }
   }

@@ -51,7 +51,7 @@ std::vector<Curve> GenerateSweep(const TrainingModel& m, const SweepSpec& spec) 
     double s = 0, ema = 0;
     for (int i = 1; i <= spec.points * sub; ++i) {
       const double x = i * dx;
-      const double eta = lr * predictor::ScheduleEta(k.schedule, x);
+      const double eta = lr * ScheduleFactor(k.schedule, x);
       s += eta / (eta + m.lr_half) * dx * m.s_scale * spec.tpp / 20.0;
       ema += (eta / m.lr_ref - ema) * std::min(1.0, dx / k.tau);
       if (i % sub != 0) continue;

@@ -49,8 +49,8 @@ struct SweepSpec {
   double tpp = 20;
   double batch_tokens = 262144;
   double weight_decay = 0.5;
-  predictor::ScheduleSpec schedule;  // Default: D2Z, 10% warmup.
-  std::vector<double> lrs;           // Peak LRs of the sweep.
+  ScheduleSettings schedule;  // Default: linear decay to zero (D2Z), 10% warmup.
+  std::vector<double> lrs;    // Peak LRs of the sweep.
   int points = 1000;
   uint64_t data_seed = 1;  // Shared by every trial of the sweep.
   int seed = 0;            // Model seed (offset of the final loss).
