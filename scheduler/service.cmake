@@ -13,3 +13,8 @@ augur_library(augur_scheduler_server
   SRCS server.cc
   DEPS augur_scheduler augur_planner augur_sqlite_store gRPC::grpc++)
 augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_common)
+
+# Each part of the scheduler at its own boundary (scheduler_test drives the whole facade).
+augur_test(scheduler_parts_test
+  SRCS session_registry_test.cc commit_priority_test.cc point_writer_test.cc decider_test.cc
+  DEPS augur_scheduler)
