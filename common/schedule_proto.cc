@@ -17,6 +17,15 @@ ScheduleShape ShapeFromProto(v1::ScheduleShape shape) {
   }
 }
 
+ScheduleSettings ScheduleFromProto(const v1::Schedule& schedule) {
+  ScheduleSettings s;
+  s.shape = ShapeFromProto(schedule.shape());
+  if (schedule.warmup_fraction() > 0) s.warmup_fraction = schedule.warmup_fraction();
+  if (schedule.decay_fraction() > 0) s.decay_fraction = schedule.decay_fraction();
+  s.final_lr_fraction = schedule.final_lr_fraction();
+  return s;
+}
+
 absl::StatusOr<v1::ScheduleShape> ShapeToProto(ScheduleShape shape) {
   switch (shape) {
     case ScheduleShape::kLinearDecay:

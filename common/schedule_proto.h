@@ -15,6 +15,11 @@ namespace augur {
 // documented default, linear decay.
 ScheduleShape ShapeFromProto(v1::ScheduleShape shape);
 
+// The settings a wire schedule asks for. Proto3 cannot tell 0 from unset: a warmup_fraction or
+// decay_fraction of 0 means the default of ScheduleSettings (0.1 and 0.2). The trainer and the
+// predictor both read a trial's schedule through this, so they run and model the same one.
+ScheduleSettings ScheduleFromProto(const v1::Schedule& schedule);
+
 // INVALID_ARGUMENT for kTabulated: a table comes from logged curves and has no wire value.
 absl::StatusOr<v1::ScheduleShape> ShapeToProto(ScheduleShape shape);
 

@@ -40,5 +40,24 @@ TEST(ScheduleProtoTest, UnspecifiedIsTheDocumentedDefault) {
   EXPECT_EQ(ShapeFromProto(v1::SCHEDULE_SHAPE_UNSPECIFIED), ScheduleShape::kLinearDecay);
 }
 
+// The trainer and the predictor read a trial's schedule through ScheduleFromProto: an unset
+// (zero) warmup or decay fraction is the default in both, never 0 in one and 0.1 in the other.
+TEST(ScheduleProtoTest, ScheduleFromProtoFillsProto3DefaultsOnce) {
+  v1::Schedule wire;
+  wire.set_shape(v1::SCHEDULE_SHAPE_WARMUP_STABLE_DECAY);
+  ScheduleSettings s = ScheduleFromProto(wire);
+  EXPECT_EQ(s.shape, ScheduleShape::kWsd);
+  EXPECT_DOUBLE_EQ(s.warmup_fraction, ScheduleSettings{}.warmup_fraction);
+  EXPECT_DOUBLE_EQ(s.decay_fraction, ScheduleSettings{}.decay_fraction);
+  EXPECT_DOUBLE_EQ(s.final_lr_fraction, 0.0);
+  wire.set_warmup_fraction(0.05);
+  wire.set_decay_fraction(0.3);
+  wire.set_final_lr_fraction(0.1);
+  s = ScheduleFromProto(wire);
+  EXPECT_DOUBLE_EQ(s.warmup_fraction, 0.05);
+  EXPECT_DOUBLE_EQ(s.decay_fraction, 0.3);
+  EXPECT_DOUBLE_EQ(s.final_lr_fraction, 0.1);
+}
+
 }  // namespace
 }  // namespace augur

@@ -63,10 +63,7 @@ predictor::CurveControls ToPredictorControls(const v1::CurveControls& c) {
   predictor::CurveControls p;
   p.tokens_per_param = c.tokens_per_param();
   p.tau = c.tau();
-  p.schedule.shape = ShapeFromProto(c.schedule().shape());
-  p.schedule.warmup_fraction = c.schedule().warmup_fraction();
-  if (c.schedule().decay_fraction() > 0) p.schedule.decay_fraction = c.schedule().decay_fraction();
-  p.schedule.final_lr_fraction = c.schedule().final_lr_fraction();
+  p.schedule = ScheduleFromProto(c.schedule());  // As the trainer runs it.
   p.peak_lr = c.peak_lr();
   p.weight_decay = c.weight_decay();
   p.batch_tokens = static_cast<double>(c.batch_tokens());

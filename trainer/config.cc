@@ -162,13 +162,9 @@ absl::StatusOr<TrialSpec> TrialSpecFromProto(const augur::v1::TrialConfig& p) {
   if (o.epsilon() != 0) s.optimizer.epsilon = o.epsilon();
   if (o.grad_clip_norm() != 0) s.optimizer.grad_clip_norm = o.grad_clip_norm();
 
-  const auto& sc = p.schedule();
-  s.schedule.shape = ShapeFromProto(sc.shape());
   // warmup_fraction 0 in a proto means "unset" (proto3): the default 0.1 applies. A trial that
   // truly wants no warmup sets a tiny positive value or uses the trainer's flag.
-  if (sc.warmup_fraction() > 0) s.schedule.warmup_fraction = sc.warmup_fraction();
-  if (sc.decay_fraction() > 0) s.schedule.decay_fraction = sc.decay_fraction();
-  s.schedule.final_lr_fraction = sc.final_lr_fraction();
+  s.schedule = ScheduleFromProto(p.schedule());
 
   if (p.batch_sequences() > 0) s.batch_sequences = p.batch_sequences();
   s.micro_batch_sequences = p.micro_batch_sequences();
