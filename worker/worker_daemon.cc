@@ -70,7 +70,8 @@ int WorkerDaemon::running_trials() const {
 
 bool WorkerDaemon::SleepUnlessShutdown(absl::Duration d) {
   absl::MutexLock lock(&mu_);
-  return !mu_.AwaitWithTimeout(absl::Condition(&shutdown_), d);
+  const Clock& clock = *options_.clock;
+  return !clock.AwaitWithDeadline(mu_, absl::Condition(&shutdown_), clock.Now() + d);
 }
 
 int WorkerDaemon::FreeSlots() const { return devices_.free(); }
@@ -165,6 +166,7 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
   const absl::Duration heartbeat = absl::Milliseconds(std::max(50, reg.heartbeat_interval_ms()));
   const int max_points =
       std::max(1, reg.max_points_per_batch() > 0 ? reg.max_points_per_batch() : 1000);
+  const Clock& clock = *options_.clock;
   absl::Time next_heartbeat = absl::InfinitePast();
   absl::Time shutdown_deadline = absl::InfiniteFuture();
   bool paused_for_shutdown = false;
@@ -179,17 +181,17 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
       auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return broken_ || (accepted_ && !outbox_.empty());
       };
-      mu_.AwaitWithTimeout(absl::Condition(&wake), options_.flush_interval);
+      clock.AwaitWithDeadline(mu_, absl::Condition(&wake), clock.Now() + options_.flush_interval);
       if (broken_) break;
       if (shutdown_) {
         if (!paused_for_shutdown) {
           paused_for_shutdown = true;
-          shutdown_deadline = absl::Now() + options_.shutdown_grace;
+          shutdown_deadline = clock.Now() + options_.shutdown_grace;
           for (auto& [id, slot] : slots_) {
             if (!slot.ended && slot.trial) slot.trial->Pause();
           }
         }
-        if ((slots_.empty() && outbox_.empty()) || absl::Now() > shutdown_deadline) break;
+        if ((slots_.empty() && outbox_.empty()) || clock.Now() > shutdown_deadline) break;
       }
       if (!accepted_) continue;
       // Control messages are taken before the points: a TrialEnded in `control` was queued
@@ -215,15 +217,15 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
       ok = stream->Write(m);
       last_requested_slots = free_slots;
     }
-    if (ok && absl::Now() >= next_heartbeat) {
+    if (ok && clock.Now() >= next_heartbeat) {
       v1::WorkerMessage m;
       {
         absl::MutexLock lock(&mu_);
         m.mutable_heartbeat()->set_free_slots(FreeSlots());
       }
-      m.mutable_heartbeat()->set_sent_unix_ms(absl::ToUnixMillis(absl::Now()));
+      m.mutable_heartbeat()->set_sent_unix_ms(clock.NowUnixMs());
       ok = stream->Write(m);
-      next_heartbeat = absl::Now() + heartbeat;
+      next_heartbeat = clock.Now() + heartbeat;
     }
   }
   ctx.TryCancel();

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "augur/v1/worker.grpc.pb.h"
+#include "common/clock.h"
 #include "grpcpp/channel.h"
 #include "worker/device_pool.h"
 #include "worker/point_buffer.h"
@@ -40,6 +41,8 @@ struct WorkerOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   absl::Duration flush_interval = absl::Milliseconds(10);  // Longest a point waits to be sent.
   absl::Duration shutdown_grace = absl::Seconds(30);       // Pause trials, flush, then leave.
+  // Heartbeats, the flush tick, reconnect backoff and the shutdown grace run on this clock.
+  const Clock* clock = &RealClock();
 };
 
 // Thread-safe. Run() blocks; Shutdown() may be called from any thread (or a signal watcher).
