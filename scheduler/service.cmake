@@ -7,7 +7,7 @@ augur_library(augur_scheduler
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
        Threads::Threads)
 augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc policy_runner_test.cc
-           DEPS augur_scheduler)
+           trial_curves_test.cc dispatcher_test.cc sweep_control_test.cc DEPS augur_scheduler)
 
 augur_library(augur_scheduler_server
   SRCS server.cc
