@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <span>
+#include <string>
 #include <utility>
 
 namespace augur {
@@ -67,7 +68,7 @@ void Decider::Loop() {
         return stopping_ || !queue_.empty() || (!retry_.empty() && clock_->Now() >= retry_at_);
       };
       clock_->AwaitWithDeadline(mu_, absl::Condition(&ready), retry_at_);
-      if (stopping_) return;
+      if (stopping_) break;
       events.swap(queue_);
       if (!retry_.empty() && clock_->Now() >= retry_at_) {
         due.swap(retry_);
@@ -79,6 +80,8 @@ void Decider::Loop() {
     absl::MutexLock lock(&mu_);
     busy_ = false;
   }
+  // Stored now rather than decided again after the next start.
+  if (!deferred_.empty()) Commit(std::exchange(deferred_, {}), 0);
 }
 
 void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
@@ -100,26 +103,50 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
         break;
     }
   }
-  if (due.empty()) return;
   // Every round's policy runs first, then one transaction stores all their decisions (a
-  // transaction per round would make each wait for the writer's commit in turn). The writer
-  // starts no commit meanwhile (for a bounded time), so the one it may have in flight finishes
-  // while the policies run.
+  // transaction per round would make each wait for the writer's commit in turn).
   Due again;
-  {
-    CommitPriority::Claim claim(priority_);
-    std::vector<PlannedRound> planned;
-    std::set<std::string> stopping;  // Trials an earlier round of this batch stops.
-    for (const auto& [key, arrived] : due) {
-      auto r = planner_.Plan(key, arrived, stopping);
-      if (!r.ok()) {
-        again.emplace(key, arrived);
-      } else if (r->has_value()) {
-        planned.push_back(std::move(**r));
-      }
+  std::vector<PlannedRound> planned;
+  std::set<std::string> stopping;  // Trials an earlier round of this batch stops.
+  for (const auto& [key, arrived] : due) {
+    auto r = planner_.Plan(key, arrived, stopping);
+    if (!r.ok()) {
+      again.emplace(key, arrived);
+    } else if (r->has_value()) {
+      planned.push_back(std::move(**r));
     }
-    if (!planned.empty()) again.merge(Commit(std::move(planned)));
   }
+  const bool stops = std::any_of(planned.begin(), planned.end(),
+                                 [](const PlannedRound& r) { return !r.stops.empty(); });
+  if (stops) {
+    // A stop order waits for this transaction: it goes ahead of the writer's next batch, and
+    // takes the deferred CONTINUE decisions along.
+    const size_t timed = planned.size();
+    for (PlannedRound& r : deferred_) planned.push_back(std::move(r));
+    deferred_.clear();
+    CommitPriority::Claim claim(priority_);
+    again.merge(Commit(std::move(planned), timed));
+  } else {
+    // CONTINUE decisions change nothing a worker must hear of: they count as decided at once
+    // and are stored together, when the decider runs out of events (or enough are waiting),
+    // so that a burst of milestones costs a few transactions, not one per round.
+    for (PlannedRound& r : planned) {
+      for (const v1::Decision& d : r.decisions) {
+        planner_.MarkDecided(r.key.sweep_id, d.trial_id(), r.key.fraction);
+        ++deferred_decisions_;
+      }
+      deferred_.push_back(std::move(r));
+    }
+    bool events_waiting;
+    {
+      absl::MutexLock lock(&mu_);
+      events_waiting = !queue_.empty();
+    }
+    if (!deferred_.empty() && (!events_waiting || deferred_decisions_ >= kMaxDeferred)) {
+      again.merge(Commit(std::exchange(deferred_, {}), planned.size()));
+    }
+  }
+  if (deferred_.empty()) deferred_decisions_ = 0;
   if (again.empty()) return;
   activity_->Handed();
   absl::MutexLock lock(&mu_);
@@ -127,7 +154,7 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
   retry_at_ = std::min(retry_at_, clock_->Now() + retry_after_);
 }
 
-Decider::Due Decider::Commit(std::vector<PlannedRound> rounds) {
+Decider::Due Decider::Commit(std::vector<PlannedRound> rounds, size_t timed) {
   WriteBatch batch;
   for (const PlannedRound& r : rounds) {
     batch.decisions.insert(batch.decisions.end(), r.decisions.begin(), r.decisions.end());
@@ -138,7 +165,12 @@ Decider::Due Decider::Commit(std::vector<PlannedRound> rounds) {
   const absl::Time committed = clock_->Now();
   if (!result.ok()) {
     Due again;  // Nothing stored: their trials will not cross these milestones again.
-    for (const PlannedRound& r : rounds) AddDue(again, r.key, r.arrived);
+    for (const PlannedRound& r : rounds) {
+      for (const v1::Decision& d : r.decisions) {
+        planner_.Unmark(r.key.sweep_id, d.trial_id(), r.key.fraction);
+      }
+      AddDue(again, r.key, r.arrived);
+    }
     return again;
   }
   // The orders first, then the rows: a stop order waits for nothing else.
@@ -174,7 +206,8 @@ Decider::Due Decider::Commit(std::vector<PlannedRound> rounds) {
   if (observer_) {
     for (absl::Time s : since) observer_->StopOrderQueued(sent - s);
     std::vector<RoundTiming> timings;
-    for (const PlannedRound& r : rounds) {
+    for (size_t i = 0; i < std::min(timed, rounds.size()); ++i) {
+      const PlannedRound& r = rounds[i];
       timings.push_back({r.start - r.arrived, r.decided - r.start, sent - r.start});
     }
     observer_->RoundsCommitted(timings, committed - commit_start, reached_to_round);

@@ -1,10 +1,12 @@
 // The stopping policy at work. Milestone events from the curves become decision rounds on the
 // decider's thread: events that arrive together are coalesced per (sweep, group, milestone),
-// every round is planned (RoundPlanner), and all their decisions, STOP and CONTINUE, are stored
-// with the stops they cause in one transaction, which goes ahead of the point writer's
-// (CommitPriority). Then the stop orders are queued on the workers' sessions and the stopped
-// trials' rows are handed on. A transaction that fails is tried again after `retry_after` on
-// the clock; nothing of it took effect.
+// every round is planned (RoundPlanner). A batch of rounds that stops a trial is stored at once,
+// STOP decisions with the stops they cause and any CONTINUE decisions waiting, in one
+// transaction that goes ahead of the point writer's (CommitPriority); then the stop orders are
+// queued on the workers' sessions and the stopped trials' rows are handed on. CONTINUE
+// decisions alone wait (counted as decided) until the decider has no event left or 512 of them
+// wait, and are stored in one transaction. A transaction that fails is tried again after
+// `retry_after` on the clock; nothing of it took effect.
 //
 // Threads: Queue from any thread; one decider thread. Thread-safe.
 #ifndef AUGUR_SCHEDULER_DECIDER_H_
@@ -42,8 +44,9 @@ class Decider {
   Decider& operator=(const Decider&) = delete;
 
   void Start();
-  // Joins the thread; queued events are dropped (the milestones they name are found again as
-  // undecided when the sweep is next loaded). Idempotent.
+  // Stores the waiting CONTINUE decisions, then joins the thread; queued events are dropped
+  // (the milestones they name are found again as undecided when the sweep is next loaded).
+  // Idempotent.
   void Stop();
 
   void Queue(CurveEvent event);
@@ -54,8 +57,9 @@ class Decider {
   using Due = std::map<RoundKey, absl::Time>;  // Round -> its earliest event.
   void Loop();
   void Run(const std::vector<CurveEvent>& events, Due due);
-  // Stores the rounds' decisions; returns the rounds to try again.
-  Due Commit(std::vector<PlannedRound> rounds);
+  // Stores the rounds' decisions; returns the rounds to try again. The first `timed` rounds
+  // are reported to the observer (the others were deferred from earlier runs).
+  Due Commit(std::vector<PlannedRound> rounds, size_t timed);
 
   Store* const store_;
   const Clock* const clock_;
@@ -65,7 +69,12 @@ class Decider {
   SchedulerObserver* const observer_;
   const std::function<void(std::vector<v1::Trial>)> decided_;
   const absl::Duration retry_after_;
-  RoundPlanner planner_;  // The decider's thread only.
+  // The decider's thread only.
+  RoundPlanner planner_;
+  // Rounds of CONTINUE decisions only, counted as decided and not stored yet.
+  static constexpr size_t kMaxDeferred = 512;  // Decisions.
+  std::vector<PlannedRound> deferred_;
+  size_t deferred_decisions_ = 0;
 
   absl::Mutex mu_;
   std::vector<CurveEvent> queue_ ABSL_GUARDED_BY(mu_);

@@ -18,8 +18,9 @@ bool HasDecided(const std::vector<double>* decided, double m) {
   return false;
 }
 
-const std::vector<double>* DecidedOf(const std::map<std::string, std::vector<double>>& decided,
-                                     const std::string& trial_id) {
+const std::vector<double>* DecidedOf(
+    const absl::flat_hash_map<std::string, std::vector<double>>& decided,
+    const std::string& trial_id) {
   auto it = decided.find(trial_id);
   return it == decided.end() ? nullptr : &it->second;
 }
@@ -48,7 +49,17 @@ absl::StatusOr<RoundPlanner::SweepState*> RoundPlanner::State(const std::string&
 
 void RoundPlanner::MarkDecided(const std::string& sweep_id, const std::string& trial_id, double m) {
   auto it = sweeps_.find(sweep_id);
-  if (it != sweeps_.end()) it->second.decided[trial_id].push_back(m);
+  if (it == sweeps_.end()) return;
+  std::vector<double>& decided = it->second.decided[trial_id];
+  if (!HasDecided(&decided, m)) decided.push_back(m);
+}
+
+void RoundPlanner::Unmark(const std::string& sweep_id, const std::string& trial_id, double m) {
+  auto it = sweeps_.find(sweep_id);
+  if (it == sweeps_.end()) return;
+  auto trial = it->second.decided.find(trial_id);
+  if (trial == it->second.decided.end()) return;
+  std::erase_if(trial->second, [m](double d) { return std::abs(d - m) < 1e-9; });
 }
 
 void RoundPlanner::Forget(const std::string& sweep_id) { sweeps_.erase(sweep_id); }

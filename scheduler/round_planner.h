@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "augur/v1/sweep.pb.h"
@@ -59,8 +60,10 @@ class RoundPlanner {
   // milestone without a stored decision there.
   absl::StatusOr<std::vector<RoundKey>> Undecided(const std::string& sweep_id,
                                                   const std::string& group_key);
-  // Counts a trial as decided at milestone m (its decision is stored now).
+  // Counts a trial as decided at milestone m (its decision is stored, or about to be).
   void MarkDecided(const std::string& sweep_id, const std::string& trial_id, double m);
+  // Undoes MarkDecided: the decision's transaction failed.
+  void Unmark(const std::string& sweep_id, const std::string& trial_id, double m);
   // Drops what is kept for a sweep that left memory.
   void Forget(const std::string& sweep_id);
 
@@ -78,8 +81,9 @@ class RoundPlanner {
     predictor::TrialSummary summary;
   };
   struct SweepState {
-    std::map<std::string, std::vector<double>> decided;               // Trial -> milestones.
-    std::map<std::pair<std::string, double>, KeptSummary> summaries;  // (trial, m)
+    // Hash maps: a round looks up every trial of its group in both.
+    absl::flat_hash_map<std::string, std::vector<double>> decided;  // Trial -> milestones.
+    absl::flat_hash_map<std::pair<std::string, double>, KeptSummary> summaries;  // (trial, m)
   };
   absl::StatusOr<SweepState*> State(const std::string& sweep_id);
 

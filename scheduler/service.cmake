@@ -5,7 +5,7 @@ augur_library(augur_scheduler
        policy_runner.cc ranking.cc auth.cc services.cc
   DEPS augur_store augur_predictor augur_proto augur_common augur_schedule_proto absl::status
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
-       Threads::Threads)
+       absl::flat_hash_map Threads::Threads)
 augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc policy_runner_test.cc
            trial_curves_test.cc dispatcher_test.cc sweep_control_test.cc DEPS augur_scheduler)
 

@@ -102,14 +102,28 @@ absl::StatusOr<v1::Trial> SweepControl::ResumeTrial(const std::string& trial_id,
 
 absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id) {
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
+  // The leases to revoke, read before the store ends them.
+  std::vector<TrialOrderFor> orders;
   for (const v1::Trial& t : trials) {
-    if (t.state() == v1::TRIAL_STATE_RUNNING) {
-      EndTrial(t.trial_id(), v1::TRIAL_STATE_CANCELLED, "sweep cancelled").IgnoreError();
+    if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
+    auto lease = p_.store->GetLease(t.trial_id());
+    if (lease.ok() && !lease->worker_id.empty()) {
+      orders.push_back({lease->worker_id, t.trial_id(), lease->fencing_token,
+                        v1::TrialOrder::ACTION_STOP, "sweep cancelled"});
     }
   }
+  // One store call cancels the sweep with every trial that has not ended, leases included.
+  // Ending the running trials one by one first would let the last of them finish the sweep as
+  // DONE, and the cancel would then be refused.
   ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, "cancelled by user"));
+  const absl::Time now = p_.clock->Now();
+  p_.sessions->SendOrders(orders, absl::ToUnixMillis(now));
+  if (p_.observer) {
+    for (size_t i = 0; i < orders.size(); ++i) p_.observer->StopOrderQueued(p_.clock->Now() - now);
+  }
   ASSIGN_OR_RETURN(trials, p_.store->ListTrials(sweep_id));
   p_.curves->Update(trials);
+  if (!orders.empty()) p_.dispatcher->Wake();  // Their slots are free.
   p_.activity->Changed();
   return sweep;
 }

@@ -172,17 +172,16 @@ TEST_F(SweepControlTest, CancelSweepStopsRunningTrialsAndCancelsTheRest) {
   EXPECT_EQ(orders[0].action(), v1::TrialOrder::ACTION_STOP);
 }
 
-// BUG (sweep_control.cc, CancelSweep): the running trials are ended one by one through
-// EndTrial -> Store::TransitionTrial before Store::CancelSweep runs; when they were the last
-// non-terminal trials, the store marks the sweep DONE on the last transition, and CancelSweep
-// then fails FAILED_PRECONDITION ("sweep s1 is done"): the user's cancel reports an error and
-// the sweep ends DONE, not CANCELLED.
-TEST_F(SweepControlTest, DISABLED_CancelSweepWhoseTrialsAllRunEndsCancelled) {
+// When every trial left is running, ending them one by one before cancelling the sweep let the
+// last one finish the sweep as DONE, and the cancel was refused ("sweep s1 is done"). The store
+// now cancels the sweep with its trials in one call, and the orders follow.
+TEST_F(SweepControlTest, CancelSweepWhoseTrialsAllRunEndsCancelled) {
   RunningSweep(1);
   auto w1 = ConnectW1();
   auto sweep = control_.CancelSweep("s1");
   ASSERT_TRUE(sweep.ok()) << sweep.status();
   EXPECT_EQ(sweep->state(), v1::Sweep::STATE_CANCELLED);
+  EXPECT_EQ(Stored("s1/t000"), v1::TRIAL_STATE_CANCELLED);
   EXPECT_EQ(Orders(*w1).size(), 1u);
 }
 
