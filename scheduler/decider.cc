@@ -1,6 +1,7 @@
 #include "scheduler/decider.h"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <span>
 #include <string>
@@ -53,7 +54,9 @@ void Decider::Queue(CurveEvent event) {
 void Decider::WaitIdle() {
   absl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return stopping_ || (queue_.empty() && !busy_ && (retry_.empty() || clock_->Now() < retry_at_));
+    const absl::Time now = clock_->Now();
+    return stopping_ ||
+           (queue_.empty() && !busy_ && (retry_.empty() || now < retry_at_) && now < flush_at_);
   };
   mu_.Await(absl::Condition(&idle));
 }
@@ -62,29 +65,34 @@ void Decider::Loop() {
   while (true) {
     std::vector<CurveEvent> events;
     Due due;
+    bool flush = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty() || (!retry_.empty() && clock_->Now() >= retry_at_);
+        const absl::Time now = clock_->Now();
+        return stopping_ || !queue_.empty() || (!retry_.empty() && now >= retry_at_) ||
+               now >= flush_at_;
       };
-      clock_->AwaitWithDeadline(mu_, absl::Condition(&ready), retry_at_);
+      clock_->AwaitWithDeadline(mu_, absl::Condition(&ready), std::min(retry_at_, flush_at_));
       if (stopping_) break;
       events.swap(queue_);
-      if (!retry_.empty() && clock_->Now() >= retry_at_) {
+      const absl::Time now = clock_->Now();
+      if (!retry_.empty() && now >= retry_at_) {
         due.swap(retry_);
         retry_at_ = absl::InfiniteFuture();
       }
+      flush = now >= flush_at_;
       busy_ = true;
     }
-    Run(events, std::move(due));
+    Run(events, std::move(due), flush);
     absl::MutexLock lock(&mu_);
     busy_ = false;
   }
   // Stored now rather than decided again after the next start.
-  if (!deferred_.empty()) Commit(std::exchange(deferred_, {}), 0);
+  if (!deferred_.empty()) Commit(deferred_, 0);
 }
 
-void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
+void Decider::Run(const std::vector<CurveEvent>& events, Due due, bool flush) {
   // Many trials crossing one milestone while a round ran need one round; the earliest arrival
   // is the one its latency is measured from.
   for (const CurveEvent& e : events) {
@@ -104,8 +112,12 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
     }
   }
   // Every round's policy runs first, then one transaction stores all their decisions (a
-  // transaction per round would make each wait for the writer's commit in turn).
+  // transaction per round would make each wait for the writer's commit in turn). The writer
+  // starts no commit meanwhile (for a bounded time), so that the one it may have in flight
+  // finishes while the policies run and a stop's transaction finds the store free.
   Due again;
+  std::unique_ptr<CommitPriority::Claim> planning;
+  if (!due.empty()) planning = std::make_unique<CommitPriority::Claim>(priority_);
   std::vector<PlannedRound> planned;
   std::set<std::string> stopping;  // Trials an earlier round of this batch stops.
   for (const auto& [key, arrived] : due) {
@@ -118,35 +130,51 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
   }
   const bool stops = std::any_of(planned.begin(), planned.end(),
                                  [](const PlannedRound& r) { return !r.stops.empty(); });
+  if (!stops) planning.reset();  // Nothing urgent: the writer goes on.
   if (stops) {
     // A stop order waits for this transaction: it goes ahead of the writer's next batch, and
     // takes the deferred CONTINUE decisions along.
-    const size_t timed = planned.size();
+    const size_t fresh = planned.size();
     for (PlannedRound& r : deferred_) planned.push_back(std::move(r));
     deferred_.clear();
-    CommitPriority::Claim claim(priority_);
-    again.merge(Commit(std::move(planned), timed));
+    const bool stored = Commit(planned, fresh);
+    planning.reset();
+    // Nothing stored: these rounds are planned again (their trials will not cross these
+    // milestones again); the deferred decisions wait for the next flush.
+    for (size_t i = 0; i < planned.size() && !stored; ++i) {
+      if (i < fresh) {
+        AddDue(again, planned[i].key, planned[i].arrived);
+      } else {
+        deferred_.push_back(std::move(planned[i]));
+      }
+    }
   } else {
     // CONTINUE decisions change nothing a worker must hear of: they count as decided at once
-    // and are stored together, when the decider runs out of events (or enough are waiting),
-    // so that a burst of milestones costs a few transactions, not one per round.
+    // and are stored with the next stop, or in one transaction at most `kDeferFor` later (or
+    // once kMaxDeferred wait), so that a burst of milestones costs a few transactions.
     for (PlannedRound& r : planned) {
       for (const v1::Decision& d : r.decisions) {
         planner_.MarkDecided(r.key.sweep_id, d.trial_id(), r.key.fraction);
-        ++deferred_decisions_;
       }
       deferred_.push_back(std::move(r));
     }
-    bool events_waiting;
-    {
-      absl::MutexLock lock(&mu_);
-      events_waiting = !queue_.empty();
-    }
-    if (!deferred_.empty() && (!events_waiting || deferred_decisions_ >= kMaxDeferred)) {
-      again.merge(Commit(std::exchange(deferred_, {}), planned.size()));
+    size_t waiting = 0;
+    for (const PlannedRound& r : deferred_) waiting += r.decisions.size();
+    if (!deferred_.empty() && (flush || waiting >= kMaxDeferred)) {
+      CommitPriority::Claim claim(priority_);
+      if (Commit(deferred_, 0)) deferred_.clear();
     }
   }
-  if (deferred_.empty()) deferred_decisions_ = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_->Now();
+    if (deferred_.empty()) {
+      flush_at_ = absl::InfiniteFuture();
+    } else if (flush || flush_at_ == absl::InfiniteFuture()) {
+      // Newly deferred, or a flush that failed: tried again after `retry_after`.
+      flush_at_ = now + (flush ? retry_after_ : kDeferFor);
+    }
+  }
   if (again.empty()) return;
   activity_->Handed();
   absl::MutexLock lock(&mu_);
@@ -154,7 +182,7 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due) {
   retry_at_ = std::min(retry_at_, clock_->Now() + retry_after_);
 }
 
-Decider::Due Decider::Commit(std::vector<PlannedRound> rounds, size_t timed) {
+bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
   WriteBatch batch;
   for (const PlannedRound& r : rounds) {
     batch.decisions.insert(batch.decisions.end(), r.decisions.begin(), r.decisions.end());
@@ -163,16 +191,7 @@ Decider::Due Decider::Commit(std::vector<PlannedRound> rounds, size_t timed) {
   const absl::Time commit_start = clock_->Now();
   absl::StatusOr<WriteBatchResult> result = store_->ApplyBatch(batch);
   const absl::Time committed = clock_->Now();
-  if (!result.ok()) {
-    Due again;  // Nothing stored: their trials will not cross these milestones again.
-    for (const PlannedRound& r : rounds) {
-      for (const v1::Decision& d : r.decisions) {
-        planner_.Unmark(r.key.sweep_id, d.trial_id(), r.key.fraction);
-      }
-      AddDue(again, r.key, r.arrived);
-    }
-    return again;
-  }
+  if (!result.ok()) return false;
   // The orders first, then the rows: a stop order waits for nothing else.
   size_t decision_at = 0, stop_at = 0;  // Offsets of each round's part of the batch.
   std::vector<TrialOrderFor> orders;
@@ -213,7 +232,7 @@ Decider::Due Decider::Commit(std::vector<PlannedRound> rounds, size_t timed) {
     observer_->RoundsCommitted(timings, committed - commit_start, reached_to_round);
   }
   decided_(std::move(stopped));
-  return {};
+  return true;
 }
 
 }  // namespace augur

@@ -4,9 +4,9 @@
 // STOP decisions with the stops they cause and any CONTINUE decisions waiting, in one
 // transaction that goes ahead of the point writer's (CommitPriority); then the stop orders are
 // queued on the workers' sessions and the stopped trials' rows are handed on. CONTINUE
-// decisions alone wait (counted as decided) until the decider has no event left or 512 of them
-// wait, and are stored in one transaction. A transaction that fails is tried again after
-// `retry_after` on the clock; nothing of it took effect.
+// decisions alone wait (counted as decided) for the next stop, or at most 250 ms on the clock
+// (512 of them at most), and are then stored in one transaction. A transaction that fails is
+// tried again after `retry_after` on the clock; nothing of it took effect.
 //
 // Threads: Queue from any thread; one decider thread. Thread-safe.
 #ifndef AUGUR_SCHEDULER_DECIDER_H_
@@ -56,10 +56,12 @@ class Decider {
  private:
   using Due = std::map<RoundKey, absl::Time>;  // Round -> its earliest event.
   void Loop();
-  void Run(const std::vector<CurveEvent>& events, Due due);
-  // Stores the rounds' decisions; returns the rounds to try again. The first `timed` rounds
-  // are reported to the observer (the others were deferred from earlier runs).
-  Due Commit(std::vector<PlannedRound> rounds, size_t timed);
+  // Runs the rounds due; `flush`: the deferred CONTINUE decisions are due to be stored.
+  void Run(const std::vector<CurveEvent>& events, Due due, bool flush);
+  // Stores the rounds' decisions and stops in one transaction, then queues the stop orders and
+  // hands on the stopped rows. False if the transaction failed (nothing was stored). The first
+  // `timed` rounds are reported to the observer (the others were deferred from earlier runs).
+  bool Commit(const std::vector<PlannedRound>& rounds, size_t timed);
 
   Store* const store_;
   const Clock* const clock_;
@@ -72,14 +74,15 @@ class Decider {
   // The decider's thread only.
   RoundPlanner planner_;
   // Rounds of CONTINUE decisions only, counted as decided and not stored yet.
-  static constexpr size_t kMaxDeferred = 512;  // Decisions.
   std::vector<PlannedRound> deferred_;
-  size_t deferred_decisions_ = 0;
+  static constexpr size_t kMaxDeferred = 512;  // Decisions: stored at once beyond this.
+  static constexpr absl::Duration kDeferFor = absl::Milliseconds(250);
 
   absl::Mutex mu_;
   std::vector<CurveEvent> queue_ ABSL_GUARDED_BY(mu_);
   Due retry_ ABSL_GUARDED_BY(mu_);
   absl::Time retry_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  absl::Time flush_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();  // Deferred decisions due.
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

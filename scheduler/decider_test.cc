@@ -131,6 +131,28 @@ TEST_F(DeciderTest, AMilestoneRoundStoresItsDecisionsAndOrdersTheStop) {
   EXPECT_EQ(memory_.ListDecisions("s1")->size(), 2u);
 }
 
+// A CONTINUE decision made alone waits, and is stored in the transaction of the next stop.
+TEST_F(DeciderTest, AWaitingContinueGoesWithTheNextStop) {
+  Load();
+  decider_->Start();
+  decider_->WaitIdle();
+  curves_.TakeArrived(Batch("s1/t000", 1, 25, 4.0), clock_.Now());
+  decider_->WaitIdle();
+  EXPECT_TRUE(Decisions().empty());  // Kept at 20% (top-1 of one), not stored yet.
+  const int calls = store_.calls();
+  curves_.TakeArrived(Batch("s1/t001", 1, 25, 4.5), clock_.Now());
+  decider_->WaitIdle();
+  EXPECT_EQ(Decisions(), (std::map<std::string, v1::DecisionAction>{
+                             {"s1/t000", v1::DECISION_ACTION_CONTINUE},
+                             {"s1/t001", v1::DECISION_ACTION_STOP}}));
+  EXPECT_EQ(store_.failed_operations().size(), 0u);
+  EXPECT_EQ(Orders().size(), 1u);
+  // One transaction for both (the round reads nothing from the store).
+  EXPECT_EQ(store_.calls() - calls, 1);
+}
+
+// CONTINUE decisions alone are stored together, at most 250 ms after they are made, and a
+// failed transaction is tried again 100 ms later.
 TEST_F(DeciderTest, AFailedTransactionIsTriedAgainAfterTheDelayOnTheClock) {
   Load();
   decider_->Start();
@@ -138,7 +160,11 @@ TEST_F(DeciderTest, AFailedTransactionIsTriedAgainAfterTheDelayOnTheClock) {
   store_.FailOperation("ApplyBatch", absl::UnavailableError("injected"));
   curves_.TakeArrived(Batch("s1/t000", 1, 25, 4.0), clock_.Now());
   decider_->WaitIdle();
-  EXPECT_TRUE(Decisions().empty());
+  EXPECT_TRUE(Decisions().empty());  // A CONTINUE alone waits up to 250 ms to be stored...
+  clock_.Advance(absl::Milliseconds(250));
+  decider_->WaitIdle();
+  EXPECT_TRUE(Decisions().empty());  // ...and that transaction failed.
+  EXPECT_EQ(store_.failed_operations(), std::vector<std::string>{"ApplyBatch"});
   clock_.Advance(absl::Milliseconds(99));
   decider_->WaitIdle();
   EXPECT_TRUE(Decisions().empty());  // Not due yet.

@@ -270,7 +270,15 @@ absl::StatusOr<std::vector<v1::WorkerInfo>> Scheduler::ListWorkers() {
   return workers;
 }
 
-Store* Scheduler::store() { return parts_->store; }
+absl::StatusOr<SweepPage> Scheduler::ListSweeps(int page_size, const std::string& page_token) {
+  return parts_->store->ListSweeps(page_size, page_token);
+}
+absl::StatusOr<std::vector<v1::Trial>> Scheduler::ListTrials(const std::string& sweep_id) {
+  return parts_->store->ListTrials(sweep_id);
+}
+absl::StatusOr<std::vector<v1::LossPoint>> Scheduler::ReadPoints(const std::string& trial_id) {
+  return parts_->store->ReadPoints(trial_id, 0);
+}
 
 int64_t Scheduler::WaitForChange(int64_t seen, absl::Duration timeout) {
   return parts_->activity.WaitForChange(seen, timeout);

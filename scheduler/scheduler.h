@@ -70,8 +70,11 @@ class Scheduler {
   absl::StatusOr<v1::Trial> ResumeTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id);
   absl::StatusOr<std::vector<v1::WorkerInfo>> ListWorkers();
-  // For reads the scheduler adds nothing to (listing sweeps, exporting curves).
-  Store* store();
+  // Reads the scheduler adds nothing to, for listing sweeps and exporting curves (Store's
+  // contracts: newest sweeps first, trials in planning order, points by ascending step).
+  absl::StatusOr<SweepPage> ListSweeps(int page_size, const std::string& page_token);
+  absl::StatusOr<std::vector<v1::Trial>> ListTrials(const std::string& sweep_id);
+  absl::StatusOr<std::vector<v1::LossPoint>> ReadPoints(const std::string& trial_id);
 
   // A counter that grows whenever anything a ranking shows may have changed. Returns the new
   // value once it exceeds `seen`, or the current one after `timeout` on the clock.

@@ -100,19 +100,27 @@ TEST_F(SchedulerTest, AStopDoesNotWaitForTheWriteQueue) {
   EXPECT_EQ(store_.GetTrial(a.trial_id())->state(), v1::TRIAL_STATE_RUNNING);
 }
 
-// The decider stores CONTINUE decisions itself; a transaction that fails is tried again after
-// 100 ms on the clock, and nothing of it took effect meanwhile.
+// The decider stores CONTINUE decisions itself, within 250 ms on the clock; a transaction that
+// fails is tried again after 100 ms, and nothing of it took effect meanwhile.
 TEST_F(SchedulerTest, ContinueDecisionsWhoseWriteFailedAreDecidedAgain) {
   CreateSweep(v1::POLICY_KIND_TOP_K, {0.2}, 1);
   store_.FailDecisionWrites(1);
   auto s = Connect("w1", 1);
   const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
   SendPoints(s, a, 1, 25, 4.0);
-  EXPECT_FALSE(StoredDecision(a.trial_id(), 0.2).has_value());
+  auto stored = [&] {
+    scheduler_->WaitUntilIdle();
+    return store_.ListDecisions("s1")->size();
+  };
+  EXPECT_EQ(stored(), 0u);  // Decided, and waiting to be stored with others.
+  EXPECT_EQ(store_.failed(), 0);
+  clock_.Advance(absl::Milliseconds(250));
+  EXPECT_EQ(stored(), 0u);
   EXPECT_EQ(store_.failed(), 1);
   clock_.Advance(absl::Milliseconds(99));
-  EXPECT_FALSE(StoredDecision(a.trial_id(), 0.2).has_value());  // Not due yet.
+  EXPECT_EQ(stored(), 0u);  // Not due yet.
   clock_.Advance(absl::Milliseconds(1));
+  EXPECT_EQ(stored(), 1u);
   const auto kept = StoredDecision(a.trial_id(), 0.2);
   ASSERT_TRUE(kept.has_value());
   EXPECT_EQ(kept->action(), v1::DECISION_ACTION_CONTINUE);

@@ -211,7 +211,11 @@ class SchedulerTest : public ::testing::Test {
   }
 
   // The trial's stored decision at milestone m once the scheduler is idle, if any.
+  // CONTINUE decisions are stored at most 250 ms (on the clock) after they are made: the clock
+  // is advanced that far first.
   std::optional<v1::Decision> StoredDecision(const std::string& trial_id, double m) {
+    scheduler_->WaitUntilIdle();
+    clock_.Advance(absl::Milliseconds(250));
     scheduler_->WaitUntilIdle();
     auto decisions = store_.ListDecisions("s1");
     EXPECT_TRUE(decisions.ok()) << decisions.status();

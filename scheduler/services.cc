@@ -125,7 +125,7 @@ grpc::Status SweepServiceImpl::ListSweeps(grpc::ServerContext* ctx,
                                           const v1::ListSweepsRequest* req,
                                           v1::ListSweepsResponse* resp) {
   return Guarded(ctx, auth_, Role::kView, [&] {
-    auto page = scheduler_->store()->ListSweeps(req->page_size(), req->page_token());
+    auto page = scheduler_->ListSweeps(req->page_size(), req->page_token());
     if (!page.ok()) return ToGrpcStatus(page.status());
     for (v1::Sweep& s : page->sweeps) {
       s.mutable_spec()->clear_source_yaml();
@@ -221,12 +221,12 @@ grpc::Status SweepServiceImpl::ExportCurves(grpc::ServerContext* ctx,
                                             const v1::ExportCurvesRequest* req,
                                             grpc::ServerWriter<v1::TrialCurve>* writer) {
   return Guarded(ctx, auth_, Role::kView, [&] {
-    auto trials = scheduler_->store()->ListTrials(req->sweep_id());
+    auto trials = scheduler_->ListTrials(req->sweep_id());
     if (!trials.ok()) return ToGrpcStatus(trials.status());
     std::set<std::string> wanted(req->trial_ids().begin(), req->trial_ids().end());
     for (v1::Trial& t : *trials) {
       if (!wanted.empty() && !wanted.count(t.trial_id())) continue;
-      auto points = scheduler_->store()->ReadPoints(t.trial_id(), 0);
+      auto points = scheduler_->ReadPoints(t.trial_id());
       if (!points.ok()) return ToGrpcStatus(points.status());
       v1::TrialCurve curve;
       t.clear_config();
