@@ -116,6 +116,20 @@ std::vector<double> UninterruptedLosses(const v1::TrialConfig& config, const std
   return losses;
 }
 
+// The trial's durable curve has every step once, and its losses equal an uninterrupted run's
+// bit for bit.
+void ExpectUninterrupted(v1::SweepService::Stub& stub, const std::string& sweep_id,
+                         const v1::Trial& finished, const std::string& dir) {
+  const auto curves = Curves(stub, sweep_id);
+  const auto& points = curves.at(finished.trial_id());
+  ExpectContiguous(points, finished.config().total_steps(), finished.trial_id());
+  const std::vector<double> reference = UninterruptedLosses(finished.config(), dir);
+  ASSERT_EQ(reference.size(), points.size());
+  for (size_t i = 0; i < points.size(); ++i) {
+    ASSERT_EQ(points[i].train_loss(), reference[i]) << "step " << i + 1;  // Bit for bit.
+  }
+}
+
 TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
   const std::string dir = TempDir("kill-worker");
   std::string address;
@@ -158,14 +172,86 @@ TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
   EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
   EXPECT_GE(finished.attempts(), 2);
 
-  const auto curves = Curves(*stub, sweep_id);
-  const auto& points = curves.at(finished.trial_id());
-  ExpectContiguous(points, finished.config().total_steps(), "resumed trial");
-  const std::vector<double> reference = UninterruptedLosses(finished.config(), dir);
-  ASSERT_EQ(reference.size(), points.size());
-  for (size_t i = 0; i < points.size(); ++i) {
-    ASSERT_EQ(points[i].train_loss(), reference[i]) << "step " << i + 1;  // Bit for bit.
+  ExpectUninterrupted(*stub, sweep_id, finished, dir);
+}
+
+// The trial as GetSweep ranks it.
+v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
+                  const std::string& trial_id) {
+  grpc::ClientContext ctx;
+  v1::GetSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  v1::GetSweepResponse resp;
+  EXPECT_TRUE(stub.GetSweep(&ctx, req, &resp).ok());
+  for (const v1::RankingRow& row : resp.ranking()) {
+    if (row.trial().trial_id() == trial_id) return row.trial();
   }
+  return v1::Trial();
+}
+
+// A running trial ordered to pause checkpoints and leaves its slot within seconds (another
+// trial takes it), and once resumed it finishes with the curve of an uninterrupted run.
+TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
+  const std::string dir = TempDir("pause");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto spec = LoadTestSpec("tiny_sweep.yaml");
+  ASSERT_TRUE(spec.ok());
+  spec->mutable_policy()->set_kind(v1::POLICY_KIND_NONE);
+  spec->mutable_search()->mutable_dimensions(0)->clear_values();
+  spec->mutable_search()->mutable_dimensions(0)->add_values(0.006);
+  spec->mutable_search()->mutable_dimensions(0)->add_values(0.02);
+  auto stub = SweepStub(address);
+  const std::string sweep_id = Submit(*stub, *spec).sweep().sweep_id();
+  auto worker = StartWorker(address, "one-slot", dir + "/work");  // One CPU slot.
+  ASSERT_TRUE(worker.ok());
+  const std::string paused_id = sweep_id + "/t000";
+  v1::Trial trial;
+  const absl::Time deadline = absl::Now() + absl::Minutes(3);
+  while (absl::Now() < deadline) {
+    trial = TrialOf(*stub, sweep_id, paused_id);
+    if (trial.checkpoint_step() >= 40 && trial.last_point().step() > trial.checkpoint_step()) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(trial.state(), v1::TRIAL_STATE_RUNNING) << trial.ShortDebugString();
+  ASSERT_LT(trial.last_point().step(), trial.config().total_steps() / 2);
+
+  const absl::Time ordered = absl::Now();
+  {
+    grpc::ClientContext ctx;
+    v1::TrialActionRequest req;
+    req.set_trial_id(paused_id);
+    v1::TrialActionResponse resp;
+    ASSERT_TRUE(stub->PauseTrial(&ctx, req, &resp).ok());
+  }
+  // Paused with a checkpoint at its last step, and the other trial has the slot.
+  v1::Trial other;
+  while (absl::Now() < ordered + absl::Seconds(30)) {
+    trial = TrialOf(*stub, sweep_id, paused_id);
+    other = TrialOf(*stub, sweep_id, sweep_id + "/t001");
+    if (trial.state() == v1::TRIAL_STATE_PAUSED && other.state() == v1::TRIAL_STATE_RUNNING) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const absl::Duration took = absl::Now() - ordered;
+  ASSERT_EQ(trial.state(), v1::TRIAL_STATE_PAUSED) << trial.ShortDebugString();
+  ASSERT_EQ(other.state(), v1::TRIAL_STATE_RUNNING) << other.ShortDebugString();
+  EXPECT_LT(took, absl::Seconds(10)) << "the slot was freed only after " << took;
+  EXPECT_LT(trial.checkpoint_step(), trial.config().total_steps());
+  EXPECT_EQ(trial.checkpoint_step(), trial.last_point().step());  // Checkpointed where it stopped.
+
+  {
+    grpc::ClientContext ctx;
+    v1::TrialActionRequest req;
+    req.set_trial_id(paused_id);
+    v1::TrialActionResponse resp;
+    ASSERT_TRUE(stub->ResumeTrial(&ctx, req, &resp).ok());
+  }
+  auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status();
+  const v1::Trial finished = TrialOf(*stub, sweep_id, paused_id);
+  EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
+  ExpectUninterrupted(*stub, sweep_id, finished, dir);
 }
 
 }  // namespace

@@ -261,6 +261,13 @@ int Main(int argc, char** argv) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  // A launcher may have left them blocked (a blocked mask survives exec): they are how this
+  // trainer is asked to checkpoint and stop.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
   ProgressBar bar(leader && !flags->quiet);
   RunOptions options;
   options.resume_from = flags->resume;

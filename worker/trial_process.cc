@@ -77,6 +77,12 @@ absl::StatusOr<std::unique_ptr<TrialProcess>> TrialProcess::Start(
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
     signal(SIGPIPE, SIG_DFL);
+    // The worker blocks SIGINT and SIGTERM in its threads to wait for them in one
+    // (common/signals.h), and a blocked mask survives exec: the trainer would never hear the
+    // SIGTERM that asks it to checkpoint and stop, and ran on to the end.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     execvpe(argv[0], argv.data(), envp.data());
     const int err = errno;
     ssize_t ignored = write(exec_pipe[1], &err, sizeof(err));

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -31,6 +32,27 @@ std::unique_ptr<TrialProcess> StartReady(const std::string& script) {
   if (!p.ok()) return nullptr;
   EXPECT_TRUE(ready->WaitForNotificationWithTimeout(absl::Seconds(30)));
   return std::move(p).value();
+}
+
+// The worker blocks SIGINT and SIGTERM in every thread (common/signals.h); a trainer started
+// from such a thread must not inherit that mask, or it never hears the SIGTERM that pauses it.
+TEST(TrialProcess, TheChildStartsWithNoSignalBlocked) {
+  std::string line;
+  std::thread starter([&] {
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    TrialProcessOptions o;  // Not a shell: a shell may reset its mask when it starts.
+    o.binary = "/bin/grep";
+    o.args = {"SigBlk", "/proc/self/status"};
+    auto p = TrialProcess::Start(o, [&](const std::string& l) { line = l; });
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_EQ((*p)->Wait().code, 0);
+  });
+  starter.join();
+  EXPECT_EQ(line, "SigBlk:\t0000000000000000");
 }
 
 TEST(TrialProcess, DeliversEveryLineAndTheExitCode) {
