@@ -130,51 +130,6 @@ void ExpectUninterrupted(v1::SweepService::Stub& stub, const std::string& sweep_
   }
 }
 
-TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
-  const std::string dir = TempDir("kill-worker");
-  std::string address;
-  auto scheduler = StartScheduler(dir + "/augur.db", &address,
-                                  {"--lease-ttl-ms", "2000", "--heartbeat-ms", "250"});
-  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  auto spec = LoadTestSpec("tiny_sweep.yaml");
-  ASSERT_TRUE(spec.ok());
-  spec->mutable_policy()->set_kind(v1::POLICY_KIND_NONE);
-  spec->mutable_search()->mutable_dimensions(0)->clear_values();
-  spec->mutable_search()->mutable_dimensions(0)->add_values(0.006);
-  auto stub = SweepStub(address);
-  const std::string sweep_id = Submit(*stub, *spec).sweep().sweep_id();
-
-  auto a = StartWorker(address, "doomed", dir + "/work-a");
-  ASSERT_TRUE(a.ok());
-  // Wait for a committed checkpoint and some progress beyond it.
-  v1::Trial trial;
-  const absl::Time deadline = absl::Now() + absl::Minutes(3);
-  while (absl::Now() < deadline) {
-    grpc::ClientContext ctx;
-    v1::GetSweepRequest req;
-    req.set_sweep_id(sweep_id);
-    v1::GetSweepResponse resp;
-    ASSERT_TRUE(stub->GetSweep(&ctx, req, &resp).ok());
-    trial = resp.ranking(0).trial();
-    if (trial.checkpoint_step() >= 40 && trial.last_point().step() > trial.checkpoint_step() + 5) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  ASSERT_GE(trial.checkpoint_step(), 40) << trial.ShortDebugString();
-  (*a)->Kill9();  // The worker dies; its trainer dies on the broken pipe.
-
-  auto b = StartWorker(address, "rescuer", dir + "/work-b");
-  ASSERT_TRUE(b.ok());
-  auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(5));
-  ASSERT_TRUE(done.ok()) << done.status();
-  const v1::Trial& finished = done->ranking(0).trial();
-  EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
-  EXPECT_GE(finished.attempts(), 2);
-
-  ExpectUninterrupted(*stub, sweep_id, finished, dir);
-}
-
 // The trial as GetSweep ranks it.
 v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
                   const std::string& trial_id) {
@@ -189,6 +144,67 @@ v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
   return v1::Trial();
 }
 
+// Waits until the trial has committed a checkpoint at step 40 or later and trained 5 steps
+// past it.
+v1::Trial WaitForCheckpoint(v1::SweepService::Stub& stub, const std::string& sweep_id,
+                            const std::string& trial_id) {
+  v1::Trial trial;
+  const absl::Time deadline = absl::Now() + absl::Minutes(3);
+  while (absl::Now() < deadline) {
+    trial = TrialOf(stub, sweep_id, trial_id);
+    if (trial.checkpoint_step() >= 40 && trial.last_point().step() > trial.checkpoint_step() + 5) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_GE(trial.checkpoint_step(), 40) << trial.ShortDebugString();
+  return trial;
+}
+
+void Resume(v1::SweepService::Stub& stub, const std::string& trial_id) {
+  grpc::ClientContext ctx;
+  v1::TrialActionRequest req;
+  req.set_trial_id(trial_id);
+  v1::TrialActionResponse resp;
+  EXPECT_TRUE(stub.ResumeTrial(&ctx, req, &resp).ok());
+}
+
+// tiny_sweep.yaml without early stopping, at the given learning rates.
+v1::SweepSpec PlainSweep(std::initializer_list<double> lrs) {
+  auto spec = LoadTestSpec("tiny_sweep.yaml");
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  spec->mutable_policy()->set_kind(v1::POLICY_KIND_NONE);
+  spec->mutable_search()->mutable_dimensions(0)->clear_values();
+  for (double lr : lrs) spec->mutable_search()->mutable_dimensions(0)->add_values(lr);
+  return *spec;
+}
+
+TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
+  const std::string dir = TempDir("kill-worker");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address,
+                                  {"--lease-ttl-ms", "2000", "--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto stub = SweepStub(address);
+  const std::string sweep_id = Submit(*stub, PlainSweep({0.006})).sweep().sweep_id();
+
+  auto a = StartWorker(address, "doomed", dir + "/work-a");
+  ASSERT_TRUE(a.ok());
+  // A committed checkpoint and some progress beyond it.
+  ASSERT_GE(WaitForCheckpoint(*stub, sweep_id, sweep_id + "/t000").checkpoint_step(), 40);
+  (*a)->Kill9();  // The worker dies; its trainer dies on the broken pipe.
+
+  auto b = StartWorker(address, "rescuer", dir + "/work-b");
+  ASSERT_TRUE(b.ok());
+  auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status();
+  const v1::Trial& finished = done->ranking(0).trial();
+  EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_GE(finished.attempts(), 2);
+
+  ExpectUninterrupted(*stub, sweep_id, finished, dir);
+}
+
 // A running trial ordered to pause checkpoints and leaves its slot within seconds (another
 // trial takes it), and once resumed it finishes with the curve of an uninterrupted run.
 TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
@@ -196,24 +212,12 @@ TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  auto spec = LoadTestSpec("tiny_sweep.yaml");
-  ASSERT_TRUE(spec.ok());
-  spec->mutable_policy()->set_kind(v1::POLICY_KIND_NONE);
-  spec->mutable_search()->mutable_dimensions(0)->clear_values();
-  spec->mutable_search()->mutable_dimensions(0)->add_values(0.006);
-  spec->mutable_search()->mutable_dimensions(0)->add_values(0.02);
   auto stub = SweepStub(address);
-  const std::string sweep_id = Submit(*stub, *spec).sweep().sweep_id();
+  const std::string sweep_id = Submit(*stub, PlainSweep({0.006, 0.02})).sweep().sweep_id();
   auto worker = StartWorker(address, "one-slot", dir + "/work");  // One CPU slot.
   ASSERT_TRUE(worker.ok());
   const std::string paused_id = sweep_id + "/t000";
-  v1::Trial trial;
-  const absl::Time deadline = absl::Now() + absl::Minutes(3);
-  while (absl::Now() < deadline) {
-    trial = TrialOf(*stub, sweep_id, paused_id);
-    if (trial.checkpoint_step() >= 40 && trial.last_point().step() > trial.checkpoint_step()) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  v1::Trial trial = WaitForCheckpoint(*stub, sweep_id, paused_id);
   ASSERT_EQ(trial.state(), v1::TRIAL_STATE_RUNNING) << trial.ShortDebugString();
   ASSERT_LT(trial.last_point().step(), trial.config().total_steps() / 2);
 
@@ -240,16 +244,46 @@ TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
   EXPECT_LT(trial.checkpoint_step(), trial.config().total_steps());
   EXPECT_EQ(trial.checkpoint_step(), trial.last_point().step());  // Checkpointed where it stopped.
 
-  {
-    grpc::ClientContext ctx;
-    v1::TrialActionRequest req;
-    req.set_trial_id(paused_id);
-    v1::TrialActionResponse resp;
-    ASSERT_TRUE(stub->ResumeTrial(&ctx, req, &resp).ok());
-  }
+  Resume(*stub, paused_id);
   auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(5));
   ASSERT_TRUE(done.ok()) << done.status();
   const v1::Trial finished = TrialOf(*stub, sweep_id, paused_id);
+  EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
+  ExpectUninterrupted(*stub, sweep_id, finished, dir);
+}
+
+// A worker told to stop (SIGTERM, as systemd or Slurm would) pauses its trials: each
+// checkpoints where it is and the worker leaves within seconds; resumed, the trial finishes on
+// another worker with the curve of an uninterrupted run.
+TEST(Cluster, AWorkerToldToStopPausesItsTrialAndLeavesWithinSeconds) {
+  const std::string dir = TempDir("drain");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto stub = SweepStub(address);
+  const std::string sweep_id = Submit(*stub, PlainSweep({0.006})).sweep().sweep_id();
+  const std::string id = sweep_id + "/t000";
+  auto a = StartWorker(address, "drained", dir + "/work-a");
+  ASSERT_TRUE(a.ok());
+  const v1::Trial running = WaitForCheckpoint(*stub, sweep_id, id);
+  ASSERT_LT(running.last_point().step(), running.config().total_steps() / 2);
+
+  const absl::Time told = absl::Now();
+  auto exit = (*a)->Terminate(absl::Seconds(30));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(exit->exited) << exit->Describe();
+  EXPECT_LT(absl::Now() - told, absl::Seconds(10));
+  const v1::Trial paused = TrialOf(*stub, sweep_id, id);
+  ASSERT_EQ(paused.state(), v1::TRIAL_STATE_PAUSED) << paused.ShortDebugString();
+  EXPECT_LT(paused.checkpoint_step(), paused.config().total_steps());
+  EXPECT_EQ(paused.checkpoint_step(), paused.last_point().step());
+
+  Resume(*stub, id);
+  auto b = StartWorker(address, "next", dir + "/work-b");
+  ASSERT_TRUE(b.ok());
+  auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(5));
+  ASSERT_TRUE(done.ok()) << done.status();
+  const v1::Trial finished = TrialOf(*stub, sweep_id, id);
   EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
   ExpectUninterrupted(*stub, sweep_id, finished, dir);
 }
