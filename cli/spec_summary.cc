@@ -1,10 +1,12 @@
 #include "cli/spec_summary.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/str_format.h"
 #include "cli/spec_internal.h"
 #include "cli/table.h"
 #include "common/schedule_proto.h"
@@ -198,6 +200,13 @@ void PrintSummary(const SweepSummary& s, std::ostream& out) {
       << " if every trial runs to the end";
   if (s.planned_references > 0) {
     out << " (" << Human(static_cast<double>(s.planned_tokens)) << " with the reference runs)";
+    // What the references cost, and why they are there.
+    const double extra = static_cast<double>(s.planned_tokens - s.full_tokens);
+    out << "\n  refs      +" << Human(extra) << " tokens, "
+        << absl::StrFormat("%.1f%%", 100.0 * extra / std::max<double>(1, s.full_tokens))
+        << " of the full sweep: each collapse group (trials with the same tau) gets one complete"
+           " run at a smaller width, the curve the policy reads the others' finals off"
+           " (policy.model_path with a fitted model plans none)";
   }
   out << "\n";
   out << "  policy    " << s.policy << "\n\n";

@@ -91,6 +91,10 @@ TEST(SpecSummaryTest, PlanAddsOneReferenceRunPerTauGroup) {
   PrintSummary(s, out);
   EXPECT_THAT(out.str(), HasSubstr("18 = 9 points x 1 size x 2 seeds, + 3 collapse reference "
                                    "runs = 21 planned"));
+  // What the references cost, against the full sweep, and why: 3 x 122 x 4096 = 1,499,136 tokens,
+  // 1,499,136 / (18 x 483 x 4096) = 4.2%.
+  EXPECT_THAT(out.str(), HasSubstr("refs      +1.49M tokens, 4.2% of the full sweep: each "
+                                   "collapse group (trials with the same tau) gets one complete"));
 }
 
 TEST(SpecSummaryTest, RandomSearchAndBatchSweepGiveStepsPerBatch) {
