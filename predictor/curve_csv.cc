@@ -10,6 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "predictor/lr_column.h"
 
 namespace augur::predictor {
 namespace {
@@ -97,6 +99,11 @@ const char* const kRunColumns[] = {"total_steps",
                                    "group",
                                    "complete"};
 
+// The last point is within max(1%, 1.5 x the median spacing) of the planned end.
+bool ReachesEnd(const std::vector<CurvePoint>& points) {
+  return Progress(points) >= 1.0 - std::max(0.01, 1.5 * MedianSpacing(points));
+}
+
 struct RawRun {
   Curve curve;
   std::map<std::string, std::string> controls;  // Column -> value as written.
@@ -105,8 +112,8 @@ struct RawRun {
 
 }  // namespace
 
-absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
-                                                  const std::string& filename) {
+absl::StatusOr<CurveFile> ParseCurveFile(const std::string& text, const std::string& filename,
+                                         const CurveCsvOptions& options) {
   std::istringstream in(text);
   std::string line;
   int line_no = 0;
@@ -114,12 +121,14 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
     return absl::InvalidArgumentError(absl::StrCat(filename, ":", at, ": ", why));
   };
   std::map<std::string, int> col;  // Canonical name -> index.
+  std::vector<std::string> header;
   size_t columns = 0;
   while (std::getline(in, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (absl::StripAsciiWhitespace(line).empty() || line[0] == '#') continue;
     const auto fields = SplitCsvLine(line);
+    header = fields;
     columns = fields.size();
     for (size_t i = 0; i < fields.size(); ++i) {
       auto it = Aliases().find(absl::AsciiStrToLower(fields[i]));
@@ -140,6 +149,18 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
   if (!col.count("total_steps") && !col.count("fraction")) {
     return error(line_no, "need a 'total_steps' or a 'fraction' column");
   }
+  int loss_index = col["loss"];
+  const bool other_loss = absl::AsciiStrToLower(options.loss_column) != "loss";
+  if (other_loss) {
+    auto it = std::find_if(header.begin(), header.end(), [&](const std::string& h) {
+      return absl::AsciiStrToLower(h) == absl::AsciiStrToLower(options.loss_column);
+    });
+    if (it == header.end()) {
+      return error(line_no, absl::StrCat("no column '", options.loss_column,
+                                         "'; the columns are: ", absl::StrJoin(header, ", ")));
+    }
+    loss_index = static_cast<int>(it - header.begin());
+  }
   std::vector<RawRun> runs;
   std::map<std::string, size_t> run_index;
   while (std::getline(in, line)) {
@@ -156,6 +177,8 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
     };
     const std::string id = get("run_id");
     if (id.empty()) return error(line_no, "empty run_id");
+    const std::string loss = f[loss_index];
+    if (other_loss && loss.empty()) continue;  // Not evaluated at this step.
     auto [it, inserted] = run_index.try_emplace(id, runs.size());
     if (inserted) {
       runs.emplace_back();
@@ -179,8 +202,8 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
       return error(line_no, absl::StrCat("step '", get("step"), "' is not a non-negative integer"));
     }
     p.step = static_cast<int64_t>(step);
-    if (!absl::SimpleAtod(get("loss"), &p.loss)) {
-      return error(line_no, absl::StrCat("loss '", get("loss"), "' is not a number"));
+    if (!absl::SimpleAtod(loss, &p.loss)) {
+      return error(line_no, absl::StrCat(header[loss_index], " '", loss, "' is not a number"));
     }
     for (auto [name, dst] : {std::pair<const char*, double*>{"tokens", &p.tokens},
                              {"lr", &p.lr},
@@ -197,7 +220,8 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
   }
   if (runs.empty()) return error(line_no, "no data rows");
 
-  std::vector<Curve> out;
+  CurveFile out;
+  ScheduleNotes notes;
   for (RawRun& run : runs) {
     Curve& c = run.curve;
     CurveControls& k = c.controls;
@@ -272,46 +296,49 @@ absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
       k.schedule.final_lr_fraction = final_lr / k.peak_lr;
     }
     const std::string schedule = run.controls.count("schedule") ? run.controls["schedule"] : "";
-    if (schedule.empty()) {
-      k.schedule.shape = ScheduleShape::kLinearDecay;
-    } else if (auto shape = ParseScheduleShape(schedule);
-               shape.ok() && *shape != ScheduleShape::kTabulated) {
-      k.schedule.shape = *shape;
-    } else {
-      // Any other name: the schedule is read from the lr column, normalized by its peak. (Shape
-      // names, old ones such as "d2z" included, were read by ParseScheduleShape above.)
-      double peak = k.peak_lr;
-      for (const CurvePoint& p : c.points) peak = std::max(peak, p.lr);
-      if (peak <= 0) {
-        return error(
-            run.control_line["schedule"],
-            absl::StrCat("run '", c.id, "': schedule '", schedule,
-                         "' is not linear_decay, cosine, constant or wsd, and there is no lr "
-                         "column to read it from"));
-      }
-      k.schedule.shape = ScheduleShape::kTabulated;
-      k.schedule_label = schedule;
-      for (const CurvePoint& p : c.points) {
-        if (p.lr > 0) k.schedule.table.push_back({p.fraction, p.lr / peak});
-      }
+    std::vector<CurvePoint> logged_lr;
+    for (const CurvePoint& p : c.points) {
+      if (p.lr > 0) logged_lr.push_back(p);
     }
+    auto resolved =
+        ResolveSchedule(schedule, warmup_fraction >= 0 || (warmup_steps >= 0 && k.total_steps > 0),
+                        c.points, !logged_lr.empty() && ReachesEnd(logged_lr), k);
+    if (!resolved.ok()) {
+      return error(run.control_line["schedule"],
+                   absl::StrCat("run '", c.id, "': ", resolved.status().message()));
+    }
+    notes.Add(c.id, schedule, *resolved);
     DeriveControls(k);
     if (complete >= 0) {
       c.complete = complete > 0;
     } else {
-      c.complete = Progress(c.points) >= 1.0 - std::max(0.01, 1.5 * MedianSpacing(c.points));
+      c.complete = ReachesEnd(c.points);
     }
-    out.push_back(std::move(c));
+    out.curves.push_back(std::move(c));
   }
+  out.notes = notes.Lines(filename);
   return out;
 }
 
-absl::StatusOr<std::vector<Curve>> ReadCurvesCsv(const std::string& path) {
+absl::StatusOr<std::vector<Curve>> ParseCurvesCsv(const std::string& text,
+                                                  const std::string& filename) {
+  auto file = ParseCurveFile(text, filename);
+  if (!file.ok()) return file.status();
+  return std::move(file->curves);
+}
+
+absl::StatusOr<CurveFile> ReadCurveFile(const std::string& path, const CurveCsvOptions& options) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseCurvesCsv(ss.str(), path);
+  return ParseCurveFile(ss.str(), path, options);
+}
+
+absl::StatusOr<std::vector<Curve>> ReadCurvesCsv(const std::string& path) {
+  auto file = ReadCurveFile(path);
+  if (!file.ok()) return file.status();
+  return std::move(file->curves);
 }
 
 std::string CurvesToCsv(const std::vector<Curve>& curves) {

@@ -1,5 +1,6 @@
 #include "predictor/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -17,6 +18,20 @@ const Calibration* PredictorModel::For(const std::string& key) const {
     if (c.schedule_key == kPooledKey) pooled = &c;
   }
   return pooled;
+}
+
+std::vector<std::string> KeysUsingPooled(const PredictorModel& model,
+                                         const std::vector<Curve>& curves) {
+  std::vector<std::string> keys;
+  for (const Curve& c : curves) {
+    const std::string key = c.controls.ScheduleKey();
+    const Calibration* cal = model.For(key);
+    if (cal != nullptr && cal->schedule_key == kPooledKey && key != kPooledKey &&
+        std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(key);
+    }
+  }
+  return keys;
 }
 
 absl::StatusOr<PredictorModel> FitModel(const std::vector<Curve>& refs, const FitOptions& options,

@@ -33,6 +33,12 @@ struct PredictorModel {
   const Calibration* For(const std::string& schedule_key) const;
 };
 
+// The distinct schedule keys of `curves` (in order of first appearance) that `model` has no
+// calibration of their own for, while it has a pooled one: predictions for them use the pooled
+// calibration. (A key with neither cannot be predicted; ReferenceFor says so.)
+std::vector<std::string> KeysUsingPooled(const PredictorModel& model,
+                                         const std::vector<Curve>& curves);
+
 // Fits one calibration per schedule key with at least `min_curves_per_schedule` usable curves,
 // and a pooled calibration over all curves (METHOD.md §6: calibrate per schedule shape when
 // references of that shape exist).

@@ -15,6 +15,11 @@ Commands:
                                   replay a sweep of complete curves under a stopping policy
 
 Run `augur-predict COMMAND --help` for a command's flags. CSV format: docs/curves.md.
+Notes on the inputs (an assumed warmup, an lr column that overrides a named schedule, a
+schedule with no calibration of its own) go to stderr, one line each.
+
+Example:
+  augur-predict replay sweep.csv --policy collapse --model model.json
 )";
 
 inline constexpr char kFitHelp[] = R"(augur-predict fit REFS.csv -o MODEL.json [flags]
@@ -30,6 +35,9 @@ Flags:
   --smooth F                moving-average window, fraction of training (default 0.02)
   --cv-folds K              folds for the held-out error model (default 5)
   --min-per-schedule N      curves needed for a per-schedule calibration (default 3)
+
+Example:
+  augur-predict fit refs.csv -o model.json --x-min 0.05
 )";
 
 inline constexpr char kPredictHelp[] =
@@ -44,6 +52,12 @@ Flags:
   --at X                    use only the points up to fraction X
   --level P                 nominal coverage of the interval (default 0.9)
   --output text|json        (default text)
+
+A run whose schedule has no calibration of its own in MODEL.json is predicted with the pooled
+one: stderr says so once per schedule, and its JSON row has "pooled_calibration": true.
+
+Example:
+  augur-predict predict --model model.json partial.csv --at 0.2 --output json
 )";
 
 inline constexpr char kReplayHelp[] =

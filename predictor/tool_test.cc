@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "predictor/curve_csv.h"
 #include "predictor/policy.h"
@@ -113,6 +114,61 @@ TEST_F(ToolTest, HelpAndOneLineFailures) {
   Write("bad.csv", "run_id,step,loss,total_steps\nr,1,3,10\nr,x,3,10\n");
   one_line(Run({"replay", P("bad.csv"), "--policy", "none"}));
   EXPECT_NE(err_.str().find("bad.csv:3: step 'x'"), std::string::npos) << err_.str();
+}
+
+int Lines(const std::string& text, const std::string& containing) {
+  int n = 0;
+  for (size_t at = text.find(containing); at != std::string::npos;
+       at = text.find(containing, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST_F(ToolTest, SaysWhenASchedulesCalibrationIsThePooledOne) {
+  ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
+  auto cosine = ReadCurvesCsv(P("partial.csv"));
+  ASSERT_TRUE(cosine.ok());
+  for (Curve& c : *cosine) {
+    c.controls.schedule.shape = ScheduleShape::kCosine;
+    for (CurvePoint& p : c.points) p.lr = 0;  // No lr column to contradict the name.
+  }
+  Write("cosine.csv", CurvesToCsv(*cosine));
+
+  ASSERT_EQ(Run({"predict", "--model", P("model.json"), P("cosine.csv"), "--output", "json"}), 0)
+      << err_.str();
+  EXPECT_EQ(err_.str(), "augur-predict: note: schedule 'cosine' matches no calibration of " +
+                            P("model.json") + " (linear_decay): using the pooled one\n");
+  auto rows = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(rows.size(), 5u);
+  for (const auto& row : rows) EXPECT_TRUE(row["pooled_calibration"].get<bool>()) << row;
+
+  ASSERT_EQ(Run({"replay", P("sweep.csv"), "--policy", "collapse", "--model", P("model.json"),
+                 "--output", "json"}),
+            0);
+  EXPECT_EQ(err_.str(), "");  // linear_decay has its own calibration.
+  EXPECT_EQ(nlohmann::json::parse(out_.str())[0]["pooled_calibration_for"].size(), 0u);
+
+  ASSERT_EQ(Run({"predict", "--model", P("model.json"), P("partial.csv"), "--output", "json"}), 0);
+  EXPECT_EQ(err_.str(), "");
+  EXPECT_FALSE(nlohmann::json::parse(out_.str())[0]["pooled_calibration"].get<bool>());
+}
+
+TEST_F(ToolTest, AssumedWarmupIsSaidOnceNotPerPoint) {
+  std::string csv = "run_id,step,loss,total_steps\n";
+  for (const char* id : {"a", "b", "c"}) {
+    for (int step = 1; step <= 100; ++step) {
+      csv += absl::StrCat(id, ",", step, ",", 4.0 - 0.01 * step, ",100\n");
+    }
+  }
+  Write("nowarmup.csv", csv);
+  ASSERT_EQ(Run({"replay", P("nowarmup.csv"), "--policy", "none"}), 0) << err_.str();
+  EXPECT_EQ(Lines(err_.str(), "\n"), 1) << err_.str();
+  EXPECT_EQ(Lines(err_.str(),
+                  "3 runs (a, b, c) without a warmup_fraction, warmup_steps or lr "
+                  "column: assumed warmup 0.1"),
+            1)
+      << err_.str();
 }
 
 }  // namespace

@@ -1,0 +1,164 @@
+#include "predictor/replay_command.h"
+
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "nlohmann/json.hpp"
+#include "predictor/policy.h"
+#include "predictor/replay.h"
+
+namespace augur::predictor {
+namespace {
+
+absl::StatusOr<std::vector<double>> Milestones(const Args& a) {
+  std::vector<double> ms;
+  auto it = a.values.find("milestones");
+  const std::string text = it == a.values.end() ? "0.1,0.2,0.3" : it->second;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    double v;
+    if (!absl::SimpleAtod(part, &v) || !(v > 0 && v <= 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--milestones: '", part, "' is not a fraction in (0, 1]"));
+    }
+    ms.push_back(v);
+  }
+  return ms;
+}
+
+nlohmann::json ResultJson(const ReplayResult& r) {
+  nlohmann::json j = {{"policy", r.policy},
+                      {"group", r.group},
+                      {"compute_fraction", r.compute_fraction},
+                      {"chosen", r.chosen_id},
+                      {"chosen_final_loss", r.chosen_final_loss},
+                      {"best", r.best_id},
+                      {"best_final_loss", r.best_final_loss},
+                      {"regret", r.regret},
+                      {"skipped", r.skipped}};
+  nlohmann::json errors = nlohmann::json::array();
+  for (const MilestoneError& e : r.errors) {
+    errors.push_back({{"milestone", e.milestone},
+                      {"median_abs_rel_error", e.median_abs_rel_error},
+                      {"predictions", e.predictions}});
+  }
+  j["prediction_errors"] = errors;
+  nlohmann::json trials = nlohmann::json::array();
+  for (const TrialOutcome& t : r.trials) {
+    trials.push_back({{"id", t.id},
+                      {"stop_fraction", t.stop_fraction},
+                      {"stopped", t.stopped},
+                      {"diverged", t.diverged},
+                      {"true_final_loss",
+                       t.diverged ? nlohmann::json(nullptr) : nlohmann::json(t.true_final_loss)},
+                      {"reason", t.reason}});
+  }
+  j["trials"] = trials;
+  return j;
+}
+
+}  // namespace
+
+absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) {
+  if (absl::Status s = RequireOneInput(a, "replay"); !s.ok()) return s;
+  const bool all = a.switches.count("all-policies") > 0;
+  if (all == (a.values.count("policy") > 0)) {
+    return absl::InvalidArgumentError("replay needs exactly one of --policy P or --all-policies");
+  }
+  auto json_output = JsonOutput(a);
+  if (!json_output.ok()) return json_output.status();
+  const bool json = *json_output;
+  auto ms = Milestones(a);
+  if (!ms.ok()) return ms.status();
+  auto refs = References(a, err);
+  if (!refs.ok()) return refs.status();
+  PolicyConfig base;
+  base.milestones = *ms;
+  base.references = refs->source;
+  base.use_interval = a.switches.count("no-interval") == 0;
+  struct NumFlag {
+    const char* name;
+    double* dst;
+  };
+  double median_min = base.median_min_samples, topk_k = base.topk_k;
+  for (NumFlag f : {NumFlag{"keep", &base.keep_fraction},
+                    {"asha-rf", &base.asha_reduction_factor},
+                    {"asha-grace", &base.asha_grace_fraction},
+                    {"median-min-samples", &median_min},
+                    {"topk-k", &topk_k},
+                    {"topk-fraction", &base.topk_fraction}}) {
+    auto v = Number(a, f.name, *f.dst);
+    if (!v.ok()) return v.status();
+    *f.dst = *v;
+  }
+  base.median_min_samples = static_cast<int>(median_min);
+  base.topk_k = static_cast<int>(topk_k);
+  std::vector<std::string> names =
+      all ? PolicyNames() : std::vector<std::string>{a.values.at("policy")};
+  // Validate every policy before printing anything.
+  for (const std::string& name : names) {
+    PolicyConfig cfg = base;
+    cfg.name = name;
+    if (name == "collapse" && cfg.references == nullptr && all) continue;
+    if (auto p = MakePolicy(cfg); !p.ok()) return p.status();
+  }
+  auto curves = ReadCurves(a.positional[0], {}, err);
+  if (!curves.ok()) return curves.status();
+  refs->PooledKeys(*curves, err);
+  std::map<std::string, std::vector<Curve>> groups;
+  for (const Curve& c : *curves) groups[c.group].push_back(c);
+
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& [group, sweep] : groups) {
+    if (!json) {
+      out << absl::StrFormat("group %s: %d runs, milestones %s\n",
+                             group.empty() ? "(default)" : group, sweep.size(),
+                             absl::StrJoin(*ms, ","));
+      out << absl::StrFormat("%-14s %8s  %-28s %10s  %-28s %10s %9s  %s\n", "policy", "compute",
+                             "chosen", "final", "best", "final", "regret",
+                             "median |err| by milestone");
+    }
+    for (const std::string& name : names) {
+      PolicyConfig cfg = base;
+      cfg.name = name;
+      if (name == "collapse" && cfg.references == nullptr && all) {
+        if (!json) out << absl::StrFormat("%-14s skipped: needs --model or --references\n", name);
+        continue;
+      }
+      auto policy = MakePolicy(cfg);
+      if (!policy.ok()) return policy.status();
+      ReplayOptions ro;
+      ro.milestones = *ms;
+      auto r = Replay(sweep, **policy, ro);
+      if (!r.ok()) return r.status();
+      if (json) {
+        nlohmann::json j = ResultJson(*r);
+        if (name == "collapse" && refs->model.has_value()) {
+          j["pooled_calibration_for"] = KeysUsingPooled(*refs->model, sweep);
+        }
+        results.push_back(j);
+        continue;
+      }
+      std::vector<std::string> errs;
+      for (const MilestoneError& e : r->errors) {
+        if (e.predictions > 0) {
+          errs.push_back(absl::StrFormat("%.2g:%.2f%%", e.milestone, 100 * e.median_abs_rel_error));
+        }
+      }
+      out << absl::StrFormat("%-14s %7.1f%%  %-28s %10.4f  %-28s %10.4f %9.4f  %s\n", name,
+                             100 * r->compute_fraction, r->chosen_id, r->chosen_final_loss,
+                             r->best_id, r->best_final_loss, r->regret,
+                             errs.empty() ? "-" : absl::StrJoin(errs, " "));
+      if (!r->skipped.empty() && name == names.front()) {
+        out << "  skipped (incomplete, truth unknown): " << absl::StrJoin(r->skipped, ", ") << "\n";
+      }
+    }
+  }
+  if (json) out << results.dump(2) << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace augur::predictor
