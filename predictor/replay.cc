@@ -70,6 +70,8 @@ absl::StatusOr<ReplayResult> Replay(const std::vector<Curve>& sweep, const Stopp
       auto it = index.find(d.trial_id);
       if (it == index.end() || ended[it->second]) continue;
       const size_t i = it->second;
+      result.trials[i].decisions.push_back({m, d.action == Action::kStop, d.predicted_final_loss,
+                                            d.lower, d.upper, d.compared_loss, d.reason});
       if (std::isfinite(d.predicted_final_loss) &&
           std::isfinite(result.trials[i].true_final_loss)) {
         errors.push_back(std::abs(d.predicted_final_loss - result.trials[i].true_final_loss) /
@@ -111,12 +113,19 @@ absl::StatusOr<ReplayResult> Replay(const std::vector<Curve>& sweep, const Stopp
                      (k.params > 0 ? k.params : 1.0);
     spent += w * t.stop_fraction;
     total += w;
-    if (t.true_final_loss < best) {
-      best = t.true_final_loss;
+    double score = t.true_final_loss;
+    if (!options.score_finals.empty()) {
+      auto s = options.score_finals.find(t.id);
+      score = s == options.score_finals.end() ? kNaN : s->second;
+      if (t.diverged) score = std::numeric_limits<double>::infinity();
+      t.score_final_loss = score;
+    }
+    if (score < best) {  // False for NaN: a trial without a score is not scored.
+      best = score;
       result.best_id = t.id;
     }
-    if (!t.stopped && !t.diverged && t.true_final_loss < chosen) {
-      chosen = t.true_final_loss;
+    if (!t.stopped && !t.diverged && score < chosen) {
+      chosen = score;
       result.chosen_id = t.id;
     }
   }

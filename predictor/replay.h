@@ -5,6 +5,7 @@
 #ifndef AUGUR_PREDICTOR_REPLAY_H_
 #define AUGUR_PREDICTOR_REPLAY_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,21 @@ struct ReplayOptions {
   // Fractions at which the policy decides; the policy's own ExtraDecisionFractions() (ASHA's
   // rungs, top-k's fraction) are added.
   std::vector<double> milestones = {0.1, 0.2, 0.3};
+  // Scoring on another quantity than the one decided on (e.g. decide on the noisy train loss,
+  // score on validation loss): each trial's final value of it, by trial id. When set, chosen,
+  // best and regret are computed on these values, and a trial without one is not scored.
+  std::map<std::string, double> score_finals;
+};
+
+// What the policy said about one trial at one milestone.
+struct MilestoneDecision {
+  double milestone = 0;
+  bool stop = false;
+  double predicted_final_loss = kNaN;  // Policies that predict.
+  double lower = kNaN;                 // Interval on the prediction, if the policy gives one.
+  double upper = kNaN;
+  double compared_loss = kNaN;  // What it was compared against (leader, cutoff, median).
+  std::string reason;
 };
 
 struct TrialOutcome {
@@ -25,8 +41,10 @@ struct TrialOutcome {
   double stop_fraction = 1.0;  // Where it stopped (1 = ran to the end).
   bool stopped = false;        // By the policy.
   bool diverged = false;
-  double true_final_loss = kNaN;  // FinalLoss of the complete curve (inf if diverged).
-  std::string reason;             // Of the stop, if any.
+  double true_final_loss = kNaN;   // FinalLoss of the complete curve (inf if diverged).
+  double score_final_loss = kNaN;  // Its final on the scoring quantity (score_finals), if set.
+  std::string reason;              // Of the stop, if any.
+  std::vector<MilestoneDecision> decisions;  // In milestone order, while it was live.
 };
 
 struct MilestoneError {
@@ -41,9 +59,11 @@ struct ReplayResult {
   // Compute spent as a fraction of running every trial to the end, each trial weighted by
   // total_steps x params (by 1 where unknown).
   double compute_fraction = 0;
-  std::string chosen_id;  // Best true final loss among the trials that ran to the end.
+  // Chosen, best and regret are on the scoring quantity when ReplayOptions::score_finals is
+  // set, else on the true final loss.
+  std::string chosen_id;  // Best final among the trials that ran to the end.
   double chosen_final_loss = kNaN;
-  std::string best_id;  // Best true final loss over the whole sweep.
+  std::string best_id;  // Best final over the whole sweep.
   double best_final_loss = kNaN;
   double regret = kNaN;  // chosen - best, in loss units.
   std::vector<TrialOutcome> trials;

@@ -1,5 +1,6 @@
 #include "predictor/replay_command.h"
 
+#include <cmath>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -7,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "predictor/policy.h"
 #include "predictor/replay.h"
@@ -29,6 +31,25 @@ absl::StatusOr<std::vector<double>> Milestones(const Args& a) {
   return ms;
 }
 
+// A number, or null for NaN and infinities (JSON has neither).
+nlohmann::json Finite(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+// Each complete run's final value of `column` (e.g. val_loss), by run id.
+absl::StatusOr<std::map<std::string, double>> ScoreFinals(const std::string& path,
+                                                          const std::string& column,
+                                                          std::ostream& err) {
+  CurveCsvOptions options;
+  options.loss_column = column;
+  ASSIGN_OR_RETURN(std::vector<Curve> curves, ReadCurves(path, options, err));
+  std::map<std::string, double> finals;
+  for (const Curve& c : curves) {
+    if (c.complete && !c.points.empty()) finals[c.id] = FinalLoss(c.points);
+  }
+  return finals;
+}
+
 nlohmann::json ResultJson(const ReplayResult& r) {
   nlohmann::json j = {{"policy", r.policy},
                       {"group", r.group},
@@ -48,13 +69,25 @@ nlohmann::json ResultJson(const ReplayResult& r) {
   j["prediction_errors"] = errors;
   nlohmann::json trials = nlohmann::json::array();
   for (const TrialOutcome& t : r.trials) {
-    trials.push_back({{"id", t.id},
-                      {"stop_fraction", t.stop_fraction},
-                      {"stopped", t.stopped},
-                      {"diverged", t.diverged},
-                      {"true_final_loss",
-                       t.diverged ? nlohmann::json(nullptr) : nlohmann::json(t.true_final_loss)},
-                      {"reason", t.reason}});
+    nlohmann::json decisions = nlohmann::json::array();
+    for (const MilestoneDecision& d : t.decisions) {
+      decisions.push_back({{"milestone", d.milestone},
+                           {"action", d.stop ? "stop" : "continue"},
+                           {"predicted_final_loss", Finite(d.predicted_final_loss)},
+                           {"lower", Finite(d.lower)},
+                           {"upper", Finite(d.upper)},
+                           {"compared_loss", Finite(d.compared_loss)},
+                           {"reason", d.reason}});
+    }
+    nlohmann::json trial = {{"id", t.id},
+                            {"stop_fraction", t.stop_fraction},
+                            {"stopped", t.stopped},
+                            {"diverged", t.diverged},
+                            {"true_final_loss", Finite(t.true_final_loss)},
+                            {"reason", t.reason},
+                            {"decisions", decisions}};
+    if (!std::isnan(t.score_final_loss)) trial["score_final_loss"] = Finite(t.score_final_loss);
+    trials.push_back(trial);
   }
   j["trials"] = trials;
   return j;
@@ -107,6 +140,12 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
   }
   auto curves = ReadCurves(a.positional[0], {}, err);
   if (!curves.ok()) return curves.status();
+  std::map<std::string, double> score_finals;
+  if (auto it = a.values.find("score-on"); it != a.values.end()) {
+    auto finals = ScoreFinals(a.positional[0], it->second, err);
+    if (!finals.ok()) return finals.status();
+    score_finals = std::move(*finals);
+  }
   refs->PooledKeys(*curves, err);
   std::map<std::string, std::vector<Curve>> groups;
   for (const Curve& c : *curves) groups[c.group].push_back(c);
@@ -132,6 +171,7 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
       if (!policy.ok()) return policy.status();
       ReplayOptions ro;
       ro.milestones = *ms;
+      ro.score_finals = score_finals;
       auto r = Replay(sweep, **policy, ro);
       if (!r.ok()) return r.status();
       if (json) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "predictor/test_util.h"
 
 namespace augur::predictor {
@@ -41,6 +43,17 @@ std::shared_ptr<const ReferenceSource> Refs() {
   return std::make_shared<ModelReferenceSource>(*model);
 }
 
+// The sweep replayed under the collapse policy with Refs().
+absl::StatusOr<ReplayResult> ReplayCollapse(const std::vector<Curve>& sweep,
+                                            const ReplayOptions& options = {}) {
+  PolicyConfig cfg;
+  cfg.name = "collapse";
+  cfg.references = Refs();
+  auto collapse = MakePolicy(cfg);
+  if (!collapse.ok()) return collapse.status();
+  return Replay(sweep, **collapse, options);
+}
+
 TEST(ReplayTest, CollapseFindsTheLateWinnerAshaDoesNot) {
   const auto sweep = Sweep(kK);
   PolicyConfig cfg;
@@ -71,6 +84,60 @@ TEST(ReplayTest, CollapseFindsTheLateWinnerAshaDoesNot) {
   ASSERT_TRUE(rn.ok());
   EXPECT_DOUBLE_EQ(rn->compute_fraction, 1.0);
   EXPECT_EQ(rn->chosen_id, "t3");
+}
+
+// Every live trial has the policy's decision at every milestone until it is stopped; the last
+// one of a stopped trial is the stop, with its reason.
+TEST(ReplayTest, EachTrialKeepsThePolicysDecisionAtEachMilestone) {
+  auto r = ReplayCollapse(Sweep(kK));
+  ASSERT_TRUE(r.ok()) << r.status();
+  int stopped = 0;
+  for (const TrialOutcome& t : r->trials) {
+    ASSERT_FALSE(t.decisions.empty()) << t.id;
+    EXPECT_DOUBLE_EQ(t.decisions.front().milestone, 0.1) << t.id;
+    EXPECT_TRUE(std::isfinite(t.decisions.front().predicted_final_loss)) << t.id;
+    for (size_t i = 0; i + 1 < t.decisions.size(); ++i) {
+      EXPECT_FALSE(t.decisions[i].stop) << t.id;  // Nothing is decided after a stop.
+      EXPECT_LT(t.decisions[i].milestone, t.decisions[i + 1].milestone) << t.id;
+    }
+    if (t.stopped) {
+      ++stopped;
+      EXPECT_TRUE(t.decisions.back().stop) << t.id;
+      EXPECT_EQ(t.decisions.back().reason, t.reason) << t.id;
+      EXPECT_DOUBLE_EQ(t.decisions.back().milestone, t.stop_fraction) << t.id;
+    } else {
+      EXPECT_EQ(t.decisions.size(), 3u) << t.id;
+    }
+  }
+  EXPECT_GT(stopped, 0);
+}
+
+// Scored on other finals (say validation loss), chosen, best and regret follow them, not the
+// curves the policy decided on.
+TEST(ReplayTest, ScoresOnTheGivenFinals) {
+  const auto sweep = Sweep(kK);
+  PolicyConfig cfg;
+  cfg.name = "none";
+  auto none = MakePolicy(cfg);
+  ASSERT_TRUE(none.ok());
+  ReplayOptions o;
+  for (const Curve& c : sweep) o.score_finals[c.id] = c.id == "t0" ? 1.0 : 2.0;
+  auto r = Replay(sweep, **none, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->best_id, "t0");
+  EXPECT_EQ(r->chosen_id, "t0");
+  EXPECT_DOUBLE_EQ(r->chosen_final_loss, 1.0);
+  EXPECT_DOUBLE_EQ(r->regret, 0.0);
+  EXPECT_DOUBLE_EQ(r->trials[0].score_final_loss, 1.0);
+
+  // Collapse stops t0 (the worst run by its curve): the regret is counted on the scores.
+  r = ReplayCollapse(sweep, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->trials[0].id, "t0");
+  ASSERT_TRUE(r->trials[0].stopped);
+  EXPECT_EQ(r->best_id, "t0");
+  EXPECT_NE(r->chosen_id, "t0");
+  EXPECT_DOUBLE_EQ(r->regret, 1.0);
 }
 
 TEST(ReplayTest, NeverLooksBeyondTheMilestoneToDecide) {

@@ -132,7 +132,7 @@ int RunPredictTool(const std::vector<std::string>& args, std::ostream& out, std:
     help = kReplayHelp;
     values = {"policy",       "milestones", "model",  "references",         "keep",
               "asha-rf",      "asha-grace", "output", "median-min-samples", "topk-k",
-              "topk-fraction"};
+              "topk-fraction", "score-on"};
     switches.insert({"all-policies", "no-interval"});
   } else {
     err << "augur-predict: unknown command '" << command << "' (fit, predict or replay)\n";

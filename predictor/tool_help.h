@@ -66,7 +66,11 @@ inline constexpr char kReplayHelp[] =
 Replays complete curves as if the sweep were running: at each milestone the policy sees only
 the points so far; points beyond are used only to score the outcome. Reports compute spent
 (fraction of the full sweep), the chosen run, its true final loss and the regret against the
-true best, per group (the `group` column).
+true best, per group (the `group` column). With --output json, each trial also lists what
+the policy said at each milestone: prediction, interval, action and reason.
+
+Example:
+  augur-predict replay sweep.csv --policy collapse --model model.json --score-on val_loss
 
 Flags:
   --policy P                collapse, asha, median, topk, extrapolation or none
@@ -81,6 +85,8 @@ Flags:
   --median-min-samples N    median rule: other trials needed (default 3)
   --topk-k K                top-k: trials kept (default 1)
   --topk-fraction F         top-k: where it decides (default 0.2)
+  --score-on COLUMN         decide on the loss column, score (chosen, best, regret) on this
+                            one, e.g. val_loss; its final value per run is read as the loss's
   --output text|json        (default text)
 )";
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -169,6 +170,46 @@ TEST_F(ToolTest, AssumedWarmupIsSaidOnceNotPerPoint) {
                   "column: assumed warmup 0.1"),
             1)
       << err_.str();
+}
+
+// Decided on the train loss, scored on the validation loss: the runs' train losses rank a < b <
+// c, their validation losses (logged every 10 steps) c < a < b. With no stopping every run ends,
+// so the chosen and best runs are those with the lowest final validation loss. Each trial lists
+// its decision at every milestone.
+TEST_F(ToolTest, ReplayScoresOnAnotherColumnAndListsEachMilestonesDecision) {
+  std::string csv = "run_id,step,loss,val_loss,total_steps,warmup_fraction\n";
+  const std::map<std::string, std::pair<double, double>> runs = {
+      {"a", {3.0, 3.2}}, {"b", {3.1, 3.3}}, {"c", {3.2, 3.1}}};
+  for (const auto& [id, base] : runs) {
+    for (int step = 1; step <= 100; ++step) {
+      const std::string val = step % 10 == 0 ? absl::StrCat(base.second - 0.001 * step) : "";
+      csv += absl::StrCat(id, ",", step, ",", base.first - 0.001 * step, ",", val, ",100,0.1\n");
+    }
+  }
+  Write("scored.csv", csv);
+  ASSERT_EQ(Run({"replay", P("scored.csv"), "--policy", "none", "--score-on", "val_loss",
+                 "--milestones", "0.2,0.5", "--output", "json"}),
+            0)
+      << err_.str();
+  auto result = nlohmann::json::parse(out_.str())[0];
+  EXPECT_EQ(result["chosen"], "c");
+  EXPECT_EQ(result["best"], "c");
+  EXPECT_NEAR(result["chosen_final_loss"].get<double>(), 3.1 - 0.1, 0.01);
+  ASSERT_EQ(result["trials"].size(), 3u);
+  for (const auto& t : result["trials"]) {
+    ASSERT_EQ(t["decisions"].size(), 2u) << t.dump();
+    EXPECT_DOUBLE_EQ(t["decisions"][0]["milestone"].get<double>(), 0.2);
+    EXPECT_DOUBLE_EQ(t["decisions"][1]["milestone"].get<double>(), 0.5);
+    EXPECT_EQ(t["decisions"][0]["action"], "continue");
+    EXPECT_TRUE(t.contains("score_final_loss"));
+  }
+  // Without --score-on the train loss decides who is best.
+  ASSERT_EQ(Run({"replay", P("scored.csv"), "--policy", "none", "--output", "json"}), 0);
+  EXPECT_EQ(nlohmann::json::parse(out_.str())[0]["best"], "a");
+  // An unknown column is an error naming the columns there are.
+  EXPECT_NE(Run({"replay", P("scored.csv"), "--policy", "none", "--score-on", "val_los"}), 0);
+  EXPECT_NE(err_.str().find("val_los"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("val_loss"), std::string::npos) << err_.str();
 }
 
 }  // namespace
