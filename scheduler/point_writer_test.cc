@@ -102,11 +102,11 @@ class PointWriterTest : public ::testing::Test {
 
 TEST_F(PointWriterTest, AcknowledgesWhatIsDurableAndRejectsWhatTheStoreRefuses) {
   MakeWriter();
-  writer_->Start();
   writer_->Enqueue(session_, Points("s/t0", 1, 10, 5));
   v1::WorkerMessage stale = Points("s/t1", 1, 3, 6);
   stale.mutable_points()->set_fencing_token(token_["s/t1"] + 1);
   writer_->Enqueue(session_, stale);
+  writer_->Start();  // Both are queued before the first commit.
   writer_->WaitIdle();
   const auto sent = Sent();
   ASSERT_EQ(sent.size(), 2u);
