@@ -52,10 +52,14 @@ std::string SchedulerServer::address() const { return absl::StrCat(host_, ":", p
 void SchedulerServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
-  scheduler_->Stop();  // Closes sessions so their handlers return.
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Start may have failed before either was made (a missing tokens file, a db it cannot open):
+  // the half-built server is destroyed on the way out.
+  if (scheduler_) scheduler_->Stop();  // Closes sessions so their handlers return.
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
 }
 
-void SchedulerServer::Wait() { server_->Wait(); }
+void SchedulerServer::Wait() {
+  if (server_) server_->Wait();
+}
 
 }  // namespace augur

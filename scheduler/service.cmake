@@ -18,3 +18,4 @@ augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server 
 augur_test(scheduler_parts_test
   SRCS session_registry_test.cc commit_priority_test.cc point_writer_test.cc decider_test.cc
   DEPS augur_scheduler)
+augur_test(server_test SRCS server_test.cc DEPS augur_scheduler_server)

@@ -1,0 +1,60 @@
+// SchedulerServer::Start refuses what it cannot serve with a status naming the cause, and the
+// half-built server it leaves behind is destroyed cleanly (these used to crash with SIGSEGV).
+#include "scheduler/server.h"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace augur {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("augur_server_test_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+ServerOptions Options(const std::string& db) {
+  ServerOptions o;
+  o.listen_address = "127.0.0.1:0";
+  o.db_path = db;
+  return o;
+}
+
+TEST(SchedulerServer, ADbInAMissingFolderIsAnErrorNamingIt) {
+  auto s = SchedulerServer::Start(Options("/nonexistent-augur-dir/x.db"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/nonexistent-augur-dir/x.db"), std::string::npos)
+      << s.status();
+}
+
+TEST(SchedulerServer, AFileThatIsNotSqliteIsAnError) {
+  const std::string db = TempPath("not-a-db.db");
+  std::ofstream(db) << "this is not an SQLite file, just text that is long enough to matter\n";
+  auto s = SchedulerServer::Start(Options(db));
+  EXPECT_FALSE(s.ok());
+}
+
+TEST(SchedulerServer, AMissingTokensFileIsAnError) {
+  ServerOptions o = Options(TempPath("tokens.db"));
+  o.tokens_file = "/nonexistent-augur-dir/tokens";
+  auto s = SchedulerServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("/nonexistent-augur-dir/tokens"), std::string::npos)
+      << s.status();
+}
+
+TEST(SchedulerServer, StartsServesAndShutsDownTwice) {
+  auto s = SchedulerServer::Start(Options(TempPath("ok.db")));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_GT((*s)->port(), 0);
+  (*s)->Shutdown();
+  (*s)->Shutdown();  // Idempotent; the destructor runs it a third time.
+}
+
+}  // namespace
+}  // namespace augur
