@@ -48,6 +48,15 @@ TEST(SchedulerServer, AMissingTokensFileIsAnError) {
       << s.status();
 }
 
+TEST(SchedulerServer, ABadTokensLineIsAnErrorNamingTheLine) {
+  ServerOptions o = Options(TempPath("badtokens.db"));
+  o.tokens_file = TempPath("tokens");
+  std::ofstream(o.tokens_file) << "admin 0123456789abcdef\ngarbage\n";
+  auto s = SchedulerServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find(o.tokens_file + ":2"), std::string::npos) << s.status();
+}
+
 TEST(SchedulerServer, StartsServesAndShutsDownTwice) {
   auto s = SchedulerServer::Start(Options(TempPath("ok.db")));
   ASSERT_TRUE(s.ok()) << s.status();
