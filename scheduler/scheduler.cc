@@ -1,6 +1,7 @@
 #include "scheduler/scheduler.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -166,8 +167,23 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
     RETURN_IF_ERROR(store->UpsertWorker(w));
   }
   // A held lease stays valid only if the store still has it for this worker under the same
-  // token; the others were expired and fenced off while the worker was away.
-  RETURN_IF_ERROR(store->RenewLeases(hello.worker_id(), parts_->options.lease_ttl).status());
+  // token; the others were expired and fenced off while the worker was away. A lease the store
+  // has for this worker that the worker does not say it holds belonged to a process of the
+  // same id that is gone (restarted, or killed with `augur run`): its trainer died with it, so
+  // the trial goes back to PENDING now, to resume from its checkpoint, instead of being renewed
+  // for ever under a holder that will never report on it.
+  ASSIGN_OR_RETURN(std::vector<LeaseInfo> renewed,
+                   store->RenewLeases(hello.worker_id(), parts_->options.lease_ttl));
+  std::set<std::pair<std::string, int64_t>> held;
+  for (const v1::HeldLease& h : hello.held_leases()) held.insert({h.trial_id(), h.fencing_token()});
+  std::vector<v1::Trial> released;
+  for (const LeaseInfo& l : renewed) {
+    if (held.count({l.trial_id, l.fencing_token})) continue;
+    auto trial = store->EndLease(l.trial_id, l.fencing_token, v1::TRIAL_STATE_PENDING,
+                                 "its worker restarted without it; resumed from its checkpoint");
+    if (trial.ok()) released.push_back(*std::move(trial));
+  }
+  parts_->curves.Update(released);
   v1::SchedulerMessage accepted;
   accepted.mutable_accepted()->set_server_unix_ms(parts_->clock->NowUnixMs());
   for (const v1::HeldLease& h : hello.held_leases()) {

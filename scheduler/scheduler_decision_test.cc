@@ -178,8 +178,10 @@ TEST_F(SchedulerTest, AMilestonePassedWithoutAStoredDecisionIsDecidedAfterAResta
   }
   ASSERT_TRUE(store_.AppendPoints(w).ok());
   Restart();
-  // The worker reconnects and goes on from step 26: no batch crosses 20% again.
-  auto again = Connect("w1", 1);
+  // The worker reconnects, still holding the lease, and goes on from step 26: no batch crosses
+  // 20% again.
+  auto again = Connect("w1", 1, {a});
+  ASSERT_EQ(accepted_.valid_leases_size(), 1);
   SendPoints(again, a, 26, 30, 4.0);
   const auto d = StoredDecision(a.trial_id(), 0.2);
   ASSERT_TRUE(d.has_value());

@@ -221,6 +221,27 @@ TEST_F(SchedulerTest, ExpiredLeaseIsRequeuedUnderANewFencingToken) {
   EXPECT_DOUBLE_EQ((*points)[5].train_loss(), 7.0 - 0.006);
 }
 
+// A worker process that restarts under the same id holds none of its predecessor's leases (the
+// trainers died with it): those trials go back to PENDING at once and are leased again, instead
+// of being renewed for ever under a holder that will never report. A worker that reconnects
+// holding its lease keeps it.
+TEST_F(SchedulerTest, AWorkerRestartedUnderTheSameIdGetsItsLostTrialAgain) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  auto first = Connect("w1", 1);
+  const v1::Lease a = Expect(*first, v1::SchedulerMessage::kLease).lease();
+  auto reconnected = Connect("w1", 1, {a});  // A network blip: the same process.
+  EXPECT_EQ(accepted_.valid_leases_size(), 1);
+  EXPECT_TRUE(Drain(*reconnected).empty());  // Nothing new: it still runs the trial.
+  EXPECT_EQ(store_.GetLease(a.trial_id())->fencing_token, a.fencing_token());
+
+  auto restarted = Connect("w1", 1);  // A new process: it holds nothing.
+  EXPECT_EQ(accepted_.valid_leases_size(), 0);
+  const v1::Lease again = Expect(*restarted, v1::SchedulerMessage::kLease).lease();
+  EXPECT_EQ(again.trial_id(), a.trial_id());
+  EXPECT_GT(again.fencing_token(), a.fencing_token());
+  EXPECT_EQ(store_.GetTrial(a.trial_id())->attempts(), 2);
+}
+
 TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
   auto s = Connect("w1", 1);

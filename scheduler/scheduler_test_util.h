@@ -142,7 +142,10 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(store_.CreateSweep(sweep, ts).ok());
   }
 
-  std::shared_ptr<WorkerSession> Connect(const std::string& worker, int slots) {
+  // Registers the worker and opens its session, saying it holds `held` (a worker reconnecting
+  // with trials running); the SessionAccepted is taken off the session and kept in accepted_.
+  std::shared_ptr<WorkerSession> Connect(const std::string& worker, int slots,
+                                         const std::vector<v1::Lease>& held = {}) {
     v1::RegisterWorkerRequest req;
     req.set_worker_id(worker);
     req.set_cpu_slots(slots);
@@ -151,11 +154,17 @@ class SchedulerTest : public ::testing::Test {
     v1::SessionHello hello;
     hello.set_worker_id(worker);
     hello.set_session_token(reg->session_token());
+    for (const v1::Lease& l : held) {
+      v1::HeldLease* h = hello.add_held_leases();
+      h->set_trial_id(l.trial_id());
+      h->set_fencing_token(l.fencing_token());
+    }
     auto s = scheduler_->OpenSession(hello);
     EXPECT_TRUE(s.ok()) << s.status();
     v1::SchedulerMessage m;
     EXPECT_TRUE((*s)->TryNext(&m));  // Queued before OpenSession returned.
     EXPECT_TRUE(m.has_accepted());
+    accepted_ = m.accepted();
     return *s;
   }
 
@@ -232,6 +241,7 @@ class SchedulerTest : public ::testing::Test {
   HoldableStore store_;
   std::unique_ptr<Scheduler> scheduler_;
   std::vector<v1::SchedulerMessage> aside_;
+  v1::SessionAccepted accepted_;  // Of the last Connect.
 };
 
 }  // namespace augur::testing
