@@ -28,6 +28,9 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
   grpc::ServerBuilder builder;
   // Credentials are chosen here and only here: TLS is a change to this line.
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &s->port_);
+  // gRPC sets SO_REUSEPORT by default: a second scheduler on the same port would start, and the
+  // kernel would split the clients between the two. A taken port is an error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // The services enforce `max_message_bytes` with a clear status; the transport's own limit is
   // a memory guard above it (past it gRPC drops the message without telling the sender why).
   builder.SetMaxReceiveMessageSize(4 * options.max_message_bytes + (1 << 20));

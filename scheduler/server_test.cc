@@ -57,6 +57,17 @@ TEST(SchedulerServer, ABadTokensLineIsAnErrorNamingTheLine) {
   EXPECT_NE(s.status().message().find(o.tokens_file + ":2"), std::string::npos) << s.status();
 }
 
+TEST(SchedulerServer, ASecondSchedulerOnTheSamePortIsRefused) {
+  auto first = SchedulerServer::Start(Options(TempPath("first.db")));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ServerOptions o = Options(TempPath("second.db"));
+  o.listen_address = (*first)->address();
+  auto second = SchedulerServer::Start(o);
+  ASSERT_FALSE(second.ok()) << "two schedulers listen on " << o.listen_address;
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find(o.listen_address), std::string::npos) << second.status();
+}
+
 TEST(SchedulerServer, StartsServesAndShutsDownTwice) {
   auto s = SchedulerServer::Start(Options(TempPath("ok.db")));
   ASSERT_TRUE(s.ok()) << s.status();
