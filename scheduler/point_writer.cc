@@ -153,7 +153,6 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
     out.slots_freed = true;
     if (r.status.ok()) out.ended.push_back(r.trial);
   }
-  activity_->Handed();  // The sink's work counts as handed on.
   sink_(std::move(out));
 }
 

@@ -29,6 +29,8 @@ PointWriterOptions WriterOptions(const SchedulerOptions& o) {
   return w;
 }
 
+Random* RandomOf(const SchedulerOptions& o) { return o.random ? o.random : &SystemRandom(); }
+
 DispatcherOptions DispatchOptions(const SchedulerOptions& o) {
   DispatcherOptions d;
   d.lease_ttl = o.lease_ttl;
@@ -46,15 +48,14 @@ struct Scheduler::Parts {
         options(o),
         activity(clock),
         priority(clock, kMaxYield),
-        sessions(o.random ? o.random : &SystemRandom()),
+        sessions(RandomOf(o)),
         curves(store, clock, [this](CurveEvent e) { decider.Queue(std::move(e)); }),
         decider(store, clock, &curves, &sessions, &priority, &activity, o.observer,
                 [this](std::vector<v1::Trial> stopped) { Decided(std::move(stopped)); }),
         writer(store, clock, &priority, &activity, WriterOptions(o),
                [this](CommittedWrites w) { Committed(std::move(w)); }),
         dispatcher(store, clock, &sessions, &curves, &activity, DispatchOptions(o)),
-        control({store, clock, o.random ? o.random : &SystemRandom(), &curves, &sessions,
-                 &dispatcher, &activity, o.observer},
+        control({store, clock, RandomOf(o), &curves, &sessions, &dispatcher, &activity, o.observer},
                 std::move(planner)) {}
 
   // After the writer's commit: changed rows to the curves, freed slots to dispatch.

@@ -12,16 +12,17 @@ void WorkerSession::Send(v1::SchedulerMessage msg) {
 
 bool WorkerSession::TryNext(v1::SchedulerMessage* msg) {
   absl::MutexLock lock(&mu_);
-  if (queue_.empty()) return false;
-  *msg = std::move(queue_.front());
-  queue_.pop_front();
-  return true;
+  return PopLocked(msg);
 }
 
 bool WorkerSession::Next(v1::SchedulerMessage* msg, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return closed_ || !queue_.empty(); };
   mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+  return PopLocked(msg);
+}
+
+bool WorkerSession::PopLocked(v1::SchedulerMessage* msg) {
   if (queue_.empty()) return false;
   *msg = std::move(queue_.front());
   queue_.pop_front();

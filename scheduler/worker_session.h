@@ -41,6 +41,8 @@ class WorkerSession {
   void TakeWanted(int slots);
 
  private:
+  bool PopLocked(v1::SchedulerMessage* msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const std::string worker_id_;
   const int slots_;
   const int64_t id_;

@@ -161,13 +161,18 @@ v1::Trial WaitForCheckpoint(v1::SweepService::Stub& stub, const std::string& swe
   return trial;
 }
 
-void Resume(v1::SweepService::Stub& stub, const std::string& trial_id) {
+// PauseTrial or ResumeTrial on one trial; false (with a test failure) if refused.
+bool TrialAction(v1::SweepService::Stub& stub, const std::string& trial_id, bool pause) {
   grpc::ClientContext ctx;
   v1::TrialActionRequest req;
   req.set_trial_id(trial_id);
   v1::TrialActionResponse resp;
-  EXPECT_TRUE(stub.ResumeTrial(&ctx, req, &resp).ok());
+  const grpc::Status st =
+      pause ? stub.PauseTrial(&ctx, req, &resp) : stub.ResumeTrial(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  return st.ok();
 }
+void Resume(v1::SweepService::Stub& stub, const std::string& id) { TrialAction(stub, id, false); }
 
 // tiny_sweep.yaml without early stopping, at the given learning rates.
 v1::SweepSpec PlainSweep(std::initializer_list<double> lrs) {
@@ -222,13 +227,7 @@ TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
   ASSERT_LT(trial.last_point().step(), trial.config().total_steps() / 2);
 
   const absl::Time ordered = absl::Now();
-  {
-    grpc::ClientContext ctx;
-    v1::TrialActionRequest req;
-    req.set_trial_id(paused_id);
-    v1::TrialActionResponse resp;
-    ASSERT_TRUE(stub->PauseTrial(&ctx, req, &resp).ok());
-  }
+  ASSERT_TRUE(TrialAction(*stub, paused_id, /*pause=*/true));
   // Paused with a checkpoint at its last step, and the other trial has the slot.
   v1::Trial other;
   while (absl::Now() < ordered + absl::Seconds(30)) {
