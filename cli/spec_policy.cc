@@ -14,11 +14,17 @@ constexpr std::string_view kPolicyKeys[] = {"kind",
                                             "grace",
                                             "model",
                                             "reference_width_ratio",
-                                            "use_interval"};
+                                            "use_interval",
+                                            "asynchronous",
+                                            "tolerance",
+                                            "risk"};
 constexpr int kDefaultKeepTop = 3;
 constexpr double kDefaultReductionFactor = 4.0;  // Ray Tune's ASHA default.
 constexpr double kDefaultAshaGrace = 0.01;       // Ray Tune: grace_period 1 of max_t 100.
 constexpr double kDefaultReferenceWidthRatio = 0.5;
+constexpr double kDefaultTolerance =
+    0.001;  // Below the seed noise of a final loss (docs/method.md).
+constexpr double kDefaultRisk = 0.05;
 
 // Fills default milestones for the kind, or checks the given ones.
 void Milestones(YamlReader& r, augur::v1::StoppingPolicy& p) {
@@ -100,6 +106,9 @@ void ParsePolicy(YamlReader& r, const YAML::Node& node, augur::v1::StoppingPolic
     policy->set_reference_width_ratio(*v);
   }
   if (auto v = ChildBool(r, node, "policy", "use_interval")) policy->set_use_interval(*v);
+  if (auto v = ChildBool(r, node, "policy", "asynchronous")) policy->set_asynchronous(*v);
+  if (auto v = ChildDouble(r, node, "policy", "tolerance")) policy->set_tolerance(*v);
+  if (auto v = ChildDouble(r, node, "policy", "risk")) policy->set_risk(*v);
 }
 
 void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
@@ -119,6 +128,19 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
   } else if (r.Has("policy.keep_top")) {
     ReportNotUsed(r, "policy.keep_top",
                   "by this policy kind (only collapse, top_k, extrapolation)");
+  }
+  // tolerance and risk: the paired decision rule of the predicting policies.
+  if (collapse || kind == augur::v1::POLICY_KIND_EXTRAPOLATION) {
+    if (!r.Has("policy.tolerance")) p->set_tolerance(kDefaultTolerance);
+    if (!r.Has("policy.risk")) p->set_risk(kDefaultRisk);
+    if (!(p->tolerance() >= 0 && p->tolerance() < 0.5))
+      ReportBad(r, "policy.tolerance", p->tolerance(), "a relative difference in [0, 0.5)");
+    if (!(p->risk() > 0 && p->risk() < 0.5))
+      ReportBad(r, "policy.risk", p->risk(), "a probability in (0, 0.5)");
+  } else {
+    for (const char* f : {"policy.tolerance", "policy.risk"}) {
+      if (r.Has(f)) ReportNotUsed(r, f, "by this policy kind (only collapse, extrapolation)");
+    }
   }
   // reduction_factor and grace
   if (asha) {
