@@ -18,7 +18,7 @@ constexpr std::string_view kPolicyKeys[] = {"kind",
                                             "asynchronous",
                                             "tolerance",
                                             "risk"};
-constexpr int kDefaultKeepTop = 3;
+constexpr int kDefaultKeepTop = 1;
 constexpr double kDefaultReductionFactor = 4.0;  // Ray Tune's ASHA default.
 constexpr double kDefaultAshaGrace = 0.01;       // Ray Tune: grace_period 1 of max_t 100.
 constexpr double kDefaultReferenceWidthRatio = 0.5;

@@ -56,8 +56,14 @@ std::string DescribePolicy(const augur::v1::StoppingPolicy& p,
     case augur::v1::POLICY_KIND_NONE:
       return "none: every trial runs to the end";
     case augur::v1::POLICY_KIND_COLLAPSE:
-      return Cat("collapse", at, "; keep top ", p.keep_top(),
-                 p.use_interval() ? "; stop only if the whole interval is above the cutoff" : "",
+      return Cat("collapse", at, ", per model size",
+                 p.use_interval()
+                     ? Cat("; stop a trial when its chance to end better than the leader by more "
+                           "than ",
+                           100 * p.tolerance(), "% is below ", 100 * p.risk(), "%")
+                     : "; keep the best third by predicted final loss",
+                 "; at the last milestone keep the top ", p.keep_top(),
+                 p.asynchronous() ? "; asynchronous" : "; synchronous milestones",
                  !p.model_path().empty()    ? Cat("; fitted model ", p.model_path())
                  : !reference_sizes.empty() ? Cat("; references: ", JoinText(reference_sizes, ", "))
                                             : Cat("; reference runs at ", p.reference_width_ratio(),
@@ -70,7 +76,8 @@ std::string DescribePolicy(const augur::v1::StoppingPolicy& p,
     case augur::v1::POLICY_KIND_TOP_K:
       return Cat("top_k", at, "; keep top ", p.keep_top());
     case augur::v1::POLICY_KIND_EXTRAPOLATION:
-      return Cat("extrapolation", at, "; keep top ", p.keep_top());
+      return Cat("extrapolation", at, "; keep the best third, then the top ", p.keep_top(),
+                 " at the last milestone");
     default:
       return "unspecified";
   }

@@ -215,9 +215,12 @@ TEST_F(SpecTest, DefaultsAreFilled) {
   EXPECT_EQ(s.search().dimensions_size(), 0);
   EXPECT_EQ(s.policy().kind(), augur::v1::POLICY_KIND_COLLAPSE);
   EXPECT_THAT(s.policy().milestone_fractions(), ElementsAre(0.1, 0.2, 0.3));
-  EXPECT_EQ(s.policy().keep_top(), 3);
+  EXPECT_EQ(s.policy().keep_top(), 1);
   EXPECT_DOUBLE_EQ(s.policy().reference_width_ratio(), 0.5);
   EXPECT_TRUE(s.policy().use_interval());
+  EXPECT_DOUBLE_EQ(s.policy().tolerance(), 0.001);
+  EXPECT_DOUBLE_EQ(s.policy().risk(), 0.05);
+  EXPECT_FALSE(s.policy().asynchronous());
   EXPECT_THAT(s.seeds(), ElementsAre(0));
   EXPECT_EQ(s.eval_interval_steps(), 100);
   EXPECT_EQ(s.eval_sequences(), 32);

@@ -76,6 +76,9 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   const double se = std::sqrt(sigma2 * inflation / sll);
   out.rel_noise_se = se / out.final_loss;
   out.rel_model_error = reference.ModelRelError(end);
+  out.rel_diff_model_error = reference.Errors().DiffAt(end);
+  out.diff_error_measured = reference.Errors().diff_measured();
+  out.error_family = reference.ErrorFamily();
   thread_local double cached_level = -1, cached_z = 0;
   if (options.level != cached_level) {
     cached_level = options.level;

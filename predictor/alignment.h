@@ -15,6 +15,7 @@
 #ifndef AUGUR_PREDICTOR_ALIGNMENT_H_
 #define AUGUR_PREDICTOR_ALIGNMENT_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,8 +35,13 @@ struct Prediction {
   double final_loss = kNaN;  // Predicted L(T).
   double lower = kNaN;       // Interval on L(T).
   double upper = kNaN;
-  double rel_noise_se = 0;      // Relative standard error from the residuals.
-  double rel_model_error = 0;   // From the reference's error model.
+  double rel_noise_se = 0;     // Relative standard error from the residuals.
+  double rel_model_error = 0;  // From the reference's error model.
+  // The reference's held-out error of a predicted difference between two trials of one group
+  // (ErrorModel::DiffAt at the prefix's end), and whether it was measured or is the fallback.
+  double rel_diff_model_error = 0;
+  bool diff_error_measured = false;
+  std::string error_family;     // Reference::ErrorFamily().
   double noise_half_width = 0;  // Relative half-width of the noise-only interval.
   double window_start = 0;      // Fractions actually used.
   double window_end = 0;

@@ -45,7 +45,7 @@ class AshaPolicy : public StoppingPolicy {
     const double v = CurrentLoss(prefix, rung, c_.current_loss_window);
     if (!std::isfinite(v)) return s;
     s.pooled = true;
-    s.entry = {0, v, v, v, v, v, v};
+    s.entry = PoolEntry::Point(v, v);
     return s;
   }
 

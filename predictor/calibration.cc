@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "predictor/alignment.h"
+#include "predictor/held_out_errors.h"
 #include "predictor/nelder_mead.h"
 
 namespace augur::predictor {
@@ -211,38 +212,38 @@ absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOpt
   cal.curves = static_cast<int>(usable.size());
   cal.dropped = static_cast<int>(refs.size() - usable.size());
 
-  // Held-out error model.
-  const int folds = std::min<int>(std::max(1, o.cv_folds), static_cast<int>(usable.size()));
+  // Held-out error model. Folds hold out whole comparison groups when there are several, so
+  // that a held-out group is predicted as a new sweep would be (its calibration bias included)
+  // and its pairs share one fold's constants; with one group, curves are dealt out in turn.
+  const std::vector<size_t> groups = ComparisonGroups(usable);
+  const size_t n_groups = *std::max_element(groups.begin(), groups.end()) + 1;
+  const bool by_group = n_groups >= 2;
+  const int folds =
+      std::min<int>(std::max(1, o.cv_folds), static_cast<int>(by_group ? n_groups : usable.size()));
+  auto fold_of = [&](size_t i) { return static_cast<int>((by_group ? groups[i] : i) % folds); };
   std::vector<FormConstants> fold_constants(folds, cal.constants);
   if (folds > 1) {
     for (int f = 0; f < folds; ++f) {
       std::vector<size_t> train;
       for (size_t i = 0; i < usable.size(); ++i) {
-        if (static_cast<int>(i % folds) != f) train.push_back(i);
+        if (fold_of(i) != f) train.push_back(i);
       }
       fold_constants[f] = pr.ToConstants(pr.Expand(Minimize(pr, train, free, 0)));
     }
   }
-  const ErrorModel none{{0.0}, {0.0}};
+  const ErrorModel none{{0.0}, {0.0}, {}, {}, 0};
+  std::vector<HeldOutPrediction> held_out;
   for (double x : o.error_fractions) {
-    double ss = 0;
-    int m = 0;
     for (size_t i = 0; i < usable.size(); ++i) {
       const Curve& c = *usable[i];
-      const FormReference ref(ParamsFor(fold_constants[folds > 1 ? i % folds : 0], c.controls),
+      const FormReference ref(ParamsFor(fold_constants[folds > 1 ? fold_of(i) : 0], c.controls),
                               c.controls.schedule, none);
       auto pred = AlignAndPredict(PrefixTo(c.points, x), ref, c.controls.schedule.warmup_fraction);
       if (!pred.ok()) continue;
-      const double truth = FinalLoss(c.points);
-      const double e = (pred->final_loss - truth) / truth;
-      ss += e * e;
-      ++m;
-    }
-    if (m > 0) {
-      cal.error.fractions.push_back(x);
-      cal.error.rel_rmse.push_back(std::max(1e-4, std::sqrt(ss / m)));
+      held_out.push_back({x, i, groups[i], pred->final_loss, FinalLoss(c.points)});
     }
   }
+  cal.error = ErrorModelFrom(held_out, o.error_fractions);
   if (cal.error.empty()) cal.error = DefaultErrorModel();
   return cal;
 }

@@ -1,4 +1,5 @@
-// The collapse policy (METHOD.md §4): rank by predicted final loss and its interval.
+// The collapse policy (METHOD.md §4): rank by predicted final loss and decide on predicted
+// differences with their calibrated error (PairedCut), or by rank alone without interval.
 #include <algorithm>
 #include <cmath>
 
@@ -30,18 +31,22 @@ class CollapsePolicy : public StoppingPolicy {
     }
     const double noise = pred->noise_half_width;
     s.pooled = true;
-    s.entry = {0,
-               pred->final_loss,
-               pred->lower,
-               pred->upper,
-               CurrentLoss(prefix, m, c_.current_loss_window),
-               pred->final_loss * (1 - noise),
-               pred->final_loss * (1 + noise)};
+    PoolEntry& e = s.entry;
+    e.value = pred->final_loss;
+    e.lower = pred->lower;
+    e.upper = pred->upper;
+    e.current = CurrentLoss(prefix, m, c_.current_loss_window);
+    e.rank_lower = pred->final_loss * (1 - noise);
+    e.rank_upper = pred->final_loss * (1 + noise);
+    e.rel_noise_se = pred->rel_noise_se;
+    e.rel_diff_error = pred->rel_diff_model_error;
+    e.rel_model_error = pred->rel_model_error;
+    e.error_family = pred->error_family;
     return s;
   }
 
   std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
-    return RankPredictions(group, m, c_, c_.use_interval, "predicted final loss", "no prediction");
+    return RankPredictions(group, m, c_, c_.rule, "predicted final loss", "no prediction");
   }
 
  private:

@@ -168,7 +168,7 @@ TEST_F(Width96SweepTest, CollapseKeepsTheBestTrialAtAFractionOfTheCompute) {
 TEST_F(Width96SweepTest, RankingByCurrentLossMissesTheBestTrial) {
   PolicyConfig cfg;
   cfg.name = "topk";
-  cfg.topk_k = 1;
+  cfg.keep_top = 1;
   cfg.topk_fraction = 0.2;
   const ReplayResult r = Run(cfg);
   EXPECT_EQ(r.best_id, best_->id);

@@ -32,12 +32,13 @@ class ExtrapolationPolicy : public StoppingPolicy {
     }
     const double v = fit->At(1.0);
     s.pooled = true;
-    s.entry = {0, v, v, v, CurrentLoss(prefix, m, c_.current_loss_window), v, v};
+    s.entry = PoolEntry::Point(v, CurrentLoss(prefix, m, c_.current_loss_window));
     return s;
   }
 
   std::vector<Decision> DecideSummarized(const SummarizedGroup& group, double m) const override {
-    return RankPredictions(group, m, c_, false, "extrapolated final loss", "no extrapolation");
+    return RankPredictions(group, m, c_, PolicyConfig::Rule::kRank, "extrapolated final loss",
+                           "no extrapolation");
   }
 
  private:

@@ -58,6 +58,20 @@ absl::StatusOr<PredictorModel> FitModel(const std::vector<Curve>& refs, const Fi
   return model;
 }
 
+namespace {
+
+nlohmann::json ErrorJson(const ErrorModel& e) {
+  nlohmann::json j = {{"fractions", e.fractions}, {"rel_rmse", e.rel_rmse}};
+  if (e.diff_measured()) {
+    j["diff_fractions"] = e.diff_fractions;
+    j["rel_diff_rmse"] = e.rel_diff_rmse;
+    j["diff_pairs"] = e.diff_pairs;
+  }
+  return j;
+}
+
+}  // namespace
+
 std::string ModelToJson(const PredictorModel& model) {
   nlohmann::json j;
   j["format"] = "augur.predictor.model";
@@ -78,7 +92,7 @@ std::string ModelToJson(const PredictorModel& model) {
                     {"mae", c.mae},
                     {"curves", c.curves},
                     {"dropped", c.dropped},
-                    {"error", {{"fractions", c.error.fractions}, {"rel_rmse", c.error.rel_rmse}}}});
+                    {"error", ErrorJson(c.error)}});
   }
   j["calibrations"] = cals;
   return j.dump(2) + "\n";
@@ -123,9 +137,16 @@ absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
       cal.dropped = c.value("dropped", 0);
       cal.error.fractions = c.at("error").at("fractions").get<std::vector<double>>();
       cal.error.rel_rmse = c.at("error").at("rel_rmse").get<std::vector<double>>();
-      if (cal.error.fractions.size() != cal.error.rel_rmse.size()) {
+      // Models written before paired errors were measured have none: DiffAt falls back.
+      const auto& error = c.at("error");
+      cal.error.diff_fractions = error.value("diff_fractions", std::vector<double>{});
+      cal.error.rel_diff_rmse = error.value("rel_diff_rmse", std::vector<double>{});
+      cal.error.diff_pairs = error.value("diff_pairs", 0);
+      if (cal.error.fractions.size() != cal.error.rel_rmse.size() ||
+          cal.error.diff_fractions.size() != cal.error.rel_diff_rmse.size()) {
         return absl::InvalidArgumentError(
-            "model: error.fractions and error.rel_rmse differ in size");
+            "model: error.fractions and rel_rmse (or diff_fractions and rel_diff_rmse) differ in "
+            "size");
       }
       model.calibrations.push_back(std::move(cal));
     }

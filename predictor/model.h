@@ -6,7 +6,10 @@
 //    "fit": {"x_min": 0.2, "x_max": 1.0, "smooth_window_fraction": 0.02, "cv_folds": 5},
 //    "calibrations": [{"schedule": "linear_decay", "b_c": .., "b_e": .., "q_c": .., "q_e": ..,
 //                      "mae": .., "curves": .., "dropped": ..,
-//                      "error": {"fractions": [..], "rel_rmse": [..]}}, ...]}
+//                      "error": {"fractions": [..], "rel_rmse": [..],
+//                                "diff_fractions": [..], "rel_diff_rmse": [..], "diff_pairs": n}},
+//                     ...]}
+//   (the diff_ fields only when paired errors were measured; see reference.h)
 //
 // Loading rejects another format, a newer version, or fixed constants that differ from ours,
 // and reads a calibration keyed by an old shape name ("d2z") under its canonical name.

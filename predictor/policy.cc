@@ -92,7 +92,7 @@ std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double 
 }
 
 std::vector<Decision> RankPredictions(const SummarizedGroup& group, double m,
-                                      const PolicyConfig& config, bool use_interval,
+                                      const PolicyConfig& config, PolicyConfig::Rule rule,
                                       const std::string& what, const std::string& unranked) {
   std::vector<bool> handled;
   std::vector<Decision> out = PreliminaryDecisions(group, m, handled);
@@ -112,11 +112,31 @@ std::vector<Decision> RankPredictions(const SummarizedGroup& group, double m,
   }
   const auto& ms = config.milestones;
   const bool last = !ms.empty() && m >= *std::max_element(ms.begin(), ms.end()) - 1e-9;
-  const int keep =
-      last ? 1 : static_cast<int>(std::ceil(config.keep_fraction * pool.size() - 1e-9));
-  std::vector<Decision> ranked = RankCut(group, std::move(pool), keep, use_interval, what, true);
+  std::vector<Decision> ranked;
+  if (rule == PolicyConfig::Rule::kPaired) {
+    ranked = PairedCut(group, std::move(pool), last, config);
+  } else {
+    const int keep = last ? config.keep_top
+                          : static_cast<int>(std::ceil(config.keep_fraction * pool.size() - 1e-9));
+    ranked = RankCut(group, std::move(pool), keep, rule == PolicyConfig::Rule::kDisjointIntervals,
+                     what, true);
+  }
   out.insert(out.end(), ranked.begin(), ranked.end());
   return out;
+}
+
+Decision RankedDecision(const SummarizedTrial& t, const PoolEntry& e, const PoolEntry& leader,
+                        bool predicts) {
+  Decision d;
+  d.trial_id = t.id;
+  d.current_loss = e.current;
+  d.compared_loss = leader.value;
+  if (predicts) {
+    d.predicted_final_loss = e.value;
+    d.lower = e.lower;
+    d.upper = e.upper;
+  }
+  return d;
 }
 
 std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntry> pool,
@@ -133,15 +153,7 @@ std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntr
     const PoolEntry& e = pool[r];
     const SummarizedTrial& t = group.trials[e.trial];
     if (t.state != TrialState::kRunning || !t.wanted) continue;
-    Decision d;
-    d.trial_id = t.id;
-    d.current_loss = e.current;
-    d.compared_loss = leader.value;
-    if (predicts) {
-      d.predicted_final_loss = e.value;
-      d.lower = e.lower;
-      d.upper = e.upper;
-    }
+    Decision d = RankedDecision(t, e, leader, predicts);
     const bool dominated = use_interval && r > 0 && e.rank_lower > leader.rank_upper;
     if (dominated) {
       d.action = Action::kStop;
@@ -180,6 +192,13 @@ absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& c
       return absl::InvalidArgumentError(absl::StrCat("milestone ", m, " must be in (0, 1]"));
     }
   }
+  if (c.keep_top < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("keep_top ", c.keep_top, " must be >= 1"));
+  }
+  if (!(c.tolerance >= 0 && c.tolerance < 0.5) || !(c.risk > 0 && c.risk < 0.5)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tolerance ", c.tolerance, " must be in [0, 0.5) and risk ", c.risk, " in (0, 0.5)"));
+  }
   if (c.name == "collapse") {
     if (c.references == nullptr) {
       return absl::InvalidArgumentError(
@@ -196,8 +215,8 @@ absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& c
   }
   if (c.name == "median") return MakeMedianPolicy(c);
   if (c.name == "topk") {
-    if (c.topk_k < 1 || !(c.topk_fraction > 0 && c.topk_fraction <= 1)) {
-      return absl::InvalidArgumentError("topk needs k >= 1 and a fraction in (0, 1]");
+    if (!(c.topk_fraction > 0 && c.topk_fraction <= 1)) {
+      return absl::InvalidArgumentError("topk needs a fraction in (0, 1]");
     }
     return MakeTopKPolicy(c);
   }

@@ -67,10 +67,20 @@ struct Decision {
   double upper = kNaN;
   double current_loss = kNaN;   // The trial's smoothed loss at the milestone.
   double compared_loss = kNaN;  // What it was compared against (leader, cutoff, median).
+  // The paired rule: the chance that the trial ends better than the leader by more than the
+  // tolerance (NaN for the leader and for other rules).
+  double chance_better = kNaN;
 };
 
 // A comparison value for one pool member.
 struct PoolEntry {
+  // A value with no interval (current losses, extrapolations): bounds and rank bounds = value.
+  static PoolEntry Point(double value, double current) {
+    PoolEntry e;
+    e.value = e.lower = e.upper = e.rank_lower = e.rank_upper = value;
+    e.current = current;
+    return e;
+  }
   size_t trial = 0;  // Index into the group's trials.
   double value = kNaN;
   double lower = kNaN;  // Reported interval.
@@ -81,6 +91,15 @@ struct PoolEntry {
   // family, same schedule), so it shifts all predictions together and does not change ranks.
   double rank_lower = kNaN;
   double rank_upper = kNaN;
+  // The paired rule (collapse): the relative standard error of this trial's prediction from its
+  // own alignment residuals (independent between trials), and the held-out relative error of a
+  // predicted difference between two trials of one group at this milestone (ErrorModel::DiffAt).
+  double rel_noise_se = kNaN;
+  double rel_diff_error = kNaN;
+  // For pairs whose references are of different families (no shared error to cancel): the
+  // held-out relative error of the final loss itself, and the family (Reference::ErrorFamily).
+  double rel_model_error = kNaN;
+  std::string error_family;
 };
 
 // What a policy reads of one trial at one milestone (see the header comment).
@@ -130,12 +149,27 @@ class StoppingPolicy {
 
 struct PolicyConfig {
   std::string name = "collapse";  // collapse, asha, median, topk, extrapolation, none.
-  // Collapse and extrapolation: at each milestone keep ceil(keep_fraction x pool); at the
-  // last milestone keep the leader only (plus, for collapse, trials whose interval reaches
-  // the leader's prediction).
   std::vector<double> milestones = {0.1, 0.2, 0.3};
+  // How collapse turns predictions into decisions (extrapolation always ranks):
+  // - kPaired (default; docs/method.md, "Decision rule"): at each milestone the leader is the
+  //   trial with the lowest predicted final loss, and a trial is stopped when the chance that
+  //   its final loss ends below the leader's by more than `tolerance` (relative) is below
+  //   `risk`, the error of the predicted difference being the held-out paired error of the
+  //   references plus both trials' alignment noise (PairedCut).
+  // - kRank: keep ceil(keep_fraction x pool) by predicted final loss at each milestone but the
+  //   last (`use_interval: false` in a spec, `--no-interval` in augur-predict).
+  // - kDisjointIntervals: the rule before the paired one, kept for comparison in benchmarks:
+  //   kRank's cut, but a trial beyond it is kept while its noise interval reaches the leader's
+  //   prediction, and any trial whose noise interval lies above the leader's is stopped.
+  enum class Rule { kPaired, kRank, kDisjointIntervals };
+  Rule rule = Rule::kPaired;
+  double tolerance = 0.001;
+  double risk = 0.05;
   double keep_fraction = 1.0 / 3.0;
-  bool use_interval = true;                           // Collapse only.
+  // Collapse, extrapolation, top-k: at most this many trials continue past the last milestone
+  // (top-k: past its one decision), the best predicted (or current) first. Collapse's paired
+  // rule cuts on rank only among trials whose references share the leader's error family.
+  int keep_top = 1;
   std::shared_ptr<const ReferenceSource> references;  // Collapse: required.
   AlignOptions align;
   // ASHA / successive halving (defaults as Ray Tune's ASHAScheduler: grace_period 1 and
@@ -145,8 +179,7 @@ struct PolicyConfig {
   // Median stopping rule (Ray Tune's MedianStoppingRule: min_samples_required 3).
   int median_min_samples = 3;
   double median_grace_fraction = 0.0;
-  // Top-k by current loss at one fixed fraction.
-  int topk_k = 1;
+  // Top-k by current loss at one fixed fraction (k is keep_top).
   double topk_fraction = 0.2;
   // Window (fraction of training) of the trailing mean used as "current loss".
   double current_loss_window = 0.01;
@@ -174,6 +207,11 @@ std::vector<Decision> RankCut(const SummarizedGroup& group, std::vector<PoolEntr
                               int keep_count, bool use_interval, const std::string& what,
                               bool predicts);
 
+// A CONTINUE decision for pool member `e` of trial `t`, compared with `leader`: its current and
+// compared losses, and (if `predicts`) its predicted final loss and interval.
+Decision RankedDecision(const SummarizedTrial& t, const PoolEntry& e, const PoolEntry& leader,
+                        bool predicts);
+
 // Decisions for wanted running trials that diverged or have not reached m; fills `handled`
 // (true for every running trial that diverged or has not reached m, wanted or not).
 std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double m,
@@ -182,10 +220,17 @@ std::vector<Decision> PreliminaryDecisions(const SummarizedGroup& group, double 
 // The decisions of a policy that ranks the trials which reached m by a predicted final loss
 // (collapse, extrapolation): PreliminaryDecisions; CONTINUE ("<unranked>, continuing: <note>")
 // for a wanted running trial at m without a value; and RankCut over the others, keeping
-// ceil(keep_fraction x pool), or the leader only at the last of config.milestones.
+// ceil(keep_fraction x pool), or config.keep_top at the last of config.milestones, by `rule`
+// (see PolicyConfig::Rule).
 std::vector<Decision> RankPredictions(const SummarizedGroup& group, double m,
-                                      const PolicyConfig& config, bool use_interval,
+                                      const PolicyConfig& config, PolicyConfig::Rule rule,
                                       const std::string& what, const std::string& unranked);
+
+// The paired rule over a pool of predictions (see PolicyConfig): one decision per wanted
+// RUNNING trial of the pool. At the last milestone, trials ranked beyond config.keep_top whose
+// references are of the leader's error family are stopped as well.
+std::vector<Decision> PairedCut(const SummarizedGroup& group, std::vector<PoolEntry> pool,
+                                bool last_milestone, const PolicyConfig& config);
 
 std::unique_ptr<StoppingPolicy> MakeCollapsePolicy(const PolicyConfig& config);
 std::unique_ptr<StoppingPolicy> MakeAshaPolicy(const PolicyConfig& config);

@@ -89,7 +89,7 @@ TEST(PolicyTest, CollapseKeepsAFractionAtEarlierMilestones) {
   PolicyConfig col;
   col.name = "collapse";
   col.milestones = {0.1, 0.2, 0.3};
-  col.use_interval = false;
+  col.rule = PolicyConfig::Rule::kRank;
   col.references = ExactReferences();
   auto c = MakePolicy(col);
   ASSERT_TRUE(c.ok());

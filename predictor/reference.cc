@@ -6,23 +6,40 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "predictor/alignment.h"
+#include "predictor/held_out_errors.h"
 
 namespace augur::predictor {
 
-double ErrorModel::At(double x) const {
-  if (fractions.empty()) return 0.0;
-  if (x <= fractions.front()) return rel_rmse.front();
-  if (x >= fractions.back()) return rel_rmse.back();
-  for (size_t i = 1; i < fractions.size(); ++i) {
-    if (x <= fractions[i]) {
-      const double t = (x - fractions[i - 1]) / (fractions[i] - fractions[i - 1]);
-      return rel_rmse[i - 1] + t * (rel_rmse[i] - rel_rmse[i - 1]);
+namespace {
+
+double Interpolate(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
+  if (xs.empty() || ys.size() != xs.size()) return 0.0;
+  if (x <= xs.front()) return ys.front();
+  if (x >= xs.back()) return ys.back();
+  for (size_t i = 1; i < xs.size(); ++i) {
+    if (x <= xs[i]) {
+      const double t = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
+      return ys[i - 1] + t * (ys[i] - ys[i - 1]);
     }
   }
-  return rel_rmse.back();
+  return ys.back();
 }
 
-ErrorModel DefaultErrorModel() { return ErrorModel{{0.1, 0.2, 0.5}, {0.02, 0.01, 0.01}}; }
+}  // namespace
+
+double ErrorModel::At(double x) const { return Interpolate(fractions, rel_rmse, x); }
+
+double ErrorModel::DiffAt(double x) const {
+  if (!diff_measured()) return std::sqrt(2.0) * At(x);
+  const double first = diff_fractions.front();
+  if (x >= first) return Interpolate(diff_fractions, rel_diff_rmse, x);
+  const double at_first = At(first);
+  return at_first > 0 ? rel_diff_rmse.front() * At(x) / at_first : std::sqrt(2.0) * At(x);
+}
+
+ErrorModel DefaultErrorModel() {
+  return ErrorModel{{0.1, 0.2, 0.5}, {0.02, 0.01, 0.01}, {}, {}, 0};
+}
 
 FormReference::FormReference(const FormParams& params, ScheduleSettings schedule, ErrorModel error,
                              std::string schedule_key)
@@ -92,39 +109,35 @@ absl::StatusOr<std::unique_ptr<EmpiricalReference>> EmpiricalReference::FromCurv
     if (!std::isfinite(ref->value_[j])) ref->value_[j] = ref->value_[j - 1];
   }
   ref->curves_ = static_cast<int>(usable.size());
+  ref->family_ = "empirical:";
+  for (const Curve* c : usable) absl::StrAppend(&ref->family_, c->id, ";");
   ref->error_ = DefaultErrorModel();
   if (usable.size() >= 3) {
-    // Leave-one-out: align each curve with the mean of the others.
-    ErrorModel e;
-    for (double x : {0.05, 0.1, 0.2, 0.3, 0.5, 0.7}) {
-      double ss = 0;
-      int m = 0;
-      for (size_t k = 0; k < usable.size(); ++k) {
-        std::vector<const Curve*> others;
-        for (size_t j = 0; j < usable.size(); ++j) {
-          if (j != k) others.push_back(usable[j]);
-        }
-        EmpiricalReference loo;
-        loo.grid_ = ref->grid_;
-        loo.value_ = MeanNormalized(others, loo.grid_, smooth_window_fraction);
-        for (size_t j = 0; j < loo.value_.size(); ++j) {
-          if (!std::isfinite(loo.value_[j])) loo.value_[j] = ref->value_[j];
-        }
-        loo.error_ = ErrorModel{{0.0}, {0.0}};
+    // Leave-one-out: align each curve with the mean of the others. The proxies of one source
+    // share their controls, so they form one comparison group.
+    const std::vector<double> fractions = {0.05, 0.1, 0.2, 0.3, 0.5, 0.7};
+    std::vector<HeldOutPrediction> held_out;
+    for (size_t k = 0; k < usable.size(); ++k) {
+      std::vector<const Curve*> others;
+      for (size_t j = 0; j < usable.size(); ++j) {
+        if (j != k) others.push_back(usable[j]);
+      }
+      EmpiricalReference loo;
+      loo.grid_ = ref->grid_;
+      loo.value_ = MeanNormalized(others, loo.grid_, smooth_window_fraction);
+      for (size_t j = 0; j < loo.value_.size(); ++j) {
+        if (!std::isfinite(loo.value_[j])) loo.value_[j] = ref->value_[j];
+      }
+      loo.error_ = ErrorModel{{0.0}, {0.0}, {}, {}, 0};
+      for (double x : fractions) {
         auto pred = AlignAndPredict(PrefixTo(usable[k]->points, x), loo,
                                     usable[k]->controls.schedule.warmup_fraction);
         if (!pred.ok()) continue;
-        const double truth = FinalLoss(usable[k]->points);
-        const double err = (pred->final_loss - truth) / truth;
-        ss += err * err;
-        ++m;
-      }
-      if (m > 0) {
-        e.fractions.push_back(x);
-        e.rel_rmse.push_back(std::max(1e-4, std::sqrt(ss / m)));
+        held_out.push_back({x, k, 0, pred->final_loss, FinalLoss(usable[k]->points)});
       }
     }
-    if (!e.empty()) ref->error_ = e;
+    ErrorModel e = ErrorModelFrom(held_out, fractions);
+    if (!e.empty()) ref->error_ = std::move(e);
   }
   return ref;
 }

@@ -15,19 +15,35 @@
 
 namespace augur::predictor {
 
-// Relative error (root mean square of (predicted - true) / true) of the final loss predicted
-// by alignment on a prefix ending at fraction x, measured on reference curves held out from
-// the fit. Interpolated linearly in x; constant beyond the ends.
+// Relative errors of the final loss predicted by alignment on a prefix ending at fraction x,
+// measured on reference curves held out from the fit (calibration.h, EmpiricalReference):
+// - rel_rmse: root mean square of (predicted - true) / true over the held-out curves;
+// - rel_diff_rmse: root mean square, over pairs of held-out curves of one comparison group
+//   (an LR or weight-decay sweep of one size and length), of the error of their predicted
+//   difference, ((P_j - P_k) - (F_j - F_k)) / mean(F_j, F_k). Much of a prediction's error is
+//   shared by a group (the calibration's bias at that size and length) and cancels here.
+//   Measured at the fractions with at least kMinDiffPairs pairs (diff_fractions), empty when
+//   there are none.
+// Interpolated linearly in x; constant beyond the ends, except the paired error below its first
+// measured fraction, which keeps its ratio to rel_rmse there.
 struct ErrorModel {
+  static constexpr int kMinDiffPairs = 3;
   std::vector<double> fractions;
   std::vector<double> rel_rmse;
+  std::vector<double> diff_fractions;
+  std::vector<double> rel_diff_rmse;  // At diff_fractions.
+  int diff_pairs = 0;                 // Pairs behind rel_diff_rmse (the fewest at any fraction).
 
   double At(double x) const;
+  // The paired error when measured; otherwise the conservative fallback sqrt(2) x At(x): the
+  // difference of two predictions whose errors share nothing.
+  double DiffAt(double x) const;
+  bool diff_measured() const { return !diff_fractions.empty(); }
   bool empty() const { return fractions.empty(); }
 };
 
 // The error model used when none was measured: about 1% at 10% and 0.5% from 20% on
-// (METHOD.md §6, measured at 20 TPP), doubled to stay on the safe side.
+// (METHOD.md §6, measured at 20 TPP), doubled to stay on the safe side. No paired part.
 ErrorModel DefaultErrorModel();
 
 class Reference {
@@ -35,9 +51,14 @@ class Reference {
   virtual ~Reference() = default;
   // The normalized loss l(x) = L(x T) / L(T) at fraction x in [0, 1].
   virtual double Normalized(double x) const = 0;
-  // Relative error of a final loss aligned on a prefix ending at x (see ErrorModel).
-  virtual double ModelRelError(double x) const = 0;
+  // Held-out errors of a final loss aligned on a prefix (see ErrorModel).
+  virtual const ErrorModel& Errors() const = 0;
+  double ModelRelError(double x) const { return Errors().At(x); }
   virtual std::string Describe() const = 0;
+  // Predictions made with references of one family share their calibration error, which
+  // cancels in a difference (ErrorModel::rel_diff_rmse); across families it does not. A form
+  // reference's family is its calibration (schedule key); an empirical one's, its proxy runs.
+  virtual std::string ErrorFamily() const = 0;
 };
 
 class FormReference : public Reference {
@@ -47,8 +68,9 @@ class FormReference : public Reference {
   FormReference(const FormParams& params, ScheduleSettings schedule, ErrorModel error,
                 std::string schedule_key = "");
   double Normalized(double x) const override;
-  double ModelRelError(double x) const override { return error_.At(x); }
+  const ErrorModel& Errors() const override { return error_; }
   std::string Describe() const override;
+  std::string ErrorFamily() const override { return "form:" + schedule_key_; }
 
  private:
   FormParams params_;
@@ -68,12 +90,14 @@ class EmpiricalReference : public Reference {
       const std::vector<Curve>& curves, double smooth_window_fraction = 0.01);
 
   double Normalized(double x) const override;
-  double ModelRelError(double x) const override { return error_.At(x); }
+  const ErrorModel& Errors() const override { return error_; }
   std::string Describe() const override;
+  std::string ErrorFamily() const override { return family_; }
   int curves() const { return curves_; }
 
  private:
   EmpiricalReference() = default;
+  std::string family_;         // "empirical:" and the proxy runs' ids.
   std::vector<double> grid_;   // Fractions.
   std::vector<double> value_;  // Mean normalized loss at each grid point.
   ErrorModel error_;

@@ -111,12 +111,12 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
   PolicyConfig base;
   base.milestones = *ms;
   base.references = refs->source;
-  base.use_interval = a.switches.count("no-interval") == 0;
+  if (a.switches.count("no-interval") > 0) base.rule = PolicyConfig::Rule::kRank;
   struct NumFlag {
     const char* name;
     double* dst;
   };
-  double median_min = base.median_min_samples, topk_k = base.topk_k;
+  double median_min = base.median_min_samples, topk_k = base.keep_top;
   for (NumFlag f : {NumFlag{"keep", &base.keep_fraction},
                     {"asha-rf", &base.asha_reduction_factor},
                     {"asha-grace", &base.asha_grace_fraction},
@@ -128,7 +128,7 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
     *f.dst = *v;
   }
   base.median_min_samples = static_cast<int>(median_min);
-  base.topk_k = static_cast<int>(topk_k);
+  base.keep_top = static_cast<int>(topk_k);
   std::vector<std::string> names =
       all ? PolicyNames() : std::vector<std::string>{a.values.at("policy")};
   // Validate every policy before printing anything.

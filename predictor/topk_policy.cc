@@ -24,7 +24,7 @@ class TopKPolicy : public StoppingPolicy {
     if (FirstNonFinite(prefix) >= 0) return s;
     const double v = CurrentLoss(prefix, f, c_.current_loss_window);
     s.pooled = true;
-    s.entry = {0, v, v, v, v, v, v};
+    s.entry = PoolEntry::Point(v, v);
     return s;
   }
 
@@ -37,7 +37,7 @@ class TopKPolicy : public StoppingPolicy {
         if (handled[i] || !t.wanted || t.state != TrialState::kRunning) continue;
         Decision d;
         d.trial_id = t.id;
-        d.reason = absl::StrFormat("top-%d decides at %.3g", c_.topk_k, c_.topk_fraction);
+        d.reason = absl::StrFormat("top-%d decides at %.3g", c_.keep_top, c_.topk_fraction);
         out.push_back(d);
       }
       return out;
@@ -50,7 +50,7 @@ class TopKPolicy : public StoppingPolicy {
       pool.back().trial = i;
     }
     std::vector<Decision> ranked =
-        RankCut(group, std::move(pool), c_.topk_k, false, "current loss", false);
+        RankCut(group, std::move(pool), c_.keep_top, false, "current loss", false);
     out.insert(out.end(), ranked.begin(), ranked.end());
     return out;
   }

@@ -55,7 +55,7 @@ constexpr char kWaitingReason[] = "waiting for reference runs";
 
 std::string CollapseGroupKey(const v1::CurveControls& c) {
   return absl::StrCat(ScheduleShapeName(ShapeFromProto(c.schedule().shape())), "/w",
-                      Sig3(c.schedule().warmup_fraction()), "/tau", Sig3(c.tau()), "/tpp",
+                      Sig3(c.schedule().warmup_fraction()), "/n", c.params(), "/tpp",
                       Sig3(c.tokens_per_param()));
 }
 
@@ -104,7 +104,7 @@ absl::StatusOr<predictor::PolicyConfig> PolicyConfigFor(const v1::StoppingPolicy
   if (policy.milestone_fractions_size() > 0) {
     c.milestones.assign(policy.milestone_fractions().begin(), policy.milestone_fractions().end());
   }
-  if (policy.keep_top() > 0) c.topk_k = policy.keep_top();
+  if (policy.keep_top() > 0) c.keep_top = policy.keep_top();
   if (policy.reduction_factor() > 0) c.asha_reduction_factor = policy.reduction_factor();
   if (policy.grace_fraction() > 0) {
     c.asha_grace_fraction = policy.grace_fraction();
@@ -113,7 +113,9 @@ absl::StatusOr<predictor::PolicyConfig> PolicyConfigFor(const v1::StoppingPolicy
   if (policy.kind() == v1::POLICY_KIND_TOP_K && !c.milestones.empty()) {
     c.topk_fraction = c.milestones.front();
   }
-  c.use_interval = policy.use_interval();
+  if (!policy.use_interval()) c.rule = predictor::PolicyConfig::Rule::kRank;
+  if (policy.tolerance() > 0) c.tolerance = policy.tolerance();
+  if (policy.risk() > 0) c.risk = policy.risk();
   return c;
 }
 
@@ -173,7 +175,16 @@ absl::StatusOr<PolicyRound> PolicyRound::Prepare(const v1::StoppingPolicy& polic
     round.config_.references =
         std::make_shared<predictor::EmpiricalReferenceSource>(std::move(curves));
   }
-  round.waiting_ = NeedsReference(policy) && round.reference_name_.empty();
+  // Nobody is ranked on a guess: until every reference run has ended (completed or failed),
+  // some trials would have no prediction and others would be ranked without them.
+  bool references_running = false;
+  for (const TrialCurve& r : references) {
+    const v1::TrialState s = r.trial->state();
+    references_running |=
+        s == v1::TRIAL_STATE_PENDING || s == v1::TRIAL_STATE_RUNNING || s == v1::TRIAL_STATE_PAUSED;
+  }
+  round.waiting_ = NeedsReference(policy) && policy.model_path().empty() &&
+                   (round.reference_name_.empty() || references_running);
   if (policy.kind() != v1::POLICY_KIND_NONE && !round.waiting_) {
     ASSIGN_OR_RETURN(auto made, predictor::MakePolicy(round.config_));
     round.policy_ = std::move(made);

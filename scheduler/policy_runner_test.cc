@@ -68,12 +68,15 @@ absl::StatusOr<std::vector<v1::Decision>> DecideGroup(const v1::StoppingPolicy& 
   return round.Decide(summarized, milestone_fraction, now_unix_ms, points_of);
 }
 
-TEST(PolicyRunner, GroupKeyIgnoresLearningRateButNotTau) {
-  const v1::CurveControls a = MakeCurve("a", 1.0, false, 1).trial->controls();
+TEST(PolicyRunner, GroupKeyIgnoresTheSearchedValuesButNotTheModelSize) {
+  v1::CurveControls a = MakeCurve("a", 1.0, false, 1).trial->controls();
+  a.set_params(100000);
   v1::CurveControls b = a;
   b.set_peak_lr(0.5);
-  EXPECT_EQ(CollapseGroupKey(a), CollapseGroupKey(b));
   b.set_tau(0.1);
+  b.set_weight_decay(0.3);
+  EXPECT_EQ(CollapseGroupKey(a), CollapseGroupKey(b));
+  b.set_params(a.params() * 2);
   EXPECT_NE(CollapseGroupKey(a), CollapseGroupKey(b));
 }
 

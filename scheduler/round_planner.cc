@@ -91,7 +91,9 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
   const double m = key.fraction;
   const absl::Time start = clock_->Now();
   std::vector<TrialCurve> references;
-  curves_->Visit(key.sweep_id, key.group_key, [&](std::span<const CurveEntry> entries) {
+  // The sweep's reference runs, whatever their group: each trial's reference matches its own
+  // controls (tau, TPP), not its comparison group's.
+  curves_->Visit(key.sweep_id, "", [&](std::span<const CurveEntry> entries) {
     for (const CurveEntry& e : entries) {
       if (e.trial->is_reference()) references.push_back({e.trial, e.points});
     }

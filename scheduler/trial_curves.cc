@@ -166,7 +166,7 @@ void TrialCurves::UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
   auto sweep = sweeps_.find(trial.sweep_id());
   if (sweep == sweeps_.end()) return;  // Not loaded: a later load reads the fresh row.
   TrialMemory& m = sweep->second.trials[trial.trial_id()];
-  const bool was_complete = m.trial && m.trial->state() == v1::TRIAL_STATE_COMPLETED;
+  const v1::TrialState before = m.trial ? m.trial->state() : v1::TRIAL_STATE_UNSPECIFIED;
   if (trial.state() != v1::TRIAL_STATE_RUNNING) {
     m.fencing_token = 0;
   } else if (fencing_token >= 0) {
@@ -175,9 +175,14 @@ void TrialCurves::UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
   m.trial = std::make_shared<const v1::Trial>(trial);
   m.group_key = CollapseGroupKey(trial.controls());
   trial_sweep_[trial.trial_id()] = trial.sweep_id();
-  // Trials of the group that waited for this reference can be decided now.
-  if (trial.is_reference() && trial.state() == v1::TRIAL_STATE_COMPLETED && !was_complete) {
-    events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), m.group_key, 0, clock_->Now()});
+  // A reference run ended: trials of any group that waited for the references may be decided
+  // now (each trial's reference matches its own controls, not its group's).
+  auto ended = [](v1::TrialState s) {
+    return s != v1::TRIAL_STATE_UNSPECIFIED && s != v1::TRIAL_STATE_PENDING &&
+           s != v1::TRIAL_STATE_RUNNING && s != v1::TRIAL_STATE_PAUSED;
+  };
+  if (trial.is_reference() && ended(trial.state()) && !ended(before)) {
+    events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), "", 0, clock_->Now()});
   }
 }
 

@@ -26,8 +26,11 @@ std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
   c.name = "collapse";
   c.references = form;
   add("collapse(form)", c);
-  c.use_interval = false;
+  c.rule = PolicyConfig::Rule::kRank;
   add("collapse(form,no-int)", c);
+  c.rule = PolicyConfig::Rule::kDisjointIntervals;
+  c.keep_top = 1;
+  add("collapse(form,previous)", c);
   if (form_early != nullptr) {
     c = base;
     c.name = "collapse";
@@ -45,7 +48,7 @@ std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
   add("extrapolation", c);
   c = base;
   c.name = "topk";
-  c.topk_k = 1;
+  c.keep_top = 1;
   c.topk_fraction = last;
   add(absl::StrFormat("top-1@%.1f", last), c);
   c = base;

@@ -88,9 +88,11 @@ std::vector<Setting> Settings(const std::vector<double>& ms,
     c.references = model;
     out.push_back({name, c});
     if (name == "collapse") {
-      c.use_interval = false;
+      c.rule = predictor::PolicyConfig::Rule::kRank;
       out.push_back({"collapse, no interval", c});
-      c.use_interval = true;
+      c.rule = predictor::PolicyConfig::Rule::kDisjointIntervals;
+      out.push_back({"collapse, previous rule", c});
+      c.rule = predictor::PolicyConfig::Rule::kPaired;
       c.references = empirical;
       out.push_back({"collapse, empirical", c});
     }

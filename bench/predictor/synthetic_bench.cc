@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "bench/predictor/bench_common.h"
+#include "bench/predictor/paired_errors.h"
 #include "bench/predictor/sweep_generator.h"
 #include "predictor/alignment.h"
 #include "predictor/calibration.h"
@@ -158,6 +159,23 @@ int RunSyntheticSection(int sweeps_per_cell) {
       std::printf("  %-22s %5.0f%% %11.2f%% %11.2f%% %10s\n", who, 100 * x, 100 * Median(errs),
                   100 * p90,
                   intervals ? absl::StrFormat("%.0f%%", 100.0 * covered / intervals).c_str() : "-");
+    }
+  }
+
+  // The error of predicted differences (what the paired rule decides on) against its claim.
+  std::printf("\nPredicted differences within each sweep (all pairs):\n");
+  for (const char* who : {"collapse(form)", "collapse(form,fit.05)", "collapse(empirical)"}) {
+    for (double x : {0.1, 0.2, 0.3}) {
+      PairedStats stats;
+      for (const Cell& cell : cells) {
+        const std::string w = who;
+        const predictor::ReferenceSource& src =
+            w == "collapse(form)"          ? static_cast<const predictor::ReferenceSource&>(*form)
+            : w == "collapse(form,fit.05)" ? *form_early
+                                           : *cell.empirical;
+        stats.Add(cell.sweep, src, x);
+      }
+      std::printf("  %-22s %5.0f%%  %s\n", who, 100 * x, stats.Summary().c_str());
     }
   }
 
