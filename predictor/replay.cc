@@ -71,7 +71,8 @@ absl::StatusOr<ReplayResult> Replay(const std::vector<Curve>& sweep, const Stopp
       if (it == index.end() || ended[it->second]) continue;
       const size_t i = it->second;
       result.trials[i].decisions.push_back({m, d.action == Action::kStop, d.predicted_final_loss,
-                                            d.lower, d.upper, d.compared_loss, d.reason});
+                                            d.lower, d.upper, d.compared_loss, d.chance_better,
+                                            d.reason});
       if (std::isfinite(d.predicted_final_loss) &&
           std::isfinite(result.trials[i].true_final_loss)) {
         errors.push_back(std::abs(d.predicted_final_loss - result.trials[i].true_final_loss) /

@@ -33,6 +33,7 @@ struct MilestoneDecision {
   double lower = kNaN;                 // Interval on the prediction, if the policy gives one.
   double upper = kNaN;
   double compared_loss = kNaN;  // What it was compared against (leader, cutoff, median).
+  double chance_better = kNaN;  // Collapse's paired rule (Decision::chance_better).
   std::string reason;
 };
 

@@ -77,6 +77,7 @@ nlohmann::json ResultJson(const ReplayResult& r) {
                            {"lower", Finite(d.lower)},
                            {"upper", Finite(d.upper)},
                            {"compared_loss", Finite(d.compared_loss)},
+                           {"chance_better", Finite(d.chance_better)},
                            {"reason", d.reason}});
     }
     nlohmann::json trial = {{"id", t.id},
@@ -116,19 +117,22 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
     const char* name;
     double* dst;
   };
-  double median_min = base.median_min_samples, topk_k = base.keep_top;
+  double median_min = base.median_min_samples, keep_top = base.keep_top;
   for (NumFlag f : {NumFlag{"keep", &base.keep_fraction},
+                    {"tolerance", &base.tolerance},
+                    {"risk", &base.risk},
+                    {"keep-top", &keep_top},
                     {"asha-rf", &base.asha_reduction_factor},
                     {"asha-grace", &base.asha_grace_fraction},
                     {"median-min-samples", &median_min},
-                    {"topk-k", &topk_k},
+                    {"topk-k", &keep_top},
                     {"topk-fraction", &base.topk_fraction}}) {
     auto v = Number(a, f.name, *f.dst);
     if (!v.ok()) return v.status();
     *f.dst = *v;
   }
   base.median_min_samples = static_cast<int>(median_min);
-  base.keep_top = static_cast<int>(topk_k);
+  base.keep_top = static_cast<int>(keep_top);
   std::vector<std::string> names =
       all ? PolicyNames() : std::vector<std::string>{a.values.at("policy")};
   // Validate every policy before printing anything.

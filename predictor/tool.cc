@@ -130,9 +130,11 @@ int RunPredictTool(const std::vector<std::string>& args, std::ostream& out, std:
     values = {"model", "references", "at", "level", "output"};
   } else if (command == "replay") {
     help = kReplayHelp;
-    values = {"policy",       "milestones", "model",  "references",         "keep",
-              "asha-rf",      "asha-grace", "output", "median-min-samples", "topk-k",
-              "topk-fraction", "score-on"};
+    values = {"policy",     "milestones",    "model",
+              "references", "keep",          "asha-rf",
+              "asha-grace", "output",        "median-min-samples",
+              "topk-k",     "topk-fraction", "score-on",
+              "tolerance",  "risk",          "keep-top"};
     switches.insert({"all-policies", "no-interval"});
   } else {
     err << "augur-predict: unknown command '" << command << "' (fit, predict or replay)\n";

@@ -78,12 +78,18 @@ Flags:
   --milestones LIST         decision fractions (default 0.1,0.2,0.3)
   --model PATH              collapse: reference from a fitted model (from outside the sweep)
   --references PATH         collapse: reference from proxy runs (from outside the sweep)
-  --keep F                  collapse/extrapolation: fraction kept per milestone (default 1/3)
-  --no-interval             collapse: rank on the prediction alone
+  --tolerance T             collapse: a relative difference of finals that does not matter
+                            (default 0.001)
+  --risk R                  collapse: stop a trial when its chance to end better than the
+                            leader by more than the tolerance is below R (default 0.05)
+  --keep-top K              collapse/extrapolation/top-k: trials kept past the last milestone
+                            (default 1)
+  --no-interval             collapse: rank on the prediction alone, keeping --keep per milestone
+  --keep F                  with --no-interval, extrapolation: fraction kept (default 1/3)
   --asha-rf R               ASHA reduction factor (default 4, as Ray Tune)
   --asha-grace F            ASHA grace period, fraction of training (default 0.01)
   --median-min-samples N    median rule: other trials needed (default 3)
-  --topk-k K                top-k: trials kept (default 1)
+  --topk-k K                top-k: the same as --keep-top
   --topk-fraction F         top-k: where it decides (default 0.2)
   --score-on COLUMN         decide on the loss column, score (chosen, best, regret) on this
                             one, e.g. val_loss; its final value per run is read as the loss's
