@@ -211,9 +211,9 @@ void PrintSummary(const SweepSummary& s, std::ostream& out) {
     const double extra = static_cast<double>(s.planned_tokens - s.full_tokens);
     out << "\n  refs      +" << Human(extra) << " tokens, "
         << absl::StrFormat("%.1f%%", 100.0 * extra / std::max<double>(1, s.full_tokens))
-        << " of the full sweep: each collapse group (trials with the same tau) gets one complete"
-           " run at a smaller width, the curve the policy reads the others' finals off"
-           " (policy.model_path with a fitted model plans none)";
+        << " of the full sweep: one complete run at a smaller width per tau (a reference is never"
+           " the trials' own model), the curve the policy reads the finals of that tau's trials"
+           " off; a fitted policy.model plans none";
   }
   out << "\n";
   out << "  policy    " << s.policy << "\n\n";

@@ -184,7 +184,14 @@ std::string SizeName(const v1::ModelSize& size) {
 }
 
 // The shapes of the reference runs (see planner.h).
-std::vector<std::pair<std::string, v1::ModelShape>> ReferenceShapes(const v1::SweepSpec& spec) {
+// The shapes of the collapse reference runs: the reference_only sizes, else one at
+// reference_width_ratio x the smallest searched width, rounded to its heads (head dimension at
+// least 8), or with fewer heads of the same dimension when that is not smaller, so that the
+// reference is a genuinely smaller model. FAILED_PRECONDITION when no
+// smaller model of head dimension >= 8 exists: a reference identical to a trial costs a whole
+// trial and predicts nothing a trial would not.
+absl::StatusOr<std::vector<std::pair<std::string, v1::ModelShape>>> ReferenceShapes(
+    const v1::SweepSpec& spec) {
   std::vector<std::pair<std::string, v1::ModelShape>> out;
   const v1::ModelSize* smallest = nullptr;
   for (const v1::ModelSize& size : spec.sizes()) {
@@ -199,10 +206,26 @@ std::vector<std::pair<std::string, v1::ModelShape>> ReferenceShapes(const v1::Sw
                            ? spec.policy().reference_width_ratio()
                            : kDefaultReferenceWidthRatio;
   v1::ModelShape shape = smallest->shape();
-  const int32_t heads = shape.heads();
   if (shape.base_width() == 0) shape.set_base_width(shape.width());  // Keep the family's muP base.
-  const int32_t rounded = static_cast<int32_t>(std::lround(ratio * shape.width() / heads)) * heads;
-  shape.set_width(std::max(rounded, 8 * heads));
+  const int32_t width = smallest->shape().width();
+  const int32_t heads = std::max(1, shape.heads());
+  // The same heads, narrower (head dimension at least 8); else fewer heads of the same dimension.
+  int32_t ref_heads = heads;
+  int32_t ref_width = static_cast<int32_t>(std::lround(ratio * width / heads)) * heads;
+  if (ref_width < 8 * heads || ref_width >= width) {
+    const int32_t head_dim = width / heads;
+    ref_heads = std::max<int32_t>(1, std::lround(ratio * width / head_dim));
+    ref_width = ref_heads * head_dim;
+    if (head_dim < 8 || ref_width >= width) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "policy.reference_width_ratio: no reference smaller than the smallest size (width ",
+          width, ", ", heads,
+          " heads) can be planned; give a fitted policy.model, a size with reference_only: "
+          "true, or another policy kind"));
+    }
+  }
+  shape.set_width(ref_width);
+  shape.set_heads(ref_heads);
   out.emplace_back(absl::StrCat("ref-w", shape.width()), shape);
   return out;
 }
@@ -285,7 +308,7 @@ absl::StatusOr<std::vector<v1::Trial>> PlanSweep(const v1::SweepSpec& spec,
       if (!groups.contains(key)) keys.push_back(key);
       groups[key].push_back(&t);
     }
-    const auto shapes = ReferenceShapes(spec);
+    ASSIGN_OR_RETURN(const auto shapes, ReferenceShapes(spec));
     for (double key : keys) {
       std::vector<double> lrs;
       std::vector<int32_t> batches;

@@ -2,6 +2,8 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "common/model_params.h"
@@ -105,18 +107,34 @@ TEST(PlannerReferenceTest, ReferenceOnlySizesReplaceTheDerivedWidth) {
   }
 }
 
-TEST(PlannerReferenceTest, WidthRoundsToHeadsWithAFloor) {
+TEST(PlannerReferenceTest, TheReferenceIsAlwaysASmallerModel) {
   v1::SweepSpec spec = CollapseSpec();
-  spec.mutable_sizes()->Clear();
-  *spec.add_sizes() = Size("w200", 200, 8);
-  spec.mutable_policy()->set_reference_width_ratio(0.3);  // 60 -> 64 (multiple of 8).
-  auto planned = PlanSweep(spec, "s");
-  ASSERT_TRUE(planned.ok()) << planned.status();
-  EXPECT_EQ((*planned)[0].config().model().width(), 64);
-  spec.mutable_policy()->set_reference_width_ratio(0.1);  // 20 -> at least 8 * 8.
-  planned = PlanSweep(spec, "s");
-  ASSERT_TRUE(planned.ok());
-  EXPECT_EQ((*planned)[0].config().model().width(), 64);
+  auto width_heads = [&](int width, int heads,
+                         double ratio) -> absl::StatusOr<std::pair<int, int>> {
+    spec.mutable_sizes()->Clear();
+    *spec.add_sizes() = Size("w", width, heads);
+    spec.mutable_policy()->set_reference_width_ratio(ratio);
+    auto planned = PlanSweep(spec, "s");
+    if (!planned.ok()) return planned.status();
+    EXPECT_TRUE((*planned)[0].is_reference());
+    const auto& m = (*planned)[0].config().model();
+    return std::make_pair(m.width(), m.heads());
+  };
+  // Rounded to the heads: 0.3 x 200 = 60 -> 64, 8 heads of 8.
+  EXPECT_EQ(*width_heads(200, 8, 0.3), std::make_pair(64, 8));
+  // 20 is below 8 heads of 8: 1 head of the trials' dimension 25 instead.
+  EXPECT_EQ(*width_heads(200, 8, 0.1), std::make_pair(25, 1));
+  // The quickstart's family at width 32 (4 heads of 8): half is 2 heads of 8, not width 32 again
+  // (the floor of 8 heads x 8 used to give the trials' own model).
+  EXPECT_EQ(*width_heads(32, 4, 0.5), std::make_pair(16, 2));
+  // Nothing smaller exists: refused with the field and the ways out, never a copy of a trial.
+  for (auto [width, heads, ratio] : {std::tuple{8, 1, 0.5}, std::tuple{64, 4, 1.0}}) {
+    auto r = width_heads(width, heads, ratio);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(r.status().message(), ::testing::HasSubstr("policy.reference_width_ratio"));
+    EXPECT_THAT(r.status().message(), ::testing::HasSubstr("reference_only"));
+  }
 }
 
 TEST(PlannerReferenceTest, NoReferencesWithAModelFileOrAnotherPolicy) {
