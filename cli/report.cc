@@ -7,13 +7,11 @@
 #include <sstream>
 
 #include "cli/curve_export.h"
+#include "cli/recommendation.h"
 #include "cli/sweep_view.h"
 #include "common/text.h"
 
 namespace augur::cli {
-namespace {
-
-namespace fs = std::filesystem;
 
 const v1::TrialCurve* CurveOf(const std::vector<v1::TrialCurve>& curves, const std::string& id) {
   for (const v1::TrialCurve& c : curves) {
@@ -21,6 +19,10 @@ const v1::TrialCurve* CurveOf(const std::vector<v1::TrialCurve>& curves, const s
   }
   return nullptr;
 }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 std::vector<v1::RankingRow> Rows(const v1::GetSweepResponse& sweep) {
   return {sweep.ranking().begin(), sweep.ranking().end()};
@@ -166,15 +168,17 @@ std::string SummaryText(const v1::GetSweepResponse& sweep,
   const v1::Sweep& s = sweep.sweep();
   out << "sweep " << s.sweep_id() << " (" << s.spec().name() << ") " << SweepStateName(s.state())
       << ": " << TrialCountsText(s) << "\n";
-  if (const v1::Trial* w = Winner(sweep, curves)) {
-    out << "winner: " << ShortTrialId(w->trial_id()) << " (" << HyperparameterText(*w)
-        << "), final loss " << LossText(FinalLoss(*w, CurveOf(curves, w->trial_id())))
-        << (w->last_point().has_val_loss() || HasValidation(CurveOf(curves, w->trial_id()))
-                ? " (validation)\n"
-                : " (training)\n");
-  } else {
-    out << "winner: none yet (no trial has completed)\n";
+  const std::vector<Recommendation> recommended = Recommend(sweep, curves);
+  for (const Recommendation& r : recommended) {
+    const v1::TrialCurve* curve = CurveOf(curves, r.trial->trial_id());
+    out << (recommended.size() > 1 ? Cat("winner at ", r.size, ": ") : std::string("winner: "))
+        << ShortTrialId(r.trial->trial_id()) << " (" << HyperparameterText(*r.trial)
+        << "), final loss " << LossText(r.final_loss)
+        << (r.trial->last_point().has_val_loss() || HasValidation(curve) ? " (validation)\n"
+                                                                         : " (training)\n");
+    for (const std::string& note : r.edge_notes) out << "  note: " << note << "\n";
   }
+  if (recommended.empty()) out << "winner: none yet (no trial has completed)\n";
   std::vector<v1::Decision> stops;
   for (const v1::Decision& d : sweep.decisions()) {
     if (d.action() == v1::DECISION_ACTION_STOP) stops.push_back(d);

@@ -16,6 +16,9 @@
 
 namespace augur::cli {
 
+// The curve of trial `id` among `curves`, or nullptr.
+const v1::TrialCurve* CurveOf(const std::vector<v1::TrialCurve>& curves, const std::string& id);
+
 // The loss a trial ended with (or has now): the last validation loss when evaluated, else the
 // last training loss. 0 when it has no point.
 double FinalLoss(const v1::Trial& trial, const v1::TrialCurve* curve);

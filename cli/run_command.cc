@@ -12,6 +12,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "cli/client.h"
+#include "cli/recommendation.h"
 #include "cli/remote_commands.h"
 #include "cli/report.h"
 #include "cli/spec.h"
@@ -319,8 +320,16 @@ class RunCommand : public Command {
       for (auto& row : *shown.mutable_ranking()) row.mutable_trial()->clear_config();
       const v1::Trial* winner = Winner(*sweep, *curves);
       const auto [spent, full] = TokensSpentAndFull(*sweep, *curves);
+      nlohmann::json winners = nlohmann::json::array();
+      for (const Recommendation& r : Recommend(*sweep, *curves)) {
+        winners.push_back({{"size", r.size},
+                           {"trial", r.trial->trial_id()},
+                           {"final_loss", r.final_loss},
+                           {"edge_notes", r.edge_notes}});
+      }
       inv.out() << nlohmann::json{{"sweep", ProtoJson(shown)},
                                   {"winner", winner ? winner->trial_id() : ""},
+                                  {"winners_per_size", winners},
                                   {"tokens_spent", spent},
                                   {"tokens_full", full},
                                   {"wall_seconds", absl::ToDoubleSeconds(wall)},

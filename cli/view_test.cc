@@ -3,10 +3,13 @@
 #include <zlib.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cli/curve_export.h"
 #include "cli/plot.h"
+#include "cli/recommendation.h"
 #include "cli/report.h"
 #include "cli/sweep_view.h"
 #include "cli/table.h"
@@ -142,6 +145,36 @@ TEST(ReportTest, WinnerIsTheBestCompletedTrialAndComputeFallsBackToPoints) {
   EXPECT_EQ(spent, (100 + 30 + 100) * 4096);
   EXPECT_EQ(full, 3 * 100 * 4096);
   EXPECT_THAT(SummaryText(sweep, curves), HasSubstr("winner: t001 (w64 lr=0.01 tau=0.2"));
+}
+
+TEST(ReportTest, EachModelSizeGetsItsWinnerAndAnEdgeWinnerANote) {
+  v1::GetSweepResponse sweep;
+  std::vector<v1::TrialCurve> curves;
+  // w64: the best LR (0.03) is the largest searched. w128: the best (0.01) is inside.
+  for (auto [size, lr, loss] : {std::tuple{"w64", 0.003, 2.3},
+                                {"w64", 0.01, 2.2},
+                                {"w64", 0.03, 2.1},
+                                {"w128", 0.003, 2.0},
+                                {"w128", 0.01, 1.8},
+                                {"w128", 0.03, 1.9}}) {
+    curves.push_back(
+        MakeCurve(absl::StrCat("s-1/t", size, lr), lr, v1::TRIAL_STATE_COMPLETED, 10, loss));
+    curves.back().mutable_trial()->mutable_hyperparameters()->set_model_size(size);
+  }
+  for (const auto& c : curves) *sweep.add_ranking()->mutable_trial() = c.trial();
+  const std::vector<Recommendation> r = Recommend(sweep, curves);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].size, "w64");
+  EXPECT_DOUBLE_EQ(r[0].trial->hyperparameters().peak_lr(), 0.03);
+  ASSERT_EQ(r[0].edge_notes.size(), 1u);  // tau is the same everywhere: no note about it.
+  EXPECT_THAT(r[0].edge_notes[0], HasSubstr("lr=0.03 is the largest lr searched at w64"));
+  EXPECT_EQ(r[1].size, "w128");
+  EXPECT_DOUBLE_EQ(r[1].trial->hyperparameters().peak_lr(), 0.01);
+  EXPECT_TRUE(r[1].edge_notes.empty());
+  const std::string text = SummaryText(sweep, curves);
+  EXPECT_THAT(text, HasSubstr("winner at w64: "));
+  EXPECT_THAT(text, HasSubstr("winner at w128: "));
+  EXPECT_THAT(text, HasSubstr("note: lr=0.03 is the largest"));
 }
 
 }  // namespace
