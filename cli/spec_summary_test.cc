@@ -95,8 +95,8 @@ TEST(SpecSummaryTest, PlanAddsOneReferenceRunPerTauGroup) {
                                    "runs = 21 planned"));
   // What the references cost, against the full sweep, and why: 3 x 122 x 4096 = 1,499,136 tokens,
   // 1,499,136 / (18 x 483 x 4096) = 4.2%.
-  EXPECT_THAT(out.str(), HasSubstr("refs      +1.49M tokens, 4.2% of the full sweep: each "
-                                   "collapse group (trials with the same tau) gets one complete"));
+  EXPECT_THAT(out.str(), HasSubstr("refs      +1.49M tokens, 4.2% of the full sweep: one "
+                                   "complete run at a smaller width per tau"));
 }
 
 TEST(SpecSummaryTest, RandomSearchAndBatchSweepGiveStepsPerBatch) {
