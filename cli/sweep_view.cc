@@ -18,6 +18,8 @@ std::string TrialStateName(v1::TrialState state) {
       return "running";
     case v1::TRIAL_STATE_PAUSED:
       return "paused";
+    case v1::TRIAL_STATE_WAITING:
+      return "waiting";
     case v1::TRIAL_STATE_COMPLETED:
       return "completed";
     case v1::TRIAL_STATE_STOPPED:
@@ -146,8 +148,8 @@ std::string ProgressBar(double fraction, int width) {
 
 std::string TrialCountsText(const v1::Sweep& sweep) {
   std::vector<std::string> parts;
-  for (const char* state : {"pending", "running", "paused", "completed", "stopped", "diverged",
-                            "failed", "cancelled"}) {
+  for (const char* state : {"pending", "running", "waiting", "paused", "completed", "stopped",
+                            "diverged", "failed", "cancelled"}) {
     // The scheduler keys counts by state name; accept both "running" and "TRIAL_STATE_RUNNING".
     int count = 0;
     for (const auto& [key, value] : sweep.trial_counts()) {

@@ -268,7 +268,8 @@ absl::StatusOr<v1::Trial> BackedStore::PauseTrial(absl::string_view trial_id,
   return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
     ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
     const TrialState s = record.trial.state();
-    if (s != v1::TRIAL_STATE_PENDING && s != v1::TRIAL_STATE_RUNNING) {
+    if (s != v1::TRIAL_STATE_PENDING && s != v1::TRIAL_STATE_RUNNING &&
+        s != v1::TRIAL_STATE_WAITING) {
       return absl::FailedPreconditionError(
           absl::StrCat("cannot pause trial ", trial_id, ": it is ", StateName(s)));
     }
@@ -281,6 +282,11 @@ absl::StatusOr<v1::Trial> BackedStore::ResumeTrial(absl::string_view trial_id,
                                                    absl::string_view reason) {
   return RunFor<v1::Trial>([&](StoreBackend& db) -> absl::StatusOr<v1::Trial> {
     ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, trial_id));
+    if (record.trial.state() == v1::TRIAL_STATE_WAITING) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot resume trial ", trial_id,
+                       ": it is waiting at a milestone for its group's decision"));
+    }
     if (record.trial.state() != v1::TRIAL_STATE_PAUSED) {
       return absl::FailedPreconditionError(absl::StrCat(
           "cannot resume trial ", trial_id, ": it is ", StateName(record.trial.state())));

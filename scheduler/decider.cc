@@ -128,8 +128,10 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due, bool flush) {
       planned.push_back(std::move(**r));
     }
   }
-  const bool stops = std::any_of(planned.begin(), planned.end(),
-                                 [](const PlannedRound& r) { return !r.stops.empty(); });
+  // Stops and releases change trials' states: they are stored at once.
+  const bool stops = std::any_of(planned.begin(), planned.end(), [](const PlannedRound& r) {
+    return !r.stops.empty() || !r.releases.empty();
+  });
   if (!stops) planning.reset();  // Nothing urgent: the writer goes on.
   if (stops) {
     // A stop order waits for this transaction: it goes ahead of the writer's next batch, and
@@ -187,6 +189,7 @@ bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
   for (const PlannedRound& r : rounds) {
     batch.decisions.insert(batch.decisions.end(), r.decisions.begin(), r.decisions.end());
     batch.transitions.insert(batch.transitions.end(), r.stops.begin(), r.stops.end());
+    batch.transitions.insert(batch.transitions.end(), r.releases.begin(), r.releases.end());
   }
   const absl::Time commit_start = clock_->Now();
   absl::StatusOr<WriteBatchResult> result = store_->ApplyBatch(batch);
@@ -197,7 +200,7 @@ bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
   std::vector<TrialOrderFor> orders;
   std::vector<absl::Time> since;  // Per order: when its trial reached the milestone.
   std::vector<absl::Duration> reached_to_round;
-  std::vector<v1::Trial> stopped;
+  std::vector<v1::Trial> changed;  // Stopped or released.
   for (const PlannedRound& r : rounds) {
     for (size_t i = 0; i < r.decisions.size(); ++i) {
       // ALREADY_EXISTS: decided before, and the first decision stands.
@@ -209,7 +212,7 @@ bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
     for (size_t i = 0; i < r.stops.size(); ++i) {
       const TransitionResult& t = result->transitions[stop_at + i];
       if (!t.status.ok()) continue;  // Ended meanwhile (completed, or stopped by a user).
-      stopped.push_back(t.trial);
+      changed.push_back(t.trial);
       if (t.from != v1::TRIAL_STATE_RUNNING || t.worker_id.empty()) continue;
       auto at = r.reached.find(t.trial.trial_id());
       since.push_back(at != r.reached.end() ? at->second : r.arrived);
@@ -217,8 +220,12 @@ bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
       orders.push_back({t.worker_id, t.trial.trial_id(), t.fencing_token,
                         v1::TrialOrder::ACTION_STOP, r.stops[i].message});
     }
+    for (size_t i = 0; i < r.releases.size(); ++i) {
+      const TransitionResult& t = result->transitions[stop_at + r.stops.size() + i];
+      if (t.status.ok()) changed.push_back(t.trial);  // Else paused or ended meanwhile.
+    }
     decision_at += r.decisions.size();
-    stop_at += r.stops.size();
+    stop_at += r.stops.size() + r.releases.size();
   }
   sessions_->SendOrders(orders, clock_->NowUnixMs());
   const absl::Time sent = clock_->Now();
@@ -231,7 +238,7 @@ bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
     }
     observer_->RoundsCommitted(timings, committed - commit_start, reached_to_round);
   }
-  decided_(std::move(stopped));
+  decided_(std::move(changed));
   return true;
 }
 

@@ -1,9 +1,11 @@
 // The stopping policy at work. Milestone events from the curves become decision rounds on the
 // decider's thread: events that arrive together are coalesced per (sweep, group, milestone),
-// every round is planned (RoundPlanner). A batch of rounds that stops a trial is stored at once,
-// STOP decisions with the stops they cause and any CONTINUE decisions waiting, in one
-// transaction that goes ahead of the point writer's (CommitPriority); then the stop orders are
-// queued on the workers' sessions and the stopped trials' rows are handed on. CONTINUE
+// every round is planned (RoundPlanner). A batch of rounds that stops a trial (or, in a
+// synchronous sweep, releases one waiting at a milestone) is stored at once, STOP decisions
+// with the stops they cause, CONTINUE decisions with the releases they cause, and any CONTINUE
+// decisions waiting, in one transaction that goes ahead of the point writer's
+// (CommitPriority); then the stop orders are queued on the workers' sessions and the stopped
+// and released trials' rows are handed on. Other CONTINUE
 // decisions alone wait (counted as decided) for the next stop, or at most 250 ms on the clock
 // (512 of them at most), and are then stored in one transaction. A transaction that fails is
 // tried again after `retry_after` on the clock; nothing of it took effect.
@@ -34,7 +36,8 @@ namespace augur {
 class Decider {
  public:
   // Everything given must outlive the decider; `observer` may be null. `decided` is called on
-  // the decider's thread after each committed transaction, with the trials it stopped.
+  // the decider's thread after each committed transaction, with the trials it stopped or
+  // released (their rows after the change).
   Decider(Store* store, const Clock* clock, const TrialCurves* curves, SessionRegistry* sessions,
           CommitPriority* priority, Activity* activity, SchedulerObserver* observer,
           std::function<void(std::vector<v1::Trial>)> decided,
@@ -58,9 +61,9 @@ class Decider {
   void Loop();
   // Runs the rounds due; `flush`: the deferred CONTINUE decisions are due to be stored.
   void Run(const std::vector<CurveEvent>& events, Due due, bool flush);
-  // Stores the rounds' decisions and stops in one transaction, then queues the stop orders and
-  // hands on the stopped rows. False if the transaction failed (nothing was stored). The first
-  // `timed` rounds are reported to the observer (the others were deferred from earlier runs).
+  // Stores the rounds' decisions, stops and releases in one transaction, then queues the stop
+  // orders and hands on the changed rows. False if the transaction failed (nothing was stored). The
+  // first `timed` rounds are reported to the observer (the others were deferred from earlier runs).
   bool Commit(const std::vector<PlannedRound>& rounds, size_t timed);
 
   Store* const store_;

@@ -44,6 +44,7 @@ class DeciderTest : public ::testing::Test {
     sweep.mutable_spec()->mutable_policy()->set_kind(v1::POLICY_KIND_TOP_K);
     sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(0.2);
     sweep.mutable_spec()->mutable_policy()->set_keep_top(1);
+    sweep.mutable_spec()->mutable_policy()->set_asynchronous(true);  // Decided on arrival.
     EXPECT_TRUE(memory_.CreateSweep(sweep, {MakeTrial("s1", 0), MakeTrial("s1", 1)}).ok());
     auto grants = memory_.AcquireLeases("w1", absl::Seconds(30), 2, 2);
     EXPECT_TRUE(grants.ok() && grants->size() == 2u);
@@ -142,9 +143,9 @@ TEST_F(DeciderTest, AWaitingContinueGoesWithTheNextStop) {
   const int calls = store_.calls();
   curves_.TakeArrived(Batch("s1/t001", 1, 25, 4.5), clock_.Now());
   decider_->WaitIdle();
-  EXPECT_EQ(Decisions(), (std::map<std::string, v1::DecisionAction>{
-                             {"s1/t000", v1::DECISION_ACTION_CONTINUE},
-                             {"s1/t001", v1::DECISION_ACTION_STOP}}));
+  EXPECT_EQ(Decisions(),
+            (std::map<std::string, v1::DecisionAction>{{"s1/t000", v1::DECISION_ACTION_CONTINUE},
+                                                       {"s1/t001", v1::DECISION_ACTION_STOP}}));
   EXPECT_EQ(store_.failed_operations().size(), 0u);
   EXPECT_EQ(Orders().size(), 1u);
   // One transaction for both (the round reads nothing from the store).

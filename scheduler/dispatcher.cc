@@ -133,12 +133,13 @@ void Dispatcher::Dispatch() {
     for (const LeaseGrant& g : *grants) {
       // In memory before its first points are committed.
       curves_->EnsureLoaded(g.trial.sweep_id());
-      curves_->Granted(g.trial, g.lease.fencing_token());
+      const double run_until = curves_->Granted(g.trial, g.lease.fencing_token());
       // Counted before it is sent: a LeaseRequest the worker makes after seeing the lease
       // already accounts for it and must not be reduced by it afterwards.
       s->TakeWanted(GpuNeed(g.trial));
       v1::SchedulerMessage m;
       *m.mutable_lease() = g.lease;
+      m.mutable_lease()->set_run_until_fraction(run_until);
       s->Send(std::move(m));
       granted_any = true;
     }

@@ -1,6 +1,7 @@
 // Placement and the lease clock, on one thread. Grants pending trials to the connected workers
 // that asked for them (best fit by free slots; a worker is held back for a trial first in line
-// that fits on no worker's free slots yet, so smaller trials cannot overtake it for ever);
+// that fits on no worker's free slots yet, so smaller trials cannot overtake it for ever; in a
+// synchronous sweep a lease runs until the trial's next milestone, TrialCurves::Granted);
 // expires leases not renewed in time (their trials go back to PENDING); drops the curves of
 // sweeps that ended. Runs when woken (Wake: a worker asked, slots came free, work appeared) and
 // every `maintenance_interval` on the clock.

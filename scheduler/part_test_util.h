@@ -24,6 +24,9 @@ struct SweepShape {
   std::vector<int> references = {};  // Indexes of reference runs.
   v1::PolicyKind kind = v1::POLICY_KIND_NONE;
   std::vector<double> milestones = {};
+  // Decisions on arrival, as the parts' tests written before synchronous milestones assume;
+  // false: synchronous milestones (the default of a spec).
+  bool asynchronous = true;
 };
 
 // Stores sweep `id`, RUNNING, with the trials of `shape` in planning order ("<id>/t00<i>").
@@ -35,6 +38,7 @@ inline void StoreSweep(Store& store, const std::string& id, const SweepShape& sh
   policy->set_kind(shape.kind);
   policy->set_keep_top(1);
   for (double m : shape.milestones) policy->add_milestone_fractions(m);
+  policy->set_asynchronous(shape.asynchronous);
   std::vector<v1::Trial> trials;
   for (int i = 0; i < shape.trials; ++i) {
     trials.push_back(MakeTrial(id, i));

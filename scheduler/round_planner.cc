@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "scheduler/policy_runner.h"
 
@@ -28,7 +30,33 @@ const std::vector<double>* DecidedOf(
 // A live trial whose curve has reached m and that has no decision there yet.
 bool Wanted(const CurveEntry& e, double m, const std::vector<double>* decided) {
   return !e.trial->is_reference() && !e.points.empty() && !IsTerminal(e.trial->state()) &&
-         e.points.back().fraction >= m - kMilestoneTolerance && !HasDecided(decided, m);
+         ReachedMilestone(e.points.back().fraction, m) && !HasDecided(decided, m);
+}
+
+double Progress(const CurveEntry& e) { return e.points.empty() ? 0 : e.points.back().fraction; }
+
+// A trial of a synchronous sweep that waits at m (and is to be released there by a CONTINUE).
+bool WaitingHere(const CurveEntry& e, std::span<const double> milestones, double m) {
+  return e.trial->state() == v1::TRIAL_STATE_WAITING &&
+         std::abs(WaitingAt(milestones, Progress(e)) - m) < 1e-9;
+}
+
+// A trial waiting at m whose decision there is already taken: a CONTINUE that found it still
+// running (after a scheduler restart, whose memory had lost its lease's stop).
+bool StuckHere(const CurveEntry& e, std::span<const double> milestones, double m,
+               const std::vector<double>* decided) {
+  return WaitingHere(e, milestones, m) && HasDecided(decided, m);
+}
+
+TrialTransition Release(const std::string& trial_id, double m) {
+  return {trial_id, v1::TRIAL_STATE_PENDING, absl::StrCat("continues past milestone ", m)};
+}
+
+// Whether a trial of the group keeps a synchronous round at m from being decided now.
+bool HeldBy(const CurveEntry& e, double m, const std::vector<double>* decided) {
+  return HoldsMilestone(
+      {e.trial->state(), e.trial->is_reference(), Progress(e), e.run_until, HasDecided(decided, m)},
+      m);
 }
 
 }  // namespace
@@ -72,8 +100,10 @@ absl::StatusOr<std::vector<RoundKey>> RoundPlanner::Undecided(const std::string&
   std::set<RoundKey> due;
   curves_->Visit(sweep_id, group_key, [&](std::span<const CurveEntry> entries) {
     for (const CurveEntry& e : entries) {
+      const std::vector<double>* decided = DecidedOf(state->decided, e.trial_id);
       for (double m : policy->milestones) {
-        if (Wanted(e, m, DecidedOf(state->decided, e.trial_id))) {
+        if (Wanted(e, m, decided) ||
+            (policy->synchronous && StuckHere(e, policy->milestones, m, decided))) {
           due.insert({sweep_id, e.group_key, m});
         }
       }
@@ -120,7 +150,25 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
   std::vector<TrialCurve> kept_curves;  // Wanted trials whose summary was kept.
   std::map<std::string, absl::Time> reached;
   bool anyone = false;
+  // Synchronous: trials waiting here (released by a CONTINUE), and those already decided here
+  // but still waiting (released now).
+  std::set<std::string> waiting_here;
+  std::vector<TrialTransition> stuck;
   curves_->Visit(key.sweep_id, key.group_key, [&](std::span<const CurveEntry> entries) {
+    if (policy->synchronous) {
+      for (const CurveEntry& e : entries) {
+        if (stopping.count(e.trial_id)) continue;
+        const std::vector<double>* decided = DecidedOf(state->decided, e.trial_id);
+        if (HeldBy(e, m, decided)) {
+          anyone = false;
+          stuck.clear();
+          return;  // Not every live trial is here yet: decided when the last one is.
+        }
+        if (!WaitingHere(e, policy->milestones, m)) continue;
+        waiting_here.insert(e.trial_id);
+        if (HasDecided(decided, m)) stuck.push_back(Release(e.trial_id, m));
+      }
+    }
     struct Copy {
       const CurveEntry* e;
       size_t end;
@@ -172,7 +220,16 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
       }
     }
   });
-  if (!anyone) return std::nullopt;
+  PlannedRound r;
+  r.key = key;
+  r.arrived = arrived;
+  r.start = start;
+  r.releases = std::move(stuck);
+  if (!anyone) {
+    if (r.releases.empty()) return std::nullopt;
+    r.decided = clock_->Now();
+    return r;
+  }
   std::map<std::string, const TrialCurve*> points_of;
   for (ToSummarize& w : work) {
     predictor::SummarizedTrial& t = group.trials[w.index];
@@ -183,10 +240,6 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
   if (observer_) observer_->TrialsSummarized(static_cast<int64_t>(work.size()));
   for (const TrialCurve& c : kept_curves) points_of[c.trial->trial_id()] = &c;
 
-  PlannedRound r;
-  r.key = key;
-  r.arrived = arrived;
-  r.start = start;
   r.reached = std::move(reached);
   // Decisions come for the wanted trials only (StoppingPolicy::DecideSummarized).
   for (v1::Decision& d : round->Decide(group, m, clock_->NowUnixMs(), points_of)) {
@@ -196,11 +249,21 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
       stopping.insert(d.trial_id());
     } else if (round->waiting()) {
       continue;  // A trial waiting for its reference is decided once the reference completes.
+    } else if (waiting_here.erase(d.trial_id())) {
+      r.releases.push_back(Release(d.trial_id(), m));
     }
+    waiting_here.erase(d.trial_id());
     r.decisions.push_back(std::move(d));
   }
+  // A waiting trial the policy said nothing of (it found it short of m) is not left waiting
+  // for ever: it goes on, and is decided at m on a later round.
+  for (const std::string& id : waiting_here) {
+    if (!round->waiting() && !stopping.count(id) && !HasDecided(DecidedOf(state->decided, id), m)) {
+      r.releases.push_back(Release(id, m));
+    }
+  }
   r.decided = clock_->Now();
-  if (r.decisions.empty()) return std::nullopt;
+  if (r.decisions.empty() && r.releases.empty()) return std::nullopt;
   return r;
 }
 

@@ -38,9 +38,12 @@ struct RoundKey {
 
 struct PlannedRound {
   RoundKey key;
-  absl::Time arrived;                         // The earliest milestone event behind it.
-  std::vector<v1::Decision> decisions;        // STOP and CONTINUE, to store.
-  std::vector<TrialTransition> stops;         // What the STOP decisions do, to apply with them.
+  absl::Time arrived;                   // The earliest milestone event behind it.
+  std::vector<v1::Decision> decisions;  // STOP and CONTINUE, to store.
+  std::vector<TrialTransition> stops;   // What the STOP decisions do, to apply with them.
+  // Synchronous sweeps: trials waiting at the milestone that a CONTINUE (of this round, or
+  // stored before) sends back to PENDING, to resume from their checkpoints.
+  std::vector<TrialTransition> releases;
   std::map<std::string, absl::Time> reached;  // When each decided trial reached the milestone.
   absl::Time start, decided;                  // When planning started and the policy returned.
 };
@@ -53,11 +56,13 @@ class RoundPlanner {
 
   // Plans the round; nullopt when nobody is to be decided (or the sweep left memory). Trials in
   // `stopping` (stopped by an earlier round of the same transaction) are left out, and the ones
-  // this round stops are added. An error only when the store's decisions cannot be read.
+  // this round stops are added. In a synchronous sweep, nullopt too while a live trial of the
+  // group holds the milestone (HoldsMilestone): the round is planned again on the event that
+  // ends the hold. An error only when the store's decisions cannot be read.
   absl::StatusOr<std::optional<PlannedRound>> Plan(const RoundKey& key, absl::Time arrived,
                                                    std::set<std::string>& stopping);
   // The rounds due in the sweep (in `group_key` only, if set): a live trial has passed the
-  // milestone without a stored decision there.
+  // milestone without a stored decision there (or, synchronous, waits there decided).
   absl::StatusOr<std::vector<RoundKey>> Undecided(const std::string& sweep_id,
                                                   const std::string& group_key);
   // Counts a trial as decided at milestone m (its decision is stored, or about to be).

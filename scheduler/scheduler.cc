@@ -51,7 +51,7 @@ struct Scheduler::Parts {
         sessions(RandomOf(o)),
         curves(store, clock, [this](CurveEvent e) { decider.Queue(std::move(e)); }),
         decider(store, clock, &curves, &sessions, &priority, &activity, o.observer,
-                [this](std::vector<v1::Trial> stopped) { Decided(std::move(stopped)); }),
+                [this](std::vector<v1::Trial> changed) { Decided(std::move(changed)); }),
         writer(store, clock, &priority, &activity, WriterOptions(o),
                [this](CommittedWrites w) { Committed(std::move(w)); }),
         dispatcher(store, clock, &sessions, &curves, &activity, DispatchOptions(o)),
@@ -65,10 +65,11 @@ struct Scheduler::Parts {
     if (w.slots_freed) dispatcher.Wake();
     activity.Changed();
   }
-  // After the decider's commit: the stopped trials' rows to the curves, their slots to dispatch.
-  void Decided(std::vector<v1::Trial> stopped) {
-    curves.Update(stopped);
-    if (!stopped.empty()) dispatcher.Wake();
+  // After the decider's commit: the stopped and released trials' rows to the curves, their
+  // slots (or, released, their pending work) to dispatch.
+  void Decided(std::vector<v1::Trial> changed) {
+    curves.Update(changed);
+    if (!changed.empty()) dispatcher.Wake();
     activity.Changed();
   }
   // Marks the worker's row connected (or not), with `free_slots` if >= 0.

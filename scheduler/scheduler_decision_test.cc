@@ -189,20 +189,8 @@ TEST_F(SchedulerTest, AMilestonePassedWithoutAStoredDecisionIsDecidedAfterAResta
 }
 
 TEST_F(SchedulerTest, TrialsWaitingForTheirReferenceAreDecidedWhenItCompletes) {
-  v1::Sweep sweep;
-  sweep.set_sweep_id("s1");
-  sweep.set_state(v1::Sweep::STATE_RUNNING);
-  sweep.mutable_spec()->mutable_policy()->set_kind(v1::POLICY_KIND_COLLAPSE);
-  sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(0.2);
-  std::vector<v1::Trial> trials = {MakeTrial("s1", 0), MakeTrial("s1", 1), MakeTrial("s1", 2)};
-  trials[0].set_is_reference(true);  // Same controls: one collapse group.
-  ASSERT_TRUE(store_.CreateSweep(sweep, trials).ok());
-  auto s = Connect("w1", 3);
-  std::map<std::string, v1::Lease> leases;
-  for (int i = 0; i < 3; ++i) {
-    const v1::Lease l = Expect(*s, v1::SchedulerMessage::kLease).lease();
-    leases[l.trial_id()] = l;
-  }
+  std::shared_ptr<WorkerSession> s;
+  const auto leases = LeaseReferenceSweep(/*asynchronous=*/true, &s);  // scheduler_sync_test too.
   const v1::Lease& ref = leases.at("s1/t000");
   SendPoints(s, leases.at("s1/t001"), 1, 25, 4.0);
   SendPoints(s, leases.at("s1/t002"), 1, 25, 4.2);

@@ -132,6 +132,7 @@ class SchedulerTest : public ::testing::Test {
     sweep.mutable_spec()->mutable_policy()->set_kind(kind);
     for (double m : milestones) sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(m);
     sweep.mutable_spec()->mutable_policy()->set_keep_top(1);
+    sweep.mutable_spec()->mutable_policy()->set_asynchronous(asynchronous_);
     std::vector<v1::Trial> ts;
     for (int i = 0; i < trials; ++i) {
       ts.push_back(MakeTrial("s1", i));
@@ -140,6 +141,29 @@ class SchedulerTest : public ::testing::Test {
       }
     }
     ASSERT_TRUE(store_.CreateSweep(sweep, ts).ok());
+  }
+
+  // A collapse sweep "s1" without a fitted model, of one group: t000 a reference run, t001 and
+  // t002 trials, all leased to worker "w1" (3 slots), whose session goes to `session`. Returns
+  // the leases by trial id.
+  std::map<std::string, v1::Lease> LeaseReferenceSweep(bool asynchronous,
+                                                       std::shared_ptr<WorkerSession>* session) {
+    v1::Sweep sweep;
+    sweep.set_sweep_id("s1");
+    sweep.set_state(v1::Sweep::STATE_RUNNING);
+    sweep.mutable_spec()->mutable_policy()->set_kind(v1::POLICY_KIND_COLLAPSE);
+    sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(0.2);
+    sweep.mutable_spec()->mutable_policy()->set_asynchronous(asynchronous);
+    std::vector<v1::Trial> trials = {MakeTrial("s1", 0), MakeTrial("s1", 1), MakeTrial("s1", 2)};
+    trials[0].set_is_reference(true);  // Same controls: one collapse group.
+    EXPECT_TRUE(store_.CreateSweep(sweep, trials).ok());
+    *session = Connect("w1", 3);
+    std::map<std::string, v1::Lease> leases;
+    for (int i = 0; i < 3; ++i) {
+      const v1::Lease l = Expect(**session, v1::SchedulerMessage::kLease).lease();
+      leases[l.trial_id()] = l;
+    }
+    return leases;
   }
 
   // Registers the worker and opens its session, saying it holds `held` (a worker reconnecting
@@ -235,6 +259,9 @@ class SchedulerTest : public ::testing::Test {
     return std::nullopt;
   }
 
+  // CreateSweep's policy.asynchronous: the tests of decisions on arrival (written before
+  // synchronous milestones became the default) keep it; scheduler_sync_test.cc does not.
+  bool asynchronous_ = true;
   FakeClock clock_;
   SeededRandom random_{42};
   CountingObserver observer_;

@@ -1,13 +1,15 @@
 # The scheduler core, its gRPC services and server (included from scheduler/CMakeLists.txt).
 augur_library(augur_scheduler
   SRCS scheduler.cc worker_session.cc session_registry.cc point_writer.cc trial_curves.cc
-       round_planner.cc decider.cc dispatcher.cc sweep_control.cc model_cache.cc
+       milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc model_cache.cc
        policy_runner.cc ranking.cc auth.cc services.cc
   DEPS augur_store augur_predictor augur_proto augur_common augur_schedule_proto absl::status
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
        absl::flat_hash_map Threads::Threads)
 augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc policy_runner_test.cc
-           trial_curves_test.cc dispatcher_test.cc sweep_control_test.cc DEPS augur_scheduler)
+           trial_curves_test.cc dispatcher_test.cc sweep_control_test.cc milestones_test.cc
+           scheduler_sync_test.cc
+           DEPS augur_scheduler)
 
 augur_library(augur_scheduler_server
   SRCS server.cc

@@ -145,7 +145,7 @@ const char kNextPendingTrialSql[] =
     "WHERE s.state = ?1 AND t.sweep_id = s.sweep_id AND t.state = ?2 AND t.is_reference = ?3 "
     "AND t.gpus <= ?4 ORDER BY s.seq, t.ordinal LIMIT 1";
 const char kHasLiveTrialsSql[] =
-    "SELECT EXISTS (SELECT 1 FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5))";
+    "SELECT EXISTS (SELECT 1 FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5, ?6))";
 
 int LatestSchemaVersion() { return kLatest; }
 

@@ -160,7 +160,8 @@ class SqliteBackend : public StoreBackend {
         .Bind(2, static_cast<int64_t>(v1::TRIAL_STATE_UNSPECIFIED))
         .Bind(3, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
         .Bind(4, static_cast<int64_t>(v1::TRIAL_STATE_RUNNING))
-        .Bind(5, static_cast<int64_t>(v1::TRIAL_STATE_PAUSED));
+        .Bind(5, static_cast<int64_t>(v1::TRIAL_STATE_PAUSED))
+        .Bind(6, static_cast<int64_t>(v1::TRIAL_STATE_WAITING));
     ASSIGN_OR_RETURN(bool row, s->Step());
     return row && s->Int(0) != 0;
   }

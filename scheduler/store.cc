@@ -69,6 +69,11 @@ bool IsLegalTransition(TrialState from, TrialState to) {
     case v1::TRIAL_STATE_PAUSED:
       return to == v1::TRIAL_STATE_PENDING || to == v1::TRIAL_STATE_STOPPED ||
              to == v1::TRIAL_STATE_FAILED || to == v1::TRIAL_STATE_CANCELLED;
+    case v1::TRIAL_STATE_WAITING:
+      // Released by its group's decision (PENDING or STOPPED), or paused, failed or cancelled.
+      return to == v1::TRIAL_STATE_PENDING || to == v1::TRIAL_STATE_STOPPED ||
+             to == v1::TRIAL_STATE_PAUSED || to == v1::TRIAL_STATE_FAILED ||
+             to == v1::TRIAL_STATE_CANCELLED;
     default:
       return false;  // Terminal and UNSPECIFIED states have no way out.
   }

@@ -183,8 +183,8 @@ class Store {
   virtual absl::StatusOr<v1::Trial> TransitionTrial(absl::string_view trial_id, v1::TrialState from,
                                                     v1::TrialState to,
                                                     absl::string_view message) = 0;
-  // PENDING or RUNNING -> PAUSED (a RUNNING trial loses its lease; the service should order the
-  // worker to checkpoint first and prefer EndLease(..., PAUSED)).
+  // PENDING, RUNNING or WAITING -> PAUSED (a RUNNING trial loses its lease; the service should
+  // order the worker to checkpoint first and prefer EndLease(..., PAUSED)).
   virtual absl::StatusOr<v1::Trial> PauseTrial(absl::string_view trial_id,
                                                absl::string_view reason) = 0;
   // PAUSED -> PENDING; it resumes from its last committed checkpoint when leased again.
@@ -216,8 +216,8 @@ class Store {
   // checkpoint and points; returns the expired leases.
   virtual absl::StatusOr<std::vector<LeaseInfo>> ExpireLeases() = 0;
   virtual absl::StatusOr<LeaseInfo> GetLease(absl::string_view trial_id) = 0;
-  // A worker ended its lease (TrialEnded): RUNNING -> `final_state` (PENDING, PAUSED, COMPLETED,
-  // STOPPED, DIVERGED or FAILED) under the fencing token.
+  // A worker ended its lease (TrialEnded): RUNNING -> `final_state` (PENDING, PAUSED, WAITING,
+  // COMPLETED, STOPPED, DIVERGED or FAILED) under the fencing token.
   virtual absl::StatusOr<v1::Trial> EndLease(absl::string_view trial_id, int64_t fencing_token,
                                              v1::TrialState final_state,
                                              absl::string_view message) = 0;

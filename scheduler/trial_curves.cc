@@ -48,6 +48,8 @@ void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
   LoadedSweep loaded;
   loaded.policy.policy = sweep->spec().policy();
   loaded.policy.milestones = DecisionFractions(sweep->spec().policy());
+  loaded.policy.synchronous =
+      !loaded.policy.policy.asynchronous() && !loaded.policy.milestones.empty();
   for (v1::Trial& t : *trials) {
     auto points = store_->ReadPoints(t.trial_id(), 0);
     if (!points.ok()) return;
@@ -59,6 +61,12 @@ void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
       auto lease = store_->GetLease(t.trial_id());
       if (!lease.ok()) return;
       m.fencing_token = lease->fencing_token;
+      // As it was granted, unless the curve the store has lags behind the worker (then the
+      // group waits for the trial's next stop, where it has reached this milestone).
+      if (loaded.policy.synchronous && !t.is_reference()) {
+        m.run_until = RunUntilFraction(loaded.policy.milestones,
+                                       m.points.empty() ? 0 : m.points.back().fraction);
+      }
     }
     m.group_key = CollapseGroupKey(t.controls());
     m.trial = std::make_shared<const v1::Trial>(std::move(t));
@@ -152,23 +160,33 @@ void TrialCurves::Update(std::span<const v1::Trial> trials) {
   for (CurveEvent& e : events) sink_(std::move(e));
 }
 
-void TrialCurves::Granted(const v1::Trial& trial, int64_t fencing_token) {
+double TrialCurves::Granted(const v1::Trial& trial, int64_t fencing_token) {
   std::vector<CurveEvent> events;
+  double run_until = 0;
   {
     absl::MutexLock lock(&mu_);
-    UpdateLocked(trial, fencing_token, events);
+    if (TrialMemory* m = UpdateLocked(trial, fencing_token, events); m != nullptr) {
+      const SweepPolicy& policy = sweeps_.at(trial.sweep_id()).policy;
+      if (policy.synchronous && !trial.is_reference()) {
+        run_until =
+            RunUntilFraction(policy.milestones, m->points.empty() ? 0 : m->points.back().fraction);
+      }
+      m->run_until = run_until;
+    }
   }
   for (CurveEvent& e : events) sink_(std::move(e));
+  return run_until;
 }
 
-void TrialCurves::UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
-                               std::vector<CurveEvent>& events) {
+TrialCurves::TrialMemory* TrialCurves::UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
+                                                    std::vector<CurveEvent>& events) {
   auto sweep = sweeps_.find(trial.sweep_id());
-  if (sweep == sweeps_.end()) return;  // Not loaded: a later load reads the fresh row.
+  if (sweep == sweeps_.end()) return nullptr;  // Not loaded: a later load reads the fresh row.
   TrialMemory& m = sweep->second.trials[trial.trial_id()];
-  const v1::TrialState before = m.trial ? m.trial->state() : v1::TRIAL_STATE_UNSPECIFIED;
+  const v1::TrialState was = m.trial ? m.trial->state() : v1::TRIAL_STATE_UNSPECIFIED;
   if (trial.state() != v1::TRIAL_STATE_RUNNING) {
     m.fencing_token = 0;
+    m.run_until = 0;
   } else if (fencing_token >= 0) {
     m.fencing_token = fencing_token;
   }
@@ -179,11 +197,23 @@ void TrialCurves::UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
   // now (each trial's reference matches its own controls, not its group's).
   auto ended = [](v1::TrialState s) {
     return s != v1::TRIAL_STATE_UNSPECIFIED && s != v1::TRIAL_STATE_PENDING &&
-           s != v1::TRIAL_STATE_RUNNING && s != v1::TRIAL_STATE_PAUSED;
+           s != v1::TRIAL_STATE_RUNNING && s != v1::TRIAL_STATE_PAUSED &&
+           s != v1::TRIAL_STATE_WAITING;
   };
-  if (trial.is_reference() && ended(trial.state()) && !ended(before)) {
+  const bool reference_done = trial.is_reference() && ended(trial.state()) && !ended(was);
+  // Synchronous: a trial that stopped running (waiting at a milestone, lease lost, paused,
+  // ended) may have been the last to hold its group at a milestone. A release from WAITING
+  // follows a decision, and a new lease holds nothing new.
+  const bool may_release =
+      sweep->second.policy.synchronous && !trial.is_reference() && was != trial.state() &&
+      trial.state() != v1::TRIAL_STATE_RUNNING && was != v1::TRIAL_STATE_UNSPECIFIED &&
+      !(was == v1::TRIAL_STATE_WAITING && trial.state() == v1::TRIAL_STATE_PENDING);
+  if (reference_done) {
     events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), "", 0, clock_->Now()});
+  } else if (may_release) {
+    events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), m.group_key, 0, clock_->Now()});
   }
+  return &m;
 }
 
 void TrialCurves::Refresh(const std::string& trial_id) {
@@ -195,7 +225,12 @@ void TrialCurves::Refresh(const std::string& trial_id) {
     if (!lease.ok()) return;
     token = lease->fencing_token;
   }
-  Granted(*t, token);
+  std::vector<CurveEvent> events;
+  {
+    absl::MutexLock lock(&mu_);
+    UpdateLocked(*t, token, events);  // A lease it still holds keeps its run_until.
+  }
+  for (CurveEvent& e : events) sink_(std::move(e));
 }
 
 void TrialCurves::ForgetEnded() {
@@ -245,7 +280,7 @@ bool TrialCurves::Visit(const std::string& sweep_id, const std::string& group_ke
   entries.reserve(loaded->second.trials.size());
   for (const auto& [id, tm] : loaded->second.trials) {
     if (!tm.trial || (!group_key.empty() && tm.group_key != group_key)) continue;
-    entries.push_back(CurveEntry{id, tm.trial, tm.group_key, tm.points, tm.reached});
+    entries.push_back(CurveEntry{id, tm.trial, tm.group_key, tm.points, tm.reached, tm.run_until});
   }
   visit(entries);
   return true;

@@ -25,21 +25,19 @@
 #include "augur/v1/sweep.pb.h"
 #include "common/clock.h"
 #include "predictor/curve.h"
+#include "scheduler/milestones.h"
 #include "scheduler/point_writer.h"
 #include "scheduler/store.h"
 
 namespace augur {
-
-// A trial counts as having reached milestone m once its last point is this close to m (the
-// predictor uses the same tolerance to decide who is in the comparison pool).
-inline constexpr double kMilestoneTolerance = 0.005;
 
 // What the curves tell the decider.
 struct CurveEvent {
   enum class Kind {
     kMilestone,  // A trial of `group_key` reached `fraction` with a batch that arrived `arrived`.
     kRecheck,    // Decide whatever of the sweep (of `group_key`, if set) is due and undecided:
-                 // after a load, or after a reference run of the group completed.
+                 // after a load, after a reference run of the group completed, or (synchronous
+                 // sweeps) after a trial of the group stopped holding a milestone.
     kForget,     // The sweep ended and left memory.
   };
   Kind kind = Kind::kMilestone;
@@ -58,6 +56,7 @@ struct CurveEntry {
   // into their mean (a decision round then costs O(trials) whatever the logging rate).
   const std::vector<predictor::CurvePoint>& points;
   const std::map<double, absl::Time>& reached;  // Milestone -> when the trial reached it.
+  double run_until;  // Lease.run_until_fraction of its live lease (0 if none, or running on).
 };
 
 class TrialCurves {
@@ -78,8 +77,10 @@ class TrialCurves {
   // Replaces trial rows (those of sweeps not loaded are ignored: a load reads them fresh). A
   // RUNNING row keeps the lease token the curves have for it.
   void Update(std::span<const v1::Trial> trials);
-  // A lease was granted: the trial's row (RUNNING) and the lease's fencing token.
-  void Granted(const v1::Trial& trial, int64_t fencing_token);
+  // A lease was granted: the trial's row (RUNNING) and the lease's fencing token. Returns the
+  // lease's run_until_fraction: in a synchronous sweep, the next milestone the trial's curve
+  // has not reached (RunUntilFraction); otherwise, or for a reference run, 0.
+  double Granted(const v1::Trial& trial, int64_t fencing_token);
   // Re-reads one trial's row from the store.
   void Refresh(const std::string& trial_id);
   // Drops the sweeps that are no longer RUNNING (raising kForget for each).
@@ -89,6 +90,9 @@ class TrialCurves {
   struct SweepPolicy {
     v1::StoppingPolicy policy;
     std::vector<double> milestones;
+    // Trials wait at each milestone for their group (milestones.h): the policy stops trials
+    // and is not asynchronous.
+    bool synchronous = false;
   };
   std::optional<SweepPolicy> Policy(const std::string& sweep_id) const;
   // The GPU slots a loaded trial needs (GpuNeed); nullopt if it is not in memory.
@@ -108,6 +112,7 @@ class TrialCurves {
     std::vector<predictor::CurvePoint> points;
     int merged = 0;  // Points merged into the last one.
     std::map<double, absl::Time> reached;
+    double run_until = 0;  // Of the live lease.
   };
   struct LoadedSweep {
     SweepPolicy policy;
@@ -116,9 +121,10 @@ class TrialCurves {
   // Appends a batch under the live lease; returns the milestone events it raises. `loaded`:
   // whether the trial's sweep was found in memory.
   std::vector<CurveEvent> Append(const v1::LossPointBatch& batch, absl::Time arrived, bool& loaded);
-  // `fencing_token` < 0: keep the one in memory (for a RUNNING row).
-  void UpdateLocked(const v1::Trial& trial, int64_t fencing_token, std::vector<CurveEvent>& events)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `fencing_token` < 0: keep the one in memory (for a RUNNING row). Returns the trial's memory
+  // (null if its sweep is not loaded).
+  TrialMemory* UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
+                            std::vector<CurveEvent>& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
   const Clock* const clock_;

@@ -228,5 +228,45 @@ TEST_F(TrialCurvesTest, GpuNeedOfALoadedTrial) {
   EXPECT_FALSE(curves_.GpuNeedOf("s1/nope").has_value());
 }
 
+// Synchronous milestones: a lease runs until the trial's next milestone, and a trial that
+// stops running there raises a recheck of its group (it may have been the last to hold it).
+TEST(TrialCurvesSyncTest, LeasesRunToTheNextMilestoneAndAWaitingRowRechecksTheGroup) {
+  FakeClock clock;
+  MemoryStore store{clock};
+  StoreSweep(store, "s1",
+             {.trials = 2,
+              .kind = v1::POLICY_KIND_MEDIAN,
+              .milestones = {0.2, 0.5},
+              .asynchronous = false});
+  std::vector<CurveEvent> events;
+  TrialCurves curves{&store, &clock, [&](CurveEvent e) { events.push_back(e); }};
+  curves.EnsureLoaded("s1");
+  ASSERT_TRUE(curves.Policy("s1")->synchronous);
+  const LeaseGrant g = Lease(store, "w1");
+  EXPECT_DOUBLE_EQ(curves.Granted(g.trial, g.lease.fencing_token()), 0.2);
+  curves.TakeArrived(Batch(g, 1, 21), clock.Now());  // Stopped at 0.205.
+  events.clear();
+  auto waiting = store.EndLease(g.trial.trial_id(), g.lease.fencing_token(),
+                                v1::TRIAL_STATE_WAITING, "waiting at milestone 0.2");
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  curves.Update(std::span<const v1::Trial>(&*waiting, 1));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kRecheck);
+  EXPECT_EQ(events[0].group_key, CollapseGroupKey(g.trial.controls()));
+  // Released (by its group's CONTINUE) and leased again: on to the next milestone, then to the
+  // end. A release raises nothing: a decision made it.
+  events.clear();
+  auto released = store.TransitionTrial(g.trial.trial_id(), v1::TRIAL_STATE_WAITING,
+                                        v1::TRIAL_STATE_PENDING, "");
+  ASSERT_TRUE(released.ok());
+  curves.Update(std::span<const v1::Trial>(&*released, 1));
+  EXPECT_TRUE(events.empty());
+  const LeaseGrant again = Lease(store, "w1");
+  ASSERT_EQ(again.trial.trial_id(), g.trial.trial_id());
+  EXPECT_DOUBLE_EQ(curves.Granted(again.trial, again.lease.fencing_token()), 0.5);
+  curves.TakeArrived(Batch(again, 22, 51), clock.Now());
+  EXPECT_DOUBLE_EQ(curves.Granted(again.trial, again.lease.fencing_token()), 0);
+}
+
 }  // namespace
 }  // namespace augur

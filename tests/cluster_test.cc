@@ -130,14 +130,20 @@ void ExpectUninterrupted(v1::SweepService::Stub& stub, const std::string& sweep_
   }
 }
 
-// The trial as GetSweep ranks it.
-v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
-                  const std::string& trial_id) {
+// The sweep as GetSweep returns it.
+v1::GetSweepResponse SweepOf(v1::SweepService::Stub& stub, const std::string& sweep_id) {
   grpc::ClientContext ctx;
   v1::GetSweepRequest req;
   req.set_sweep_id(sweep_id);
   v1::GetSweepResponse resp;
   EXPECT_TRUE(stub.GetSweep(&ctx, req, &resp).ok());
+  return resp;
+}
+
+// The trial as GetSweep ranks it.
+v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
+                  const std::string& trial_id) {
+  const v1::GetSweepResponse resp = SweepOf(stub, sweep_id);
   for (const v1::RankingRow& row : resp.ranking()) {
     if (row.trial().trial_id() == trial_id) return row.trial();
   }
@@ -285,6 +291,73 @@ TEST(Cluster, AWorkerToldToStopPausesItsTrialAndLeavesWithinSeconds) {
   const v1::Trial finished = TrialOf(*stub, sweep_id, id);
   EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
   ExpectUninterrupted(*stub, sweep_id, finished, dir);
+}
+
+// Synchronous milestones with one slot: each trial runs to 20%, checkpoints and waits, freeing
+// the slot for the next; the group of three is decided once, all together; the survivor
+// resumes from its checkpoint and finishes with the curve of an uninterrupted run.
+TEST(Cluster, ASynchronousGroupWaitsOnOneSlotAndItsSurvivorResumesBitExactly) {
+  const std::string dir = TempDir("sync");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto stub = SweepStub(address);
+  v1::SweepSpec spec = PlainSweep({0.002, 0.006, 0.02});
+  spec.mutable_policy()->set_kind(v1::POLICY_KIND_TOP_K);
+  spec.mutable_policy()->clear_milestone_fractions();
+  spec.mutable_policy()->add_milestone_fractions(0.2);
+  spec.mutable_policy()->set_keep_top(1);
+  spec.mutable_policy()->set_asynchronous(false);
+  const std::string sweep_id = Submit(*stub, spec).sweep().sweep_id();
+  auto worker = StartWorker(address, "one-slot", dir + "/work");  // One CPU slot.
+  ASSERT_TRUE(worker.ok());
+
+  // While the group is not all at 20%, no decision is taken and a waiting trial holds no slot.
+  bool waited_while_another_ran = false;
+  const absl::Time deadline = absl::Now() + absl::Minutes(3);
+  v1::GetSweepResponse seen;
+  while (absl::Now() < deadline) {
+    seen = SweepOf(*stub, sweep_id);
+    int waiting = 0, running = 0;
+    for (const v1::RankingRow& row : seen.ranking()) {
+      waiting += row.trial().state() == v1::TRIAL_STATE_WAITING;
+      running += row.trial().state() == v1::TRIAL_STATE_RUNNING;
+    }
+    EXPECT_LE(running, 1);
+    if (waiting > 0 && running == 1 && waiting < 3) {
+      waited_while_another_ran = true;
+      EXPECT_EQ(seen.decisions_size(), 0) << "decided before the whole group was at 20%";
+    }
+    if (seen.sweep().state() != v1::Sweep::STATE_RUNNING) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(seen.sweep().state(), v1::Sweep::STATE_DONE);
+  EXPECT_TRUE(waited_while_another_ran);
+
+  // One decision per trial, all at 20% and in one round: top-1 keeps one.
+  ASSERT_EQ(seen.decisions_size(), 3);
+  int kept = 0;
+  for (const v1::Decision& d : seen.decisions()) {
+    EXPECT_DOUBLE_EQ(d.milestone_fraction(), 0.2);
+    EXPECT_EQ(d.decided_unix_ms(), seen.decisions(0).decided_unix_ms());
+    kept += d.action() == v1::DECISION_ACTION_CONTINUE;
+  }
+  EXPECT_EQ(kept, 1);
+  const auto curves = Curves(*stub, sweep_id);
+  v1::Trial survivor;
+  for (const v1::RankingRow& row : seen.ranking()) {
+    const v1::Trial& t = row.trial();
+    const int64_t stop_step = (t.config().total_steps() + 4) / 5;  // ceil(0.2 x steps).
+    if (t.state() == v1::TRIAL_STATE_COMPLETED) {
+      survivor = t;
+      continue;
+    }
+    EXPECT_EQ(t.state(), v1::TRIAL_STATE_STOPPED) << t.ShortDebugString();
+    ExpectContiguous(curves.at(t.trial_id()), stop_step, t.trial_id());  // Never past 20%.
+  }
+  ASSERT_FALSE(survivor.trial_id().empty());
+  EXPECT_EQ(survivor.attempts(), 2);  // To 20%, then from its checkpoint to the end.
+  ExpectUninterrupted(*stub, sweep_id, survivor, dir);
 }
 
 }  // namespace

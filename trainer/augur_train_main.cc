@@ -3,12 +3,15 @@
 //   augur-train --config trial.yaml --out curve.csv [--model.width=128 ...]
 //
 // Exit codes: 0 completed, 3 diverged (NaN/Inf loss), 4 stopped by SIGINT/SIGTERM (after a
-// checkpoint when --checkpoint-dir is set), 2 bad usage or config, 1 any other error. Errors
+// checkpoint when --checkpoint-dir is set), 5 stopped at --stop-at-fraction (likewise), 2 bad
+// usage or config, 1 any other error. Errors
 // print one line "augur-train: error: <reason>" on stderr. docs/trainer.md has the details.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -35,7 +38,8 @@
 namespace augur::trainer {
 namespace {
 
-constexpr int kExitError = 1, kExitUsage = 2, kExitDiverged = 3, kExitStopped = 4;
+constexpr int kExitError = 1, kExitUsage = 2, kExitDiverged = 3, kExitStopped = 4,
+              kExitReachedStop = 5;
 
 std::atomic<bool> g_stop_requested{false};
 void OnSignal(int) { g_stop_requested.store(true); }
@@ -44,6 +48,7 @@ struct ToolFlags {
   std::string config_path, out_path, run_id, resume, checkpoint_dir, rendezvous;
   int points_fd = -1;
   int rank = 0, world_size = 1;
+  double stop_at_fraction = 0;  // 0 = run to the end.
   bool quiet = false, print_config = false;
   std::vector<std::pair<std::string, std::string>> overrides;  // Proto field path, value.
 };
@@ -55,7 +60,10 @@ void PrintUsage() {
       "  --out PATH             curve CSV (docs/curves.md)\n"
       "  --run-id ID            run_id column (default: config run_id, else 'run')\n"
       "  --resume PATH          continue from a checkpoint\n"
-      "  --checkpoint-dir DIR   write DIR/step-N.ckpt (newest 3 kept) every checkpoint_interval_steps and on stop\n"
+      "  --checkpoint-dir DIR   write DIR/step-N.ckpt (newest 3 kept) every "
+      "checkpoint_interval_steps and on stop\n"
+      "  --stop-at-fraction F   checkpoint and exit 5 after the first step at or past F of "
+      "training\n"
       "  --emit-jsonl           stream JSON lines (start/point/checkpoint/end) to stdout\n"
       "  --points-fd N          stream JSON lines to file descriptor N instead\n"
       "  --threads N            CPU threads (= --resources.cpu_threads)\n"
@@ -114,7 +122,13 @@ absl::StatusOr<ToolFlags> ParseFlags(int argc, char** argv) {
       f.checkpoint_dir = value;
     else if (arg == "rendezvous")
       f.rendezvous = value;
-    else if (arg == "points-fd")
+    else if (arg == "stop-at-fraction") {
+      if (!absl::SimpleAtod(value, &f.stop_at_fraction) || !(f.stop_at_fraction >= 0) ||
+          f.stop_at_fraction > 1) {
+        s = absl::InvalidArgumentError(
+            absl::StrCat("--stop-at-fraction=", value, " is not a fraction in [0, 1]"));
+      }
+    } else if (arg == "points-fd")
       s = to_int(&f.points_fd);
     else if (arg == "rank")
       s = to_int(&f.rank);
@@ -182,6 +196,15 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_{};
   int decile_ = -1;
 };
+
+// The first step at or past `fraction` of `total_steps`, or 0 (run to the end) when that is the
+// last step or `fraction` is 0. The epsilon keeps 0.1 * 1000 at step 100, not 101.
+int64_t StopStepFor(double fraction, int64_t total_steps) {
+  if (fraction <= 0) return 0;
+  const auto step =
+      static_cast<int64_t>(std::ceil(fraction * static_cast<double>(total_steps) - 1e-9));
+  return step >= total_steps ? 0 : std::max<int64_t>(step, 1);
+}
 
 int Fail(int code, const absl::Status& s) {
   std::fprintf(stderr, "augur-train: error: %s\n", std::string(s.message()).c_str());
@@ -273,6 +296,9 @@ int Main(int argc, char** argv) {
   options.resume_from = flags->resume;
   options.checkpoint_dir = flags->checkpoint_dir;
   options.reducer = reducer.get();
+  const int64_t stop_step = StopStepFor(flags->stop_at_fraction, resolved->total_steps);
+  // Data parallel: a stop takes effect after the step that follows stop_after_step.
+  options.stop_after_step = flags->world_size > 1 && stop_step > 1 ? stop_step - 1 : stop_step;
   options.on_step = [&](const StepReport& r) {
     (*writer)->Point({.step = r.step,
                       .tokens = r.tokens,
@@ -312,7 +338,10 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr, "augur-train: diverged: %s\n", result->message.c_str());
       return kExitDiverged;
     case RunOutcome::kStopped:
-      return kExitStopped;
+      // Stopped at the asked step (or resumed at or past it), not by a signal.
+      return stop_step > 0 && !g_stop_requested.load() && result->steps_done >= stop_step
+                 ? kExitReachedStop
+                 : kExitStopped;
   }
   return kExitError;
 }

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -230,6 +230,14 @@ absl::StatusOr<RunResult> Run::Execute() {
     load(adam_v_, ck.adam_v);
     start = ck.step;
     last_val_loss_ = ck.last_val_loss;
+  }
+  // Resumed at or past the step it is to stop after (a trial waiting at a milestone leased
+  // again before it moved on): nothing to train, and the checkpoint it resumed from stands.
+  if (options_.stop_after_step > 0 && start >= options_.stop_after_step && start < r_.total_steps) {
+    result.outcome = RunOutcome::kStopped;
+    result.steps_done = start;
+    result.checkpoint_path = options_.resume_from;
+    return result;
   }
 
   const int64_t total_steps = r_.total_steps;

@@ -36,7 +36,8 @@ struct RunOptions {
   std::string checkpoint_dir;          // Where checkpoints go (latest.ckpt); empty = none.
   GradientReducer* reducer = nullptr;  // Not owned; null = single process.
   int64_t stop_after_step = 0;  // Stop (with a checkpoint) after this step; 0 = run to the end.
-                                // Data parallel: after the step that follows it.
+                                // Data parallel: after the step that follows it. A run resumed
+                                // at or past it stops at once (no step, no new checkpoint).
   // Called after every step; returning false stops the run (with a checkpoint when a directory
   // is set). Data parallel: a stop asked for on any rank reaches all ranks through the next
   // all-reduce, so every rank stops after the same (next) step.

@@ -79,6 +79,16 @@ TEST_F(TrainerTest, ResumedRunEqualsUninterruptedBitForBit) {
   ASSERT_FALSE(r1->checkpoint_path.empty());
   RunOptions o2 = Recording(&second);
   o2.resume_from = r1->checkpoint_path;
+  // Resumed with the stop it was stopped at (a milestone wait leased again): no step at all.
+  Curve none;
+  RunOptions again = Recording(&none);
+  again.resume_from = r1->checkpoint_path;
+  again.stop_after_step = 11;
+  auto r_again = RunTrial(spec, again);
+  ASSERT_TRUE(r_again.ok()) << r_again.status();
+  EXPECT_EQ(r_again->outcome, RunOutcome::kStopped);
+  EXPECT_EQ(r_again->steps_done, 11);
+  EXPECT_TRUE(none.loss.empty());
   auto r2 = RunTrial(spec, o2);
   ASSERT_TRUE(r2.ok()) << r2.status();
   EXPECT_EQ(r2->outcome, RunOutcome::kCompleted);

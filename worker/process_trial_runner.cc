@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -29,8 +30,12 @@ namespace fs = std::filesystem;
 // One trial: its ranks' processes, one waiter thread per rank, and the end once all have exited.
 class ProcessTrial : public RunningTrial {
  public:
-  ProcessTrial(TrialRunner::Callbacks cb, absl::Duration rank_exit_grace, std::string rendezvous)
-      : cb_(std::move(cb)), grace_(rank_exit_grace), rendezvous_(std::move(rendezvous)) {}
+  ProcessTrial(TrialRunner::Callbacks cb, absl::Duration rank_exit_grace, std::string rendezvous,
+               double run_until_fraction)
+      : cb_(std::move(cb)),
+        grace_(rank_exit_grace),
+        rendezvous_(std::move(rendezvous)),
+        run_until_(run_until_fraction) {}
   ~ProcessTrial() override {
     {
       absl::MutexLock lock(&mu_);
@@ -104,6 +109,9 @@ class ProcessTrial : public RunningTrial {
       }
       // Rank 0's reader wrote end_message_ before its Wait() returned.
       message = state == v1::TRIAL_STATE_FAILED ? failure_ : end_message_;
+      if (state == v1::TRIAL_STATE_WAITING) {
+        message = absl::StrCat("waiting at milestone ", run_until_);
+      }
     }
     if (!rendezvous_.empty()) {
       std::error_code ec;
@@ -169,6 +177,7 @@ class ProcessTrial : public RunningTrial {
   TrialRunner::Callbacks cb_;
   const absl::Duration grace_;
   const std::string rendezvous_;  // Empty for a single rank.
+  const double run_until_;        // Lease.run_until_fraction.
   // Set by Launch, then only read until the destructor.
   std::vector<std::unique_ptr<TrialProcess>> ranks_;
   std::vector<std::thread> waiters_;
@@ -212,6 +221,8 @@ v1::TrialState StateForExit(bool exited, int code, bool pause_requested) {
       return v1::TRIAL_STATE_DIVERGED;
     case 4:
       return pause_requested ? v1::TRIAL_STATE_PAUSED : v1::TRIAL_STATE_STOPPED;
+    case 5:  // Reached --stop-at-fraction, checkpointed.
+      return pause_requested ? v1::TRIAL_STATE_PAUSED : v1::TRIAL_STATE_WAITING;
     default:
       return v1::TRIAL_STATE_FAILED;
   }
@@ -229,14 +240,16 @@ v1::TrialState WorseState(v1::TrialState a, v1::TrialState b) {
     switch (s) {
       case v1::TRIAL_STATE_COMPLETED:
         return 0;
-      case v1::TRIAL_STATE_PAUSED:
+      case v1::TRIAL_STATE_WAITING:
         return 1;
-      case v1::TRIAL_STATE_STOPPED:
+      case v1::TRIAL_STATE_PAUSED:
         return 2;
-      case v1::TRIAL_STATE_DIVERGED:
+      case v1::TRIAL_STATE_STOPPED:
         return 3;
+      case v1::TRIAL_STATE_DIVERGED:
+        return 4;
       default:
-        return 4;  // FAILED, or anything a rank should never end in.
+        return 5;  // FAILED, or anything a rank should never end in.
     }
   };
   return badness(b) > badness(a) ? b : a;
@@ -298,6 +311,10 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
     base.args.push_back("--threads");
     base.args.push_back(std::to_string(options_.threads_per_trial));
   }
+  if (lease.run_until_fraction() > 0) {
+    base.args.push_back("--stop-at-fraction");
+    base.args.push_back(absl::StrFormat("%.17g", lease.run_until_fraction()));
+  }
   if (!lease.resume_from().path().empty()) {
     base.args.push_back("--resume");  // Every rank loads the same weights.
     base.args.push_back(lease.resume_from().path());
@@ -318,8 +335,8 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
     p.args.insert(p.args.end(), options_.extra_args.begin(), options_.extra_args.end());
     ranks.push_back(std::move(p));
   }
-  auto trial =
-      std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace, rendezvous);
+  auto trial = std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace,
+                                              rendezvous, lease.run_until_fraction());
   if (absl::Status st = trial->Launch(ranks); !st.ok()) {
     if (!rendezvous.empty()) fs::remove_all(rendezvous, ec);
     return st;

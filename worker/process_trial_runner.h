@@ -3,7 +3,8 @@
 // YAML (JSON form, which YAML reads) into its own folder under `work_dir`, together with its
 // curve CSV and checkpoints; the child streams JSON lines (--emit-jsonl) that become points,
 // checkpoint commits and the end. Pause is SIGTERM (augur-train checkpoints, exits 4); stop is
-// SIGTERM with a short grace, then SIGKILL.
+// SIGTERM with a short grace, then SIGKILL. A lease with run_until_fraction > 0 runs with
+// --stop-at-fraction (augur-train checkpoints there and exits 5): the trial ends WAITING.
 //
 // A trial placed on k > 1 devices runs as k data-parallel ranks (`--rank i --world-size k
 // --rendezvous DIR`, DIR fresh under the trial's folder), rank i with CUDA_VISIBLE_DEVICES set to
@@ -57,7 +58,8 @@ std::string FindTrainBinaryNearSelf();
 std::string LocalHostname();
 
 // Maps augur-train's exit to a trial state: 0 COMPLETED, 3 DIVERGED, 4 PAUSED when a pause
-// was asked for and STOPPED otherwise; anything else (or a signal) FAILED.
+// was asked for and STOPPED otherwise, 5 (reached --stop-at-fraction) PAUSED when a pause was
+// asked for and WAITING otherwise; anything else (or a signal) FAILED.
 v1::TrialState StateForExit(bool exited, int code, bool pause_requested);
 
 // The CUDA_VISIBLE_DEVICES value that shows a child this process's CUDA device `ordinal`:
@@ -66,7 +68,7 @@ v1::TrialState StateForExit(bool exited, int code, bool pause_requested);
 std::string ChildVisibleDevice(int ordinal, const char* parent_visible);
 
 // The worse of two end states, for a trial whose ranks ended differently:
-// FAILED > DIVERGED > STOPPED > PAUSED > COMPLETED.
+// FAILED > DIVERGED > STOPPED > PAUSED > WAITING > COMPLETED.
 v1::TrialState WorseState(v1::TrialState a, v1::TrialState b);
 
 }  // namespace augur

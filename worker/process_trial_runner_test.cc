@@ -172,6 +172,23 @@ TEST(ProcessTrialRunner, OneCpuRankRunsAsBeforeWithoutRankFlagsOrDevices) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// A lease that runs until a milestone: the trainer is told where to stop, and its exit there
+// (5) ends the trial WAITING, with a message naming the milestone.
+TEST(ProcessTrialRunner, ALeaseRunUntilAMilestoneEndsWaitingThere) {
+  const std::string dir = FreshDir("until");
+  ProcessTrialRunner runner(FakeRunner(dir, "exit 5"));
+  Recorder r;
+  v1::Lease lease = LeaseFor("t", 1);
+  lease.set_run_until_fraction(0.2);
+  auto trial = runner.Start(lease, Placement{.devices = {0}}, r.Callbacks());
+  ASSERT_TRUE(trial.ok()) << trial.status();
+  ASSERT_TRUE(r.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_NE(ReadFile(dir + "/rank-1.txt").find("--stop-at-fraction 0.2"), std::string::npos);
+  absl::MutexLock lock(&r.mu);
+  EXPECT_EQ(r.state, v1::TRIAL_STATE_WAITING);
+  EXPECT_EQ(r.message, "waiting at milestone 0.2");
+}
+
 TEST(ProcessTrialRunner, TheTrialEndsInTheWorstStateOfItsRanks) {
   const std::string dir = FreshDir("worst");
   ProcessTrialRunner runner(FakeRunner(dir, "[ $rank = 1 ] && exit 3; sleep 0.2; exit 0"));
@@ -216,6 +233,11 @@ TEST(ProcessTrialRunner, ARankThatDoesNotFollowACleanExitIsKilled) {
 TEST(ProcessTrialRunner, HelpersMapExitsStatesAndDevices) {
   EXPECT_EQ(StateForExit(true, 0, false), v1::TRIAL_STATE_COMPLETED);
   EXPECT_EQ(StateForExit(true, 4, true), v1::TRIAL_STATE_PAUSED);
+  EXPECT_EQ(StateForExit(true, 5, false), v1::TRIAL_STATE_WAITING);
+  EXPECT_EQ(StateForExit(true, 5, true), v1::TRIAL_STATE_PAUSED);  // A pause asked for wins.
+  EXPECT_EQ(WorseState(v1::TRIAL_STATE_WAITING, v1::TRIAL_STATE_PAUSED), v1::TRIAL_STATE_PAUSED);
+  EXPECT_EQ(WorseState(v1::TRIAL_STATE_WAITING, v1::TRIAL_STATE_COMPLETED),
+            v1::TRIAL_STATE_WAITING);
   EXPECT_EQ(StateForExit(false, 0, false), v1::TRIAL_STATE_FAILED);
   EXPECT_EQ(WorseState(v1::TRIAL_STATE_COMPLETED, v1::TRIAL_STATE_PAUSED), v1::TRIAL_STATE_PAUSED);
   EXPECT_EQ(WorseState(v1::TRIAL_STATE_STOPPED, v1::TRIAL_STATE_PAUSED), v1::TRIAL_STATE_STOPPED);

@@ -38,7 +38,8 @@ class TrialRunner {
     std::function<void(const v1::CheckpointCommit&)> on_checkpoint;  // trial_id/fencing unset.
     // Exactly once, last, and only when nothing of the trial runs any more (its devices are
     // handed to the next trial then), also when the RunningTrial is destroyed early.
-    // `state` is COMPLETED, STOPPED, PAUSED, DIVERGED or FAILED.
+    // `state` is COMPLETED, STOPPED, PAUSED, WAITING (reached Lease.run_until_fraction, with
+    // its checkpoint reported), DIVERGED or FAILED.
     std::function<void(v1::TrialState state, const std::string& message, int64_t last_step)> on_end;
   };
   virtual ~TrialRunner() = default;

@@ -79,6 +79,9 @@ v1::SweepSpec BenchSpec(int trials, int64_t min_steps, const std::vector<double>
   if (stopping) {
     for (double m : milestones) policy->add_milestone_fractions(m);
   }
+  // Decisions on arrival: the simulated workers train on past the milestones (they do not stop
+  // at Lease.run_until_fraction), and it is the stop-order latency of that path that is measured.
+  policy->set_asynchronous(true);
   spec.add_seeds(0);
   spec.set_eval_interval_steps(1000);
   spec.set_eval_sequences(16);
