@@ -4,8 +4,8 @@
 //
 // Exit codes: 0 completed, 3 diverged (NaN/Inf loss), 4 stopped by SIGINT/SIGTERM (after a
 // checkpoint when --checkpoint-dir is set), 5 stopped at --stop-at-fraction (likewise), 2 bad
-// usage or config, 1 any other error. Errors
-// print one line "augur-train: error: <reason>" on stderr. docs/trainer.md has the details.
+// usage or config, 1 any other error. Errors print one line "augur-train: error: <reason>" on
+// stderr. docs/trainer.md has the details.
 #include <unistd.h>
 
 #include <algorithm>
@@ -284,8 +284,8 @@ int Main(int argc, char** argv) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  // A launcher may have left them blocked (a blocked mask survives exec): they are how this
-  // trainer is asked to checkpoint and stop.
+  // main() blocked them until now (as a launcher may have): they are how this trainer is asked
+  // to checkpoint and stop, and one that came meanwhile is delivered here.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -350,6 +350,14 @@ int Main(int argc, char** argv) {
 }  // namespace augur::trainer
 
 int main(int argc, char** argv) {
+  // A stop asked for while starting (a worker pausing a trial it has just launched) waits until
+  // Main installs its handlers and unblocks them, instead of killing the trainer: a blocked
+  // signal stays pending, also across the exec below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
   // Before anything else: the right OpenBLAS kernels are worth ~3x on VMs (blas_core.h).
   augur::trainer::MaybeReexecWithBetterBlasCore(argv);
   return augur::trainer::Main(argc, argv);

@@ -43,6 +43,7 @@ class ProcessTrial : public RunningTrial {
     }
     for (auto& p : ranks_) p->Kill();  // No-op for ranks that already ended.
     for (auto& t : waiters_) t.join();
+    if (pause_waiter_.joinable()) pause_waiter_.join();
     ranks_.clear();  // Joins the readers; every child is reaped by now.
   }
 
@@ -69,14 +70,42 @@ class ProcessTrial : public RunningTrial {
     for (auto& p : ranks_) p->Terminate(absl::Seconds(2));
   }
   void Pause() override {
-    pause_requested_ = true;
-    // Every rank: a stop on any rank stops all at the same step, but a rank that never hears
-    // of it would wait for the others' next step.
-    for (auto& p : ranks_) p->Terminate(absl::Seconds(120));  // Time to write the checkpoint.
+    {
+      absl::MutexLock lock(&mu_);
+      pause_requested_ = true;
+      // A SIGTERM before augur-train runs (between fork and its main()) would kill it, not
+      // pause it: the signal goes once rank 0 says it started (augur-train holds stop signals
+      // from the start of main() until it can checkpoint), or after kStartGrace regardless.
+      if (!started_) {
+        if (!pause_waiter_.joinable()) pause_waiter_ = std::thread([this] { PauseOnceStarted(); });
+        return;
+      }
+    }
+    TerminateForPause();
   }
 
  private:
   int world() const { return static_cast<int>(ranks_.size()); }
+
+  static constexpr absl::Duration kStartGrace = absl::Seconds(30);
+
+  void PauseOnceStarted() {
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return started_ || destroying_ || exited_ == world();
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), kStartGrace);
+      if (destroying_ || exited_ == world()) return;
+    }
+    TerminateForPause();
+  }
+
+  void TerminateForPause() {
+    // Every rank: a stop on any rank stops all at the same step, but a rank that never hears
+    // of it would wait for the others' next step.
+    for (auto& p : ranks_) p->Terminate(absl::Seconds(120));  // Time to write the checkpoint.
+  }
 
   std::string Describe(size_t rank, const ProcessExit& exit) const {
     std::string what = absl::StrCat("augur-train ", exit.Describe(), ": ", exit.stderr_tail);
@@ -171,6 +200,9 @@ class ProcessTrial : public RunningTrial {
       cb_.on_checkpoint(c);
     } else if (event == "end") {
       end_message_ = j.value("message", "");
+    } else if (event == "start") {
+      absl::MutexLock lock(&mu_);
+      started_ = true;  // Wakes a pause that waits for it.
     }
   }
 
@@ -181,7 +213,7 @@ class ProcessTrial : public RunningTrial {
   // Set by Launch, then only read until the destructor.
   std::vector<std::unique_ptr<TrialProcess>> ranks_;
   std::vector<std::thread> waiters_;
-  std::atomic<bool> pause_requested_{false};
+  std::thread pause_waiter_;  // Started by the first Pause() before rank 0 started.
   std::atomic<int64_t> last_step_{0};
   std::string end_message_;  // Written by rank 0's reader thread before it is reaped.
 
@@ -190,6 +222,8 @@ class ProcessTrial : public RunningTrial {
   int exited_ ABSL_GUARDED_BY(mu_) = 0;
   bool destroying_ ABSL_GUARDED_BY(mu_) = false;
   std::string failure_ ABSL_GUARDED_BY(mu_);  // The first failure, the one to report.
+  bool pause_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;  // Rank 0's "start" line was read.
 };
 
 }  // namespace
