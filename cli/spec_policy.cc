@@ -130,7 +130,7 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
                   "by this policy kind (only collapse, top_k, extrapolation)");
   }
   // tolerance and risk: the paired decision rule of the predicting policies.
-  if (collapse || kind == augur::v1::POLICY_KIND_EXTRAPOLATION) {
+  if (collapse) {
     if (!r.Has("policy.tolerance")) p->set_tolerance(kDefaultTolerance);
     if (!r.Has("policy.risk")) p->set_risk(kDefaultRisk);
     if (!(p->tolerance() >= 0 && p->tolerance() < 0.5))
@@ -139,7 +139,7 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
       ReportBad(r, "policy.risk", p->risk(), "a probability in (0, 0.5)");
   } else {
     for (const char* f : {"policy.tolerance", "policy.risk"}) {
-      if (r.Has(f)) ReportNotUsed(r, f, "by this policy kind (only collapse, extrapolation)");
+      if (r.Has(f)) ReportNotUsed(r, f, "by this policy kind (only collapse)");
     }
   }
   // reduction_factor and grace
