@@ -3,6 +3,8 @@
 
 #include "cli/spec_internal.h"
 #include "common/text.h"
+#include "scheduler/planner.h"
+#include "scheduler/policy_config.h"
 
 namespace augur::cli::internal {
 namespace {
@@ -18,13 +20,8 @@ constexpr std::string_view kPolicyKeys[] = {"kind",
                                             "asynchronous",
                                             "tolerance",
                                             "risk"};
-constexpr int kDefaultKeepTop = 1;
-constexpr double kDefaultReductionFactor = 4.0;  // Ray Tune's ASHA default.
-constexpr double kDefaultAshaGrace = 0.01;       // Ray Tune: grace_period 1 of max_t 100.
-constexpr double kDefaultReferenceWidthRatio = 0.5;
-constexpr double kDefaultTolerance =
-    0.001;  // Below the seed noise of a final loss (docs/method.md).
-constexpr double kDefaultRisk = 0.05;
+// Every default comes from the one typed policy (scheduler/policy_config.h) and the planner.
+const predictor::PolicyConfig& D() { return PolicyDefaults(); }
 
 // Fills default milestones for the kind, or checks the given ones.
 void Milestones(YamlReader& r, augur::v1::StoppingPolicy& p) {
@@ -41,9 +38,9 @@ void Milestones(YamlReader& r, augur::v1::StoppingPolicy& p) {
         }
       }
     } else if (p.kind() == augur::v1::POLICY_KIND_TOP_K) {
-      p.add_milestone_fractions(0.2);
+      p.add_milestone_fractions(D().topk_fraction);
     } else {
-      for (double x : {0.1, 0.2, 0.3}) p.add_milestone_fractions(x);
+      for (double x : D().milestones) p.add_milestone_fractions(x);
     }
     return;
   }
@@ -123,7 +120,7 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
                      kind == augur::v1::POLICY_KIND_EXTRAPOLATION;
   // keep_top
   if (ranks) {
-    if (!r.Has("policy.keep_top")) p->set_keep_top(kDefaultKeepTop);
+    if (!r.Has("policy.keep_top")) p->set_keep_top(D().keep_top);
     if (p->keep_top() < 1) ReportBad(r, "policy.keep_top", p->keep_top(), ">= 1");
   } else if (r.Has("policy.keep_top")) {
     ReportNotUsed(r, "policy.keep_top",
@@ -131,8 +128,8 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
   }
   // tolerance and risk: the paired decision rule of the predicting policies.
   if (collapse) {
-    if (!r.Has("policy.tolerance")) p->set_tolerance(kDefaultTolerance);
-    if (!r.Has("policy.risk")) p->set_risk(kDefaultRisk);
+    if (!r.Has("policy.tolerance")) p->set_tolerance(D().tolerance);
+    if (!r.Has("policy.risk")) p->set_risk(D().risk);
     if (!(p->tolerance() >= 0 && p->tolerance() < 0.5))
       ReportBad(r, "policy.tolerance", p->tolerance(), "a relative difference in [0, 0.5)");
     if (!(p->risk() > 0 && p->risk() < 0.5))
@@ -144,10 +141,10 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
   }
   // reduction_factor and grace
   if (asha) {
-    if (!r.Has("policy.reduction_factor")) p->set_reduction_factor(kDefaultReductionFactor);
+    if (!r.Has("policy.reduction_factor")) p->set_reduction_factor(D().asha_reduction_factor);
     if (p->reduction_factor() <= 1)
       ReportBad(r, "policy.reduction_factor", p->reduction_factor(), "> 1");
-    if (!r.Has("policy.grace")) p->set_grace_fraction(kDefaultAshaGrace);
+    if (!r.Has("policy.grace")) p->set_grace_fraction(D().asha_grace_fraction);
   } else if (r.Has("policy.reduction_factor")) {
     ReportNotUsed(r, "policy.reduction_factor", "by this policy kind (only asha)");
   }
@@ -177,6 +174,13 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
     }
   }
   Milestones(r, *p);
+  // The rules the planner and the scheduler apply; the checks above name the field and line,
+  // this one is what stays true if they and the policies ever disagree.
+  if (!r.HasErrors()) {
+    if (auto checked = PolicyConfigFor(*p); !checked.ok()) {
+      r.ErrorAt("policy", std::string(checked.status().message()));
+    }
+  }
 }
 
 }  // namespace augur::cli::internal

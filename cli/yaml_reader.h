@@ -48,6 +48,8 @@ class YamlReader {
   // Records an error located where `field` (or its nearest written ancestor) was written,
   // unless `field` already has one: a value that failed to parse is not checked again.
   void ErrorAt(std::string_view field, std::string message);
+  // True if any error was recorded.
+  bool HasErrors() const { return !errors_->empty(); }
   // True if an error was recorded for exactly `field`.
   bool HasError(std::string_view field) const { return errored_.count(std::string(field)) > 0; }
 

@@ -182,7 +182,13 @@ std::vector<std::string> PolicyNames() {
   return {"collapse", "asha", "median", "topk", "extrapolation", "none"};
 }
 
-absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& c) {
+absl::Status CheckPolicyConfig(const PolicyConfig& c) {
+  const std::vector<std::string> names = PolicyNames();
+  if (std::find(names.begin(), names.end(), c.name) == names.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown policy '", c.name,
+                     "' (expected collapse, asha, median, topk, extrapolation or none)"));
+  }
   if (c.keep_fraction <= 0 || c.keep_fraction > 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("keep_fraction ", c.keep_fraction, " must be in (0, 1]"));
@@ -195,10 +201,26 @@ absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& c
   if (c.keep_top < 1) {
     return absl::InvalidArgumentError(absl::StrCat("keep_top ", c.keep_top, " must be >= 1"));
   }
-  if (!(c.tolerance >= 0 && c.tolerance < 0.5) || !(c.risk > 0 && c.risk < 0.5)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tolerance ", c.tolerance, " must be in [0, 0.5) and risk ", c.risk, " in (0, 0.5)"));
+  if (!(c.tolerance >= 0 && c.tolerance < 0.5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tolerance ", c.tolerance, " must be in [0, 0.5)"));
   }
+  if (!(c.risk > 0 && c.risk < 0.5)) {
+    return absl::InvalidArgumentError(absl::StrCat("risk ", c.risk, " must be in (0, 0.5)"));
+  }
+  if (c.name == "asha" &&
+      (c.asha_reduction_factor <= 1 || c.asha_grace_fraction <= 0 || c.asha_grace_fraction >= 1)) {
+    return absl::InvalidArgumentError(
+        "asha needs reduction_factor > 1 and grace fraction in (0, 1)");
+  }
+  if (c.name == "topk" && !(c.topk_fraction > 0 && c.topk_fraction <= 1)) {
+    return absl::InvalidArgumentError("topk needs a fraction in (0, 1]");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& c) {
+  if (absl::Status s = CheckPolicyConfig(c); !s.ok()) return s;
   if (c.name == "collapse") {
     if (c.references == nullptr) {
       return absl::InvalidArgumentError(
@@ -206,25 +228,11 @@ absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& c
     }
     return MakeCollapsePolicy(c);
   }
-  if (c.name == "asha") {
-    if (c.asha_reduction_factor <= 1 || c.asha_grace_fraction <= 0 || c.asha_grace_fraction >= 1) {
-      return absl::InvalidArgumentError(
-          "asha needs reduction_factor > 1 and grace fraction in (0, 1)");
-    }
-    return MakeAshaPolicy(c);
-  }
+  if (c.name == "asha") return MakeAshaPolicy(c);
   if (c.name == "median") return MakeMedianPolicy(c);
-  if (c.name == "topk") {
-    if (!(c.topk_fraction > 0 && c.topk_fraction <= 1)) {
-      return absl::InvalidArgumentError("topk needs a fraction in (0, 1]");
-    }
-    return MakeTopKPolicy(c);
-  }
+  if (c.name == "topk") return MakeTopKPolicy(c);
   if (c.name == "extrapolation") return MakeExtrapolationPolicy(c);
-  if (c.name == "none") return std::unique_ptr<StoppingPolicy>(new NonePolicy());
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown policy '", c.name,
-                   "' (expected collapse, asha, median, topk, extrapolation or none)"));
+  return std::unique_ptr<StoppingPolicy>(new NonePolicy());
 }
 
 }  // namespace augur::predictor

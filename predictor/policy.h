@@ -185,7 +185,12 @@ struct PolicyConfig {
   double current_loss_window = 0.01;
 };
 
-// INVALID_ARGUMENT for an unknown name or a bad parameter (e.g. collapse without references).
+// The rules every policy configuration obeys (a known name, milestones in (0, 1], keep_top >= 1,
+// tolerance and risk in range, ASHA and top-k parameters): INVALID_ARGUMENT naming the first one
+// broken. References are not checked here.
+absl::Status CheckPolicyConfig(const PolicyConfig& config);
+
+// CheckPolicyConfig, then the policy. INVALID_ARGUMENT also for collapse without references.
 absl::StatusOr<std::unique_ptr<StoppingPolicy>> MakePolicy(const PolicyConfig& config);
 
 // The names MakePolicy accepts, in display order.

@@ -26,7 +26,6 @@ using v1::SearchParameter;
 using SearchPoint = std::array<std::optional<double>, 5>;
 
 constexpr int kDefaultGridPoints = 3;
-constexpr double kDefaultReferenceWidthRatio = 0.5;
 
 // Values of a dimension for grid search, in order.
 std::vector<double> GridValues(const SearchDimension& d) {

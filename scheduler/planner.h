@@ -35,6 +35,10 @@
 
 namespace augur {
 
+// The default of policy.reference_width_ratio: collapse reference runs at half the smallest
+// searched width.
+inline constexpr double kDefaultReferenceWidthRatio = 0.5;
+
 struct PlannerOptions {
   // Sequences per forward/backward pass for every trial; 0 = the whole batch. SweepSpec has no
   // such field yet, so the caller (scheduler flag or worker memory) supplies it.

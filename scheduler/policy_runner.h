@@ -17,6 +17,7 @@
 #include "augur/v1/sweep.pb.h"
 #include "predictor/policy.h"
 #include "scheduler/model_cache.h"
+#include "scheduler/policy_config.h"
 
 namespace augur {
 
@@ -30,9 +31,6 @@ std::string CollapseGroupKey(const v1::CurveControls& controls);
 predictor::CurveControls ToPredictorControls(const v1::CurveControls& c);
 std::vector<predictor::CurvePoint> ToPredictorPoints(const std::vector<v1::LossPoint>& points);
 predictor::TrialState ToPredictorState(v1::TrialState state);
-
-// The policy configuration a spec asks for (without references).
-absl::StatusOr<predictor::PolicyConfig> PolicyConfigFor(const v1::StoppingPolicy& policy);
 
 // Every fraction at which the policy should be consulted (user milestones plus policy rungs),
 // ascending, without duplicates. Empty for POLICY_KIND_NONE.

@@ -3,7 +3,7 @@ augur_library(augur_scheduler
   SRCS scheduler.cc worker_session.cc session_registry.cc point_writer.cc trial_curves.cc
        milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc model_cache.cc
        policy_runner.cc ranking.cc auth.cc services.cc
-  DEPS augur_store augur_predictor augur_proto augur_common augur_schedule_proto absl::status
+  DEPS augur_store augur_planner augur_predictor augur_proto augur_common augur_schedule_proto absl::status
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
        absl::flat_hash_map Threads::Threads)
 augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc policy_runner_test.cc
