@@ -35,16 +35,24 @@ class SweepControl {
     Dispatcher* dispatcher;
     Activity* activity;
     SchedulerObserver* observer;  // May be null.
+    SweepLimits limits;
   };
   // Everything in `parts` must outlive this. Without a planner, Submit fails UNIMPLEMENTED.
   SweepControl(Parts parts, SweepPlanner planner) : p_(parts), planner_(std::move(planner)) {}
 
   absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req);
-  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id);
+  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id,
+                                                const SweepSlice& slice = {});
   absl::StatusOr<v1::Trial> StopTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Trial> PauseTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Trial> ResumeTrial(const std::string& trial_id, const std::string& reason);
-  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id);
+  // Running trials are ordered to stop, pending ones never start. Logged with `who`.
+  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id, const std::string& who,
+                                        const std::string& reason);
+  // Refused while RUNNING unless `force`, which cancels it first.
+  absl::StatusOr<int> DeleteSweep(const std::string& sweep_id, bool force, const std::string& who);
+  absl::StatusOr<v1::Sweep> AnnotateSweep(const v1::AnnotateSweepRequest& req,
+                                          const std::string& who);
   // Executes the STOP decisions stored but not carried out (the scheduler died in between), so
   // that every stored decision has taken effect. Run once at start.
   void ExecuteStoredStops();
