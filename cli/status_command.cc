@@ -44,21 +44,19 @@ class StatusCommand : public Command {
     if (limit_ < 0) return UsageError("--limit must be >= 0");
     auto client = ConnectFor(inv);
     if (!client.ok()) return client.status();
-    const bool json = inv.output() == OutputFormat::kJson;
     const size_t limit = limit_ == 0 ? SIZE_MAX : static_cast<size_t>(limit_);
     const int page_size =
         limit_ == 0 ? kSweepPageSize : static_cast<int>(std::min<int64_t>(limit_, 5000));
-    v1::GetSweepResponse shown;      // The sweep, the first `limit` rows, and (JSON) decisions.
+    if (inv.output() == OutputFormat::kJson) {
+      return StreamJson(**client, inv.args()[0], limit, page_size, inv.out());
+    }
+    v1::GetSweepResponse shown;      // The sweep and the first `limit` rows.
     std::deque<v1::Decision> stops;  // The latest `limit` stops (table).
     int64_t decisions_seen = 0, stop_count = 0;
     bool first = true;
     const auto take_decisions = [&](v1::GetSweepResponse& page) {
       for (v1::Decision& d : *page.mutable_decisions()) {
         ++decisions_seen;
-        if (json) {
-          if (static_cast<size_t>(shown.decisions_size()) < limit) *shown.add_decisions() = d;
-          continue;
-        }
         if (d.action() != v1::DECISION_ACTION_STOP) continue;
         ++stop_count;
         stops.push_back(std::move(d));
@@ -89,7 +87,7 @@ class StatusCommand : public Command {
     // The table shows the latest stops: one more page, at the end of the decisions, when the
     // pages read so far did not reach it.
     const bool all_decisions = decisions_seen >= shown.total_decisions();
-    if (!json && !all_decisions) {
+    if (!all_decisions) {
       stops.clear();
       stop_count = 0;
       absl::StatusOr<v1::GetSweepResponse> tail = FetchSweepPage(
@@ -97,10 +95,6 @@ class StatusCommand : public Command {
           Cat(std::max<int64_t>(0, shown.total_decisions() - static_cast<int64_t>(page_size))));
       if (!tail.ok()) return tail.status();
       take_decisions(*tail);
-    }
-    if (json) {
-      inv.out() << ScriptJson(shown).dump(2) << "\n";
-      return absl::OkStatus();
     }
     shown.mutable_sweep()->mutable_spec()->clear_source_yaml();
     PrintSweepHeader(shown.sweep(), inv.out());
@@ -125,6 +119,50 @@ class StatusCommand : public Command {
   }
 
  private:
+  // The JSON form, written as the pages come (memory: one page): the ranking's rows in a first
+  // pass, the decisions in a second, each as one line.
+  static absl::Status StreamJson(SchedulerClient& client, const std::string& sweep_id, size_t limit,
+                                 int page_size, std::ostream& out) {
+    size_t rows = 0;
+    bool first = true;
+    absl::Status status = ForEachSweepPage(
+        client, sweep_id,
+        [&](v1::GetSweepResponse& page) {
+          if (first) {
+            out << "{\"sweep\": " << ScriptJson(page.sweep()).dump()
+                << ",\n\"total_trials\": " << page.total_trials()
+                << ",\n\"total_decisions\": " << page.total_decisions()
+                << ",\n\"next_page_token\": \"\",\n\"ranking\": [";
+            first = false;
+          }
+          for (v1::RankingRow& row : *page.mutable_ranking()) {
+            if (rows >= limit) break;
+            row.mutable_trial()->clear_config();
+            out << (rows++ > 0 ? ",\n" : "\n") << ScriptJson(row).dump();
+          }
+          return rows < limit && rows < static_cast<size_t>(page.total_trials());
+        },
+        page_size);
+    if (!status.ok()) return status;
+    out << "\n],\n\"decisions\": [";
+    size_t decisions = 0;
+    int64_t offset = 0;
+    std::string token;
+    do {  // Pages by the decisions' offset until `limit` or the end.
+      absl::StatusOr<v1::GetSweepResponse> page =
+          FetchSweepPage(client, sweep_id, page_size, token);
+      if (!page.ok()) return page.status();
+      for (const v1::Decision& d : page->decisions()) {
+        if (decisions >= limit) break;
+        out << (decisions++ > 0 ? ",\n" : "\n") << ScriptJson(d).dump();
+      }
+      offset += page_size;
+      token = offset < page->total_decisions() && decisions < limit ? Cat(offset) : "";
+    } while (!token.empty());
+    out << "\n]}\n";
+    return absl::OkStatus();
+  }
+
   int64_t limit_ = 50;
 };
 

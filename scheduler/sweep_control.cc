@@ -48,14 +48,24 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
   return resp;
 }
 
-absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id,
-                                                            const SweepSlice& slice) {
-  v1::GetSweepResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_sweep(), p_.store->GetSweep(sweep_id));
-  // The whole ranking is computed to cut a page from it: rows only (no points), one parse
-  // per trial; what is sent is bounded by the slice.
+absl::StatusOr<std::shared_ptr<const SweepControl::Snapshot>> SweepControl::ReadSnapshot(
+    const std::string& sweep_id) {
+  const int64_t version = p_.activity->version();
+  const absl::Time now = p_.clock->Now();
+  {
+    absl::MutexLock lock(&snapshot_mu_);
+    if (snapshot_ && snapshot_->sweep_id == sweep_id && snapshot_->version == version &&
+        now - snapshot_->taken < kSnapshotLife) {
+      return snapshot_;
+    }
+    snapshot_.reset();  // Another sweep's, or stale: its memory goes before the next read.
+  }
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->sweep_id = sweep_id;
+  snapshot->version = version;
+  snapshot->taken = now;
+  ASSIGN_OR_RETURN(snapshot->sweep, p_.store->GetSweep(sweep_id));
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
-  resp.set_total_trials(static_cast<int32_t>(trials.size()));
   // Speeds of the running trials (as many as the workers have slots), from their recent points.
   double sweep_speed = 0;
   for (v1::Trial& t : trials) {
@@ -66,15 +76,30 @@ absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& s
     t.set_tokens_per_second(TokensPerSecond(*recent));
     sweep_speed += t.tokens_per_second();
   }
-  resp.mutable_sweep()->set_tokens_per_second(sweep_speed);
-  std::vector<v1::RankingRow> ranking = RankTrials(std::move(trials));
-  const auto [first, last] = Cut(ranking.size(), slice.first_trial, slice.max_trials);
-  for (size_t i = first; i < last; ++i) *resp.add_ranking() = std::move(ranking[i]);
-  ranking.clear();
-  ASSIGN_OR_RETURN(std::vector<v1::Decision> decisions, p_.store->ListDecisions(sweep_id));
-  resp.set_total_decisions(static_cast<int32_t>(decisions.size()));
-  const auto [d_first, d_last] = Cut(decisions.size(), slice.first_decision, slice.max_decisions);
-  for (size_t i = d_first; i < d_last; ++i) *resp.add_decisions() = std::move(decisions[i]);
+  snapshot->sweep.set_tokens_per_second(sweep_speed);
+  snapshot->ranking = RankTrials(std::move(trials));
+  ASSIGN_OR_RETURN(snapshot->decisions, p_.store->ListDecisions(sweep_id));
+  absl::MutexLock lock(&snapshot_mu_);
+  snapshot_ = snapshot;
+  return snapshot;
+}
+
+absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id,
+                                                            const SweepSlice& slice) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, ReadSnapshot(sweep_id));
+  v1::GetSweepResponse resp;
+  *resp.mutable_sweep() = snapshot->sweep;
+  resp.set_total_trials(static_cast<int32_t>(snapshot->ranking.size()));
+  resp.set_total_decisions(static_cast<int32_t>(snapshot->decisions.size()));
+  const auto [first, last] = Cut(snapshot->ranking.size(), slice.first_trial, slice.max_trials);
+  for (size_t i = first; i < last; ++i) *resp.add_ranking() = snapshot->ranking[i];
+  const auto [d_first, d_last] =
+      Cut(snapshot->decisions.size(), slice.first_decision, slice.max_decisions);
+  for (size_t i = d_first; i < d_last; ++i) *resp.add_decisions() = snapshot->decisions[i];
+  if (last == snapshot->ranking.size() && d_last == snapshot->decisions.size()) {
+    absl::MutexLock lock(&snapshot_mu_);  // The listing is done with it.
+    if (snapshot_ == snapshot) snapshot_.reset();
+  }
   return resp;
 }
 
