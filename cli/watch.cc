@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -33,8 +34,13 @@ std::string ProgressLine(const v1::Sweep& sweep, const std::vector<v1::RankingRo
                  predicted > 0 ? Cat(", predicted final ", LossText(predicted)) : "");
     }
   }
+  const std::string speed =
+      sweep.tokens_per_second() > 0
+          ? Cat("; ", HumanCount(std::llround(sweep.tokens_per_second())), " tokens/s, ETA ",
+                DurationText(static_cast<double>(sweep.tokens_left()) / sweep.tokens_per_second()))
+          : std::string();
   return Cat(Clock(), "  ", TrialCountsText(sweep), "; tokens ", HumanCount(sweep.tokens_spent()),
-             " of ", HumanCount(sweep.tokens_full()), best);
+             " of ", HumanCount(sweep.tokens_full()), speed, best);
 }
 
 }  // namespace
