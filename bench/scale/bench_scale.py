@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -117,6 +118,7 @@ def main():
     finally:
         sched.terminate()
         sched.wait()
+        shutil.rmtree(work, ignore_errors=True)  # The 100k store is ~0.5 GB.
     base = rows[0]
     print(f"\nbaseline: the {base['trials']}-trial sweep of this run; x = ratio to it")
     cols = [("status_s", "status"), ("status_all_s", "status all"), ("ls_s", "ls"),
