@@ -7,6 +7,8 @@
 #ifndef AUGUR_CLI_CLIENT_H_
 #define AUGUR_CLI_CLIENT_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,10 +50,32 @@ class SchedulerClient {
   std::unique_ptr<v1::SweepService::Stub> stub_;
 };
 
-// GetSweep with the client's deadline.
+// Rows per GetSweep page the CLI asks for: the scheduler's cap, ~1.5 MB (each page ranks the
+// whole sweep on the scheduler, so fewer pages is faster).
+inline constexpr int kSweepPageSize = 5000;
+
+// One ListSweeps page, newest first (specs without source_yaml); `page_token` "" for the first.
+absl::StatusOr<v1::ListSweepsResponse> ListSweepsPage(SchedulerClient& client,
+                                                      const std::string& page_token = "");
+// One GetSweep page: `page_token` "" for the first, else a next_page_token (an offset).
+absl::StatusOr<v1::GetSweepResponse> FetchSweepPage(SchedulerClient& client,
+                                                    const std::string& sweep_id, int page_size,
+                                                    const std::string& page_token);
+// Calls GetSweep page after page (each with the client's deadline) and hands each to `visit`,
+// until the last page or until `visit` returns false. Memory: one page.
+absl::Status ForEachSweepPage(SchedulerClient& client, const std::string& sweep_id,
+                              const std::function<bool(v1::GetSweepResponse& page)>& visit,
+                              int page_size = kSweepPageSize);
+// The sweep with the first `max_rows` rows of its ranking and as many of its decisions (all
+// of both when max_rows < 0), assembled from pages.
 absl::StatusOr<v1::GetSweepResponse> FetchSweep(SchedulerClient& client,
-                                                const std::string& sweep_id);
-// Every curve of the sweep (or of `trial_ids`), by ExportCurves.
+                                                const std::string& sweep_id, int64_t max_rows = -1);
+// Streams the sweep's curves (or those of `trial_ids`, full or short ids) by ExportCurves,
+// one message at a time: a long curve comes as several consecutive messages of one trial.
+absl::Status ForEachCurve(SchedulerClient& client, const std::string& sweep_id,
+                          const std::vector<std::string>& trial_ids,
+                          const std::function<bool(v1::TrialCurve& curve)>& visit);
+// Every curve, each trial's messages joined into one.
 absl::StatusOr<std::vector<v1::TrialCurve>> FetchCurves(SchedulerClient& client,
                                                         const std::string& sweep_id,
                                                         const std::vector<std::string>& trial_ids);

@@ -6,9 +6,12 @@
 #include <exception>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/str_split.h"
 #include "cli/yaml_reader.h"
 #include "common/text.h"
+#include "nlohmann/json.hpp"
 
 namespace augur::cli {
 namespace {
@@ -140,18 +143,56 @@ std::string CommandRegistry::CommandHelp(Command& command) const {
   GlobalFlags globals;
   globals.AddTo(globals_set);
   out += Cat("\nGlobal flags:\n", globals_set.Help());
+  out += "\nExamples:\n";
+  for (absl::string_view line : absl::StrSplit(command.examples(), '\n', absl::SkipEmpty()))
+    out += Cat("  ", line, "\n");
   return out;
+}
+
+std::string CommandRegistry::HelpHelp() const {
+  return "Usage: augur help [COMMAND]\n\n"
+         "Shows the list of commands, or one command's arguments, flags and examples (the same\n"
+         "as `augur COMMAND --help`).\n\n"
+         "Examples:\n"
+         "  augur help            # every command\n"
+         "  augur help status     # the arguments and flags of `augur status`\n";
+}
+
+void CommandRegistry::PrintError(std::string_view command, const absl::Status& status,
+                                 int exit_code, bool json, std::ostream& err) const {
+  if (json) {
+    nlohmann::json error = {
+        {"command", std::string(command)},
+        {"message", std::string(status.message())},
+        {"code", IsUsageError(status)
+                     ? std::string("usage")
+                     : absl::AsciiStrToLower(absl::StatusCodeToString(status.code()))},
+        {"exit_code", exit_code}};
+    err << nlohmann::json{{"error", error}}.dump() << "\n";
+    return;
+  }
+  err << "augur" << (command.empty() ? "" : " ") << command << ": " << status.message();
+  if (exit_code == kExitUsage) {
+    err << "\nRun 'augur" << (command.empty() ? "" : " ") << command << " --help' for usage.";
+  }
+  err << "\n";
 }
 
 int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, std::ostream& err,
                          GetEnvFn getenv) const {
+  // Known before the flags parse, so that even a bad command line fails in JSON when asked.
+  bool json = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    json |= args[i] == "--output=json" ||
+            (args[i] == "--output" && i + 1 < args.size() && args[i + 1] == "json");
+  }
   GlobalFlags globals;
   FlagSet top;
   globals.AddTo(top);
   top.set_stop_at_positional(true);
   absl::StatusOr<std::vector<std::string>> rest = top.Parse(args);
   if (!rest.ok()) {
-    err << "augur: " << rest.status().message() << "\nRun 'augur --help' for usage.\n";
+    PrintError("", UsageError(std::string(rest.status().message())), kExitUsage, json, err);
     return kExitUsage;
   }
   if (rest->empty()) {
@@ -160,13 +201,21 @@ int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, s
   }
   const std::string name = (*rest)[0];
   if (name == "help") {
+    const bool help_of_help =
+        globals.help || (rest->size() >= 2 &&
+                         ((*rest)[1] == "--help" || (*rest)[1] == "-h" || (*rest)[1] == "help"));
+    if (help_of_help) {
+      out << HelpHelp();
+      return kExitOk;
+    }
     if (rest->size() < 2) {
       out << TopLevelHelp();
       return kExitOk;
     }
     Command* command = Find((*rest)[1]);
     if (command == nullptr) {
-      err << "augur help: unknown command `" << (*rest)[1] << "`\n";
+      PrintError("help", UsageError(Cat("unknown command `", (*rest)[1], "`")), kExitUsage, json,
+                 err);
       return kExitUsage;
     }
     out << CommandHelp(*command);
@@ -176,11 +225,14 @@ int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, s
   if (found == nullptr) {
     std::vector<std::string> names;
     for (const auto& c : commands_) names.push_back(c->name());
+    names.push_back("help");
     const std::vector<std::string_view> views(names.begin(), names.end());
     const std::string suggestion = SuggestKey(name, views);
-    err << "augur: unknown command `" << name << "`"
-        << (suggestion.empty() ? std::string() : Cat("; did you mean `", suggestion, "`?"))
-        << " Run 'augur --help' for the list.\n";
+    PrintError("",
+               UsageError(Cat(
+                   "unknown command `", name, "`",
+                   suggestion.empty() ? std::string() : Cat("; did you mean `", suggestion, "`?"))),
+               kExitUsage, json, err);
     return kExitUsage;
   }
   Command& command = *found;
@@ -190,8 +242,7 @@ int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, s
   absl::StatusOr<std::vector<std::string>> positional =
       flags.Parse(std::span<const std::string>(rest->data() + 1, rest->size() - 1));
   if (!positional.ok()) {
-    err << "augur " << name << ": " << positional.status().message() << "\nRun 'augur " << name
-        << " --help' for usage.\n";
+    PrintError(name, UsageError(std::string(positional.status().message())), kExitUsage, json, err);
     return kExitUsage;
   }
   if (globals.help) {
@@ -210,13 +261,9 @@ int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, s
   }
   out.flush();
   if (status.ok()) return kExitOk;
-  err << "augur " << name << ": " << status.message();
-  if (IsUsageError(status)) {
-    err << "\nRun 'augur " << name << " --help' for usage.\n";
-    return kExitUsage;
-  }
-  err << "\n";
-  return kExitFailure;
+  const int code = IsUsageError(status) ? kExitUsage : kExitFailure;
+  PrintError(name, status, code, invocation.output_ == OutputFormat::kJson, err);
+  return code;
 }
 
 }  // namespace augur::cli

@@ -4,8 +4,10 @@
 // and calls RunCli(). RunCli owns the conventions so commands cannot drift from them:
 // - Exit codes: 0 success; 2 usage error (bad flags, wrong arguments, unknown command);
 //   1 any other failure. A failing command prints a one-line reason on stderr,
-//   "augur <command>: <reason>".
-// - `--help` / `-h` for the top level and every command, and `augur help [COMMAND]`.
+//   "augur <command>: <reason>". With `--output json` the reason is a JSON object on stderr
+//   instead, {"error": {"command", "message", "code", "exit_code"}} (docs/json.md).
+// - `--help` / `-h` for the top level and every command, and `augur help [COMMAND]`; every
+//   command's help ends with examples.
 // - Global flags, accepted before or after the command name: `--output table|json` and
 //   `--scheduler HOST:PORT` (else env AUGUR_SCHEDULER, else 127.0.0.1:7070), resolved in one
 //   place (Invocation::SchedulerAddress) for the commands that talk to a scheduler.
@@ -83,6 +85,9 @@ class Command {
   virtual std::string summary() const = 0;
   // Paragraphs for `augur NAME --help`.
   virtual std::string description() const = 0;
+  // Example command lines for the end of `--help`, one per line, each optionally followed by
+  // "  # what it does". Every command has at least one.
+  virtual std::string examples() const = 0;
   // Registers the command's own flags, bound to members of the command.
   virtual void AddFlags(FlagSet& flags) {}
   // Runs with the parsed flags and positional arguments. Return UsageError() for a wrong
@@ -101,11 +106,17 @@ class CommandRegistry {
           GetEnvFn getenv) const;
 
   std::string TopLevelHelp() const;
+  // `augur help --help`.
+  std::string HelpHelp() const;
   // Registers the command's flags (bound to its members) to describe them.
   std::string CommandHelp(Command& command) const;
 
  private:
   Command* Find(std::string_view name) const;
+  // The one-line reason (or the JSON error object) of a failed command on `err`; `command` is
+  // empty for a failure before one was chosen.
+  void PrintError(std::string_view command, const absl::Status& status, int exit_code, bool json,
+                  std::ostream& err) const;
 
   std::vector<std::unique_ptr<Command>> commands_;
 };

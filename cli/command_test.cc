@@ -20,6 +20,7 @@ class AddressCommand : public Command {
   std::string name() const override { return "address"; }
   std::string summary() const override { return "Print the scheduler address"; }
   std::string description() const override { return "Test command.\n"; }
+  std::string examples() const override { return "augur address --fail   # fails\n"; }
   void AddFlags(FlagSet& flags) override { flags.AddBool("fail", "Fail", &fail_); }
   absl::Status Run(Invocation& inv) override {
     if (fail_) return absl::InternalError("asked to fail");
@@ -113,12 +114,22 @@ TEST(CommandRegistryTest, HelpForTopLevelAndCommands) {
 TEST(CommandRegistryTest, EveryAugurCommandHasHelp) {
   Result r = RunWith(MakeAugurCommands(), {"--help"});
   ASSERT_EQ(r.code, kExitOk);
-  for (const char* name : {"validate", "submit", "run", "ls", "status", "top", "curves", "export",
-                           "stop", "pause", "resume", "workers", "version"}) {
+  for (const char* name :
+       {"validate", "submit", "run", "ls", "status", "top", "curves", "export", "stop", "pause",
+        "resume", "delete", "tag", "note", "workers", "version"}) {
     EXPECT_THAT(r.out, HasSubstr(std::string("  ") + name + " ")) << name;
     Result help = RunWith(MakeAugurCommands(), {name, "--help"});
     EXPECT_EQ(help.code, kExitOk) << name;
     EXPECT_THAT(help.out, StartsWith(std::string("Usage: augur ") + name)) << name;
+    // Every help ends with examples of the command itself.
+    EXPECT_THAT(help.out, HasSubstr("\nExamples:\n  augur " + std::string(name))) << name;
+  }
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"help", "--help"}, {"help", "help"}, {"--help", "help"}}) {
+    Result help = RunWith(MakeAugurCommands(), args);
+    EXPECT_EQ(help.code, kExitOk) << args[0] << " " << args[1];
+    EXPECT_THAT(help.out, StartsWith("Usage: augur help [COMMAND]"));
+    EXPECT_THAT(help.out, HasSubstr("Examples:\n  augur help "));
   }
 }
 

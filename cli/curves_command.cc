@@ -24,7 +24,12 @@ class CurvesCommand : public Command {
            "against the training fraction t/T, with L(T) the final loss (predicted for stopped\n"
            "trials): the collapse the stopping policy relies on. --svg and --png also write the\n"
            "plot to files (the PNG has no text; the SVG has labels and a legend).\n"
-           "--output json prints the plotted series.\n";
+           "--output json prints the plotted series. TRIAL is a full or short id (t007); an\n"
+           "unknown one is an error naming the sweep's trials.\n";
+  }
+  std::string examples() const override {
+    return "augur curves s-20261122-080140-1a2b\n"
+           "augur curves s-20261122-080140-1a2b t003 t007 --normalized --svg curves.svg\n";
   }
   void AddFlags(FlagSet& flags) override {
     flags.AddBool("normalized", "Plot L(t)/L(T) against t/T", &normalized_);

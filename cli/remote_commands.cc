@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "cli/client.h"
 #include "cli/curve_export.h"
+#include "cli/script_json.h"
 #include "cli/spec.h"
 #include "cli/spec_summary.h"
 #include "cli/sweep_view.h"
@@ -17,13 +18,14 @@
 #include "common/text.h"
 
 namespace augur::cli {
-namespace {
 
 absl::StatusOr<std::unique_ptr<SchedulerClient>> ConnectFor(const Invocation& inv) {
   absl::StatusOr<std::string> address = inv.SchedulerAddress();
   if (!address.ok()) return address.status();
   return SchedulerClient::Connect(*address);
 }
+
+namespace {
 
 absl::Status ExpectArgs(const Invocation& inv, size_t n, const char* what) {
   if (inv.args().size() != n) {
@@ -52,7 +54,12 @@ class SubmitCommand : public Command {
   std::string description() const override {
     return "Validates SPEC.yaml locally (as `augur validate` does), submits it to the scheduler\n"
            "and prints the new sweep's id and planned trial count. Workers pick the trials up;\n"
-           "follow them with `augur top SWEEP --watch`.\n";
+           "follow them with `augur top SWEEP --watch`. The scheduler refuses a sweep over its\n"
+           "limits (trials, points per trial, tokens) with a message naming the limit.\n";
+  }
+  std::string examples() const override {
+    return "augur submit examples/quickstart.yaml\n"
+           "augur submit sweep.yaml --request-id nightly-42 --output json\n";
   }
   void AddFlags(FlagSet& flags) override {
     flags.AddBool("skip-path-checks",
@@ -96,7 +103,7 @@ class SubmitCommand : public Command {
       shown.mutable_spec()->clear_source_yaml();
       inv.out() << nlohmann::json{{"sweep_id", sweep.sweep_id()},
                                   {"planned_trials", response.planned_trials()},
-                                  {"sweep", ProtoJson(shown)}}
+                                  {"sweep", ScriptJson(shown)}}
                        .dump(2)
                 << "\n";
       return absl::OkStatus();
@@ -119,7 +126,13 @@ class ListCommand : public Command {
   std::string summary() const override { return "List sweeps, newest first"; }
   std::string description() const override {
     return "Lists the scheduler's sweeps: id, name, state, trials by state, tokens spent\n"
-           "against running every trial to the end, and the best trial so far.\n";
+           "against running every trial to the end, the best trial so far (the ranking's\n"
+           "first: final, else predicted, else current loss) and tags.\n"
+           "Pages through the scheduler's list; --limit stops early.\n";
+  }
+  std::string examples() const override {
+    return "augur ls\n"
+           "augur ls --limit 10 --output json\n";
   }
   void AddFlags(FlagSet& flags) override {
     flags.AddInt("limit", "N", "Show at most N sweeps (0 = all)", &limit_);
@@ -131,24 +144,17 @@ class ListCommand : public Command {
     std::vector<v1::Sweep> sweeps;
     std::string token;
     do {
-      v1::ListSweepsRequest request;
-      request.set_page_token(token);
-      v1::ListSweepsResponse response;
-      auto context = SchedulerClient::Context();
-      if (absl::Status s = (*client)->Check(
-              (*client)->stub().ListSweeps(context.get(), request, &response), "ListSweeps");
-          !s.ok()) {
-        return s;
-      }
-      for (const v1::Sweep& s : response.sweeps()) sweeps.push_back(s);
-      token = response.next_page_token();
+      absl::StatusOr<v1::ListSweepsResponse> response = ListSweepsPage(**client, token);
+      if (!response.ok()) return response.status();
+      for (const v1::Sweep& s : response->sweeps()) sweeps.push_back(s);
+      token = response->next_page_token();
     } while (!token.empty() && (limit_ <= 0 || static_cast<int64_t>(sweeps.size()) < limit_));
     if (limit_ > 0 && static_cast<int64_t>(sweeps.size()) > limit_) sweeps.resize(limit_);
     if (inv.output() == OutputFormat::kJson) {
       nlohmann::json list = nlohmann::json::array();
       for (v1::Sweep& s : sweeps) {
         s.mutable_spec()->clear_source_yaml();
-        list.push_back(ProtoJson(s));
+        list.push_back(ScriptJson(s));
       }
       inv.out() << nlohmann::json{{"sweeps", list}}.dump(2) << "\n";
       return absl::OkStatus();
@@ -158,10 +164,14 @@ class ListCommand : public Command {
                 << "; submit one with: augur submit SPEC.yaml\n";
       return absl::OkStatus();
     }
-    Table table({"SWEEP", "NAME", "STATE", "TRIALS", "TOKENS (SPENT OF FULL)", "BEST", "CREATED"});
+    Table table(
+        {"SWEEP", "NAME", "STATE", "TRIALS", "TOKENS (SPENT OF FULL)", "BEST", "CREATED", "TAGS"});
     for (const v1::Sweep& s : sweeps) {
       table.AddRow({s.sweep_id(), s.spec().name(), SweepStateName(s.state()), TrialCountsText(s),
-                    TokensText(s), ShortTrialId(s.best_trial_id()), TimeText(s.created_unix_ms())});
+                    TokensText(s),
+                    s.best_trial_id().empty() ? "-" : ShortTrialId(s.best_trial_id()),
+                    TimeText(s.created_unix_ms()),
+                    JoinText(std::vector<std::string>(s.tags().begin(), s.tags().end()), " ")});
     }
     table.Print(inv.out());
     return absl::OkStatus();
@@ -181,6 +191,18 @@ void PrintSweepHeader(const v1::Sweep& sweep, std::ostream& out) {
   if (!sweep.best_trial_id().empty())
     out << "; best so far " << ShortTrialId(sweep.best_trial_id());
   out << "\n";
+  if (sweep.tokens_per_second() > 0) {
+    out << "speed: " << HumanCount(std::llround(sweep.tokens_per_second())) << " tokens/s; ETA "
+        << DurationText(static_cast<double>(sweep.tokens_left()) / sweep.tokens_per_second())
+        << " for the " << HumanCount(sweep.tokens_left())
+        << " tokens its live trials still need at this speed\n";
+  }
+  if (!sweep.tags().empty()) {
+    out << "tags: "
+        << JoinText(std::vector<std::string>(sweep.tags().begin(), sweep.tags().end()), " ")
+        << "\n";
+  }
+  if (!sweep.note().empty()) out << "note: " << sweep.note() << "\n";
 }
 
 void PrintDecisions(const std::vector<v1::Decision>& decisions, std::ostream& out) {
@@ -193,115 +215,6 @@ void PrintDecisions(const std::vector<v1::Decision>& decisions, std::ostream& ou
 
 namespace {
 
-class StatusCommand : public Command {
- public:
-  std::string name() const override { return "status"; }
-  std::string args_usage() const override { return "SWEEP"; }
-  std::string summary() const override { return "Show a sweep with its ranking and decisions"; }
-  std::string description() const override {
-    return "Shows one sweep: state, trials by state, tokens spent against the full budget,\n"
-           "the ranked trials and every stopping decision with its reason.\n";
-  }
-  absl::Status Run(Invocation& inv) override {
-    if (absl::Status s = ExpectArgs(inv, 1, "one sweep id"); !s.ok()) return s;
-    auto client = ConnectFor(inv);
-    if (!client.ok()) return client.status();
-    absl::StatusOr<v1::GetSweepResponse> response = FetchSweep(**client, inv.args()[0]);
-    if (!response.ok()) return response.status();
-    response->mutable_sweep()->mutable_spec()->clear_source_yaml();
-    if (inv.output() == OutputFormat::kJson) {
-      for (auto& row : *response->mutable_ranking()) row.mutable_trial()->clear_config();
-      inv.out() << ProtoJson(*response).dump(2) << "\n";
-      return absl::OkStatus();
-    }
-    PrintSweepHeader(response->sweep(), inv.out());
-    inv.out() << "\n";
-    RankingTable({response->ranking().begin(), response->ranking().end()}).Print(inv.out());
-    int stops = 0;
-    for (const v1::Decision& d : response->decisions())
-      stops += d.action() == v1::DECISION_ACTION_STOP;
-    inv.out() << "\n"
-              << response->decisions_size() << " decisions, " << stops << " stops"
-              << (stops > 0 ? ":" : "") << "\n";
-    PrintDecisions({response->decisions().begin(), response->decisions().end()}, inv.out());
-    return absl::OkStatus();
-  }
-};
-
-enum class Action { kStop, kPause, kResume };
-
-class TrialActionCommand : public Command {
- public:
-  explicit TrialActionCommand(Action action) : action_(action) {}
-  std::string name() const override {
-    return action_ == Action::kStop ? "stop" : action_ == Action::kPause ? "pause" : "resume";
-  }
-  std::string args_usage() const override { return "TRIAL"; }
-  std::string summary() const override {
-    switch (action_) {
-      case Action::kStop:
-        return "Stop a trial (it ends CANCELLED)";
-      case Action::kPause:
-        return "Pause a trial, keeping its checkpoint";
-      default:
-        return "Resume a paused trial from its checkpoint";
-    }
-  }
-  std::string description() const override {
-    const char* what =
-        action_ == Action::kStop
-            ? "Stops a pending, running or paused trial; it ends CANCELLED. Fails if the trial\n"
-              "already ended.\n"
-        : action_ == Action::kPause
-            ? "Pauses a running or pending trial; it keeps its last checkpoint and resumes from\n"
-              "it with `augur resume`.\n"
-            : "Resumes a paused trial from its last checkpoint.\n";
-    return Cat(what, "TRIAL is the full id shown by `augur status`, e.g. s-20261122-0001/t007.\n");
-  }
-  void AddFlags(FlagSet& flags) override {
-    flags.AddString("reason", "TEXT", "Recorded with the action", &reason_);
-  }
-  absl::Status Run(Invocation& inv) override {
-    if (absl::Status s = ExpectArgs(inv, 1, "one trial id"); !s.ok()) return s;
-    auto client = ConnectFor(inv);
-    if (!client.ok()) return client.status();
-    v1::TrialActionRequest request;
-    request.set_trial_id(inv.args()[0]);
-    request.set_reason(reason_.empty() ? Cat(name(), " by augur ", name()) : reason_);
-    v1::TrialActionResponse response;
-    auto context = SchedulerClient::Context();
-    SchedulerClient& c = **client;
-    grpc::Status status;
-    const char* call = "StopTrial";
-    switch (action_) {
-      case Action::kStop:
-        status = c.stub().StopTrial(context.get(), request, &response);
-        break;
-      case Action::kPause:
-        call = "PauseTrial";
-        status = c.stub().PauseTrial(context.get(), request, &response);
-        break;
-      case Action::kResume:
-        call = "ResumeTrial";
-        status = c.stub().ResumeTrial(context.get(), request, &response);
-        break;
-    }
-    if (absl::Status s = c.Check(status, call); !s.ok()) return s;
-    response.mutable_trial()->clear_config();
-    if (inv.output() == OutputFormat::kJson) {
-      inv.out() << ProtoJson(response).dump(2) << "\n";
-    } else {
-      inv.out() << "trial " << response.trial().trial_id() << ": "
-                << TrialStateName(response.trial().state()) << "\n";
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  Action action_;
-  std::string reason_;
-};
-
 class WorkersCommand : public Command {
  public:
   std::string name() const override { return "workers"; }
@@ -310,6 +223,7 @@ class WorkersCommand : public Command {
     return "Lists the workers the scheduler knows: host, device, free and total slots, the\n"
            "trials they hold and their last heartbeat.\n";
   }
+  std::string examples() const override { return "augur workers\naugur workers --output json\n"; }
   absl::Status Run(Invocation& inv) override {
     if (absl::Status s = ExpectArgs(inv, 0, "no arguments"); !s.ok()) return s;
     auto client = ConnectFor(inv);
@@ -323,7 +237,7 @@ class WorkersCommand : public Command {
       return s;
     }
     if (inv.output() == OutputFormat::kJson) {
-      inv.out() << ProtoJson(response).dump(2) << "\n";
+      inv.out() << ScriptJson(response).dump(2) << "\n";
       return absl::OkStatus();
     }
     if (response.workers().empty()) {
@@ -354,7 +268,15 @@ class ExportCommand : public Command {
            "--format csv is the loss-curve format augur-predict reads (docs/curves.md): one row\n"
            "per point with the trial's controls (total_steps, schedule, peak_lr, weight_decay,\n"
            "tau, batch_tokens, params, tpp, seed) repeated on each row, plus state and\n"
-           "reference columns. --format json has the trials as the scheduler holds them.\n";
+           "reference columns and the point's wall_time_unix_ms. --format json writes\n"
+           "{\"sweep_id\", \"trials\": [{\"trial\", \"points\"}, ...]} (docs/json.md). TRIAL is a\n"
+           "full or short id (t007); an unknown one is an error naming the sweep's trials.\n"
+           "Curves are written as they arrive: memory holds one trial's curve, not the sweep.\n";
+  }
+  std::string examples() const override {
+    return "augur export s-20261122-080140-1a2b --out sweep.csv\n"
+           "augur export s-20261122-080140-1a2b t003 t007     # two trials to stdout\n"
+           "augur export s-20261122-080140-1a2b --format json | jq .trial.state\n";
   }
   void AddFlags(FlagSet& flags) override {
     flags.AddChoice("format", {"csv", "json"}, "File format", &format_);
@@ -366,23 +288,52 @@ class ExportCommand : public Command {
     if (!client.ok()) return client.status();
     const std::string sweep_id = inv.args()[0];
     const std::vector<std::string> trials(inv.args().begin() + 1, inv.args().end());
-    absl::StatusOr<std::vector<v1::TrialCurve>> curves = FetchCurves(**client, sweep_id, trials);
-    if (!curves.ok()) return curves.status();
-    for (v1::TrialCurve& c : *curves) c.mutable_trial()->clear_config();
-    const std::string text =
-        format_ == "csv" ? CurvesCsv(*curves, sweep_id) : CurvesJson(*curves).dump(2) + "\n";
-    if (out_path_.empty()) {
-      inv.out() << text;
-      return absl::OkStatus();
+    std::ofstream file;
+    if (!out_path_.empty()) {
+      file.open(out_path_, std::ios::binary);
+      if (!file) return absl::PermissionDeniedError(Cat("cannot write ", out_path_));
     }
-    std::ofstream file(out_path_, std::ios::binary);
-    file << text;
+    std::ostream& out = out_path_.empty() ? inv.out() : file;
+    const bool csv = format_ == "csv";
+    // JSON joins the messages of one trial (a long curve comes in several) before writing it.
+    v1::TrialCurve pending;
+    size_t written = 0;
+    const auto flush_json = [&] {
+      if (!pending.has_trial()) return;
+      out << (written++ > 0 ? ",\n" : "\n") << ScriptJson(pending).dump();
+      pending.Clear();
+    };
+    if (csv) {
+      out << kCurvesCsvHeader;
+    } else {
+      out << "{\"sweep_id\": " << nlohmann::json(sweep_id).dump() << ", \"trials\": [";
+    }
+    size_t curves = 0, points = 0;
+    absl::Status status = ForEachCurve(**client, sweep_id, trials, [&](v1::TrialCurve& c) {
+      c.mutable_trial()->clear_config();
+      points += c.points_size();
+      const bool same = pending.has_trial() && pending.trial().trial_id() == c.trial().trial_id();
+      if (!same) ++curves;
+      if (csv) {
+        WriteCurveCsvRows(c, sweep_id, out);
+        pending.mutable_trial()->set_trial_id(c.trial().trial_id());
+      } else if (same) {
+        for (auto& p : *c.mutable_points()) *pending.add_points() = std::move(p);
+      } else {
+        flush_json();
+        pending = std::move(c);
+      }
+      return static_cast<bool>(out);
+    });
+    if (!status.ok()) return status;
+    if (!csv) {
+      flush_json();
+      out << "\n]}\n";
+    }
+    if (out_path_.empty()) return absl::OkStatus();
     file.close();
     if (!file) return absl::PermissionDeniedError(Cat("cannot write ", out_path_));
-    size_t points = 0;
-    for (const auto& c : *curves) points += c.points_size();
-    inv.err() << "wrote " << curves->size() << " trials, " << points << " points to " << out_path_
-              << "\n";
+    inv.err() << "wrote " << curves << " trials, " << points << " points to " << out_path_ << "\n";
     return absl::OkStatus();
   }
 
@@ -395,16 +346,6 @@ class ExportCommand : public Command {
 
 std::unique_ptr<Command> MakeSubmitCommand() { return std::make_unique<SubmitCommand>(); }
 std::unique_ptr<Command> MakeListCommand() { return std::make_unique<ListCommand>(); }
-std::unique_ptr<Command> MakeStatusCommand() { return std::make_unique<StatusCommand>(); }
-std::unique_ptr<Command> MakeStopCommand() {
-  return std::make_unique<TrialActionCommand>(Action::kStop);
-}
-std::unique_ptr<Command> MakePauseCommand() {
-  return std::make_unique<TrialActionCommand>(Action::kPause);
-}
-std::unique_ptr<Command> MakeResumeCommand() {
-  return std::make_unique<TrialActionCommand>(Action::kResume);
-}
 std::unique_ptr<Command> MakeWorkersCommand() { return std::make_unique<WorkersCommand>(); }
 std::unique_ptr<Command> MakeExportCommand() { return std::make_unique<ExportCommand>(); }
 

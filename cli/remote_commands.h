@@ -8,7 +8,9 @@
 #include <ostream>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "augur/v1/sweep.pb.h"
+#include "cli/client.h"
 #include "cli/command.h"
 
 namespace augur::cli {
@@ -22,8 +24,14 @@ std::unique_ptr<Command> MakeExportCommand();
 std::unique_ptr<Command> MakeStopCommand();
 std::unique_ptr<Command> MakePauseCommand();
 std::unique_ptr<Command> MakeResumeCommand();
+std::unique_ptr<Command> MakeDeleteCommand();
+std::unique_ptr<Command> MakeTagCommand();
+std::unique_ptr<Command> MakeNoteCommand();
 std::unique_ptr<Command> MakeWorkersCommand();
 std::unique_ptr<Command> MakeRunCommand();
+
+// The scheduler of the invocation (--scheduler, $AUGUR_SCHEDULER or the default), connected.
+absl::StatusOr<std::unique_ptr<SchedulerClient>> ConnectFor(const Invocation& inv);
 
 // "sweep ID (NAME): STATE, trials by state" and the tokens line; shared by status/top/run.
 void PrintSweepHeader(const v1::Sweep& sweep, std::ostream& out);

@@ -15,7 +15,9 @@
 #include "cli/recommendation.h"
 #include "cli/remote_commands.h"
 #include "cli/report.h"
+#include "cli/script_json.h"
 #include "cli/spec.h"
+#include "cli/spec_diff.h"
 #include "cli/sweep_view.h"
 #include "cli/watch.h"
 #include "common/signals.h"
@@ -84,8 +86,14 @@ class RunCommand : public Command {
            "what was stopped and when, the compute spent against running every trial to the\n"
            "end, and where the report (SPEC.augur/report.md) and plots were written.\n"
            "Ctrl-C pauses the running trials at a checkpoint and stops. Running the same spec\n"
-           "again resumes its sweep (a finished one just prints its summary); --new starts a\n"
-           "fresh sweep. --scheduler is not used: this command is its own scheduler.\n";
+           "again resumes its sweep (a finished one just prints its summary), also after\n"
+           "edits to comments or spacing; a spec whose content changed (search space, model,\n"
+           "policy...) is refused with the list of what changed until you pass --new, which\n"
+           "starts a fresh sweep. --scheduler is not used: this command is its own scheduler.\n";
+  }
+  std::string examples() const override {
+    return "augur run examples/quickstart.yaml\n"
+           "augur run examples/quickstart.yaml --new --cpu-slots 2\n";
   }
   void AddFlags(FlagSet& flags) override {
     flags.AddString("db", "PATH", "SQLite store (default: SPEC.augur.db beside the spec)", &db_);
@@ -141,6 +149,25 @@ class RunCommand : public Command {
     auto client = SchedulerClient::Connect((*server)->address());
     if (!client.ok()) return client.status();
 
+    // Local workers: one daemon with every slot of this machine.
+    DeviceOptions device_options;
+    device_options.gpus = static_cast<int>(gpus_);
+    const int threads = std::max(1, parsed.spec.resources().cpu_threads());
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    device_options.cpu_slots =
+        cpu_slots_ > 0 ? static_cast<int>(cpu_slots_) : std::max(1, cores / threads);
+    device_options.threads_per_trial = threads;
+    auto inventory = DiscoverDevices(device_options, ProbeGpus(), cores);
+    if (!inventory.ok()) return inventory.status();
+    // A trial that asks for GPUs never silently trains on this machine's CPU.
+    const v1::Resources& wants = parsed.spec.resources();
+    if (wants.gpus() > 0 && inventory->gpus.empty() && !wants.allow_cpu()) {
+      return absl::FailedPreconditionError(
+          Cat(spec_path.string(), ": the trials ask for ", wants.gpus(),
+              " GPU(s) (resources.gpus) and this machine has none; set resources.allow_cpu: "
+              "true to train them on its CPU, or submit to a cluster with GPU workers"));
+    }
+
     // Find the sweep of this spec, or submit it.
     absl::StatusOr<std::optional<v1::GetSweepResponse>> existing =
         fresh_ ? std::optional<v1::GetSweepResponse>() : FindExisting(**client, parsed.spec);
@@ -184,16 +211,6 @@ class RunCommand : public Command {
           << "): " << response.planned_trials() << " trials, store " << db.string() << "\n";
     }
 
-    // Local workers: one daemon with every slot of this machine.
-    DeviceOptions device_options;
-    device_options.gpus = static_cast<int>(gpus_);
-    const int threads = std::max(1, parsed.spec.resources().cpu_threads());
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    device_options.cpu_slots =
-        cpu_slots_ > 0 ? static_cast<int>(cpu_slots_) : std::max(1, cores / threads);
-    device_options.threads_per_trial = threads;
-    auto inventory = DiscoverDevices(device_options, ProbeGpus(), cores);
-    if (!inventory.ok()) return inventory.status();
     ProcessRunnerOptions runner_options;
     runner_options.train_binary = train_binary_;
     runner_options.work_dir = (report_dir / "work").string();
@@ -253,26 +270,25 @@ class RunCommand : public Command {
   }
 
  private:
-  // The newest sweep of the store whose source text is this spec's (or, for sweeps stored
-  // without their text, whose name is the same).
+  // The newest sweep of the store with this spec's name. If its spec means the same sweep
+  // (whatever the comments and spacing of the YAML), it is resumed; if not, FAILED_PRECONDITION
+  // says what changed and asks for --new. None: a first run.
   absl::StatusOr<std::optional<v1::GetSweepResponse>> FindExisting(SchedulerClient& client,
                                                                    const v1::SweepSpec& spec) {
-    v1::ListSweepsRequest request;
-    v1::ListSweepsResponse response;
-    auto context = SchedulerClient::Context();
-    if (absl::Status s =
-            client.Check(client.stub().ListSweeps(context.get(), request, &response), "ListSweeps");
-        !s.ok()) {
-      return s;
-    }
-    for (const v1::Sweep& listed : response.sweeps()) {  // Newest first.
+    absl::StatusOr<v1::ListSweepsResponse> response = ListSweepsPage(client);
+    if (!response.ok()) return response.status();
+    for (const v1::Sweep& listed : response->sweeps()) {  // Newest first; without source_yaml.
+      if (listed.spec().name() != spec.name()) continue;
+      const std::vector<std::string> changed = SpecDifferences(listed.spec(), spec);
+      if (!changed.empty()) {
+        return absl::FailedPreconditionError(
+            Cat("the spec changed since sweep ", listed.sweep_id(), " (", listed.spec().name(),
+                ") was started: ", JoinText(changed, ", "),
+                "; run with --new to start a new sweep (the old one stays in the store)"));
+      }
       absl::StatusOr<v1::GetSweepResponse> full = FetchSweep(client, listed.sweep_id());
       if (!full.ok()) return full.status();
-      const v1::SweepSpec& stored = full->sweep().spec();
-      if (stored.source_yaml() == spec.source_yaml() ||
-          (stored.source_yaml().empty() && stored.name() == spec.name())) {
-        return std::optional<v1::GetSweepResponse>(std::move(*full));
-      }
+      return std::optional<v1::GetSweepResponse>(std::move(*full));
     }
     return std::optional<v1::GetSweepResponse>();
   }
@@ -327,7 +343,7 @@ class RunCommand : public Command {
                            {"final_loss", r.final_loss},
                            {"edge_notes", r.edge_notes}});
       }
-      inv.out() << nlohmann::json{{"sweep", ProtoJson(shown)},
+      inv.out() << nlohmann::json{{"sweep", ScriptJson(shown)},
                                   {"winner", winner ? winner->trial_id() : ""},
                                   {"winners_per_size", winners},
                                   {"tokens_spent", spent},

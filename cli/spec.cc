@@ -132,7 +132,7 @@ constexpr std::string_view kOptimizerKeys[] = {"lr",    "weight_decay", "tau",
 constexpr std::string_view kSearchKeys[] = {"method", "trials", "seed", "parameters"};
 constexpr std::string_view kParameterKeys[] = {"lr", "weight_decay", "tau", "batch_sequences"};
 constexpr std::string_view kRangeKeys[] = {"min", "max", "log", "points"};
-constexpr std::string_view kResourceKeys[] = {"gpus", "cpu_threads"};
+constexpr std::string_view kResourceKeys[] = {"gpus", "cpu_threads", "allow_cpu"};
 
 using internal::JoinField;
 constexpr auto Join = [](std::string_view parent, std::string_view key) {
@@ -167,6 +167,9 @@ class SpecBuilder {
         if (auto v = Int32(node, "resources", "gpus")) spec_.mutable_resources()->set_gpus(*v);
         if (auto v = Int32(node, "resources", "cpu_threads")) {
           spec_.mutable_resources()->set_cpu_threads(*v);
+        }
+        if (auto v = Bool(node, "resources", "allow_cpu")) {
+          spec_.mutable_resources()->set_allow_cpu(*v);
         }
       }
     }

@@ -298,6 +298,15 @@ class Checker {
         r_.ErrorAt("search.trials", "missing; random and sobol search need a number of trials");
       }
     }
+    if (s->dimensions().empty()) {  // No search: one point, at optimizer.lr, as docs/spec.md says.
+      if (!grid) {
+        r_.ErrorAt("search.parameters", "missing; random and sobol search need a parameter");
+      } else if (spec_.optimizer().peak_lr() > 0) {
+        SearchDimension* one = s->add_dimensions();
+        one->set_parameter(augur::v1::SEARCH_PARAMETER_PEAK_LR);
+        one->add_values(spec_.optimizer().peak_lr());
+      }
+    }
     for (SearchDimension& d : *s->mutable_dimensions()) {
       const std::string field = Cat("search.parameters.", SearchParameterKey(d.parameter()));
       if (d.values_size() > 0) {

@@ -212,7 +212,10 @@ TEST_F(SpecTest, DefaultsAreFilled) {
   EXPECT_DOUBLE_EQ(s.optimizer().grad_clip_norm(), 1.0);
   EXPECT_EQ(s.batch_sequences(), 32);
   EXPECT_EQ(s.search().method(), augur::v1::SEARCH_METHOD_GRID);
-  EXPECT_EQ(s.search().dimensions_size(), 0);
+  // No search: one point at optimizer.lr (docs/spec.md), as a one-value lr dimension.
+  ASSERT_EQ(s.search().dimensions_size(), 1);
+  EXPECT_EQ(s.search().dimensions(0).parameter(), augur::v1::SEARCH_PARAMETER_PEAK_LR);
+  EXPECT_THAT(s.search().dimensions(0).values(), ElementsAre(s.optimizer().peak_lr()));
   EXPECT_EQ(s.policy().kind(), augur::v1::POLICY_KIND_COLLAPSE);
   EXPECT_THAT(s.policy().milestone_fractions(), ElementsAre(0.1, 0.2, 0.3));
   EXPECT_EQ(s.policy().keep_top(), 1);

@@ -6,7 +6,6 @@
 #include <ctime>
 
 #include "common/text.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace augur::cli {
 
@@ -174,10 +173,28 @@ std::string StopReason(const v1::Trial& trial) {
   return "";
 }
 
+std::string DurationText(double seconds) {
+  if (!(seconds > 0) || !std::isfinite(seconds)) return "-";
+  const int64_t s = std::llround(seconds);
+  if (s < 60) return Cat(s, "s");
+  if (s < 3600) return Cat(s / 60, "m", s % 60 < 10 ? "0" : "", s % 60, "s");
+  if (s < 48 * 3600)
+    return Cat(s / 3600, "h", (s % 3600) / 60 < 10 ? "0" : "", (s % 3600) / 60, "m");
+  return Cat(s / 86400, "d", (s % 86400) / 3600, "h");
+}
+
+double TrialEtaSeconds(const v1::Trial& trial) {
+  if (trial.tokens_per_second() <= 0) return 0;
+  const double left = static_cast<double>(trial.controls().total_steps()) *
+                          static_cast<double>(trial.controls().batch_tokens()) -
+                      static_cast<double>(trial.last_point().tokens());
+  return left > 0 ? left / trial.tokens_per_second() : 0;
+}
+
 Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width) {
   Table table({"#", "TRIAL", "HYPERPARAMETERS", "PROGRESS", "LOSS", "PREDICTED", "INTERVAL", "DEV",
-               "STATE", "WHY STOPPED"});
-  for (size_t c : {0u, 4u, 5u, 7u}) table.SetAlign(c, Table::Align::kRight);
+               "TOK/S", "ETA", "STATE", "WHY STOPPED"});
+  for (size_t c : {0u, 4u, 5u, 7u, 8u, 9u}) table.SetAlign(c, Table::Align::kRight);
   const Varying varying = FindVarying(ranking);
   for (const v1::RankingRow& row : ranking) {
     const v1::Trial& t = row.trial();
@@ -206,20 +223,10 @@ Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width) {
     table.AddRow({row.rank() > 0 ? Cat(row.rank()) : "", ShortTrialId(t.trial_id()),
                   HyperparameterText(t, varying), ProgressBar(fraction, bar_width), LossText(loss),
                   has_prediction ? LossText(t.prediction().final_loss()) : "-", interval, deviation,
-                  TrialStateName(t.state()), StopReason(t)});
+                  t.tokens_per_second() > 0 ? HumanCount(std::llround(t.tokens_per_second())) : "-",
+                  DurationText(TrialEtaSeconds(t)), TrialStateName(t.state()), StopReason(t)});
   }
   return table;
-}
-
-nlohmann::json ProtoJson(const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string text;
-  if (!google::protobuf::util::MessageToJsonString(message, &text, options).ok()) {
-    return nlohmann::json::object();
-  }
-  return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
 std::string TimeText(int64_t unix_ms) {

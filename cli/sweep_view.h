@@ -1,5 +1,5 @@
 // Turning scheduler messages into what `augur` prints: state names, trial labels, numbers,
-// progress bars, the ranking table and JSON. Pure functions; thread-safe.
+// progress bars and the ranking table (JSON: script_json.h). Pure functions; thread-safe.
 #ifndef AUGUR_CLI_SWEEP_VIEW_H_
 #define AUGUR_CLI_SWEEP_VIEW_H_
 
@@ -43,12 +43,15 @@ std::string TrialCountsText(const v1::Sweep& sweep);
 // the trial message.
 std::string StopReason(const v1::Trial& trial);
 
-// The live ranking: rank, trial, hyperparameters, progress, current loss, predicted final loss
-// with its interval, deviation from the collapse, state and why it stopped.
-Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width = 12);
+// "45s", "12m05s", "3h07m", "4d2h"; "-" when not positive.
+std::string DurationText(double seconds);
+// Seconds a running trial needs to reach its end at its current speed; 0 when unknown.
+double TrialEtaSeconds(const v1::Trial& trial);
 
-// A message as JSON with proto field names and default values printed.
-nlohmann::json ProtoJson(const google::protobuf::Message& message);
+// The live ranking: rank, trial, hyperparameters, progress, current loss, predicted final loss
+// with its interval, deviation from the collapse, speed (tokens/s) and ETA of running trials,
+// state and why it stopped.
+Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width = 12);
 
 // Milliseconds since the epoch as "2026-11-22 08:01:40" (local time); "-" for 0.
 std::string TimeText(int64_t unix_ms);

@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <sstream>
 
 #include "cli/remote_commands.h"
+#include "cli/script_json.h"
 #include "cli/sweep_view.h"
 #include "common/text.h"
 
@@ -32,8 +34,13 @@ std::string ProgressLine(const v1::Sweep& sweep, const std::vector<v1::RankingRo
                  predicted > 0 ? Cat(", predicted final ", LossText(predicted)) : "");
     }
   }
+  const std::string speed =
+      sweep.tokens_per_second() > 0
+          ? Cat("; ", HumanCount(std::llround(sweep.tokens_per_second())), " tokens/s, ETA ",
+                DurationText(static_cast<double>(sweep.tokens_left()) / sweep.tokens_per_second()))
+          : std::string();
   return Cat(Clock(), "  ", TrialCountsText(sweep), "; tokens ", HumanCount(sweep.tokens_spent()),
-             " of ", HumanCount(sweep.tokens_full()), best);
+             " of ", HumanCount(sweep.tokens_full()), speed, best);
 }
 
 }  // namespace
@@ -62,6 +69,7 @@ absl::StatusOr<v1::WatchRankingResponse> WatchSweep(SchedulerClient& client,
   v1::WatchRankingRequest request;
   request.set_sweep_id(sweep_id);
   request.set_min_interval_ms(options.min_interval_ms);
+  request.set_max_rows(options.max_rows);
   auto reader = client.stub().WatchRanking(context, request);
   v1::WatchRankingResponse update, last;
   std::vector<v1::Decision> stops;
@@ -73,11 +81,13 @@ absl::StatusOr<v1::WatchRankingResponse> WatchSweep(SchedulerClient& client,
     for (const v1::Decision& d : update.new_decisions()) {
       if (d.action() == v1::DECISION_ACTION_STOP) stops.push_back(d);
     }
+    // Only the latest are shown; a long sweep's stops must not pile up in memory.
+    if (stops.size() > 2 * kStopsShown) stops.erase(stops.begin(), stops.end() - kStopsShown);
     const std::vector<v1::RankingRow> ranking(update.ranking().begin(), update.ranking().end());
     if (options.json) {
       v1::WatchRankingResponse shown = update;
       for (auto& row : *shown.mutable_ranking()) row.mutable_trial()->clear_config();
-      out << ProtoJson(shown).dump() << "\n" << std::flush;
+      out << ScriptJson(shown).dump() << "\n" << std::flush;
     } else if (options.in_place) {
       // Home, clear to the end of the screen, draw: no scrolling, no flicker of a full clear.
       out << "\033[H\033[J" << RenderView(update.sweep(), ranking, stops) << std::flush;

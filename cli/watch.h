@@ -22,6 +22,7 @@ struct WatchOptions {
   bool in_place = false;  // Redraw in place (the output is a terminal).
   bool json = false;      // One JSON object per update.
   int min_interval_ms = 1000;
+  int max_rows = 100;                                // Ranking rows per update, best first.
   absl::Duration line_interval = absl::Seconds(10);  // Progress lines when not in place.
 };
 

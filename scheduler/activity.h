@@ -32,6 +32,10 @@ class Activity {
     clock_->AwaitWithDeadline(mu_, absl::Condition(&changed), clock_->Now() + timeout);
     return version_;
   }
+  int64_t version() {
+    absl::MutexLock lock(&mu_);
+    return version_;
+  }
   // Wakes every WaitForChange for good (the scheduler is stopping).
   void Close() {
     absl::MutexLock lock(&mu_);

@@ -12,6 +12,7 @@ absl::StatusOr<Authorizer> Authorizer::FromFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path));
   std::map<std::string, Role> tokens;
+  std::map<std::string, std::string> names;
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     absl::string_view s = absl::StripAsciiWhitespace(line);
@@ -21,13 +22,32 @@ absl::StatusOr<Authorizer> Authorizer::FromFile(const std::string& path) {
                                                        {"submit", Role::kSubmit},
                                                        {"worker", Role::kWorker},
                                                        {"admin", Role::kAdmin}};
-    if (parts.size() != 2 || !kRoles.count(parts[0])) {
+    if (parts.size() < 2 || parts.size() > 3 || !kRoles.count(parts[0])) {
       return absl::InvalidArgumentError(absl::StrCat(
-          path, ":", n, ": expected 'ROLE TOKEN' with ROLE one of view, submit, worker, admin"));
+          path, ":", n,
+          ": expected 'ROLE TOKEN [NAME]' with ROLE one of view, submit, worker, admin"));
     }
     tokens[parts[1]] = kRoles.at(parts[0]);
+    names[parts[1]] = parts.size() == 3 ? parts[2] : absl::StrCat(parts[0], "@line", n);
   }
-  return Authorizer(std::move(tokens));
+  return Authorizer(std::move(tokens), std::move(names));
+}
+
+std::string Authorizer::Principal(const grpc::ServerContext& ctx) const {
+  if (tokens_.empty()) return "local";
+  const auto& md = ctx.client_metadata();
+  auto it = md.find("authorization");
+  return PrincipalOfHeader(it == md.end() ? "" : std::string(it->second.data(), it->second.size()));
+}
+
+std::string Authorizer::PrincipalOfHeader(const std::string& authorization) const {
+  if (tokens_.empty()) return "local";
+  absl::string_view h = authorization;
+  if (!absl::ConsumePrefix(&h, "Bearer ")) return "unknown";
+  auto it = tokens_.find(std::string(h));
+  if (it == tokens_.end()) return "unknown";
+  auto name = names_.find(it->first);
+  return name != names_.end() ? name->second : "token";
 }
 
 grpc::Status Authorizer::Check(const grpc::ServerContext& ctx, Role needed) const {

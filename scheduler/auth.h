@@ -20,10 +20,14 @@ enum class Role { kView = 0, kSubmit = 1, kWorker = 2, kAdmin = 3 };
 class Authorizer {
  public:
   Authorizer() = default;  // Allows everything.
-  explicit Authorizer(std::map<std::string, Role> tokens) : tokens_(std::move(tokens)) {}
+  // `names` maps a token to the principal it stands for (see Principal); optional.
+  explicit Authorizer(std::map<std::string, Role> tokens,
+                      std::map<std::string, std::string> names = {})
+      : tokens_(std::move(tokens)), names_(std::move(names)) {}
 
-  // Parses a tokens file: one "ROLE TOKEN" per line (roles: view, submit, worker, admin),
-  // '#' comments. INVALID_ARGUMENT names the line.
+  // Parses a tokens file: one "ROLE TOKEN [NAME]" per line (roles: view, submit, worker,
+  // admin), '#' comments. NAME is who the token stands for in the event log; without it,
+  // "ROLE@line N". INVALID_ARGUMENT names the line.
   static absl::StatusOr<Authorizer> FromFile(const std::string& path);
 
   // OK if the call may use a method that needs `needed`. admin may do anything; submit may
@@ -35,8 +39,14 @@ class Authorizer {
 
   bool enabled() const { return !tokens_.empty(); }
 
+  // Who made a call, for the event log: "local" when no tokens are configured, else the name
+  // of the caller's token ("unknown" without a known one). Never the token itself.
+  std::string Principal(const grpc::ServerContext& ctx) const;
+  std::string PrincipalOfHeader(const std::string& authorization) const;
+
  private:
   std::map<std::string, Role> tokens_;
+  std::map<std::string, std::string> names_;
 };
 
 }  // namespace augur

@@ -1,13 +1,17 @@
 #include "scheduler/backed_store.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "scheduler/ranking.h"
 
 namespace augur {
 namespace {
@@ -78,18 +82,38 @@ absl::StatusOr<SweepRecord> BackedStore::MustLoadSweep(StoreBackend& db,
 
 absl::StatusOr<v1::Sweep> BackedStore::Summarize(StoreBackend& db, const SweepRecord& record) {
   v1::Sweep sweep = record.sweep;
+  sweep.clear_best_trial_id();
   ASSIGN_OR_RETURN(std::vector<TrialRecord> trials, db.LoadTrials(sweep.sweep_id()));
   int64_t spent = 0;
   int64_t full = 0;
+  int64_t left = 0;
+  // The best is the ranking's first (ranking.h) among the trials with a known loss: a
+  // contender before a trial that ended early, references never.
+  double best_loss = std::numeric_limits<double>::infinity();
+  bool best_ended_early = true;
   for (const TrialRecord& r : trials) {
     (*sweep.mutable_trial_counts())[StateName(r.trial.state())] += 1;
     spent += r.trial.last_point().tokens();
-    if (!r.trial.is_reference()) {
-      full += r.trial.controls().total_steps() * r.trial.controls().batch_tokens();
+    if (!IsTerminal(r.trial.state())) {
+      left += std::max<int64_t>(
+          0, r.trial.controls().total_steps() * r.trial.controls().batch_tokens() -
+                 r.trial.last_point().tokens());
+    }
+    if (r.trial.is_reference()) continue;
+    full += r.trial.controls().total_steps() * r.trial.controls().batch_tokens();
+    const double loss = RankingLoss(r.trial);
+    const bool ended_early =
+        IsTerminal(r.trial.state()) && r.trial.state() != v1::TRIAL_STATE_COMPLETED;
+    if (std::isfinite(loss) &&
+        std::make_tuple(ended_early, loss) < std::make_tuple(best_ended_early, best_loss)) {
+      best_loss = loss;
+      best_ended_early = ended_early;
+      sweep.set_best_trial_id(r.trial.trial_id());
     }
   }
   sweep.set_tokens_spent(spent);
   sweep.set_tokens_full(full);
+  sweep.set_tokens_left(left);
   return sweep;
 }
 
@@ -158,6 +182,9 @@ absl::Status BackedStore::CreateSweep(const v1::Sweep& sweep,
   stored.clear_trial_counts();
   stored.clear_tokens_spent();
   stored.clear_tokens_full();
+  stored.clear_tokens_left();
+  stored.clear_tokens_per_second();
+  stored.clear_best_trial_id();
   return Run([&](StoreBackend& db) -> absl::Status {
     RETURN_IF_ERROR(db.InsertSweep(stored).status());
     int64_t ordinal = 0;

@@ -32,6 +32,12 @@ class BackedStore : public Store {
   absl::StatusOr<SweepPage> ListSweeps(int page_size, absl::string_view page_token) override;
   absl::StatusOr<v1::Sweep> CancelSweep(absl::string_view sweep_id,
                                         absl::string_view reason) override;
+  absl::StatusOr<int> DeleteSweep(absl::string_view sweep_id, absl::string_view who) override;
+  absl::StatusOr<v1::Sweep> AnnotateSweep(absl::string_view sweep_id,
+                                          const std::vector<std::string>& add_tags,
+                                          const std::vector<std::string>& remove_tags,
+                                          const std::optional<std::string>& note,
+                                          absl::string_view who) override;
   absl::StatusOr<v1::Trial> GetTrial(absl::string_view trial_id) override;
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(absl::string_view sweep_id) override;
   absl::StatusOr<v1::Trial> TransitionTrial(absl::string_view trial_id, v1::TrialState from,

@@ -101,6 +101,10 @@ class FailingBackend : public StoreBackend {
   absl::StatusOr<std::vector<v1::WorkerInfo>> LoadWorkers() override {
     return inner_->LoadWorkers();
   }
+  absl::StatusOr<int> DeleteSweepRows(absl::string_view id) override {
+    RETURN_IF_ERROR(Maybe("DeleteSweepRows"));
+    return inner_->DeleteSweepRows(id);
+  }
   absl::StatusOr<int64_t> AppendEvent(const StoreEvent& e) override {
     RETURN_IF_ERROR(Maybe("AppendEvent"));
     return inner_->AppendEvent(e);
@@ -158,6 +162,22 @@ TYPED_TEST(RollbackTest, FailedCreateSweepLeavesNothing) {
   // The same sweep can be created afterwards: the failed attempt left no id behind.
   ASSERT_TRUE(this->store_->CreateSweep(MakeSweep("s1"), MakeTrials("s1", 4)).ok());
   EXPECT_EQ(this->store_->ListSweeps(0, "")->sweeps.size(), 1u);
+}
+
+// The rows are gone when the log entry fails: the delete must come back whole.
+TYPED_TEST(RollbackTest, FailedDeleteLeavesTheSweepWhole) {
+  ASSERT_TRUE(this->store_->CreateSweep(MakeSweep("s1"), MakeTrials("s1", 2)).ok());
+  auto g = this->store_->AcquireLease("w", absl::Hours(1));
+  ASSERT_TRUE(g.ok() && g->has_value());
+  ASSERT_TRUE(this->store_->AppendPoints(PointWrite{"s1/t000", 1, Points(1, 10)}).ok());
+  ASSERT_TRUE(this->store_->CancelSweep("s1", "test").ok());
+  this->rows_->FailAt("AppendEvent", 1);
+  EXPECT_EQ(this->store_->DeleteSweep("s1", "alice").status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(this->store_->ListTrials("s1")->size(), 2u);
+  EXPECT_EQ(this->store_->ReadPoints("s1/t000", 0)->size(), 10u);
+  ASSERT_TRUE(this->store_->DeleteSweep("s1", "alice").ok());
+  EXPECT_EQ(this->store_->GetSweep("s1").status().code(), absl::StatusCode::kNotFound);
 }
 
 TYPED_TEST(RollbackTest, FailedBatchLeavesNoPointOfAnyTrial) {

@@ -65,6 +65,20 @@ absl::StatusOr<v1::Sweep> FaultInjectingStore::CancelSweep(absl::string_view swe
   RETURN_IF_ERROR(Check("CancelSweep"));
   return inner_->CancelSweep(sweep_id, reason);
 }
+absl::StatusOr<int> FaultInjectingStore::DeleteSweep(absl::string_view sweep_id,
+                                                     absl::string_view who) {
+  RETURN_IF_ERROR(Check("DeleteSweep"));
+  return inner_->DeleteSweep(sweep_id, who);
+}
+
+absl::StatusOr<v1::Sweep> FaultInjectingStore::AnnotateSweep(
+    absl::string_view sweep_id, const std::vector<std::string>& add_tags,
+    const std::vector<std::string>& remove_tags, const std::optional<std::string>& note,
+    absl::string_view who) {
+  RETURN_IF_ERROR(Check("AnnotateSweep"));
+  return inner_->AnnotateSweep(sweep_id, add_tags, remove_tags, note, who);
+}
+
 absl::StatusOr<v1::Trial> FaultInjectingStore::GetTrial(absl::string_view trial_id) {
   RETURN_IF_ERROR(Check("GetTrial"));
   return inner_->GetTrial(trial_id);

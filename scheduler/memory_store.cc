@@ -234,6 +234,38 @@ class MemoryBackend : public StoreBackend {
     }
     return out;
   }
+  absl::StatusOr<int> DeleteSweepRows(absl::string_view sweep_id) override {
+    const std::string id(sweep_id);
+    int removed = 0;
+    for (auto it = trials_.begin(); it != trials_.end();) {
+      if (it->second.trial.sweep_id() != id) {
+        ++it;
+        continue;
+      }
+      const std::string trial_id = it->first;
+      for (auto p = points_.lower_bound({trial_id, 0});
+           p != points_.end() && p->first.first == trial_id;) {
+        undo_.push_back([this, key = p->first, old = p->second] { points_[key] = old; });
+        p = points_.erase(p);
+      }
+      for (auto c = checkpoints_.lower_bound({trial_id, 0});
+           c != checkpoints_.end() && c->first.first == trial_id;) {
+        undo_.push_back([this, key = c->first, old = c->second] { checkpoints_[key] = old; });
+        c = checkpoints_.erase(c);
+      }
+      undo_.push_back([this, old = it->second] { trials_[old.trial.trial_id()] = old; });
+      it = trials_.erase(it);
+      ++removed;
+    }
+    undo_.push_back([this, old = decisions_] { decisions_ = old; });
+    std::erase_if(decisions_, [&](const auto& entry) { return entry.first == id; });
+    auto sweep = sweeps_.find(id);
+    if (sweep != sweeps_.end()) {
+      undo_.push_back([this, old = sweep->second] { sweeps_[old.sweep.sweep_id()] = old; });
+      sweeps_.erase(sweep);
+    }
+    return removed;
+  }
 
  private:
   std::vector<std::function<void()>> undo_;

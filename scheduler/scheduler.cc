@@ -55,7 +55,8 @@ struct Scheduler::Parts {
         writer(store, clock, &priority, &activity, WriterOptions(o),
                [this](CommittedWrites w) { Committed(std::move(w)); }),
         dispatcher(store, clock, &sessions, &curves, &activity, DispatchOptions(o)),
-        control({store, clock, RandomOf(o), &curves, &sessions, &dispatcher, &activity, o.observer},
+        control({store, clock, RandomOf(o), &curves, &sessions, &dispatcher, &activity, o.observer,
+                 o.limits},
                 std::move(planner)) {}
 
   // After the writer's commit: changed rows to the curves, freed slots to dispatch.
@@ -263,8 +264,9 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req) {
   return parts_->control.Submit(req);
 }
-absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& sweep_id) {
-  return parts_->control.GetSweep(sweep_id);
+absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& sweep_id,
+                                                         const SweepSlice& slice) {
+  return parts_->control.GetSweep(sweep_id, slice);
 }
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,
                                                const std::string& reason) {
@@ -278,8 +280,18 @@ absl::StatusOr<v1::Trial> Scheduler::ResumeTrial(const std::string& trial_id,
                                                  const std::string& reason) {
   return parts_->control.ResumeTrial(trial_id, reason);
 }
-absl::StatusOr<v1::Sweep> Scheduler::CancelSweep(const std::string& sweep_id) {
-  return parts_->control.CancelSweep(sweep_id);
+absl::StatusOr<v1::Sweep> Scheduler::CancelSweep(const std::string& sweep_id,
+                                                 const std::string& who,
+                                                 const std::string& reason) {
+  return parts_->control.CancelSweep(sweep_id, who, reason);
+}
+absl::StatusOr<int> Scheduler::DeleteSweep(const std::string& sweep_id, bool force,
+                                           const std::string& who) {
+  return parts_->control.DeleteSweep(sweep_id, force, who);
+}
+absl::StatusOr<v1::Sweep> Scheduler::AnnotateSweep(const v1::AnnotateSweepRequest& req,
+                                                   const std::string& who) {
+  return parts_->control.AnnotateSweep(req, who);
 }
 
 absl::StatusOr<std::vector<v1::WorkerInfo>> Scheduler::ListWorkers() {

@@ -64,11 +64,21 @@ class Scheduler {
   // ---- SweepService ----
   // Plans, validates and stores a sweep; INVALID_ARGUMENT for a bad spec (nothing stored).
   absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req);
-  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id);
+  // The sweep with the slice of its ranking and decisions (all of both by default).
+  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id,
+                                                const SweepSlice& slice = {});
   absl::StatusOr<v1::Trial> StopTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Trial> PauseTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Trial> ResumeTrial(const std::string& trial_id, const std::string& reason);
-  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id);
+  // `who` (the caller's principal, "local" without tokens) and `reason` are logged.
+  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id,
+                                        const std::string& who = "local",
+                                        const std::string& reason = "");
+  // Deletes a sweep with its data; a RUNNING one only when `force` (it is cancelled first).
+  // Returns the number of trials deleted.
+  absl::StatusOr<int> DeleteSweep(const std::string& sweep_id, bool force, const std::string& who);
+  absl::StatusOr<v1::Sweep> AnnotateSweep(const v1::AnnotateSweepRequest& req,
+                                          const std::string& who);
   absl::StatusOr<std::vector<v1::WorkerInfo>> ListWorkers();
   // Reads the scheduler adds nothing to, for listing sweeps and exporting curves (Store's
   // contracts: newest sweeps first, trials in planning order, points by ascending step).

@@ -32,6 +32,17 @@ int Run(int argc, char** argv) {
   flags.AddInt("max-points-per-batch", "N", "larger point batches are rejected", &max_points);
   flags.AddInt("max-message-kb", "KB", "larger messages end the call RESOURCE_EXHAUSTED",
                &max_message_kb);
+  augur::SweepLimits& limits = options.scheduler.limits;
+  flags.AddInt("max-trials-per-sweep", "N", "larger sweeps are refused at submit (0 = no limit)",
+               &limits.max_trials);
+  flags.AddInt(
+      "max-points-per-trial", "N",
+      "sweeps whose longest trial has more steps (a point each) are refused (0 = no limit)",
+      &limits.max_points_per_trial);
+  flags.AddInt("max-tokens-per-sweep", "N",
+               "sweeps that would train more tokens if every trial ran to the end are refused "
+               "(0 = no limit)",
+               &limits.max_tokens);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto rest = flags.Parse(args);

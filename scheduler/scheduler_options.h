@@ -3,6 +3,7 @@
 #define AUGUR_SCHEDULER_SCHEDULER_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,6 +22,23 @@ namespace augur {
 using SweepPlanner = std::function<absl::StatusOr<std::vector<v1::Trial>>(
     const v1::SweepSpec& spec, const std::string& sweep_id)>;
 
+// What one sweep may ask for; Submit refuses more with INVALID_ARGUMENT naming the limit (and
+// the augur-scheduler flag that sets it). 0 = no limit.
+struct SweepLimits {
+  int64_t max_trials = 100'000;              // Planned trials, references included.
+  int64_t max_points_per_trial = 1'000'000;  // Optimizer steps of the longest trial (a point each).
+  int64_t max_tokens = 1'000'000'000'000;    // Tokens if every trial ran to the end.
+};
+
+// Which rows of a sweep GetSweep returns: the ranking from `first_trial`, the decisions from
+// `first_decision`; max_* < 0 means all of them.
+struct SweepSlice {
+  int64_t first_trial = 0;
+  int64_t max_trials = -1;
+  int64_t first_decision = 0;
+  int64_t max_decisions = -1;
+};
+
 struct SchedulerOptions {
   absl::Duration lease_ttl = absl::Seconds(30);  // A lease not renewed for this long expires.
   absl::Duration heartbeat_interval = absl::Seconds(5);
@@ -32,6 +50,7 @@ struct SchedulerOptions {
   absl::Duration maintenance_interval = absl::Milliseconds(250);  // Lease expiry and dispatch.
   Random* random = nullptr;               // Session tokens and sweep ids; null: SystemRandom().
   SchedulerObserver* observer = nullptr;  // Told what the scheduler does; may be null.
+  SweepLimits limits;
 };
 
 }  // namespace augur

@@ -1,8 +1,8 @@
 # The scheduler core, its gRPC services and server (included from scheduler/CMakeLists.txt).
 augur_library(augur_scheduler
   SRCS scheduler.cc worker_session.cc session_registry.cc point_writer.cc trial_curves.cc
-       milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc model_cache.cc
-       policy_runner.cc ranking.cc auth.cc services.cc
+       milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc sweep_limits.cc
+       trial_speed.cc model_cache.cc policy_runner.cc auth.cc services.cc
   DEPS augur_store augur_planner augur_predictor augur_proto augur_common augur_schedule_proto absl::status
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
        absl::flat_hash_map Threads::Threads)
@@ -19,5 +19,6 @@ augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server 
 # Each part of the scheduler at its own boundary (scheduler_test drives the whole facade).
 augur_test(scheduler_parts_test
   SRCS session_registry_test.cc commit_priority_test.cc point_writer_test.cc decider_test.cc
+       sweep_limits_test.cc trial_speed_test.cc
   DEPS augur_scheduler)
 augur_test(server_test SRCS server_test.cc DEPS augur_scheduler_server)

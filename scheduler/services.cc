@@ -1,11 +1,14 @@
 #include "scheduler/services.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
 #include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace augur {
 namespace {
@@ -35,6 +38,35 @@ grpc::Status TrialAction(const v1::TrialActionRequest& req, v1::TrialActionRespo
   if (!trial.ok()) return ToGrpcStatus(trial.status());
   *resp->mutable_trial() = std::move(*trial);
   return grpc::Status::OK;
+}
+
+constexpr int64_t kDefaultPageSize = 1000;
+constexpr int64_t kMaxPageSize = 5000;
+constexpr size_t kPointsPerCurveMessage = 10000;
+
+int64_t PageSize(int32_t asked) {
+  return asked <= 0 ? kDefaultPageSize : std::min<int64_t>(asked, kMaxPageSize);
+}
+
+// NOT_FOUND naming the wanted trials the sweep lacks, with the ids it has that are nearest.
+absl::Status CheckKnownTrials(const std::set<std::string>& wanted,
+                              const std::vector<v1::Trial>& trials, const std::string& sweep_id) {
+  if (wanted.empty()) return absl::OkStatus();
+  std::set<std::string> have;
+  for (const v1::Trial& t : trials) have.insert(t.trial_id());
+  std::vector<std::string> unknown;
+  for (const std::string& id : wanted) {
+    if (!have.count(id)) unknown.push_back(id.substr(id.rfind('/') + 1));
+  }
+  if (unknown.empty()) return absl::OkStatus();
+  std::string hint;
+  if (!trials.empty()) {
+    const auto short_id = [](const std::string& id) { return id.substr(id.rfind('/') + 1); };
+    hint = absl::StrCat("; it has ", short_id(trials.front().trial_id()), " to ",
+                        short_id(trials.back().trial_id()), " (see augur status ", sweep_id, ")");
+  }
+  return absl::NotFoundError(
+      absl::StrCat("sweep ", sweep_id, " has no trial ", absl::StrJoin(unknown, ", "), hint));
 }
 
 }  // namespace
@@ -139,9 +171,20 @@ grpc::Status SweepServiceImpl::ListSweeps(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::GetSweep(grpc::ServerContext* ctx, const v1::GetSweepRequest* req,
                                         v1::GetSweepResponse* resp) {
   return Guarded(ctx, auth_, Role::kView, [&] {
-    auto r = scheduler_->GetSweep(req->sweep_id());
+    // The page token is the offset of the page's first row in both lists.
+    int64_t offset = 0;
+    if (!req->page_token().empty() &&
+        (!absl::SimpleAtoi(req->page_token(), &offset) || offset < 0)) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("bad page_token '", req->page_token().substr(0, 40), "'"));
+    }
+    const int64_t size = PageSize(req->page_size());
+    auto r = scheduler_->GetSweep(req->sweep_id(), {offset, size, offset, size});
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp = std::move(*r);
+    if (offset + size < std::max(resp->total_trials(), resp->total_decisions())) {
+      resp->set_next_page_token(absl::StrCat(offset + size));
+    }
     return grpc::Status::OK;
   });
 }
@@ -153,21 +196,22 @@ grpc::Status SweepServiceImpl::WatchRanking(grpc::ServerContext* ctx,
     const absl::Duration min_interval =
         absl::Milliseconds(req->min_interval_ms() > 0 ? req->min_interval_ms() : 1000);
     int64_t seen = -1;
-    int decisions_sent = 0;
+    int64_t decisions_sent = 0;
     while (!ctx->IsCancelled()) {
       const int64_t version = scheduler_->WaitForChange(seen, absl::Seconds(1));
       if (version == seen) continue;
       seen = version;
-      auto r = scheduler_->GetSweep(req->sweep_id());
+      auto r = scheduler_->GetSweep(req->sweep_id(),
+                                    {0, PageSize(req->max_rows()), decisions_sent, kMaxPageSize});
       if (!r.ok()) return ToGrpcStatus(r.status());
       v1::WatchRankingResponse update;
       *update.mutable_sweep() = r->sweep();
       update.mutable_sweep()->mutable_spec()->clear_source_yaml();
       *update.mutable_ranking() = r->ranking();
-      for (int i = decisions_sent; i < r->decisions_size(); ++i) {
-        *update.add_new_decisions() = r->decisions(i);
-      }
-      decisions_sent = r->decisions_size();
+      *update.mutable_new_decisions() = r->decisions();
+      update.set_total_trials(r->total_trials());
+      // Decisions beyond one page's worth are skipped: a watch shows what is new.
+      decisions_sent = r->total_decisions();
       if (!writer->Write(update)) return grpc::Status::OK;
       if (r->sweep().state() != v1::Sweep::STATE_RUNNING) return grpc::Status::OK;
       absl::SleepFor(min_interval);
@@ -210,9 +254,34 @@ grpc::Status SweepServiceImpl::CancelSweep(grpc::ServerContext* ctx,
                                            const v1::CancelSweepRequest* req,
                                            v1::CancelSweepResponse* resp) {
   return Guarded(ctx, auth_, Role::kSubmit, [&] {
-    auto r = scheduler_->CancelSweep(req->sweep_id());
+    auto r = scheduler_->CancelSweep(req->sweep_id(), auth_->Principal(*ctx), req->reason());
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp->mutable_sweep() = std::move(*r);
+    resp->mutable_sweep()->mutable_spec()->clear_source_yaml();
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status SweepServiceImpl::DeleteSweep(grpc::ServerContext* ctx,
+                                           const v1::DeleteSweepRequest* req,
+                                           v1::DeleteSweepResponse* resp) {
+  return Guarded(ctx, auth_, Role::kSubmit, [&] {
+    auto r = scheduler_->DeleteSweep(req->sweep_id(), req->force(), auth_->Principal(*ctx));
+    if (!r.ok()) return ToGrpcStatus(r.status());
+    resp->set_sweep_id(req->sweep_id());
+    resp->set_trials_deleted(*r);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status SweepServiceImpl::AnnotateSweep(grpc::ServerContext* ctx,
+                                             const v1::AnnotateSweepRequest* req,
+                                             v1::AnnotateSweepResponse* resp) {
+  return Guarded(ctx, auth_, Role::kSubmit, [&] {
+    auto r = scheduler_->AnnotateSweep(*req, auth_->Principal(*ctx));
+    if (!r.ok()) return ToGrpcStatus(r.status());
+    *resp->mutable_sweep() = std::move(*r);
+    resp->mutable_sweep()->mutable_spec()->clear_source_yaml();
     return grpc::Status::OK;
   });
 }
@@ -223,16 +292,29 @@ grpc::Status SweepServiceImpl::ExportCurves(grpc::ServerContext* ctx,
   return Guarded(ctx, auth_, Role::kView, [&] {
     auto trials = scheduler_->ListTrials(req->sweep_id());
     if (!trials.ok()) return ToGrpcStatus(trials.status());
-    std::set<std::string> wanted(req->trial_ids().begin(), req->trial_ids().end());
+    std::set<std::string> wanted;
+    for (const std::string& id : req->trial_ids()) {
+      wanted.insert(id.find('/') == std::string::npos ? absl::StrCat(req->sweep_id(), "/", id)
+                                                      : id);
+    }
+    if (absl::Status known = CheckKnownTrials(wanted, *trials, req->sweep_id()); !known.ok()) {
+      return ToGrpcStatus(known);
+    }
     for (v1::Trial& t : *trials) {
       if (!wanted.empty() && !wanted.count(t.trial_id())) continue;
       auto points = scheduler_->ReadPoints(t.trial_id());
       if (!points.ok()) return ToGrpcStatus(points.status());
-      v1::TrialCurve curve;
       t.clear_config();
-      *curve.mutable_trial() = std::move(t);
-      for (auto& p : *points) *curve.add_points() = std::move(p);
-      if (!writer->Write(curve)) return grpc::Status::OK;
+      // Consecutive messages of at most kPointsPerCurveMessage points each, so that no
+      // message nears the 4 MiB limit however long the curve (an empty curve is one message).
+      for (size_t from = 0; from == 0 || from < points->size(); from += kPointsPerCurveMessage) {
+        v1::TrialCurve curve;
+        *curve.mutable_trial() = t;
+        const size_t to = std::min(points->size(), from + kPointsPerCurveMessage);
+        for (size_t i = from; i < to; ++i) *curve.add_points() = std::move((*points)[i]);
+        if (!writer->Write(curve)) return grpc::Status::OK;
+        if (to == points->size()) break;
+      }
     }
     return grpc::Status::OK;
   });

@@ -50,6 +50,10 @@ class SweepServiceImpl final : public v1::SweepService::Service {
                            v1::TrialActionResponse* resp) override;
   grpc::Status CancelSweep(grpc::ServerContext* ctx, const v1::CancelSweepRequest* req,
                            v1::CancelSweepResponse* resp) override;
+  grpc::Status DeleteSweep(grpc::ServerContext* ctx, const v1::DeleteSweepRequest* req,
+                           v1::DeleteSweepResponse* resp) override;
+  grpc::Status AnnotateSweep(grpc::ServerContext* ctx, const v1::AnnotateSweepRequest* req,
+                             v1::AnnotateSweepResponse* resp) override;
   grpc::Status ExportCurves(grpc::ServerContext* ctx, const v1::ExportCurvesRequest* req,
                             grpc::ServerWriter<v1::TrialCurve>* writer) override;
   grpc::Status ListWorkers(grpc::ServerContext* ctx, const v1::ListWorkersRequest* req,

@@ -305,6 +305,27 @@ class SqliteBackend : public StoreBackend {
     }
   }
 
+  absl::StatusOr<int> DeleteSweepRows(absl::string_view sweep_id) override {
+    static constexpr const char* kChildren[] = {
+        "DELETE FROM points WHERE trial_id IN (SELECT trial_id FROM trials WHERE sweep_id = ?1)",
+        "DELETE FROM checkpoints WHERE trial_id IN "
+        "(SELECT trial_id FROM trials WHERE sweep_id = ?1)",
+        "DELETE FROM decisions WHERE sweep_id = ?1"};
+    for (const char* sql : kChildren) {
+      ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(sql));
+      s->BindText(1, sweep_id);
+      RETURN_IF_ERROR(s->Run());
+    }
+    ASSIGN_OR_RETURN(StmtPtr trials, db_->Prepare("DELETE FROM trials WHERE sweep_id = ?1"));
+    trials->BindText(1, sweep_id);
+    RETURN_IF_ERROR(trials->Run());
+    const int removed = sqlite3_changes(db_->raw());
+    ASSIGN_OR_RETURN(StmtPtr sweep, db_->Prepare("DELETE FROM sweeps WHERE sweep_id = ?1"));
+    sweep->BindText(1, sweep_id);
+    RETURN_IF_ERROR(sweep->Run());
+    return removed;
+  }
+
   absl::Status UpsertWorker(const v1::WorkerInfo& w) override {
     static constexpr char kSql[] =
         "INSERT OR REPLACE INTO workers (worker_id, last_heartbeat_unix_ms, worker) "

@@ -171,6 +171,17 @@ class Store {
   // Cancels every non-terminal trial (ending any lease) and marks the sweep CANCELLED.
   virtual absl::StatusOr<v1::Sweep> CancelSweep(absl::string_view sweep_id,
                                                 absl::string_view reason) = 0;
+  // Deletes a sweep that is not RUNNING with its trials, points, checkpoint records and
+  // decisions, logging "sweep_deleted" with `who` (the event log keeps its history).
+  // FAILED_PRECONDITION while RUNNING. Returns the number of trials deleted.
+  virtual absl::StatusOr<int> DeleteSweep(absl::string_view sweep_id, absl::string_view who) = 0;
+  // Adds and removes tags (kept sorted, unique) and, if `note` is set, replaces the note; logs
+  // "sweep_annotated" with `who`. INVALID_ARGUMENT for an empty tag or one with whitespace.
+  virtual absl::StatusOr<v1::Sweep> AnnotateSweep(absl::string_view sweep_id,
+                                                  const std::vector<std::string>& add_tags,
+                                                  const std::vector<std::string>& remove_tags,
+                                                  const std::optional<std::string>& note,
+                                                  absl::string_view who) = 0;
 
   // --- Trials ---
   virtual absl::StatusOr<v1::Trial> GetTrial(absl::string_view trial_id) = 0;

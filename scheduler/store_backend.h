@@ -90,6 +90,10 @@ class StoreBackend {
   // Oldest (insertion order) first.
   virtual absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id) = 0;
 
+  // Removes the sweep and every row of its trials (points, checkpoint records, decisions,
+  // the trials themselves); events stay. Returns how many trials were removed.
+  virtual absl::StatusOr<int> DeleteSweepRows(absl::string_view sweep_id) = 0;
+
   // Workers, keyed by worker_id.
   virtual absl::Status UpsertWorker(const v1::WorkerInfo& worker) = 0;
   virtual absl::StatusOr<std::vector<v1::WorkerInfo>> LoadWorkers() = 0;

@@ -1,5 +1,7 @@
 #include "scheduler/sweep_control.h"
 
+#include <algorithm>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -8,15 +10,29 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "scheduler/ranking.h"
+#include "scheduler/sweep_limits.h"
+#include "scheduler/trial_speed.h"
 
 namespace augur {
+namespace {
+
+// [first, last) of `size` rows from `offset`, at most `max` of them (all when max < 0).
+std::pair<size_t, size_t> Cut(size_t size, int64_t offset, int64_t max) {
+  const size_t first = std::min(size, static_cast<size_t>(std::max<int64_t>(0, offset)));
+  const size_t last = max < 0 ? size : std::min(size, first + static_cast<size_t>(max));
+  return {first, last};
+}
+
+}  // namespace
 
 absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req) {
   if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
   const std::string sweep_id =
       absl::StrCat("s-", absl::FormatTime("%Y%m%d-%H%M%S", p_.clock->Now(), absl::UTCTimeZone()),
                    "-", absl::StrFormat("%04x", p_.random->Next() & 0xffff));
+  RETURN_IF_ERROR(CheckSpecSize(req.spec(), p_.limits));
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(req.spec(), sweep_id));
+  RETURN_IF_ERROR(CheckPlannedSize(trials, p_.limits));
   v1::Sweep sweep;
   sweep.set_sweep_id(sweep_id);
   *sweep.mutable_spec() = req.spec();
@@ -32,13 +48,58 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
   return resp;
 }
 
-absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id) {
-  v1::GetSweepResponse resp;
-  ASSIGN_OR_RETURN(*resp.mutable_sweep(), p_.store->GetSweep(sweep_id));
+absl::StatusOr<std::shared_ptr<const SweepControl::Snapshot>> SweepControl::ReadSnapshot(
+    const std::string& sweep_id) {
+  const int64_t version = p_.activity->version();
+  const absl::Time now = p_.clock->Now();
+  {
+    absl::MutexLock lock(&snapshot_mu_);
+    if (snapshot_ && snapshot_->sweep_id == sweep_id && snapshot_->version == version &&
+        now - snapshot_->taken < kSnapshotLife) {
+      return snapshot_;
+    }
+    snapshot_.reset();  // Another sweep's, or stale: its memory goes before the next read.
+  }
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->sweep_id = sweep_id;
+  snapshot->version = version;
+  snapshot->taken = now;
+  ASSIGN_OR_RETURN(snapshot->sweep, p_.store->GetSweep(sweep_id));
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
-  for (v1::RankingRow& row : RankTrials(std::move(trials))) *resp.add_ranking() = std::move(row);
-  ASSIGN_OR_RETURN(std::vector<v1::Decision> decisions, p_.store->ListDecisions(sweep_id));
-  for (auto& d : decisions) *resp.add_decisions() = std::move(d);
+  // Speeds of the running trials (as many as the workers have slots), from their recent points.
+  double sweep_speed = 0;
+  for (v1::Trial& t : trials) {
+    if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
+    auto recent = p_.store->ReadPoints(
+        t.trial_id(), std::max<int64_t>(1, t.last_point().step() - kSpeedWindowSteps));
+    if (!recent.ok()) continue;  // A speed is a nicety; the page is still right without it.
+    t.set_tokens_per_second(TokensPerSecond(*recent));
+    sweep_speed += t.tokens_per_second();
+  }
+  snapshot->sweep.set_tokens_per_second(sweep_speed);
+  snapshot->ranking = RankTrials(std::move(trials));
+  ASSIGN_OR_RETURN(snapshot->decisions, p_.store->ListDecisions(sweep_id));
+  absl::MutexLock lock(&snapshot_mu_);
+  snapshot_ = snapshot;
+  return snapshot;
+}
+
+absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id,
+                                                            const SweepSlice& slice) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, ReadSnapshot(sweep_id));
+  v1::GetSweepResponse resp;
+  *resp.mutable_sweep() = snapshot->sweep;
+  resp.set_total_trials(static_cast<int32_t>(snapshot->ranking.size()));
+  resp.set_total_decisions(static_cast<int32_t>(snapshot->decisions.size()));
+  const auto [first, last] = Cut(snapshot->ranking.size(), slice.first_trial, slice.max_trials);
+  for (size_t i = first; i < last; ++i) *resp.add_ranking() = snapshot->ranking[i];
+  const auto [d_first, d_last] =
+      Cut(snapshot->decisions.size(), slice.first_decision, slice.max_decisions);
+  for (size_t i = d_first; i < d_last; ++i) *resp.add_decisions() = snapshot->decisions[i];
+  if (last == snapshot->ranking.size() && d_last == snapshot->decisions.size()) {
+    absl::MutexLock lock(&snapshot_mu_);  // The listing is done with it.
+    if (snapshot_ == snapshot) snapshot_.reset();
+  }
   return resp;
 }
 
@@ -100,7 +161,11 @@ absl::StatusOr<v1::Trial> SweepControl::ResumeTrial(const std::string& trial_id,
   return trial;
 }
 
-absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id) {
+absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
+                                                    const std::string& who,
+                                                    const std::string& reason) {
+  const std::string why = absl::StrCat("cancelled by ", who.empty() ? "local" : who,
+                                       reason.empty() ? "" : ": ", reason);
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
   // The leases to revoke, read before the store ends them.
   std::vector<TrialOrderFor> orders;
@@ -108,14 +173,14 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id)
     if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
     auto lease = p_.store->GetLease(t.trial_id());
     if (lease.ok() && !lease->worker_id.empty()) {
-      orders.push_back({lease->worker_id, t.trial_id(), lease->fencing_token,
-                        v1::TrialOrder::ACTION_STOP, "sweep cancelled"});
+      orders.push_back(
+          {lease->worker_id, t.trial_id(), lease->fencing_token, v1::TrialOrder::ACTION_STOP, why});
     }
   }
   // One store call cancels the sweep with every trial that has not ended, leases included.
   // Ending the running trials one by one first would let the last of them finish the sweep as
   // DONE, and the cancel would then be refused.
-  ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, "cancelled by user"));
+  ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, why));
   const absl::Time now = p_.clock->Now();
   p_.sessions->SendOrders(orders, absl::ToUnixMillis(now));
   if (p_.observer) {
@@ -124,6 +189,36 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id)
   ASSIGN_OR_RETURN(trials, p_.store->ListTrials(sweep_id));
   p_.curves->Update(trials);
   if (!orders.empty()) p_.dispatcher->Wake();  // Their slots are free.
+  p_.activity->Changed();
+  return sweep;
+}
+
+absl::StatusOr<int> SweepControl::DeleteSweep(const std::string& sweep_id, bool force,
+                                              const std::string& who) {
+  ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->GetSweep(sweep_id));
+  if (sweep.state() == v1::Sweep::STATE_RUNNING) {
+    if (!force) {
+      return absl::FailedPreconditionError(absl::StrCat("sweep ", sweep_id,
+                                                        " is running; stop it first (augur stop ",
+                                                        sweep_id, ") or delete it with --force"));
+    }
+    RETURN_IF_ERROR(CancelSweep(sweep_id, who, "deleted").status());
+  }
+  ASSIGN_OR_RETURN(int trials, p_.store->DeleteSweep(sweep_id, who.empty() ? "local" : who));
+  p_.curves->ForgetEnded();  // Its rows leave memory too (the store no longer knows it).
+  p_.activity->Changed();
+  return trials;
+}
+
+absl::StatusOr<v1::Sweep> SweepControl::AnnotateSweep(const v1::AnnotateSweepRequest& req,
+                                                      const std::string& who) {
+  std::optional<std::string> note;
+  if (req.set_note()) note = req.note();
+  ASSIGN_OR_RETURN(
+      v1::Sweep sweep,
+      p_.store->AnnotateSweep(req.sweep_id(), {req.add_tags().begin(), req.add_tags().end()},
+                              {req.remove_tags().begin(), req.remove_tags().end()}, note,
+                              who.empty() ? "local" : who));
   p_.activity->Changed();
   return sweep;
 }

@@ -6,10 +6,13 @@
 #define AUGUR_SCHEDULER_SWEEP_CONTROL_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "augur/v1/sweep.pb.h"
 #include "common/clock.h"
@@ -35,16 +38,24 @@ class SweepControl {
     Dispatcher* dispatcher;
     Activity* activity;
     SchedulerObserver* observer;  // May be null.
+    SweepLimits limits;
   };
   // Everything in `parts` must outlive this. Without a planner, Submit fails UNIMPLEMENTED.
   SweepControl(Parts parts, SweepPlanner planner) : p_(parts), planner_(std::move(planner)) {}
 
   absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req);
-  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id);
+  absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id,
+                                                const SweepSlice& slice = {});
   absl::StatusOr<v1::Trial> StopTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Trial> PauseTrial(const std::string& trial_id, const std::string& reason);
   absl::StatusOr<v1::Trial> ResumeTrial(const std::string& trial_id, const std::string& reason);
-  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id);
+  // Running trials are ordered to stop, pending ones never start. Logged with `who`.
+  absl::StatusOr<v1::Sweep> CancelSweep(const std::string& sweep_id, const std::string& who,
+                                        const std::string& reason);
+  // Refused while RUNNING unless `force`, which cancels it first.
+  absl::StatusOr<int> DeleteSweep(const std::string& sweep_id, bool force, const std::string& who);
+  absl::StatusOr<v1::Sweep> AnnotateSweep(const v1::AnnotateSweepRequest& req,
+                                          const std::string& who);
   // Executes the STOP decisions stored but not carried out (the scheduler died in between), so
   // that every stored decision has taken effect. Run once at start.
   void ExecuteStoredStops();
@@ -54,8 +65,26 @@ class SweepControl {
   absl::StatusOr<v1::Trial> EndTrial(const std::string& trial_id, v1::TrialState to,
                                      const std::string& reason);
 
+  // One sweep's ranking and decisions, as read at `version` of the activity counter. A listing
+  // that pages through a sweep reads the store once instead of once per page: the snapshot
+  // serves the next pages while nothing changed (and for at most kSnapshotLife), and is dropped
+  // when a page reaches the end of both lists or another sweep is read, so it holds at most one
+  // sweep's rows.
+  struct Snapshot {
+    std::string sweep_id;
+    int64_t version = 0;
+    absl::Time taken;
+    v1::Sweep sweep;
+    std::vector<v1::RankingRow> ranking;
+    std::vector<v1::Decision> decisions;
+  };
+  static constexpr absl::Duration kSnapshotLife = absl::Seconds(5);
+  absl::StatusOr<std::shared_ptr<const Snapshot>> ReadSnapshot(const std::string& sweep_id);
+
   const Parts p_;
   const SweepPlanner planner_;
+  absl::Mutex snapshot_mu_;
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(snapshot_mu_);
 };
 
 }  // namespace augur

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,7 +25,8 @@ constexpr uint64_t kSeed = 7;
 class SweepControlTest : public ::testing::Test {
  protected:
   SweepControl::Parts Parts() {
-    return {&store_, &clock_, &random_, &curves_, &sessions_, &dispatcher_, &activity_, &observer_};
+    return {&store_,      &clock_,    &random_,   &curves_, &sessions_,
+            &dispatcher_, &activity_, &observer_, limits_};
   }
   // Plans `planned_` trials, or fails with `refusal_` if it is set.
   SweepPlanner Planner() {
@@ -68,6 +70,7 @@ class SweepControlTest : public ::testing::Test {
   testing::CountingObserver observer_;
   int planned_ = 3;
   absl::Status refusal_;
+  SweepLimits limits_;
   SweepControl control_{Parts(), Planner()};
 };
 
@@ -159,7 +162,7 @@ TEST_F(SweepControlTest, PauseAndResumeOfAPendingTrialChangeTheStoreAndTheCurves
 TEST_F(SweepControlTest, CancelSweepStopsRunningTrialsAndCancelsTheRest) {
   const LeaseGrant g = RunningSweep(3);
   auto w1 = ConnectW1();
-  auto sweep = control_.CancelSweep("s1");
+  auto sweep = control_.CancelSweep("s1", "alice", "wrong data");
   ASSERT_TRUE(sweep.ok()) << sweep.status();
   EXPECT_EQ(sweep->state(), v1::Sweep::STATE_CANCELLED);
   for (const std::string id : {"s1/t000", "s1/t001", "s1/t002"}) {
@@ -170,6 +173,108 @@ TEST_F(SweepControlTest, CancelSweepStopsRunningTrialsAndCancelsTheRest) {
   ASSERT_EQ(orders.size(), 1u);
   EXPECT_EQ(orders[0].trial_id(), g.trial.trial_id());
   EXPECT_EQ(orders[0].action(), v1::TrialOrder::ACTION_STOP);
+  EXPECT_EQ(orders[0].reason(), "cancelled by alice: wrong data");
+  // Pending trials never start: nothing is left to lease.
+  auto next = store_.AcquireLease("w1", absl::Seconds(30));
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(next->has_value());
+  // Who did it is in the log.
+  const absl::StatusOr<std::vector<StoreEvent>> events = store_.ReadEvents(0, 0);
+  ASSERT_TRUE(events.ok());
+  bool logged = false;
+  for (size_t i = 0; i < events->size(); ++i) {
+    logged |= (*events)[i].kind == "sweep_cancelled" &&
+              (*events)[i].detail == "cancelled by alice: wrong data";
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(SweepControlTest, DeleteOfARunningSweepNeedsForceWhichCancelsItFirst) {
+  const LeaseGrant g = RunningSweep(3);
+  auto w1 = ConnectW1();
+  auto refused = control_.DeleteSweep("s1", /*force=*/false, "alice");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("--force"));
+  EXPECT_EQ(Stored("s1/t000"), v1::TRIAL_STATE_RUNNING);
+  EXPECT_TRUE(Orders(*w1).empty());
+
+  auto deleted = control_.DeleteSweep("s1", /*force=*/true, "alice");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 3);
+  const std::vector<v1::TrialOrder> orders = Orders(*w1);  // Its worker stops the running one.
+  ASSERT_EQ(orders.size(), 1u);
+  EXPECT_EQ(orders[0].trial_id(), g.trial.trial_id());
+  EXPECT_EQ(store_.GetSweep("s1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(curves_.loaded_sweeps(), 0u) << "the curves forgot it";
+  EXPECT_EQ(control_.DeleteSweep("s1", true, "alice").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SweepControlTest, GetSweepReturnsTheAskedSliceAndTheTotals) {
+  StoreSweep(store_, "s1", {.trials = 5});
+  for (int i = 0; i < 3; ++i) {
+    v1::Decision d;
+    d.set_trial_id(absl::StrCat("s1/t00", i));
+    d.set_milestone_fraction(0.1);
+    d.set_action(v1::DECISION_ACTION_CONTINUE);
+    ASSERT_TRUE(store_.RecordDecision(d).ok());
+  }
+  auto all = control_.GetSweep("s1");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->ranking_size(), 5);
+  EXPECT_EQ(all->decisions_size(), 3);
+  auto page = control_.GetSweep(
+      "s1", {.first_trial = 2, .max_trials = 2, .first_decision = 2, .max_decisions = 2});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->ranking_size(), 2);
+  EXPECT_EQ(page->ranking(0).trial().trial_id(), all->ranking(2).trial().trial_id());
+  EXPECT_EQ(page->ranking(0).rank(), 3) << "ranks are the sweep's, not the page's";
+  ASSERT_EQ(page->decisions_size(), 1);
+  EXPECT_EQ(page->decisions(0).trial_id(), "s1/t002");
+  EXPECT_EQ(page->total_trials(), 5);
+  EXPECT_EQ(page->total_decisions(), 3);
+  EXPECT_EQ(control_.GetSweep("s1", {.first_trial = 9, .max_trials = 2})->ranking_size(), 0);
+}
+
+// Paging through a sweep reads the store once, not once per page: the next pages come from a
+// snapshot until anything changes (or 5 s pass), and the last page lets it go.
+TEST_F(SweepControlTest, PagesOfOneListingShareASnapshotUntilSomethingChanges) {
+  StoreSweep(store_, "s1", {.trials = 4});
+  auto page = [&](int64_t first) {
+    auto r = control_.GetSweep(
+        "s1", {.first_trial = first, .max_trials = 2, .first_decision = first, .max_decisions = 2});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : v1::GetSweepResponse();
+  };
+  ASSERT_EQ(page(0).ranking(0).trial().state(), v1::TRIAL_STATE_PENDING);
+  // Changed behind the activity counter's back: the snapshot still answers...
+  ASSERT_TRUE(store_.PauseTrial("s1/t000", "").ok());
+  ASSERT_TRUE(store_.PauseTrial("s1/t003", "").ok());
+  EXPECT_EQ(page(2).ranking(1).trial().state(), v1::TRIAL_STATE_PENDING);
+  // ...and was dropped with the last page: a new listing sees the store.
+  EXPECT_EQ(page(2).ranking(1).trial().state(), v1::TRIAL_STATE_PAUSED);
+  // A change the counter knows of, or time, ends a snapshot too.
+  page(0);
+  ASSERT_TRUE(store_.ResumeTrial("s1/t003", "").ok());
+  activity_.Changed();
+  EXPECT_EQ(page(2).ranking(1).trial().state(), v1::TRIAL_STATE_PENDING);
+  page(0);
+  ASSERT_TRUE(store_.PauseTrial("s1/t003", "").ok());
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_EQ(page(2).ranking(1).trial().state(), v1::TRIAL_STATE_PAUSED);
+}
+
+TEST_F(SweepControlTest, SubmitRefusesASweepOverALimitNamingIt) {
+  planned_ = 4;
+  limits_.max_trials = 3;
+  SweepControl limited(Parts(), Planner());
+  auto refused = limited.Submit({});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(),
+              ::testing::HasSubstr("4 trials, more than this scheduler's limit of 3 "
+                                   "(augur-scheduler --max-trials-per-sweep)"));
+  EXPECT_TRUE(store_.ListSweeps(0, "")->sweeps.empty());
+  limits_.max_trials = 4;
+  EXPECT_TRUE(SweepControl(Parts(), Planner()).Submit({}).ok());
 }
 
 // When every trial left is running, ending them one by one before cancelling the sweep let the
@@ -178,7 +283,7 @@ TEST_F(SweepControlTest, CancelSweepStopsRunningTrialsAndCancelsTheRest) {
 TEST_F(SweepControlTest, CancelSweepWhoseTrialsAllRunEndsCancelled) {
   RunningSweep(1);
   auto w1 = ConnectW1();
-  auto sweep = control_.CancelSweep("s1");
+  auto sweep = control_.CancelSweep("s1", "local", "");
   ASSERT_TRUE(sweep.ok()) << sweep.status();
   EXPECT_EQ(sweep->state(), v1::Sweep::STATE_CANCELLED);
   EXPECT_EQ(Stored("s1/t000"), v1::TRIAL_STATE_CANCELLED);

@@ -241,7 +241,11 @@ void TrialCurves::ForgetEnded() {
   }
   for (const std::string& id : loaded) {
     auto sweep = store_->GetSweep(id);
-    if (!sweep.ok() || sweep->state() == v1::Sweep::STATE_RUNNING) continue;
+    // A deleted sweep (NOT_FOUND) goes too; a store error keeps it for the next round.
+    if (sweep.ok() ? sweep->state() == v1::Sweep::STATE_RUNNING
+                   : !absl::IsNotFound(sweep.status())) {
+      continue;
+    }
     {
       absl::MutexLock lock(&mu_);
       auto it = sweeps_.find(id);

@@ -360,5 +360,57 @@ TEST(Cluster, ASynchronousGroupWaitsOnOneSlotAndItsSurvivorResumesBitExactly) {
   ExpectUninterrupted(*stub, sweep_id, survivor, dir);
 }
 
+// Cancelling a sweep (augur stop SWEEP) stops its running trial within seconds — the worker's
+// slot is free again — and none of its pending trials ever starts.
+TEST(Cluster, ACancelledSweepStopsItsRunningTrialWithinSecondsAndStartsNoOther) {
+  const std::string dir = TempDir("cancel");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto stub = SweepStub(address);
+  // Long trials (~6,000 steps), so that one left running would hold the slot for a minute.
+  v1::SweepSpec spec = PlainSweep({0.006, 0.02, 0.06});
+  spec.set_tokens_per_param(60);
+  const std::string sweep_id = Submit(*stub, spec).sweep().sweep_id();
+  auto worker = StartWorker(address, "one-slot", dir + "/work");  // One CPU slot.
+  ASSERT_TRUE(worker.ok());
+  const v1::Trial running = WaitForCheckpoint(*stub, sweep_id, sweep_id + "/t000");
+  ASSERT_EQ(running.state(), v1::TRIAL_STATE_RUNNING) << running.ShortDebugString();
+  ASSERT_LT(running.last_point().step(), running.config().total_steps() / 10);
+
+  const absl::Time ordered = absl::Now();
+  {
+    grpc::ClientContext ctx;
+    v1::CancelSweepRequest req;
+    req.set_sweep_id(sweep_id);
+    v1::CancelSweepResponse resp;
+    const grpc::Status st = stub->CancelSweep(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(resp.sweep().state(), v1::Sweep::STATE_CANCELLED);
+  }
+  // The worker's heartbeat reports its slot free once the trainer has stopped.
+  int free_slots = 0;
+  while (absl::Now() < ordered + absl::Seconds(30) && free_slots != 1) {
+    grpc::ClientContext ctx;
+    v1::ListWorkersResponse workers;
+    ASSERT_TRUE(stub->ListWorkers(&ctx, v1::ListWorkersRequest(), &workers).ok());
+    free_slots = workers.workers_size() == 1 ? workers.workers(0).free_slots() : 0;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  const absl::Duration took = absl::Now() - ordered;
+  EXPECT_EQ(free_slots, 1);
+  EXPECT_LT(took, absl::Seconds(10)) << "the running trial stopped only after " << took;
+  // Another two heartbeats: nothing was leased in the meantime.
+  absl::SleepFor(absl::Seconds(1));
+  for (const char* t : {"/t000", "/t001", "/t002"}) {
+    const v1::Trial trial = TrialOf(*stub, sweep_id, sweep_id + t);
+    EXPECT_EQ(trial.state(), v1::TRIAL_STATE_CANCELLED) << t;
+    if (std::string(t) != "/t000") {
+      EXPECT_EQ(trial.attempts(), 0) << t << " started after the cancel";
+      EXPECT_EQ(trial.last_point().step(), 0) << t;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace augur::testing

@@ -331,6 +331,14 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
       if (old->second.trial) graveyard_.push_back(std::move(old->second.trial));
       slots_.erase(old);
     }
+    const v1::Resources& wants = lease.config().resources();
+    if (wants.gpus() > 0 && options_.gpus == 0 && !wants.allow_cpu()) {
+      // Never silently on CPU: the trial goes back to PENDING for a GPU worker.
+      RefuseLease(lease, absl::StrCat("worker ", options_.worker_id, " has no GPU and the trial ",
+                                      "asks for ", wants.gpus(),
+                                      " (resources.allow_cpu: true lets it run on CPU)"));
+      return;
+    }
     holder = absl::StrCat(id, "#", fencing, "#", ++starts_);
     auto devices = devices_.Acquire(holder, std::max(1, lease.config().resources().gpus()));
     if (!devices.ok()) {
@@ -345,7 +353,9 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     slot.last_step = lease.resume_from().step();
   }
   TrialRunner::Callbacks cb;
-  cb.on_point = [this, id, fencing](const v1::LossPoint& p) {
+  cb.on_point = [this, id, fencing](v1::LossPoint p) {
+    // The trainer is bit-exact and knows no time; the point's wall time is when it was seen.
+    if (p.wall_time_unix_ms() == 0) p.set_wall_time_unix_ms(options_.clock->NowUnixMs());
     {
       absl::MutexLock lock(&mu_);
       auto it = slots_.find(id);

@@ -41,7 +41,8 @@ struct WorkerOptions {
   absl::Duration max_backoff = absl::Seconds(5);
   absl::Duration flush_interval = absl::Milliseconds(10);  // Longest a point waits to be sent.
   absl::Duration shutdown_grace = absl::Seconds(30);       // Pause trials, flush, then leave.
-  // Heartbeats, the flush tick, reconnect backoff and the shutdown grace run on this clock.
+  // Heartbeats, the flush tick, reconnect backoff and the shutdown grace run on this clock; it
+  // also stamps each loss point's wall_time_unix_ms when the trainer reports it.
   const Clock* clock = &RealClock();
 };
 

@@ -13,6 +13,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
@@ -26,6 +27,7 @@ namespace {
 struct SchedulerState {
   absl::Mutex mu;
   std::map<std::string, std::map<int64_t, double>> points;  // trial -> step -> loss
+  std::map<std::string, std::map<int64_t, int64_t>> wall_ms;  // trial -> step -> wall time
   std::map<std::string, v1::TrialEnded> ended;
   std::map<std::string, int64_t> valid_leases;  // trial -> fencing
   std::vector<v1::Lease> pending;               // Handed out on lease requests.
@@ -89,6 +91,7 @@ class FakeScheduler final : public v1::WorkerService::Service {
             EXPECT_EQ(s_->points[b.trial_id()].count(p.step()), 0u)
                 << "point " << p.step() << " acknowledged twice";
             s_->points[b.trial_id()][p.step()] = p.train_loss();
+            s_->wall_ms[b.trial_id()][p.step()] = p.wall_time_unix_ms();
             top = std::max(top, p.step());
           }
           v1::SchedulerMessage ack;
@@ -226,12 +229,16 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
 };
 
-v1::Lease MakeLease(const std::string& id, int64_t fencing, int64_t steps, int gpus = 0) {
+// The test workers are CPU-only: a lease asking for `gpus` devices says CPU is acceptable
+// unless `allow_cpu` is false (the CPU slots then stand in for the devices).
+v1::Lease MakeLease(const std::string& id, int64_t fencing, int64_t steps, int gpus = 0,
+                    bool allow_cpu = true) {
   v1::Lease l;
   l.set_trial_id(id);
   l.set_fencing_token(fencing);
   l.mutable_config()->set_total_steps(steps);
   l.mutable_config()->mutable_resources()->set_gpus(gpus);
+  l.mutable_config()->mutable_resources()->set_allow_cpu(allow_cpu);
   return l;
 }
 
@@ -289,6 +296,38 @@ TEST(WorkerDaemon, RunsLeasesToCompletionAndReportsEveryPoint) {
   ASSERT_EQ(f.state.points["t2"].size(), 200u);
   EXPECT_EQ(f.state.points["t1"].begin()->first, 1);
   EXPECT_EQ(f.state.points["t1"].rbegin()->first, 300);
+}
+
+TEST(WorkerDaemon, StampsEachPointWithTheWallTimeItWasSeen) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 1, 50)};
+  const int64_t before = absl::ToUnixMillis(absl::Now());
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.size() == 1; }));
+  const int64_t after = absl::ToUnixMillis(absl::Now());
+  absl::MutexLock lock(&f.state.mu);
+  ASSERT_EQ(f.state.wall_ms["t1"].size(), 50u);
+  int64_t previous = 0;
+  for (const auto& [step, wall] : f.state.wall_ms["t1"]) {
+    EXPECT_GE(wall, before) << "step " << step;
+    EXPECT_LE(wall, after) << "step " << step;
+    EXPECT_GE(wall, previous) << "step " << step << " is earlier than the step before";
+    previous = wall;
+  }
+}
+
+TEST(WorkerDaemon, ACpuWorkerHandsBackATrialThatAsksForGpusUnlessCpuIsAllowed) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 1, 20, /*gpus=*/1, /*allow_cpu=*/false),
+                     MakeLease("t2", 1, 20, /*gpus=*/1, /*allow_cpu=*/true)};
+  f.Start(/*cpu_slots=*/2);
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.size() == 2; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_PENDING);
+  EXPECT_THAT(f.state.ended["t1"].message(), ::testing::HasSubstr("has no GPU"));
+  EXPECT_EQ(f.state.points["t1"].size(), 0u) << "it never trained here";
+  EXPECT_EQ(f.state.ended["t2"].state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_EQ(f.state.points["t2"].size(), 20u);
 }
 
 TEST(WorkerDaemon, ObeysAStopOrder) {

@@ -90,7 +90,9 @@ TEST(AugurCliTest, JsonOutputParsesAndCarriesTheSummary) {
   EXPECT_EQ(j["summary"]["planned_trials"], 12);  // + one reference run per tau.
   EXPECT_EQ(j["summary"]["sizes"][0]["steps"][0]["steps"], 483);
   EXPECT_EQ(j["spec"]["name"], "quickstart");
-  EXPECT_EQ(j["spec"]["policy"]["kind"], "POLICY_KIND_COLLAPSE");
+  EXPECT_EQ(j["spec"]["policy"]["kind"], "collapse");  // Short names (docs/json.md).
+  EXPECT_TRUE(j["spec"]["seeds"][0].is_number_integer());
+  EXPECT_EQ(j["warnings"], nlohmann::json::array());
 }
 
 // docs/spec.md opens with a complete example; it must stay valid as the parser changes.
@@ -106,7 +108,7 @@ TEST(AugurCliTest, TheReferenceExampleInDocsValidates) {
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["summary"]["trials"], 9);
-  EXPECT_EQ(j["spec"]["schedule"]["shape"], "SCHEDULE_SHAPE_WARMUP_STABLE_DECAY");
+  EXPECT_EQ(j["spec"]["schedule"]["shape"], "warmup_stable_decay");
 }
 
 class BadSpecTest : public ::testing::Test {
@@ -148,7 +150,45 @@ TEST_F(BadSpecTest, JsonErrorsParse) {
   EXPECT_EQ(j["errors"][0]["line"], 5);
   EXPECT_EQ(j["errors"][0]["column"], 12);
   EXPECT_EQ(j["errors"][0]["field"], "schedule.warmup");
-  EXPECT_EQ(r.err, "augur validate: " + spec_ + " has 3 errors\n");
+  // The failure itself is a JSON object on stderr.
+  const nlohmann::json error = nlohmann::json::parse(r.err);
+  EXPECT_EQ(error["error"]["message"], spec_ + " has 3 errors");
+  EXPECT_EQ(error["error"]["exit_code"], 1);
+}
+
+TEST_F(BadSpecTest, SeveralFilesAreCheckedEachAndAnyInvalidFails) {
+  const std::string good = (SourceDir() / "examples/quickstart.yaml").string();
+  Result r = Augur({"validate", good, spec_, good, "--skip-path-checks"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n') > 10, true);
+  EXPECT_THAT(r.out, HasSubstr("Sweep quickstart is valid."));
+  EXPECT_THAT(r.err, HasSubstr(spec_ + ":5:12: schedule.warmup"));
+  EXPECT_THAT(r.err, HasSubstr("augur validate: 1 of 3 specs are invalid: " + spec_ + "\n"));
+  r = Augur({"validate", good, good, "--skip-path-checks", "--output", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_EQ(j["files"][1]["valid"], true);
+}
+
+TEST(AugurCliTest, ASpecWithoutSearchIsOnePoint) {
+  const fs::path spec = TestDir() / "one_point.yaml";
+  std::ofstream(spec)
+      << "name: one\nmodel: {depth: 2, heads: 2, context: 32, sizes: [{width: 32}]}\n"
+         "data: {corpus: kjv}\noptimizer: {lr: 0.003, tau: 0.2}\n"
+         "policy: {kind: none}\n";
+  Result r = Augur({"validate", spec.string(), "--skip-path-checks"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("trials    1 = 1 points x 1 size x 1 seed"));
+  std::ofstream(spec)
+      << "name: one\nmodel: {depth: 2, heads: 2, context: 32, sizes: [{width: 32}]}\n"
+         "data: {corpus: kjv}\noptimizer: {lr: 0.003, tau: 0.2}\n"
+         "search: {method: random, trials: 4}\n";
+  r = Augur({"validate", spec.string(), "--skip-path-checks"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr(spec.string() + ":5:"));
+  EXPECT_THAT(r.err,
+              HasSubstr("search.parameters: missing; random and sobol search need a parameter"));
 }
 
 TEST(AugurCliTest, MissingSpecFileIsAFailure) {

@@ -56,7 +56,7 @@ TEST_F(AugurRemoteTest, SubmitPrintsTheSweepAndLsListsIt) {
   const nlohmann::json j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["sweeps"].size(), 1u);
   EXPECT_EQ(j["sweeps"][0]["sweep_id"], id);
-  EXPECT_EQ(j["sweeps"][0]["trial_counts"]["TRIAL_STATE_PENDING"], 5);
+  EXPECT_EQ(j["sweeps"][0]["trial_counts"]["pending"], 5);
 }
 
 TEST_F(AugurRemoteTest, BadSpecIsNotSubmitted) {
@@ -130,7 +130,8 @@ TEST_F(AugurRemoteTest, ExportWritesThePredictorCsvHeaderAndJson) {
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["trials"].size(), 5u);
-  EXPECT_GT(j["trials"][0]["trial"]["controls"]["total_steps"].get<std::string>().size(), 0u);
+  EXPECT_GT(j["trials"][0]["trial"]["controls"]["total_steps"].get<int64_t>(), 0);
+  EXPECT_EQ(j["sweep_id"], id);
   r = Augur({"export", id, "--format", "xml"}, address_);
   EXPECT_EQ(r.code, 2);
 }

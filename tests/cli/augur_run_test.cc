@@ -4,6 +4,7 @@
 // checked, and the store is read back by a standalone augur-scheduler for `export`/`curves`.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -62,6 +63,22 @@ TEST(AugurRunTest, RunsInterruptsResumesAndReports) {
   EXPECT_THAT(r.out, HasSubstr("has finished"));
   EXPECT_THAT(r.out, HasSubstr(winner));
 
+  // A comment or spacing change is the same sweep (it is found, finished); a changed search
+  // space is refused, naming what changed, until --new.
+  std::ofstream(spec, std::ios::app) << "\n# tried on Friday   \n\n";
+  r = Augur({"run", spec.string(), "--train-binary", AUGUR_TRAIN_BINARY});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("sweep " + id + " of " + spec.string()));
+  EXPECT_THAT(r.out, HasSubstr("has finished"));
+  std::string text = ReadAll(spec);
+  text.replace(text.find("0.06]"), 5, "0.1]");
+  std::ofstream(spec, std::ios::trunc) << text;
+  r = Augur({"run", spec.string(), "--train-binary", AUGUR_TRAIN_BINARY});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("the spec changed since sweep " + id +
+                               " (tiny) was started: "
+                               "search.dimensions; run with --new"));
+
   // The store, served by a standalone scheduler: export and curves read the trained points.
   std::string address;
   auto scheduler = augur::testing::StartScheduler((dir / "tiny.augur.db").string(), &address);
@@ -70,6 +87,18 @@ TEST(AugurRunTest, RunsInterruptsResumesAndReports) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(std::count(r.out.begin(), r.out.end(), '\n'), 100);
   EXPECT_THAT(r.out, HasSubstr(id + "/t001,"));
+  // Every point carries the wall time its worker saw it at (the CSV's last column).
+  std::istringstream rows(r.out);
+  std::string row;
+  std::getline(rows, row);
+  EXPECT_TRUE(row.ends_with(",wall_time_unix_ms")) << row;
+  int timed = 0;
+  while (std::getline(rows, row)) {
+    const int64_t wall = std::stoll(row.substr(row.rfind(',') + 1));
+    EXPECT_GT(wall, 1'600'000'000'000) << row;
+    timed += wall > 0;
+  }
+  EXPECT_GT(timed, 100);
   const fs::path svg = dir / "curves.svg";
   r = Augur({"curves", id, "--svg", svg.string()}, address);
   ASSERT_EQ(r.code, 0) << r.err;

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Sweep-size benchmark of the control plane (issue 15): a real augur-scheduler, sweeps of 1k,
+10k and (with --sizes) 100k trials with P points each written straight into its SQLite store,
+and the `augur` commands a user runs on them. Reports per size: submit time, the latency of
+`status` (best 50), `status --limit 0 --output json` (every trial, paged), `ls` and `export`
+(every point, streamed); the CLI's peak RSS for each, and the scheduler's RSS and peak.
+
+Everything is measured in this run: the ratio columns compare each size with the smallest one
+(the baseline), so that what scales linearly and what stays flat can be read off one table.
+
+  bench_scale.py --augur build/cli/augur --scheduler build/scheduler/augur-scheduler
+  bench_scale.py ... --sizes 1000,10000,100000 --points 10     # the 100k row takes minutes
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+SPEC = """name: scale{n}
+model:
+  depth: 2
+  heads: 2
+  context: 32
+  sizes: [{{name: w32, width: 32}}]
+data: {{corpus: kjv}}
+tokens_per_param: 5
+optimizer: {{tau: 0.2}}
+batch_sequences: 8
+search:
+  method: random
+  trials: {n}
+  parameters:
+    lr: {{min: 0.001, max: 0.1, log: true}}
+policy: {{kind: none}}
+eval_interval_steps: 0
+"""
+
+
+def proc_kb(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def run(args, out=subprocess.DEVNULL):
+    """Runs a command; returns (seconds, peak RSS in KiB, stdout bytes)."""
+    start = time.monotonic()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE if out is None else out,
+                         stderr=subprocess.PIPE)
+    stdout = p.stdout.read() if out is None else b""
+    _, status, usage = os.wait4(p.pid, 0)
+    took = time.monotonic() - start
+    err = p.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(args)}\n{err.decode()[:500]}")
+    return took, usage.ru_maxrss, stdout
+
+
+def add_points(db, sweep_id, points_per_trial):
+    """Points for every trial of the sweep, written straight into the store (no worker needed):
+    the export streams them like trained ones."""
+    con = sqlite3.connect(db, timeout=60)
+    trials = [r[0] for r in con.execute("SELECT trial_id FROM trials WHERE sweep_id = ?",
+                                        (sweep_id,))]
+    now = int(time.time() * 1000)
+    rows = ((t, s, s * 256, s / points_per_trial, 5.0 - 0.1 * s, 1e-3, None, now + s)
+            for t in trials for s in range(1, points_per_trial + 1))
+    con.executemany("INSERT INTO points VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.commit()
+    con.close()
+    return len(trials) * points_per_trial
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--augur", required=True)
+    ap.add_argument("--scheduler", required=True)
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--points", type=int, default=10, help="points per trial")
+    a = ap.parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    work = tempfile.mkdtemp(prefix="augur_bench_scale_")
+    db = os.path.join(work, "augur.db")
+    sched = subprocess.Popen([a.scheduler, "--listen", "127.0.0.1:0", "--db", db],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = sched.stdout.readline()
+    address = re.search(r"listening on (\S+)", line).group(1)
+    env_args = ["--scheduler", address]
+    rows = []
+    try:
+        for n in sizes:
+            spec = os.path.join(work, f"scale{n}.yaml")
+            with open(spec, "w") as f:
+                f.write(SPEC.format(n=n))
+            t_submit, _, out = run([a.augur, "submit", spec, "--skip-path-checks", "--output",
+                                    "json"] + env_args, out=None)
+            sweep = json.loads(out)["sweep_id"]
+            points = add_points(db, sweep, a.points)
+            r = {"trials": n, "points": points, "submit_s": t_submit}
+            r["status_s"], r["status_kb"], _ = run([a.augur, "status", sweep] + env_args)
+            r["status_all_s"], r["status_all_kb"], _ = run(
+                [a.augur, "status", sweep, "--limit", "0", "--output", "json"] + env_args)
+            r["ls_s"], r["ls_kb"], _ = run([a.augur, "ls"] + env_args)
+            r["export_s"], r["export_kb"], _ = run(
+                [a.augur, "export", sweep, "--out", os.path.join(work, "x.csv")] + env_args)
+            r["sched_rss_kb"] = proc_kb(sched.pid, "VmRSS")
+            r["sched_peak_kb"] = proc_kb(sched.pid, "VmHWM")
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+    finally:
+        sched.terminate()
+        sched.wait()
+        shutil.rmtree(work, ignore_errors=True)  # The 100k store is ~0.5 GB.
+    base = rows[0]
+    print(f"\nbaseline: the {base['trials']}-trial sweep of this run; x = ratio to it")
+    cols = [("status_s", "status"), ("status_all_s", "status all"), ("ls_s", "ls"),
+            ("export_s", "export")]
+    print("| trials | points | submit s | " + " | ".join(f"{c} s (x)" for _, c in cols) +
+          " | CLI peak MB (status all / export) | scheduler RSS / peak MB |")
+    print("|" + "---|" * (5 + len(cols)))
+    for r in rows:
+        cells = [f"{r[k]:.2f} ({r[k] / base[k]:.1f}x)" for k, _ in cols]
+        print(f"| {r['trials']} | {r['points']} | {r['submit_s']:.2f} | " + " | ".join(cells) +
+              f" | {r['status_all_kb'] / 1024:.0f} / {r['export_kb'] / 1024:.0f}"
+              f" | {r['sched_rss_kb'] / 1024:.0f} / {r['sched_peak_kb'] / 1024:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
