@@ -27,6 +27,13 @@ absl::StatusOr<Authorizer> Authorizer::FromFile(const std::string& path) {
     }
     tokens[parts[1]] = kRoles.at(parts[0]);
   }
+  if (tokens.empty()) {
+    // Without tokens every call is allowed: a file meant to restrict access must not do that.
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     ": no 'ROLE TOKEN' line; an empty tokens file would turn auth off "
+                     "(leave --tokens-file out for that)"));
+  }
   return Authorizer(std::move(tokens));
 }
 

@@ -23,7 +23,7 @@ class Authorizer {
   explicit Authorizer(std::map<std::string, Role> tokens) : tokens_(std::move(tokens)) {}
 
   // Parses a tokens file: one "ROLE TOKEN" per line (roles: view, submit, worker, admin),
-  // '#' comments. INVALID_ARGUMENT names the line.
+  // '#' comments. INVALID_ARGUMENT names the line, or the file when it holds no token.
   static absl::StatusOr<Authorizer> FromFile(const std::string& path);
 
   // OK if the call may use a method that needs `needed`. admin may do anything; submit may

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "scheduler/activity.h"
 #include "scheduler/commit_priority.h"
@@ -178,22 +179,22 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
   std::set<std::pair<std::string, int64_t>> held;
   for (const v1::HeldLease& h : hello.held_leases()) held.insert({h.trial_id(), h.fencing_token()});
   std::vector<v1::Trial> released;
+  v1::SchedulerMessage accepted;
+  accepted.mutable_accepted()->set_server_unix_ms(parts_->clock->NowUnixMs());
   for (const LeaseInfo& l : renewed) {
-    if (held.count({l.trial_id, l.fencing_token})) continue;
+    if (held.count({l.trial_id, l.fencing_token})) {
+      // Valid only if just renewed: a lease that expired while the worker (or the scheduler)
+      // was away is requeued by the next expiry and may be granted elsewhere at once.
+      v1::HeldLease* valid = accepted.mutable_accepted()->add_valid_leases();
+      valid->set_trial_id(l.trial_id);
+      valid->set_fencing_token(l.fencing_token);
+      continue;
+    }
     auto trial = store->EndLease(l.trial_id, l.fencing_token, v1::TRIAL_STATE_PENDING,
                                  "its worker restarted without it; resumed from its checkpoint");
     if (trial.ok()) released.push_back(*std::move(trial));
   }
   parts_->curves.Update(released);
-  v1::SchedulerMessage accepted;
-  accepted.mutable_accepted()->set_server_unix_ms(parts_->clock->NowUnixMs());
-  for (const v1::HeldLease& h : hello.held_leases()) {
-    auto lease = store->GetLease(h.trial_id());
-    if (lease.ok() && lease->worker_id == hello.worker_id() &&
-        lease->fencing_token == h.fencing_token()) {
-      *accepted.mutable_accepted()->add_valid_leases() = h;
-    }
-  }
   // SessionAccepted goes first, before dispatch can see the session and queue a lease.
   ASSIGN_OR_RETURN(auto session,
                    parts_->sessions.Open(hello.worker_id(), slots, std::move(accepted)));
@@ -221,7 +222,19 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
   const int max_points = parts_->options.max_points_per_batch;
   switch (msg.kind_case()) {
     case v1::WorkerMessage::kHeartbeat:
-      parts_->store->RenewLeases(session->worker_id(), parts_->options.lease_ttl).IgnoreError();
+      if (auto leases = parts_->store->RenewLeases(session->worker_id(), parts_->options.lease_ttl);
+          leases.ok()) {
+        // The worker times its own leases from this echo, and stops the trials not listed
+        // (worker_daemon.h, self-fencing).
+        v1::SchedulerMessage renewed;
+        renewed.mutable_renewed()->set_sent_unix_ms(msg.heartbeat().sent_unix_ms());
+        for (const LeaseInfo& l : *leases) {
+          v1::HeldLease* h = renewed.mutable_renewed()->add_leases();
+          h->set_trial_id(l.trial_id);
+          h->set_fencing_token(l.fencing_token);
+        }
+        session->Send(std::move(renewed));
+      }
       parts_->UpdateWorkerRow(session->worker_id(), /*connected=*/true,
                               msg.heartbeat().free_slots());
       return;
@@ -238,6 +251,17 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
                             " points exceeds the limit of ", max_points),
                msg.points().trial_id());
         return;
+      }
+      // A poison point is refused here, alone: it reaches neither the curves nor the writer's
+      // group commit of other sessions' writes.
+      for (const v1::LossPoint& p : msg.points().points()) {
+        if (absl::Status bad = CheckPoint(p); !bad.ok()) {
+          Log(LogLevel::kWarning, "points_rejected",
+              {{"worker", session->worker_id()}, {"trial", msg.points().trial_id()}},
+              bad.message());
+          reject(bad.code(), std::string(bad.message()), msg.points().trial_id());
+          return;
+        }
       }
       // To the decision path now; durable (and acknowledged) after the writer's commit.
       parts_->curves.TakeArrived(msg.points(), parts_->clock->Now());

@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "scheduler/scheduler_test_util.h"
+#include "scheduler/store_test_util.h"
 
 namespace augur {
 namespace {
@@ -251,7 +252,8 @@ TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   ckpt.mutable_checkpoint()->set_trial_id(a.trial_id());
   ckpt.mutable_checkpoint()->set_fencing_token(a.fencing_token());
   ckpt.mutable_checkpoint()->set_step(30);
-  ckpt.mutable_checkpoint()->set_path("/ckpt/step-30");
+  const std::string path = testing_util::CheckpointPathFor(a.trial_id(), 30);
+  ckpt.mutable_checkpoint()->set_path(path);
   scheduler_->HandleWorkerMessage(s, ckpt);
   Expect(*s, v1::SchedulerMessage::kPointsAck);
 
@@ -272,7 +274,7 @@ TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   EXPECT_EQ(again.trial_id(), a.trial_id());
   EXPECT_GT(again.fencing_token(), a.fencing_token());
   EXPECT_EQ(again.resume_from().step(), 30);
-  EXPECT_EQ(again.resume_from().path(), "/ckpt/step-30");
+  EXPECT_EQ(again.resume_from().path(), path);
 }
 
 }  // namespace

@@ -394,7 +394,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
                                                                const Clock& clock,
                                                                Options options) {
   ASSIGN_OR_RETURN(std::unique_ptr<StoreBackend> backend, OpenSqliteBackend(path, options));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(backend), clock));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(backend), clock, options.random));
 }
 
 }  // namespace augur

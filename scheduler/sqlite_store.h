@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "scheduler/backed_store.h"
 
 namespace augur {
@@ -31,6 +32,8 @@ class SqliteStore : public BackedStore {
     Durability durability = Durability::kPowerLoss;
     // How long a write waits for a lock held by another connection before UNAVAILABLE.
     int busy_timeout_ms = 5000;
+    // Draws fencing tokens (nullptr: the operating system's); must outlive the store.
+    Random* random = nullptr;
   };
 
   // Opens or creates the store at `path` and migrates it to LatestSchemaVersion() in one
@@ -44,8 +47,8 @@ class SqliteStore : public BackedStore {
   }
 
  private:
-  SqliteStore(std::unique_ptr<StoreBackend> backend, const Clock& clock)
-      : BackedStore(std::move(backend), clock) {}
+  SqliteStore(std::unique_ptr<StoreBackend> backend, const Clock& clock, Random* random)
+      : BackedStore(std::move(backend), clock, random) {}
 };
 
 // The bare row storage of SqliteStore (opened, configured and migrated as by Open), for

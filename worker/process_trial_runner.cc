@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/checkpoint_retention.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "worker/trial_process.h"
@@ -29,8 +30,12 @@ namespace fs = std::filesystem;
 // One trial: its ranks' processes, one waiter thread per rank, and the end once all have exited.
 class ProcessTrial : public RunningTrial {
  public:
-  ProcessTrial(TrialRunner::Callbacks cb, absl::Duration rank_exit_grace, std::string rendezvous)
-      : cb_(std::move(cb)), grace_(rank_exit_grace), rendezvous_(std::move(rendezvous)) {}
+  ProcessTrial(TrialRunner::Callbacks cb, absl::Duration rank_exit_grace, std::string rendezvous,
+               std::string checkpoint_dir)
+      : cb_(std::move(cb)),
+        grace_(rank_exit_grace),
+        rendezvous_(std::move(rendezvous)),
+        checkpoint_dir_(std::move(checkpoint_dir)) {}
   ~ProcessTrial() override {
     {
       absl::MutexLock lock(&mu_);
@@ -68,6 +73,10 @@ class ProcessTrial : public RunningTrial {
     // Every rank: a stop on any rank stops all at the same step, but a rank that never hears
     // of it would wait for the others' next step.
     for (auto& p : ranks_) p->Terminate(absl::Seconds(120));  // Time to write the checkpoint.
+  }
+  void CheckpointCommitted(int64_t step) override {
+    // The trainer reads the file before each pruning; a failure only keeps more files.
+    WriteCommittedStep(checkpoint_dir_, step).IgnoreError();
   }
 
  private:
@@ -169,6 +178,7 @@ class ProcessTrial : public RunningTrial {
   TrialRunner::Callbacks cb_;
   const absl::Duration grace_;
   const std::string rendezvous_;  // Empty for a single rank.
+  const std::string checkpoint_dir_;
   // Set by Launch, then only read until the destructor.
   std::vector<std::unique_ptr<TrialProcess>> ranks_;
   std::vector<std::thread> waiters_;
@@ -257,6 +267,12 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
   if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
   }
+  // The store resumes the trial from this step until the scheduler acknowledges a newer one:
+  // the trainer's pruning must keep it (0: nothing committed yet, so nothing is deleted).
+  if (absl::Status st = WriteCommittedStep(dir + "/checkpoints", lease.resume_from().step());
+      !st.ok()) {
+    return st;
+  }
   v1::TrialConfig config = lease.config();
   // On a CPU worker the ranks are CPU processes: a trainer told `gpus: k` would pick NCCL for
   // its gradient all-reduce. The GPU count is not part of a checkpoint's identity, so a trial
@@ -318,8 +334,8 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
     p.args.insert(p.args.end(), options_.extra_args.begin(), options_.extra_args.end());
     ranks.push_back(std::move(p));
   }
-  auto trial =
-      std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace, rendezvous);
+  auto trial = std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace,
+                                              rendezvous, dir + "/checkpoints");
   if (absl::Status st = trial->Launch(ranks); !st.ok()) {
     if (!rendezvous.empty()) fs::remove_all(rendezvous, ec);
     return st;

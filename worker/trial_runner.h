@@ -4,6 +4,7 @@
 #ifndef AUGUR_WORKER_TRIAL_RUNNER_H_
 #define AUGUR_WORKER_TRIAL_RUNNER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ class RunningTrial {
   virtual void Stop() = 0;
   // Writes a checkpoint, reports it, then ends; on_end reports PAUSED.
   virtual void Pause() = 0;
+  // The scheduler has durably committed the checkpoint at `step`: the trial resumes from it
+  // from now on, so it must be kept, and older ones may go (common/checkpoint_retention.h).
+  virtual void CheckpointCommitted(int64_t step) {}
 };
 
 // Where a trial runs, chosen by the daemon: one device per data-parallel rank (rank i on

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "grpcpp/client_context.h"
 
 namespace augur {
@@ -119,6 +120,10 @@ void WorkerDaemon::Run() {
     const grpc::Status st = stub_->RegisterWorker(&ctx, req, &reg);
     if (st.ok()) {
       backoff = options_.initial_backoff;
+      {
+        absl::MutexLock lock(&mu_);
+        lease_timeout_ = absl::Milliseconds(reg.lease_timeout_ms());
+      }
       RunSession(reg);
       absl::MutexLock lock(&mu_);
       if (shutdown_) return;  // RunSession already tried to flush the ends.
@@ -126,8 +131,22 @@ void WorkerDaemon::Run() {
       absl::MutexLock lock(&mu_);
       // Shutting down with nobody to report to: trials are paused locally and left.
       if (shutdown_) return;
+      Log(st.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                  st.error_code() == grpc::StatusCode::PERMISSION_DENIED
+              ? LogLevel::kError
+              : LogLevel::kWarning,
+          "register_failed",
+          {{"worker", options_.worker_id},
+           {"code", absl::StrCat(st.error_code())},
+           {"retry_in", absl::FormatDuration(backoff)}},
+          st.error_message());
     }
-    if (!SleepUnlessShutdown(backoff)) continue;
+    absl::Duration wait = backoff;
+    {
+      absl::MutexLock lock(&mu_);
+      wait = std::min(wait, FenceIfUnrenewed() + absl::Milliseconds(1));
+    }
+    if (!SleepUnlessShutdown(wait)) continue;
     backoff = std::min(options_.max_backoff, backoff * 2);
   }
 }
@@ -150,6 +169,10 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
     }
   }
   buffer_.ResendAll();
+  {
+    absl::MutexLock lock(&mu_);
+    hello_sent_at_ = options_.clock->Now();
+  }
   if (!stream->Write(hello)) {
     ctx.TryCancel();
     stream->Finish();
@@ -183,6 +206,7 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
       };
       clock.AwaitWithDeadline(mu_, absl::Condition(&wake), clock.Now() + options_.flush_interval);
       if (broken_) break;
+      FenceIfUnrenewed();
       if (shutdown_) {
         if (!paused_for_shutdown) {
           paused_for_shutdown = true;
@@ -260,8 +284,29 @@ void WorkerDaemon::HandleMessage(const v1::SchedulerMessage& msg) {
           Enqueue(std::move(m));
         }
       }
-      for (const auto& id : gone) ForgetTrial(id);
+      for (const auto& id : gone) {
+        Log(LogLevel::kWarning, "lease_lost", {{"worker", options_.worker_id}, {"trial", id}},
+            "the scheduler no longer has this lease for us (it expired while we were away); "
+            "stopping the trial");
+        ForgetTrial(id);
+      }
+      renewed_at_ = std::max(renewed_at_, hello_sent_at_);  // The hello renewed the rest.
       accepted_ = true;
+      return;
+    }
+    case v1::SchedulerMessage::kRenewed: {
+      absl::MutexLock lock(&mu_);
+      TakeRenewal(msg.renewed());
+      return;
+    }
+    case v1::SchedulerMessage::kCheckpointAck: {
+      const v1::CheckpointAck& ack = msg.checkpoint_ack();
+      absl::MutexLock lock(&mu_);
+      auto it = slots_.find(ack.trial_id());
+      if (it != slots_.end() && it->second.fencing_token == ack.fencing_token() &&
+          it->second.trial) {
+        it->second.trial->CheckpointCommitted(ack.step());
+      }
       return;
     }
     case v1::SchedulerMessage::kLease:
@@ -292,10 +337,27 @@ void WorkerDaemon::HandleMessage(const v1::SchedulerMessage& msg) {
       const v1::Rejection& r = msg.rejection();
       // A refused write for a trial means its lease is gone (expired and fenced off, or the
       // trial is unknown): stop it and drop its points. Other rejections are informational.
-      if (!r.trial_id().empty() && (r.code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                                    r.code() == grpc::StatusCode::NOT_FOUND)) {
-        absl::MutexLock lock(&mu_);
+      const bool lease_gone =
+          !r.trial_id().empty() && (r.code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                                    r.code() == grpc::StatusCode::NOT_FOUND);
+      Log(lease_gone ? LogLevel::kWarning : LogLevel::kError, "write_rejected",
+          {{"worker", options_.worker_id},
+           {"trial", r.trial_id()},
+           {"code", absl::StrCat(r.code())}},
+          r.message());
+      absl::MutexLock lock(&mu_);
+      if (lease_gone) {
         ForgetTrial(r.trial_id());
+        return;
+      }
+      auto it = slots_.find(r.trial_id());
+      if (r.code() == grpc::StatusCode::INVALID_ARGUMENT && it != slots_.end() &&
+          !it->second.ended && it->second.refused.empty()) {
+        // Its trainer sends points the scheduler will never take: resending them would loop
+        // for ever. The trial ends FAILED with the reason (and is retried from its checkpoint).
+        it->second.refused = r.message();
+        buffer_.Drop(r.trial_id());
+        if (it->second.trial) it->second.trial->Stop();
       }
       return;
     }
@@ -343,6 +405,7 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     Slot& slot = slots_[id];
     slot.fencing_token = fencing;
     slot.last_step = lease.resume_from().step();
+    slot.started_at = options_.clock->Now();
   }
   TrialRunner::Callbacks cb;
   cb.on_point = [this, id, fencing](const v1::LossPoint& p) {
@@ -381,6 +444,15 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     ended.set_fencing_token(fencing);
     ended.set_state(state);
     ended.set_message(message);
+    if (!it->second.refused.empty()) {
+      ended.set_state(v1::TRIAL_STATE_FAILED);
+      ended.set_message(absl::StrCat("the scheduler refused its points: ", it->second.refused));
+    } else if (it->second.fenced && state == v1::TRIAL_STATE_STOPPED) {
+      // Stopped by the fence, not by an order: if the lease is still ours, the trial goes on
+      // from its checkpoint, here or elsewhere.
+      ended.set_state(v1::TRIAL_STATE_PENDING);
+      ended.set_message("its worker lost contact with the scheduler; resumed from its checkpoint");
+    }
     ended.set_last_step(std::max(last_step, it->second.last_step));
     it->second.ended = ended;
     v1::WorkerMessage m;

@@ -114,6 +114,15 @@ class FakeScheduler final : public v1::WorkerService::Service {
           replies.push_back(ack);
         } else if (in.has_order_ack()) {
           s_->order_acks.insert(in.order_ack().order_id());
+        } else if (in.has_heartbeat()) {
+          v1::SchedulerMessage renewed;  // As the real scheduler: the leases still valid.
+          renewed.mutable_renewed()->set_sent_unix_ms(in.heartbeat().sent_unix_ms());
+          for (const auto& [id, token] : s_->valid_leases) {
+            v1::HeldLease* h = renewed.mutable_renewed()->add_leases();
+            h->set_trial_id(id);
+            h->set_fencing_token(token);
+          }
+          replies.push_back(renewed);
         }
       }
       for (const auto& r : replies) {
