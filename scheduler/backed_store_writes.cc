@@ -225,6 +225,7 @@ absl::Status BackedStore::ApplyLeaseEnd(StoreBackend& db, const LeaseEnd& end,
   ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, end.trial_id, out.status));
   if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
+  out.trial = record.trial;  // As it is, also when the end is refused.
   out.status = CheckLease(record, end.fencing_token, clock_.NowUnixMs(), end.worker_id);
   if (!out.status.ok()) return absl::OkStatus();
   RETURN_IF_ERROR(SetState(db, record, end.final_state, end.message));

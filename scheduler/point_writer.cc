@@ -102,6 +102,7 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
   if (point_src.empty() && checkpoint_src.empty() && end_src.empty()) return;
   priority_->AwaitTurn();
   auto result = store_->ApplyBatch(batch);
+  if (options_.on_commit) options_.on_commit(result.status());
   if (!result.ok()) {
     // Nothing was applied and nothing acknowledged. Closing the sessions makes the workers
     // reconnect and resend everything unacknowledged (ends included).
@@ -158,6 +159,7 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
     v1::SchedulerMessage ack;
     ack.mutable_ended_ack()->set_trial_id(end.trial_id);
     ack.mutable_ended_ack()->set_fencing_token(end.fencing_token);
+    ack.mutable_ended_ack()->set_state(r.trial.state());
     end_src[i]->session->Send(std::move(ack));
     out.slots_freed = true;
     if (r.status.ok()) out.ended.push_back(r.trial);

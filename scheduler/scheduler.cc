@@ -14,6 +14,7 @@
 #include "scheduler/dispatcher.h"
 #include "scheduler/point_writer.h"
 #include "scheduler/session_registry.h"
+#include "scheduler/store_health.h"
 #include "scheduler/sweep_control.h"
 #include "scheduler/trial_curves.h"
 
@@ -23,10 +24,11 @@ namespace {
 // The longest the point writer holds a commit back for decision rounds.
 constexpr absl::Duration kMaxYield = absl::Milliseconds(30);
 
-PointWriterOptions WriterOptions(const SchedulerOptions& o) {
+PointWriterOptions WriterOptions(const SchedulerOptions& o, StoreHealth* health) {
   PointWriterOptions w;
   w.max_batches_per_commit = o.max_batches_per_commit;
   w.max_points_per_commit = o.max_points_per_commit;
+  w.on_commit = [health](const absl::Status& s) { health->Commit(s); };
   return w;
 }
 
@@ -49,11 +51,12 @@ struct Scheduler::Parts {
         options(o),
         activity(clock),
         priority(clock, kMaxYield),
-        sessions(RandomOf(o)),
+        health(clock),
+        sessions(RandomOf(o), {o.max_sessions, o.max_queued_per_session}),
         curves(store, clock, [this](CurveEvent e) { decider.Queue(std::move(e)); }),
         decider(store, clock, &curves, &sessions, &priority, &activity, o.observer,
                 [this](std::vector<v1::Trial> stopped) { Decided(std::move(stopped)); }),
-        writer(store, clock, &priority, &activity, WriterOptions(o),
+        writer(store, clock, &priority, &activity, WriterOptions(o, &health),
                [this](CommittedWrites w) { Committed(std::move(w)); }),
         dispatcher(store, clock, &sessions, &curves, &activity, DispatchOptions(o)),
         control({store, clock, RandomOf(o), &curves, &sessions, &dispatcher, &activity, o.observer},
@@ -90,6 +93,7 @@ struct Scheduler::Parts {
   const SchedulerOptions options;
   Activity activity;
   CommitPriority priority;
+  StoreHealth health;
   SessionRegistry sessions;
   TrialCurves curves;
   Decider decider;
@@ -287,7 +291,9 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepR
   return parts_->control.Submit(req);
 }
 absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& sweep_id) {
-  return parts_->control.GetSweep(sweep_id);
+  ASSIGN_OR_RETURN(v1::GetSweepResponse response, parts_->control.GetSweep(sweep_id));
+  response.mutable_sweep()->set_store_warning(parts_->health.warning());
+  return response;
 }
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,
                                                const std::string& reason) {
@@ -307,12 +313,25 @@ absl::StatusOr<v1::Sweep> Scheduler::CancelSweep(const std::string& sweep_id) {
 
 absl::StatusOr<std::vector<v1::WorkerInfo>> Scheduler::ListWorkers() {
   ASSIGN_OR_RETURN(std::vector<v1::WorkerInfo> workers, parts_->store->ListWorkers());
-  for (v1::WorkerInfo& w : workers) w.set_connected(parts_->sessions.IsConnected(w.worker_id()));
-  return workers;
+  std::vector<v1::WorkerInfo> listed;
+  const int64_t forget_before =
+      parts_->clock->NowUnixMs() - absl::ToInt64Milliseconds(parts_->options.forget_workers_after);
+  for (v1::WorkerInfo& w : workers) {
+    w.set_connected(parts_->sessions.IsConnected(w.worker_id()));
+    // Workers that vanished (or registered and never came back) drop out of the listing.
+    if (!w.connected() && w.trial_ids().empty() && w.last_heartbeat_unix_ms() < forget_before) {
+      continue;
+    }
+    listed.push_back(std::move(w));
+  }
+  return listed;
 }
 
 absl::StatusOr<SweepPage> Scheduler::ListSweeps(int page_size, const std::string& page_token) {
-  return parts_->store->ListSweeps(page_size, page_token);
+  ASSIGN_OR_RETURN(SweepPage page, parts_->store->ListSweeps(page_size, page_token));
+  const std::string warning = parts_->health.warning();
+  for (v1::Sweep& s : page.sweeps) s.set_store_warning(warning);
+  return page;
 }
 absl::StatusOr<std::vector<v1::Trial>> Scheduler::ListTrials(const std::string& sweep_id) {
   return parts_->store->ListTrials(sweep_id);

@@ -34,11 +34,14 @@ class SqliteStore : public BackedStore {
     int busy_timeout_ms = 5000;
     // Draws fencing tokens (nullptr: the operating system's); must outlive the store.
     Random* random = nullptr;
+    // PRAGMA quick_check at open: DATA_LOSS naming the file if it finds corruption.
+    bool check_integrity = true;
   };
 
   // Opens or creates the store at `path` and migrates it to LatestSchemaVersion() in one
   // transaction. FAILED_PRECONDITION if the file has a newer schema version than this build
-  // knows; UNAVAILABLE if it cannot be opened. The clock must outlive the store.
+  // knows; UNAVAILABLE if it cannot be opened; DATA_LOSS if it is corrupt (check_integrity).
+  // The clock must outlive the store.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            const Clock& clock, Options options);
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,

@@ -141,7 +141,7 @@ struct LeaseEnd {
 
 struct LeaseEndResult {
   absl::Status status;  // As Store::EndLease's (NOT_FOUND, FAILED_PRECONDITION, ...).
-  v1::Trial trial;      // After the change (when OK).
+  v1::Trial trial;      // After the change (when OK); as it is when refused (unless NOT_FOUND).
 };
 
 // Writes grouped into one transaction (the scheduler's writer batches many trials' traffic).

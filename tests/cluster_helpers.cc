@@ -99,6 +99,16 @@ v1::SweepSpec PlainSweep(std::initializer_list<double> lrs) {
   return *spec;
 }
 
+int CountCheckpoints(const std::string& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    n += name.rfind("step-", 0) == 0 && e.path().extension() == ".ckpt";
+  }
+  return n;
+}
+
 namespace {
 
 // trial id -> how many augur-train processes run it now, from /proc/*/cmdline.

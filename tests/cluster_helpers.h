@@ -40,6 +40,9 @@ void Resume(v1::SweepService::Stub& stub, const std::string& id);
 // tiny_sweep.yaml without early stopping, at the given learning rates.
 v1::SweepSpec PlainSweep(std::initializer_list<double> lrs);
 
+// The step-*.ckpt files anywhere below `dir`.
+int CountCheckpoints(const std::string& dir);
+
 // Counts, every 20 ms until destroyed, the live augur-train processes of each trial (by the
 // `--run-id` in their command line, from /proc) and keeps the most seen at once.
 class TrainerWatch {

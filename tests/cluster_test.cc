@@ -67,6 +67,14 @@ TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
   // The rank-1 trial is a completed contender.
   EXPECT_EQ(done->ranking(0).trial().state(), v1::TRIAL_STATE_COMPLETED);
   EXPECT_FALSE(done->ranking(0).trial().is_reference());
+  // Every trial ended for good: the workers delete their checkpoints (a 200-trial sweep used to
+  // leave 136 MB behind).
+  int left = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while ((left = CountCheckpoints(dir)) > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(left, 0) << "checkpoints of ended trials are left in " << dir;
 }
 
 TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {

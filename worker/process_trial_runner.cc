@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/checkpoint_retention.h"
+#include "common/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "worker/trial_process.h"
@@ -250,6 +251,22 @@ v1::TrialState WorseState(v1::TrialState a, v1::TrialState b) {
     }
   };
   return badness(b) > badness(a) ? b : a;
+}
+
+void ProcessTrialRunner::Discard(const std::string& trial_id) {
+  const fs::path dir = fs::path(TrialDir(trial_id)) / "checkpoints";
+  std::error_code ec;
+  uintmax_t bytes = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::error_code size_ec;
+    const uintmax_t size = fs::file_size(e.path(), size_ec);
+    if (!size_ec) bytes += size;
+  }
+  const uintmax_t removed = fs::remove_all(dir, ec);
+  if (removed == 0 || removed == static_cast<uintmax_t>(-1)) return;
+  Log(LogLevel::kInfo, "checkpoints_removed",
+      {{"trial", trial_id}, {"bytes", absl::StrCat(bytes)}, {"dir", dir.string()}},
+      ec ? absl::StrCat("partly: ", ec.message()) : "the trial ended for good");
 }
 
 std::string ProcessTrialRunner::TrialDir(const std::string& trial_id) const {

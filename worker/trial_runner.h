@@ -46,6 +46,9 @@ class TrialRunner {
     std::function<void(v1::TrialState state, const std::string& message, int64_t last_step)> on_end;
   };
   virtual ~TrialRunner() = default;
+  // The trial ended for good (the scheduler says so): nothing will resume from its
+  // checkpoints, which may be deleted. Its curve and config stay.
+  virtual void Discard(const std::string& trial_id) {}
   // Starts the lease's trial on `placement` (resuming from lease.resume_from() when set).
   virtual absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
                                                               const Placement& placement,

@@ -80,8 +80,9 @@ class WorkerDaemon {
     std::optional<v1::CheckpointCommit> checkpoint;
     std::optional<v1::TrialEnded> ended;  // Set once the trial has ended; kept until acked.
     absl::Time started_at = absl::InfinitePast();  // When the lease arrived (worker clock).
-    bool fenced = false;  // Stopped because the lease may have moved: ends as PENDING.
-    std::string refused;  // The scheduler refused its points as malformed: ends as FAILED.
+    bool fenced = false;        // Stopped because the lease may have moved: ends as PENDING.
+    std::string refused;        // The scheduler refused its points as malformed: ends as FAILED.
+    bool ordered_stop = false;  // The scheduler stopped it: its end is still reported.
   };
 
   // One session: hello, then reader thread + writer loop until the stream breaks.
