@@ -3,9 +3,9 @@
 #include <chrono>
 
 #include "cli/trial_ref.h"
+#include "common/client_auth.h"
+#include "common/client_token.h"
 #include "common/text.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 
 namespace augur::cli {
 
@@ -13,8 +13,9 @@ absl::StatusOr<std::unique_ptr<SchedulerClient>> SchedulerClient::Connect(
     const std::string& address, absl::Duration connect_timeout) {
   std::unique_ptr<SchedulerClient> client(new SchedulerClient());
   client->address_ = address;
-  // Credentials are chosen here and only here, as in augur-worker.
-  client->channel_ = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  // Credentials and the bearer token (--token, --token-file, $AUGUR_TOKEN) are chosen in one
+  // place, common/client_auth.h, as for augur-worker.
+  client->channel_ = SchedulerChannel(address, ProcessClientToken());
   const auto deadline =
       std::chrono::system_clock::now() + absl::ToChronoMilliseconds(connect_timeout);
   if (!client->channel_->WaitForConnected(deadline)) {

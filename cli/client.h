@@ -2,8 +2,9 @@
 //
 // Connect() waits a short, fixed time for the channel to come up, so an unreachable scheduler
 // fails fast with a one-line reason naming the address instead of hanging in gRPC retries.
-// Every call gets its own deadline. Not thread-safe except as gRPC stubs are (the stub may be
-// used from several threads).
+// Every call gets its own deadline, and the process's bearer token (ProcessClientToken, set from
+// --token, --token-file or $AUGUR_TOKEN) if any. Not thread-safe except as gRPC stubs are (the stub
+// may be used from several threads).
 #ifndef AUGUR_CLI_CLIENT_H_
 #define AUGUR_CLI_CLIENT_H_
 

@@ -10,6 +10,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_split.h"
 #include "cli/yaml_reader.h"
+#include "common/client_token.h"
 #include "common/text.h"
 #include "nlohmann/json.hpp"
 
@@ -22,6 +23,7 @@ constexpr char kUsagePayload[] = "type.augur.dev/cli.UsageError";
 struct GlobalFlags {
   std::string output = "table";
   std::string scheduler;
+  std::string token, token_file;
   bool help = false;
 
   void AddTo(FlagSet& flags) {
@@ -30,6 +32,12 @@ struct GlobalFlags {
         "scheduler", "HOST:PORT",
         Cat("Scheduler address (else $", kSchedulerEnv, ", else ", kDefaultScheduler, ")"),
         &scheduler);
+    flags.AddString(
+        "token", "TOKEN",
+        Cat("Bearer token for a scheduler with --tokens-file (else --token-file, else $", kTokenEnv,
+            ")"),
+        &token);
+    flags.AddString("token-file", "PATH", "File whose first line is the bearer token", &token_file);
     flags.AddBool("help", "Show help (also -h)", &help);
   }
 };
@@ -249,6 +257,14 @@ int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, s
     out << CommandHelp(command);
     return kExitOk;
   }
+  // Every scheduler connection of this command sends the token (cli/client.h).
+  absl::StatusOr<std::string> token =
+      ResolveClientToken(globals.token, globals.token_file, getenv ? getenv(kTokenEnv) : nullptr);
+  if (!token.ok()) {
+    err << "augur " << name << ": " << token.status().message() << "\n";
+    return kExitFailure;
+  }
+  SetProcessClientToken(*token);
   Invocation invocation(out, err, std::move(getenv));
   invocation.output_ = globals.output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
   invocation.scheduler_flag_ = globals.scheduler;

@@ -36,6 +36,12 @@ class SeededRandom : public Random {
   std::mt19937_64 engine_ ABSL_GUARDED_BY(mu_);
 };
 
+// Always 0 (tests that name fencing tokens: the store's tokens then count 1, 2, 3 per trial).
+class ZeroRandom : public Random {
+ public:
+  uint64_t Next() override { return 0; }
+};
+
 }  // namespace augur
 
 #endif  // AUGUR_COMMON_RANDOM_H_

@@ -30,6 +30,13 @@ absl::StatusOr<Authorizer> Authorizer::FromFile(const std::string& path) {
     tokens[parts[1]] = kRoles.at(parts[0]);
     names[parts[1]] = parts.size() == 3 ? parts[2] : absl::StrCat(parts[0], "@line", n);
   }
+  if (tokens.empty()) {
+    // Without tokens every call is allowed: a file meant to restrict access must not do that.
+    return absl::InvalidArgumentError(
+        absl::StrCat(path,
+                     ": no 'ROLE TOKEN' line; an empty tokens file would turn auth off "
+                     "(leave --tokens-file out for that)"));
+  }
   return Authorizer(std::move(tokens), std::move(names));
 }
 

@@ -27,7 +27,7 @@ class Authorizer {
 
   // Parses a tokens file: one "ROLE TOKEN [NAME]" per line (roles: view, submit, worker,
   // admin), '#' comments. NAME is who the token stands for in the event log; without it,
-  // "ROLE@line N". INVALID_ARGUMENT names the line.
+  // "ROLE@line N". INVALID_ARGUMENT names the line, or the file when it holds no token.
   static absl::StatusOr<Authorizer> FromFile(const std::string& path);
 
   // OK if the call may use a method that needs `needed`. admin may do anything; submit may

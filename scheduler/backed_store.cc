@@ -34,17 +34,22 @@ absl::Status CheckLeaseEndState(TrialState final_state) {
   return absl::OkStatus();
 }
 
-absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms) {
+absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms,
+                        absl::string_view worker_id) {
   const std::string& id = record.trial.trial_id();
   if (fencing_token != record.fencing_token) {
-    return absl::FailedPreconditionError(absl::StrCat("stale fencing token ", fencing_token,
-                                                      " for trial ", id, " (current ",
-                                                      record.fencing_token, ")"));
+    // The current token is not named: a caller that does not hold it must not learn it.
+    return absl::FailedPreconditionError(
+        absl::StrCat("stale fencing token ", fencing_token, " for trial ", id));
   }
   if (record.trial.state() != v1::TRIAL_STATE_RUNNING) {
     return absl::FailedPreconditionError(absl::StrCat("trial ", id, " is ",
                                                       StateName(record.trial.state()),
                                                       ", not RUNNING: its lease has ended"));
+  }
+  if (!worker_id.empty() && worker_id != record.trial.worker_id()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("trial ", id, " is not leased to worker '", worker_id, "'"));
   }
   if (record.lease_expires_unix_ms <= now_unix_ms) {
     return absl::FailedPreconditionError(absl::StrCat("lease of trial ", id, " expired at ",
@@ -54,8 +59,8 @@ absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_
   return absl::OkStatus();
 }
 
-BackedStore::BackedStore(std::unique_ptr<StoreBackend> backend, const Clock& clock)
-    : clock_(clock), backend_(std::move(backend)) {}
+BackedStore::BackedStore(std::unique_ptr<StoreBackend> backend, const Clock& clock, Random* random)
+    : clock_(clock), random_(random ? random : &SystemRandom()), backend_(std::move(backend)) {}
 
 absl::Status BackedStore::Run(absl::FunctionRef<absl::Status(StoreBackend&)> body) {
   absl::MutexLock lock(&mu_);

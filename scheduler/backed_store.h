@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "common/status_macros.h"
 #include "scheduler/store.h"
 #include "scheduler/store_backend.h"
@@ -25,7 +26,8 @@ namespace augur {
 
 class BackedStore : public Store {
  public:
-  BackedStore(std::unique_ptr<StoreBackend> backend, const Clock& clock);
+  // `random` draws fencing tokens (nullptr: the operating system's); it must outlive the store.
+  BackedStore(std::unique_ptr<StoreBackend> backend, const Clock& clock, Random* random = nullptr);
 
   absl::Status CreateSweep(const v1::Sweep& sweep, const std::vector<v1::Trial>& trials) override;
   absl::StatusOr<v1::Sweep> GetSweep(absl::string_view sweep_id) override;
@@ -90,14 +92,14 @@ class BackedStore : public Store {
   // Per-item bodies of ApplyBatch. A returned error is a storage error (abort the batch);
   // rule violations go into the item's status.
   absl::Status ApplyPoints(StoreBackend& db, const PointWrite& write, PointWriteResult& out);
-  absl::Status ApplyCheckpoint(StoreBackend& db, const v1::CheckpointCommit& commit,
-                               absl::Status& out);
+  absl::Status ApplyCheckpoint(StoreBackend& db, const CheckpointWrite& write, absl::Status& out);
   absl::Status ApplyDecision(StoreBackend& db, const v1::Decision& decision, absl::Status& out);
   absl::Status ApplyTransition(StoreBackend& db, const TrialTransition& transition,
                                TransitionResult& out);
   absl::Status ApplyLeaseEnd(StoreBackend& db, const LeaseEnd& end, LeaseEndResult& out);
 
   const Clock& clock_;
+  Random* const random_;
   absl::Mutex mu_;
   std::unique_ptr<StoreBackend> backend_ ABSL_GUARDED_BY(mu_);
 };
@@ -116,7 +118,9 @@ inline absl::StatusOr<T> BackedStore::RunFor(
 }
 
 // FAILED_PRECONDITION unless `record` is RUNNING under `fencing_token` with an unexpired lease.
-absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms);
+// `worker_id` empty: the holder is not checked (the store's own callers).
+absl::Status CheckLease(const TrialRecord& record, int64_t fencing_token, int64_t now_unix_ms,
+                        absl::string_view worker_id = "");
 // INVALID_ARGUMENT unless a lease may end in `final_state` (not RUNNING, CANCELLED or unset).
 absl::Status CheckLeaseEndState(v1::TrialState final_state);
 

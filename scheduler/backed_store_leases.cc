@@ -31,7 +31,9 @@ LeaseInfo InfoOf(const TrialRecord& r) {
 absl::StatusOr<LeaseGrant> BackedStore::Grant(StoreBackend& db, TrialRecord& record,
                                               absl::string_view worker_id, absl::Duration ttl) {
   const int64_t now = clock_.NowUnixMs();
-  record.fencing_token += 1;
+  // Larger than every earlier token of the trial, never reused, and unguessable: 48 random bits
+  // on top of the increment, so that no other worker can write under a lease it does not hold.
+  record.fencing_token += 1 + static_cast<int64_t>(random_->Next() >> 16);
   record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
   record.trial.set_state(v1::TRIAL_STATE_RUNNING);
   record.trial.set_worker_id(std::string(worker_id));

@@ -142,11 +142,12 @@ class RollbackTest : public ::testing::Test {
   void SetUp() override {
     auto failing = std::make_unique<FailingBackend>(Rows::Open(dir_));
     rows_ = failing.get();
-    store_ = std::make_unique<BackedStore>(std::move(failing), clock_);
+    store_ = std::make_unique<BackedStore>(std::move(failing), clock_, &counting_tokens_);
   }
   FakeClock clock_;
   TempDir dir_;
   FailingBackend* rows_ = nullptr;
+  ZeroRandom counting_tokens_;  // Tokens 1, 2, 3 per trial, as these tests name them.
   std::unique_ptr<BackedStore> store_;
 };
 using RowKinds = ::testing::Types<MemoryRows, SqliteRows>;

@@ -71,7 +71,7 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
                    LoadItemTrial(db, write.trial_id, out.status));
   if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
-  out.status = CheckLease(record, write.fencing_token, clock_.NowUnixMs());
+  out.status = CheckLease(record, write.fencing_token, clock_.NowUnixMs(), write.worker_id);
   // A trial stopped by the stopping policy still takes points under its last lease's token:
   // they were in flight when it was stopped, and a decision may have used them (store.h).
   const bool late = !out.status.ok() && record.trial.state() == v1::TRIAL_STATE_STOPPED &&
@@ -79,9 +79,11 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
   if (late) out.status = absl::OkStatus();
   if (!out.status.ok()) return absl::OkStatus();
   for (const v1::LossPoint& p : write.points) {
-    if (p.step() < 1) {
-      out.status = absl::InvalidArgumentError(
-          absl::StrCat("trial ", write.trial_id, ": point step ", p.step(), " < 1"));
+    // A poison point is refused with its write alone: it never reaches a NOT NULL column,
+    // where it would fail the whole batch of every session's writes.
+    if (absl::Status st = CheckPoint(p); !st.ok()) {
+      out.status =
+          absl::InvalidArgumentError(absl::StrCat("trial ", write.trial_id, ": ", st.message()));
       return absl::OkStatus();
     }
   }
@@ -130,12 +132,13 @@ absl::Status BackedStore::ApplyPoints(StoreBackend& db, const PointWrite& write,
   return absl::OkStatus();
 }
 
-absl::Status BackedStore::ApplyCheckpoint(StoreBackend& db, const v1::CheckpointCommit& commit,
+absl::Status BackedStore::ApplyCheckpoint(StoreBackend& db, const CheckpointWrite& write,
                                           absl::Status& out) {
+  const v1::CheckpointCommit& commit = write.commit;
   ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, commit.trial_id(), out));
   if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
-  out = CheckLease(record, commit.fencing_token(), clock_.NowUnixMs());
+  out = CheckLease(record, commit.fencing_token(), clock_.NowUnixMs(), write.worker_id);
   if (!out.ok()) return absl::OkStatus();
   if (commit.step() < 1 || commit.path().empty()) {
     out = absl::InvalidArgumentError(absl::StrCat("checkpoint of trial ", commit.trial_id(),
@@ -143,6 +146,8 @@ absl::Status BackedStore::ApplyCheckpoint(StoreBackend& db, const v1::Checkpoint
                                                   commit.step(), ", path '", commit.path(), "')"));
     return absl::OkStatus();
   }
+  out = CheckCheckpointPath(commit.trial_id(), commit.step(), commit.path());
+  if (!out.ok()) return absl::OkStatus();
   RETURN_IF_ERROR(db.UpsertCheckpoint(commit, clock_.NowUnixMs()));
   if (commit.step() > record.trial.checkpoint_step()) {
     record.trial.set_checkpoint_step(commit.step());
@@ -220,7 +225,8 @@ absl::Status BackedStore::ApplyLeaseEnd(StoreBackend& db, const LeaseEnd& end,
   ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, end.trial_id, out.status));
   if (!loaded) return absl::OkStatus();
   TrialRecord& record = *loaded;
-  out.status = CheckLease(record, end.fencing_token, clock_.NowUnixMs());
+  out.trial = record.trial;  // As it is, also when the end is refused.
+  out.status = CheckLease(record, end.fencing_token, clock_.NowUnixMs(), end.worker_id);
   if (!out.status.ok()) return absl::OkStatus();
   RETURN_IF_ERROR(SetState(db, record, end.final_state, end.message));
   out.trial = std::move(record.trial);

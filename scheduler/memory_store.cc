@@ -284,6 +284,7 @@ class MemoryBackend : public StoreBackend {
 
 std::unique_ptr<StoreBackend> NewMemoryBackend() { return std::make_unique<MemoryBackend>(); }
 
-MemoryStore::MemoryStore(const Clock& clock) : BackedStore(NewMemoryBackend(), clock) {}
+MemoryStore::MemoryStore(const Clock& clock, Random* random)
+    : BackedStore(NewMemoryBackend(), clock, random) {}
 
 }  // namespace augur

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "common/clock.h"
+#include "common/random.h"
 #include "scheduler/backed_store.h"
 
 namespace augur {
@@ -18,7 +19,8 @@ std::unique_ptr<StoreBackend> NewMemoryBackend();
 
 class MemoryStore : public BackedStore {
  public:
-  explicit MemoryStore(const Clock& clock);
+  // `random` draws fencing tokens (nullptr: the operating system's).
+  explicit MemoryStore(const Clock& clock, Random* random = nullptr);
 };
 
 }  // namespace augur

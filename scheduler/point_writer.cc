@@ -86,20 +86,23 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
       pw.trial_id = w.msg.points().trial_id();
       pw.fencing_token = w.msg.points().fencing_token();
       pw.points.assign(w.msg.points().points().begin(), w.msg.points().points().end());
+      pw.worker_id = w.session->worker_id();  // Only the lease holder's session may write.
       batch.points.push_back(std::move(pw));
       point_src.push_back(&w);
     } else if (w.msg.has_checkpoint()) {
-      batch.checkpoints.push_back(w.msg.checkpoint());
+      batch.checkpoints.push_back(CheckpointWrite(w.msg.checkpoint(), w.session->worker_id()));
       checkpoint_src.push_back(&w);
     } else if (w.msg.has_ended()) {
       // In the same transaction as the points before it, and applied after them (WriteBatch).
       batch.lease_ends.push_back(LeaseEndFor(w.msg.ended()));
+      batch.lease_ends.back().worker_id = w.session->worker_id();
       end_src.push_back(&w);
     }
   }
   if (point_src.empty() && checkpoint_src.empty() && end_src.empty()) return;
   priority_->AwaitTurn();
   auto result = store_->ApplyBatch(batch);
+  if (options_.on_commit) options_.on_commit(result.status());
   if (!result.ok()) {
     // Nothing was applied and nothing acknowledged. Closing the sessions makes the workers
     // reconnect and resend everything unacknowledged (ends included).
@@ -130,10 +133,17 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
     }
   }
   for (size_t i = 0; i < checkpoint_src.size(); ++i) {
+    const v1::CheckpointCommit& c = checkpoint_src[i]->msg.checkpoint();
     if (!result->checkpoints[i].ok()) {
-      SendRejection(*checkpoint_src[i]->session, result->checkpoints[i],
-                    checkpoint_src[i]->msg.checkpoint().trial_id());
+      SendRejection(*checkpoint_src[i]->session, result->checkpoints[i], c.trial_id());
+      continue;
     }
+    // The worker's trainer may now delete the checkpoints older than this one, never this one.
+    v1::SchedulerMessage ack;
+    ack.mutable_checkpoint_ack()->set_trial_id(c.trial_id());
+    ack.mutable_checkpoint_ack()->set_fencing_token(c.fencing_token());
+    ack.mutable_checkpoint_ack()->set_step(c.step());
+    checkpoint_src[i]->session->Send(std::move(ack));
   }
   for (size_t i = 0; i < end_src.size(); ++i) {
     const LeaseEnd& end = batch.lease_ends[i];
@@ -149,6 +159,7 @@ void PointWriter::Commit(std::vector<PendingWrite> writes) {
     v1::SchedulerMessage ack;
     ack.mutable_ended_ack()->set_trial_id(end.trial_id);
     ack.mutable_ended_ack()->set_fencing_token(end.fencing_token);
+    ack.mutable_ended_ack()->set_state(r.trial.state());
     end_src[i]->session->Send(std::move(ack));
     out.slots_freed = true;
     if (r.status.ok()) out.ended.push_back(r.trial);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "augur/v1/worker.pb.h"
@@ -42,6 +43,8 @@ struct PointWriterOptions {
   size_t max_batches_per_commit = 512;  // Worker writes grouped into one transaction...
   size_t max_points_per_commit = 2048;  // ...and the points in one transaction.
   int max_attempts = 3;                 // A FAILED trial is retried until it has run this often.
+  // Told the outcome of every commit (OK, or the store's error), on the writer thread.
+  std::function<void(const absl::Status&)> on_commit;
 };
 
 class PointWriter {

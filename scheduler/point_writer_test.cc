@@ -2,6 +2,7 @@
 // how it batches, what a failed commit does, and what it hands to its sink.
 #include "scheduler/point_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -62,7 +63,7 @@ class PointWriterTest : public ::testing::Test {
     for (int step = from; step <= to; ++step) {
       v1::LossPoint* p = m.mutable_points()->add_points();
       p->set_step(step);
-      p->set_fraction(step / 100.0);
+      p->set_fraction(std::min(1.0, step / 100.0));
       p->set_train_loss(step == to && std::isnan(loss) ? loss : 4.0);
     }
     return m;

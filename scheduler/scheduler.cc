@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "scheduler/activity.h"
 #include "scheduler/commit_priority.h"
@@ -13,6 +14,7 @@
 #include "scheduler/dispatcher.h"
 #include "scheduler/point_writer.h"
 #include "scheduler/session_registry.h"
+#include "scheduler/store_health.h"
 #include "scheduler/sweep_control.h"
 #include "scheduler/trial_curves.h"
 
@@ -22,10 +24,11 @@ namespace {
 // The longest the point writer holds a commit back for decision rounds.
 constexpr absl::Duration kMaxYield = absl::Milliseconds(30);
 
-PointWriterOptions WriterOptions(const SchedulerOptions& o) {
+PointWriterOptions WriterOptions(const SchedulerOptions& o, StoreHealth* health) {
   PointWriterOptions w;
   w.max_batches_per_commit = o.max_batches_per_commit;
   w.max_points_per_commit = o.max_points_per_commit;
+  w.on_commit = [health](const absl::Status& s) { health->Commit(s); };
   return w;
 }
 
@@ -48,11 +51,12 @@ struct Scheduler::Parts {
         options(o),
         activity(clock),
         priority(clock, kMaxYield),
-        sessions(RandomOf(o)),
+        health(clock),
+        sessions(RandomOf(o), {o.max_sessions, o.max_queued_per_session}),
         curves(store, clock, [this](CurveEvent e) { decider.Queue(std::move(e)); }),
         decider(store, clock, &curves, &sessions, &priority, &activity, o.observer,
                 [this](std::vector<v1::Trial> changed) { Decided(std::move(changed)); }),
-        writer(store, clock, &priority, &activity, WriterOptions(o),
+        writer(store, clock, &priority, &activity, WriterOptions(o, &health),
                [this](CommittedWrites w) { Committed(std::move(w)); }),
         dispatcher(store, clock, &sessions, &curves, &activity, DispatchOptions(o)),
         control({store, clock, RandomOf(o), &curves, &sessions, &dispatcher, &activity, o.observer,
@@ -91,6 +95,7 @@ struct Scheduler::Parts {
   const SchedulerOptions options;
   Activity activity;
   CommitPriority priority;
+  StoreHealth health;
   SessionRegistry sessions;
   TrialCurves curves;
   Decider decider;
@@ -180,22 +185,22 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
   std::set<std::pair<std::string, int64_t>> held;
   for (const v1::HeldLease& h : hello.held_leases()) held.insert({h.trial_id(), h.fencing_token()});
   std::vector<v1::Trial> released;
+  v1::SchedulerMessage accepted;
+  accepted.mutable_accepted()->set_server_unix_ms(parts_->clock->NowUnixMs());
   for (const LeaseInfo& l : renewed) {
-    if (held.count({l.trial_id, l.fencing_token})) continue;
+    if (held.count({l.trial_id, l.fencing_token})) {
+      // Valid only if just renewed: a lease that expired while the worker (or the scheduler)
+      // was away is requeued by the next expiry and may be granted elsewhere at once.
+      v1::HeldLease* valid = accepted.mutable_accepted()->add_valid_leases();
+      valid->set_trial_id(l.trial_id);
+      valid->set_fencing_token(l.fencing_token);
+      continue;
+    }
     auto trial = store->EndLease(l.trial_id, l.fencing_token, v1::TRIAL_STATE_PENDING,
                                  "its worker restarted without it; resumed from its checkpoint");
     if (trial.ok()) released.push_back(*std::move(trial));
   }
   parts_->curves.Update(released);
-  v1::SchedulerMessage accepted;
-  accepted.mutable_accepted()->set_server_unix_ms(parts_->clock->NowUnixMs());
-  for (const v1::HeldLease& h : hello.held_leases()) {
-    auto lease = store->GetLease(h.trial_id());
-    if (lease.ok() && lease->worker_id == hello.worker_id() &&
-        lease->fencing_token == h.fencing_token()) {
-      *accepted.mutable_accepted()->add_valid_leases() = h;
-    }
-  }
   // SessionAccepted goes first, before dispatch can see the session and queue a lease.
   ASSIGN_OR_RETURN(auto session,
                    parts_->sessions.Open(hello.worker_id(), slots, std::move(accepted)));
@@ -223,7 +228,19 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
   const int max_points = parts_->options.max_points_per_batch;
   switch (msg.kind_case()) {
     case v1::WorkerMessage::kHeartbeat:
-      parts_->store->RenewLeases(session->worker_id(), parts_->options.lease_ttl).IgnoreError();
+      if (auto leases = parts_->store->RenewLeases(session->worker_id(), parts_->options.lease_ttl);
+          leases.ok()) {
+        // The worker times its own leases from this echo, and stops the trials not listed
+        // (worker_daemon.h, self-fencing).
+        v1::SchedulerMessage renewed;
+        renewed.mutable_renewed()->set_sent_unix_ms(msg.heartbeat().sent_unix_ms());
+        for (const LeaseInfo& l : *leases) {
+          v1::HeldLease* h = renewed.mutable_renewed()->add_leases();
+          h->set_trial_id(l.trial_id);
+          h->set_fencing_token(l.fencing_token);
+        }
+        session->Send(std::move(renewed));
+      }
       parts_->UpdateWorkerRow(session->worker_id(), /*connected=*/true,
                               msg.heartbeat().free_slots());
       return;
@@ -240,6 +257,17 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
                             " points exceeds the limit of ", max_points),
                msg.points().trial_id());
         return;
+      }
+      // A poison point is refused here, alone: it reaches neither the curves nor the writer's
+      // group commit of other sessions' writes.
+      for (const v1::LossPoint& p : msg.points().points()) {
+        if (absl::Status bad = CheckPoint(p); !bad.ok()) {
+          Log(LogLevel::kWarning, "points_rejected",
+              {{"worker", session->worker_id()}, {"trial", msg.points().trial_id()}},
+              bad.message());
+          reject(bad.code(), std::string(bad.message()), msg.points().trial_id());
+          return;
+        }
       }
       // To the decision path now; durable (and acknowledged) after the writer's commit.
       parts_->curves.TakeArrived(msg.points(), parts_->clock->Now());
@@ -266,7 +294,9 @@ absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepR
 }
 absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& sweep_id,
                                                          const SweepSlice& slice) {
-  return parts_->control.GetSweep(sweep_id, slice);
+  ASSIGN_OR_RETURN(v1::GetSweepResponse response, parts_->control.GetSweep(sweep_id, slice));
+  response.mutable_sweep()->set_store_warning(parts_->health.warning());
+  return response;
 }
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,
                                                const std::string& reason) {
@@ -296,12 +326,25 @@ absl::StatusOr<v1::Sweep> Scheduler::AnnotateSweep(const v1::AnnotateSweepReques
 
 absl::StatusOr<std::vector<v1::WorkerInfo>> Scheduler::ListWorkers() {
   ASSIGN_OR_RETURN(std::vector<v1::WorkerInfo> workers, parts_->store->ListWorkers());
-  for (v1::WorkerInfo& w : workers) w.set_connected(parts_->sessions.IsConnected(w.worker_id()));
-  return workers;
+  std::vector<v1::WorkerInfo> listed;
+  const int64_t forget_before =
+      parts_->clock->NowUnixMs() - absl::ToInt64Milliseconds(parts_->options.forget_workers_after);
+  for (v1::WorkerInfo& w : workers) {
+    w.set_connected(parts_->sessions.IsConnected(w.worker_id()));
+    // Workers that vanished (or registered and never came back) drop out of the listing.
+    if (!w.connected() && w.trial_ids().empty() && w.last_heartbeat_unix_ms() < forget_before) {
+      continue;
+    }
+    listed.push_back(std::move(w));
+  }
+  return listed;
 }
 
 absl::StatusOr<SweepPage> Scheduler::ListSweeps(int page_size, const std::string& page_token) {
-  return parts_->store->ListSweeps(page_size, page_token);
+  ASSIGN_OR_RETURN(SweepPage page, parts_->store->ListSweeps(page_size, page_token));
+  const std::string warning = parts_->health.warning();
+  for (v1::Sweep& s : page.sweeps) s.set_store_warning(warning);
+  return page;
 }
 absl::StatusOr<std::vector<v1::Trial>> Scheduler::ListTrials(const std::string& sweep_id) {
   return parts_->store->ListTrials(sweep_id);

@@ -1,11 +1,13 @@
 // augur-scheduler: the central scheduler daemon. Flags are parsed here; everything else is in
 // SchedulerServer (scheduler/server.h).
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
+#include "common/log.h"
 #include "common/signals.h"
 #include "scheduler/server.h"
 
@@ -20,6 +22,7 @@ constexpr char kUsage[] =
 int Run(int argc, char** argv) {
   augur::ServerOptions options;
   int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000, max_message_kb = 16384;
+  int64_t max_sessions = 512;
   bool help = false;
   augur::FlagSet flags;
   flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
@@ -43,6 +46,8 @@ int Run(int argc, char** argv) {
                "sweeps that would train more tokens if every trial ran to the end are refused "
                "(0 = no limit)",
                &limits.max_tokens);
+  flags.AddInt("max-sessions", "N", "worker sessions at once; more are refused RESOURCE_EXHAUSTED",
+               &max_sessions);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto rest = flags.Parse(args);
@@ -63,6 +68,8 @@ int Run(int argc, char** argv) {
   options.scheduler.heartbeat_interval = absl::Milliseconds(heartbeat_ms);
   options.scheduler.max_points_per_batch = static_cast<int>(max_points);
   options.max_message_bytes = static_cast<int>(max_message_kb * 1024);
+  options.scheduler.max_sessions = static_cast<size_t>(std::max<int64_t>(1, max_sessions));
+  augur::SetLogComponent("augur-scheduler");
 
   augur::BlockTerminationSignals();
   auto server = augur::SchedulerServer::Start(options);

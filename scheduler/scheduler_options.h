@@ -48,6 +48,10 @@ struct SchedulerOptions {
   // (one such commit takes about 10 ms here).
   size_t max_points_per_commit = 2048;
   absl::Duration maintenance_interval = absl::Milliseconds(250);  // Lease expiry and dispatch.
+  size_t max_sessions = 512;                // Worker sessions at once; more: RESOURCE_EXHAUSTED.
+  size_t max_queued_per_session = 100'000;  // Messages waiting for a worker; more: closed.
+  // A worker neither connected nor heard of for this long is left out of ListWorkers.
+  absl::Duration forget_workers_after = absl::Minutes(10);
   Random* random = nullptr;               // Session tokens and sweep ids; null: SystemRandom().
   SchedulerObserver* observer = nullptr;  // Told what the scheduler does; may be null.
   SweepLimits limits;

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "scheduler/scheduler_test_util.h"
 
@@ -77,7 +79,10 @@ class SyncTest : public testing::SchedulerTest {
       c.mutable_checkpoint()->set_trial_id(lease.trial_id());
       c.mutable_checkpoint()->set_fencing_token(lease.fencing_token());
       c.mutable_checkpoint()->set_step(to);
-      c.mutable_checkpoint()->set_path(absl::StrCat("/ckpt/", lease.trial_id(), "/", to));
+      // The worker's layout (CheckCheckpointPath): <work>/<trial id, / as _>/checkpoints/.
+      c.mutable_checkpoint()->set_path(
+          absl::StrCat("/work/", absl::StrReplaceAll(lease.trial_id(), {{"/", "_"}}),
+                       absl::StrFormat("/checkpoints/step-%010d.ckpt", to)));
       Send(s, c);
     }
     End(s, lease, to < kSteps ? v1::TRIAL_STATE_WAITING : v1::TRIAL_STATE_COMPLETED, to);

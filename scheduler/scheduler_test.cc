@@ -8,6 +8,7 @@
 
 #include "gtest/gtest.h"
 #include "scheduler/scheduler_test_util.h"
+#include "scheduler/store_test_util.h"
 
 namespace augur {
 namespace {
@@ -54,6 +55,50 @@ TEST_F(SchedulerTest, LeasesFillTheWorkersSlotsAndPointsAreAckedAfterCommit) {
   const v1::Lease c = Expect(*s, v1::SchedulerMessage::kLease).lease();
   EXPECT_NE(c.trial_id(), a.trial_id());
   EXPECT_NE(c.trial_id(), b.trial_id());
+}
+
+// A full disk (SQLITE_FULL) fails the writer's commits: nothing is acknowledged, the sweep
+// says so, the session is closed so that the worker resends, and once the disk has room the
+// resent points are acknowledged and the warning goes away.
+TEST_F(SchedulerTest, ADiskFullStoreAcknowledgesNothingAndShowsAWarningUntilItClears) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
+  const std::string sweep_id = "s1";
+  auto s = Connect("w1", 1);
+  const v1::Lease a = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  store_.FailWriterCommits(1);
+  SendPoints(s, a, 1, 10, 5.0);
+  scheduler_->WaitUntilIdle();
+  for (const v1::SchedulerMessage& m : Drain(*s)) EXPECT_FALSE(m.has_points_ack());
+  EXPECT_TRUE(s->closed());  // The worker reconnects and resends.
+  auto sweep = scheduler_->GetSweep(sweep_id);
+  ASSERT_TRUE(sweep.ok());
+  EXPECT_NE(sweep->sweep().store_warning().find("database or disk is full"), std::string::npos)
+      << sweep->sweep().store_warning();
+  auto page = scheduler_->ListSweeps(10, "");
+  ASSERT_TRUE(page.ok());
+  EXPECT_FALSE(page->sweeps.at(0).store_warning().empty());
+
+  auto back = Connect("w1", 1, {a});
+  SendPoints(back, a, 1, 10, 5.0);
+  EXPECT_EQ(Expect(*back, v1::SchedulerMessage::kPointsAck).points_ack().durable_step(), 10);
+  EXPECT_TRUE(scheduler_->GetSweep(sweep_id)->sweep().store_warning().empty());
+}
+
+// 2,000 fake workers used to stay listed for ever.
+TEST_F(SchedulerTest, AWorkerThatVanishedDropsOutOfTheListingAfterATimeout) {
+  v1::RegisterWorkerRequest req;
+  req.set_worker_id("ghost");
+  req.set_cpu_slots(1);
+  ASSERT_TRUE(scheduler_->RegisterWorker(req).ok());  // And never opens a session.
+  auto live = Connect("live", 1);
+  auto listed = scheduler_->ListWorkers();
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 2u);
+  clock_.Advance(absl::Minutes(11));
+  listed = scheduler_->ListWorkers();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);  // A connected worker stays, however quiet.
+  EXPECT_EQ(listed->at(0).worker_id(), "live");
 }
 
 TEST_F(SchedulerTest, AWorkerThatAsksForNoMoreLeasesGetsNone) {
@@ -251,7 +296,8 @@ TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   ckpt.mutable_checkpoint()->set_trial_id(a.trial_id());
   ckpt.mutable_checkpoint()->set_fencing_token(a.fencing_token());
   ckpt.mutable_checkpoint()->set_step(30);
-  ckpt.mutable_checkpoint()->set_path("/ckpt/step-30");
+  const std::string path = testing_util::CheckpointPathFor(a.trial_id(), 30);
+  ckpt.mutable_checkpoint()->set_path(path);
   scheduler_->HandleWorkerMessage(s, ckpt);
   Expect(*s, v1::SchedulerMessage::kPointsAck);
 
@@ -272,7 +318,7 @@ TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   EXPECT_EQ(again.trial_id(), a.trial_id());
   EXPECT_GT(again.fencing_token(), a.fencing_token());
   EXPECT_EQ(again.resume_from().step(), 30);
-  EXPECT_EQ(again.resume_from().path(), "/ckpt/step-30");
+  EXPECT_EQ(again.resume_from().path(), path);
 }
 
 }  // namespace

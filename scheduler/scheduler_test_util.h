@@ -39,6 +39,11 @@ class HoldableStore : public MemoryStore {
     absl::MutexLock lock(&mu_);
     fail_decision_writes_ = n;
   }
+  // The point writer's next `n` batches fail as a full disk does (SQLITE_FULL).
+  void FailWriterCommits(int n) {
+    absl::MutexLock lock(&mu_);
+    fail_writer_commits_ = n;
+  }
   int failed() {
     absl::MutexLock lock(&mu_);
     return failed_;
@@ -54,6 +59,11 @@ class HoldableStore : public MemoryStore {
         ++failed_;
         return absl::UnavailableError("injected: the disk is away");
       }
+      if (batch.decisions.empty() && fail_writer_commits_ > 0) {
+        --fail_writer_commits_;
+        ++failed_;
+        return absl::UnavailableError("database or disk is full");
+      }
     }
     return MemoryStore::ApplyBatch(batch);
   }
@@ -62,6 +72,7 @@ class HoldableStore : public MemoryStore {
   absl::Mutex mu_;
   bool hold_ ABSL_GUARDED_BY(mu_) = false;
   int fail_decision_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  int fail_writer_commits_ ABSL_GUARDED_BY(mu_) = 0;
   int failed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

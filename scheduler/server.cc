@@ -6,6 +6,7 @@
 #include "grpcpp/server_builder.h"
 #include "scheduler/planner.h"
 #include "scheduler/sqlite_store.h"
+#include "scheduler/store_lock.h"
 
 namespace augur {
 
@@ -15,6 +16,8 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
   if (!options.tokens_file.empty()) {
     ASSIGN_OR_RETURN(s->auth_, Authorizer::FromFile(options.tokens_file));
   }
+  // Only one scheduler may own a store: a second one would hand out the same trials.
+  ASSIGN_OR_RETURN(s->store_lock_, StoreLock::Acquire(options.db_path));
   ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(options.db_path, *clock));
   s->scheduler_ =
       std::make_unique<Scheduler>(s->store_.get(), clock, options.scheduler,

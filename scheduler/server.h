@@ -13,6 +13,7 @@
 #include "scheduler/scheduler.h"
 #include "scheduler/services.h"
 #include "scheduler/store.h"
+#include "scheduler/store_lock.h"
 
 namespace augur {
 
@@ -43,6 +44,7 @@ class SchedulerServer {
   SchedulerServer() = default;
   std::string host_;
   int port_ = 0;
+  std::unique_ptr<StoreLock> store_lock_;  // Held until the server is destroyed.
   std::unique_ptr<Store> store_;
   std::unique_ptr<Scheduler> scheduler_;
   Authorizer auth_;

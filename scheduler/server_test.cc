@@ -76,5 +76,52 @@ TEST(SchedulerServer, StartsServesAndShutsDownTwice) {
   (*s)->Shutdown();  // Idempotent; the destructor runs it a third time.
 }
 
+TEST(SchedulerServer, ASecondSchedulerOnTheSameStoreIsRefused) {
+  const std::string db = TempPath("shared.db");
+  auto first = SchedulerServer::Start(Options(db));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = SchedulerServer::Start(Options(db));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("is in use by another scheduler (pid "),
+            std::string::npos)
+      << second.status();
+  first->reset();  // Released with its owner: the next one may start.
+  EXPECT_TRUE(SchedulerServer::Start(Options(db)).ok());
+}
+
+TEST(SchedulerServer, ACorruptStoreIsAnErrorAtStartNotAtTheFirstCallThatReadsIt) {
+  const std::string db = TempPath("corrupt.db");
+  {
+    auto s = SchedulerServer::Start(Options(db));
+    ASSERT_TRUE(s.ok()) << s.status();
+  }
+  std::filesystem::remove(db + "-wal");
+  std::filesystem::remove(db + "-shm");
+  const auto size = std::filesystem::file_size(db);
+  ASSERT_GT(size, 8192u);
+  {  // Garbage over every page but the first (the header stays valid).
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    const std::string junk(size - 4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto s = SchedulerServer::Start(Options(db));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
+  EXPECT_NE(s.status().message().find(db + " is corrupt"), std::string::npos) << s.status();
+  EXPECT_EQ(s.status().message().find('\n'), std::string::npos);
+}
+
+TEST(SchedulerServer, AnEmptyTokensFileIsAnErrorNotAuthOff) {
+  ServerOptions o = Options(TempPath("emptytokens.db"));
+  o.tokens_file = TempPath("empty-tokens");
+  std::ofstream(o.tokens_file) << "# no tokens yet\n\n";
+  auto s = SchedulerServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("empty tokens file would turn auth off"), std::string::npos)
+      << s.status();
+}
+
 }  // namespace
 }  // namespace augur

@@ -2,7 +2,7 @@
 augur_library(augur_scheduler
   SRCS scheduler.cc worker_session.cc session_registry.cc point_writer.cc trial_curves.cc
        milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc sweep_limits.cc
-       trial_speed.cc model_cache.cc policy_runner.cc auth.cc services.cc
+       trial_speed.cc model_cache.cc policy_runner.cc auth.cc services.cc store_health.cc
   DEPS augur_store augur_planner augur_predictor augur_proto augur_common augur_schedule_proto absl::status
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
        absl::flat_hash_map Threads::Threads)
@@ -12,7 +12,7 @@ augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc poli
            DEPS augur_scheduler)
 
 augur_library(augur_scheduler_server
-  SRCS server.cc
+  SRCS server.cc store_lock.cc
   DEPS augur_scheduler augur_planner augur_sqlite_store gRPC::grpc++)
 augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_common)
 

@@ -33,7 +33,13 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> SessionRegistry::Open(const std::
   {
     absl::MutexLock lock(&mu_);
     if (closed_) return absl::UnavailableError("scheduler is shutting down");
-    session = std::make_shared<WorkerSession>(worker_id, slots, next_session_id_++);
+    if (sessions_.count(worker_id) == 0 && sessions_.size() >= limits_.max_sessions) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the scheduler serves at most ", limits_.max_sessions,
+                       " worker sessions (--max-sessions); worker '", worker_id, "' refused"));
+    }
+    session = std::make_shared<WorkerSession>(worker_id, slots, next_session_id_++,
+                                              limits_.max_queued_messages);
     session->Send(std::move(first));
     auto it = sessions_.find(worker_id);
     if (it != sessions_.end()) old = it->second;

@@ -29,10 +29,16 @@ struct TrialOrderFor {
   std::string reason;
 };
 
+struct SessionLimits {
+  size_t max_sessions = 512;             // Worker sessions at once (each holds a server thread).
+  size_t max_queued_messages = 100'000;  // Per session (WorkerSession).
+};
+
 class SessionRegistry {
  public:
   // `random` draws session tokens and must outlive the registry.
-  explicit SessionRegistry(Random* random) : random_(random) {}
+  explicit SessionRegistry(Random* random, SessionLimits limits = {})
+      : random_(random), limits_(limits) {}
 
   // A new session token for `worker_id` (128 random bits, hex); the previous one stops working.
   std::string IssueToken(const std::string& worker_id);
@@ -40,7 +46,8 @@ class SessionRegistry {
   absl::Status CheckToken(const std::string& worker_id, const std::string& token) const;
 
   // Opens the worker's session with `first` queued before anything else can be, replacing (and
-  // closing) its previous session. UNAVAILABLE after CloseAll.
+  // closing) its previous session. UNAVAILABLE after CloseAll; RESOURCE_EXHAUSTED when
+  // limits.max_sessions other workers are connected.
   absl::StatusOr<std::shared_ptr<WorkerSession>> Open(const std::string& worker_id, int slots,
                                                       v1::SchedulerMessage first);
   // Closes `session`; true if it was its worker's current session (now there is none).
@@ -59,6 +66,7 @@ class SessionRegistry {
 
  private:
   Random* const random_;
+  const SessionLimits limits_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> tokens_ ABSL_GUARDED_BY(mu_);  // worker -> token
   std::map<std::string, std::shared_ptr<WorkerSession>> sessions_ ABSL_GUARDED_BY(mu_);

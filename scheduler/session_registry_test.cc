@@ -98,5 +98,30 @@ TEST(SessionRegistry, AfterCloseAllNothingOpensAndTokensAreRefused) {
   EXPECT_EQ(registry.Open("w1", 1, Accepted()).status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(SessionRegistry, SessionsBeyondTheCapAreRefusedButAReconnectReplacesItsOwn) {
+  SeededRandom random(1);
+  SessionRegistry registry(&random, {/*max_sessions=*/2, /*max_queued_messages=*/10});
+  ASSERT_NE(OpenAccepted(registry, "w1"), nullptr);
+  ASSERT_NE(OpenAccepted(registry, "w2"), nullptr);
+  auto third = registry.Open("w3", 1, Accepted());
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(third.status().message().find("at most 2 worker sessions"), std::string::npos);
+  EXPECT_NE(OpenAccepted(registry, "w1"), nullptr);  // Its own session is replaced.
+}
+
+TEST(SessionRegistry, ASessionWhoseWorkerNeverReadsIsClosedNotGrownForEver) {
+  SeededRandom random(1);
+  SessionRegistry registry(&random, {/*max_sessions=*/4, /*max_queued_messages=*/10});
+  auto session = OpenAccepted(registry, "w1");
+  ASSERT_NE(session, nullptr);
+  for (int i = 0; i < 10; ++i) session->Send(Accepted());
+  EXPECT_FALSE(session->closed());
+  session->Send(Accepted());  // The 11th while 10 wait.
+  EXPECT_TRUE(session->closed());
+  v1::SchedulerMessage m;
+  EXPECT_FALSE(session->TryNext(&m));  // Its queue was freed.
+}
+
 }  // namespace
 }  // namespace augur

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "scheduler/backed_store.h"
 
 namespace augur {
@@ -31,11 +32,16 @@ class SqliteStore : public BackedStore {
     Durability durability = Durability::kPowerLoss;
     // How long a write waits for a lock held by another connection before UNAVAILABLE.
     int busy_timeout_ms = 5000;
+    // Draws fencing tokens (nullptr: the operating system's); must outlive the store.
+    Random* random = nullptr;
+    // PRAGMA quick_check at open: DATA_LOSS naming the file if it finds corruption.
+    bool check_integrity = true;
   };
 
   // Opens or creates the store at `path` and migrates it to LatestSchemaVersion() in one
   // transaction. FAILED_PRECONDITION if the file has a newer schema version than this build
-  // knows; UNAVAILABLE if it cannot be opened. The clock must outlive the store.
+  // knows; UNAVAILABLE if it cannot be opened; DATA_LOSS if it is corrupt (check_integrity).
+  // The clock must outlive the store.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            const Clock& clock, Options options);
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
@@ -44,8 +50,8 @@ class SqliteStore : public BackedStore {
   }
 
  private:
-  SqliteStore(std::unique_ptr<StoreBackend> backend, const Clock& clock)
-      : BackedStore(std::move(backend), clock) {}
+  SqliteStore(std::unique_ptr<StoreBackend> backend, const Clock& clock, Random* random)
+      : BackedStore(std::move(backend), clock, random) {}
 };
 
 // The bare row storage of SqliteStore (opened, configured and migrated as by Open), for

@@ -30,6 +30,8 @@ using ::testing::Not;
 
 std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path, const Clock& clock,
                                        SqliteStore::Options options = {}) {
+  static ZeroRandom counting_tokens;  // Tokens 1, 2, 3 per trial, as these tests name them.
+  if (options.random == nullptr) options.random = &counting_tokens;
   auto store = SqliteStore::Open(path, clock, options);
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? std::move(store).value() : nullptr;
@@ -57,7 +59,7 @@ TEST(SqliteStoreTest, ReopenSeesEverything) {
     c.set_trial_id("s1/t000");
     c.set_fencing_token(1);
     c.set_step(10);
-    c.set_path("/ck/10");
+    c.set_path(CheckpointPathFor("s1/t000", 10));
     ASSERT_TRUE(store->CommitCheckpoint(c).ok());
     v1::Decision d;
     d.set_trial_id("s1/t001");

@@ -1,9 +1,16 @@
 #include "scheduler/store.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 
 namespace augur {
@@ -16,6 +23,40 @@ absl::StatusOr<PointWriteResult> Store::AppendPoints(PointWrite write) {
   ASSIGN_OR_RETURN(WriteBatchResult result, ApplyBatch(batch));
   if (!result.points.at(0).status.ok()) return result.points[0].status;
   return result.points[0];
+}
+
+absl::Status CheckPoint(const v1::LossPoint& p) {
+  constexpr int64_t kMaxStep = int64_t{1} << 53;  // Beyond any run; exact as a double.
+  constexpr double kMaxFraction = 1.001;          // Rounding of the last step's fraction.
+  std::string bad;
+  if (p.step() < 1 || p.step() > kMaxStep) {
+    bad = absl::StrCat("step ", p.step(), " (must be in [1, 2^53])");
+  } else if (!std::isfinite(p.fraction()) || p.fraction() < 0 || p.fraction() > kMaxFraction) {
+    bad = absl::StrCat("fraction ", p.fraction(), " (must be finite, in [0, ", kMaxFraction, "])");
+  } else if (!std::isfinite(p.lr()) || p.lr() < 0) {
+    bad = absl::StrCat("lr ", p.lr(), " (must be finite and >= 0)");
+  } else if (p.tokens() < 0) {
+    bad = absl::StrCat("tokens ", p.tokens(), " (must be >= 0)");
+  }
+  if (bad.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("bad loss point at step ", p.step(), ": ", bad));
+}
+
+absl::Status CheckCheckpointPath(absl::string_view trial_id, int64_t step, absl::string_view path) {
+  const std::string trial_dir = absl::StrReplaceAll(trial_id, {{"/", "_"}});
+  const std::vector<absl::string_view> parts = absl::StrSplit(path, '/');
+  bool clean = parts.size() >= 3;
+  for (size_t i = 0; i < parts.size() && clean; ++i) {
+    clean = parts[i] != "." && parts[i] != ".." && (i == 0 || !parts[i].empty());
+  }
+  const size_t n = parts.size();
+  if (clean && parts[n - 3] == trial_dir && parts[n - 2] == "checkpoints" &&
+      parts[n - 1] == absl::StrFormat("step-%010d.ckpt", step)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "checkpoint path '", path, "' of trial ", trial_id, " is not .../", trial_dir,
+      "/checkpoints/", absl::StrFormat("step-%010d.ckpt", step), " (no '.' or '..' parts)"));
 }
 
 absl::Status Store::CommitCheckpoint(const v1::CheckpointCommit& commit) {

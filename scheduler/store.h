@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -33,8 +34,9 @@
 
 namespace augur {
 
-// A lease as the store holds it. A trial has at most one live lease; `fencing_token` grows by
-// one with every grant and is never reused for that trial.
+// A lease as the store holds it. A trial has at most one live lease; `fencing_token` grows with
+// every grant by one plus 48 random bits (from the store's Random): never reused for that
+// trial, and not guessable by a worker that was not granted it.
 struct LeaseInfo {
   std::string trial_id;
   std::string worker_id;        // Empty when the trial is not RUNNING.
@@ -51,9 +53,30 @@ struct LeaseGrant {
 
 // Loss points of one trial, written under the fencing token of its lease.
 struct PointWrite {
+  PointWrite() = default;
+  PointWrite(std::string trial, int64_t token, std::vector<v1::LossPoint> p,
+             std::string worker = "")
+      : trial_id(std::move(trial)),
+        fencing_token(token),
+        points(std::move(p)),
+        worker_id(std::move(worker)) {}
   std::string trial_id;
   int64_t fencing_token = 0;
-  std::vector<v1::LossPoint> points;  // Any order; steps >= 1.
+  std::vector<v1::LossPoint> points;  // Any order; see CheckPoint for what a point may hold.
+  // The worker whose session sent it; when set, the lease must be this worker's (a token alone
+  // does not make a writer the lease holder). Empty: not checked (the store's own callers).
+  std::string worker_id;
+};
+
+// A checkpoint commit under a lease, with the session's worker as for PointWrite. The path must
+// be `.../<trial dir>/checkpoints/step-<step, 10 digits>.ckpt`, where <trial dir> is the trial
+// id with '/' replaced by '_' (the worker's layout), with no "." or ".." component: the store
+// hands it to trainers as a file to read, so it must not name an arbitrary file.
+struct CheckpointWrite {
+  CheckpointWrite(v1::CheckpointCommit c, std::string worker = "")  // NOLINT: implicit.
+      : commit(std::move(c)), worker_id(std::move(worker)) {}
+  v1::CheckpointCommit commit;
+  std::string worker_id;
 };
 
 // Loss points are accepted under the fencing token of the trial's live lease (RUNNING,
@@ -72,8 +95,9 @@ struct PointWrite {
 // lease ends, and `diverged` is set — all in the same transaction.
 struct PointWriteResult {
   absl::Status status;       // NOT_FOUND, FAILED_PRECONDITION (stale token, not RUNNING,
-                             // lease expired) or INVALID_ARGUMENT (step < 1); if not OK,
-                             // nothing of this write was applied.
+                             // lease expired, another worker's lease) or INVALID_ARGUMENT (a
+                             // point CheckPoint refuses); if not OK, nothing of this write was
+                             // applied.
   int64_t durable_step = 0;  // Highest step stored for the trial after this write.
   int32_t inserted = 0;
   int32_t duplicates = 0;
@@ -100,15 +124,24 @@ struct TransitionResult {
 
 // A worker ended its lease (TrialEnded), as Store::EndLease but inside a WriteBatch.
 struct LeaseEnd {
+  LeaseEnd() = default;
+  LeaseEnd(std::string trial, int64_t token, v1::TrialState state, std::string why,
+           std::string worker = "")
+      : trial_id(std::move(trial)),
+        fencing_token(token),
+        final_state(state),
+        message(std::move(why)),
+        worker_id(std::move(worker)) {}
   std::string trial_id;
   int64_t fencing_token = 0;
   v1::TrialState final_state = v1::TRIAL_STATE_UNSPECIFIED;
   std::string message;
+  std::string worker_id;  // As PointWrite::worker_id.
 };
 
 struct LeaseEndResult {
   absl::Status status;  // As Store::EndLease's (NOT_FOUND, FAILED_PRECONDITION, ...).
-  v1::Trial trial;      // After the change (when OK).
+  v1::Trial trial;      // After the change (when OK); as it is when refused (unless NOT_FOUND).
 };
 
 // Writes grouped into one transaction (the scheduler's writer batches many trials' traffic).
@@ -119,7 +152,7 @@ struct WriteBatch {
   std::vector<PointWrite> points;
   // Checkpoints written by workers, under their fencing token. The trial's checkpoint_step
   // becomes the largest committed step; a re-commit of the same step replaces its record.
-  std::vector<v1::CheckpointCommit> checkpoints;
+  std::vector<CheckpointWrite> checkpoints;
   // Decisions of the stopping policy (no fencing). Keyed by (trial_id, milestone_fraction):
   // recording a second decision for the same key fails with ALREADY_EXISTS and keeps the first.
   // A decision becomes the trial's last_decision (and its prediction the trial's prediction).
@@ -263,6 +296,14 @@ class Store {
   // Events with seq > after_seq, oldest first, at most `limit` (<= 0: all).
   virtual absl::StatusOr<std::vector<StoreEvent>> ReadEvents(int64_t after_seq, int limit) = 0;
 };
+
+// INVALID_ARGUMENT (naming the field and value) unless the point is one a trainer can send:
+// 1 <= step <= 2^53 (an absurd step would end a trial for ever), fraction finite and within
+// [0, 1.001], lr finite and >= 0, tokens >= 0. A non-finite loss is not refused here: it is a
+// divergence (see PointWriteResult).
+absl::Status CheckPoint(const v1::LossPoint& point);
+// INVALID_ARGUMENT unless `path` follows the rule of CheckpointWrite for the trial and step.
+absl::Status CheckCheckpointPath(absl::string_view trial_id, int64_t step, absl::string_view path);
 
 // True for COMPLETED, STOPPED, DIVERGED, FAILED and CANCELLED.
 bool IsTerminal(v1::TrialState state);

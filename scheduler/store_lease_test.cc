@@ -30,7 +30,7 @@ v1::CheckpointCommit Checkpoint(const LeaseGrant& g, int64_t step) {
   c.set_trial_id(g.lease.trial_id());
   c.set_fencing_token(g.lease.fencing_token());
   c.set_step(step);
-  c.set_path("/ckpt/" + std::to_string(step));
+  c.set_path(CheckpointPathFor(g.lease.trial_id(), step));
   c.set_size_bytes(1000);
   c.set_sha256("ab");
   return c;
@@ -88,7 +88,7 @@ TYPED_TEST(StoreLeaseTest, ExpiryRequeuesWithNewTokenAndKeepsCheckpoint) {
   EXPECT_EQ(second.lease.fencing_token(), 2);
   EXPECT_EQ(second.trial.attempts(), 2);
   EXPECT_EQ(second.lease.resume_from().step(), 8);
-  EXPECT_EQ(second.lease.resume_from().path(), "/ckpt/8");
+  EXPECT_EQ(second.lease.resume_from().path(), CheckpointPathFor("s1/t000", 8));
 
   // The old holder is fenced off, for points, checkpoints and ending the lease.
   auto stale = this->store().AppendPoints(this->Write(first, Points(11, 12)));

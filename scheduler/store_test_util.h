@@ -2,7 +2,9 @@
 #ifndef AUGUR_SCHEDULER_STORE_TEST_UTIL_H_
 #define AUGUR_SCHEDULER_STORE_TEST_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -13,6 +15,14 @@
 #include "gtest/gtest.h"
 
 namespace augur::testing_util {
+
+// A checkpoint path the store accepts for the trial and step (CheckCheckpointPath).
+inline std::string CheckpointPathFor(std::string trial_id, int64_t step) {
+  for (char& c : trial_id) c = c == '/' ? '_' : c;
+  char name[64];
+  std::snprintf(name, sizeof(name), "step-%010lld.ckpt", static_cast<long long>(step));
+  return absl::StrCat("/work/", trial_id, "/checkpoints/", name);
+}
 
 // A fresh directory under the test temp dir, removed on destruction.
 class TempDir {
@@ -67,7 +77,7 @@ inline v1::LossPoint Point(int64_t step, double loss) {
   v1::LossPoint p;
   p.set_step(step);
   p.set_tokens(step * 1024);
-  p.set_fraction(step / 100.0);
+  p.set_fraction(std::min(1.0, step / 100.0));  // Fractions past 1 are refused.
   p.set_train_loss(loss);
   p.set_lr(1e-3);
   p.set_wall_time_unix_ms(1'700'000'000'000 + step);

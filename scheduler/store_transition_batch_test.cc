@@ -57,7 +57,7 @@ TYPED_TEST(StoreTransitionBatchTest, AStoppedTrialKeepsPointsInFlightUnderItsLas
   ck.set_trial_id(a.lease.trial_id());
   ck.set_fencing_token(a.lease.fencing_token());
   ck.set_step(6);
-  ck.set_path("/ck/6");
+  ck.set_path(CheckpointPathFor(a.lease.trial_id(), 6));
   EXPECT_EQ(this->store().CommitCheckpoint(ck).code(), absl::StatusCode::kFailedPrecondition);
 }
 

@@ -3,11 +3,23 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
 namespace augur {
 
 void WorkerSession::Send(v1::SchedulerMessage msg) {
   absl::MutexLock lock(&mu_);
-  if (!closed_) queue_.push_back(std::move(msg));
+  if (closed_) return;
+  if (queue_.size() >= max_queued_) {
+    Log(LogLevel::kWarning, "session_overflow",
+        {{"worker", worker_id_}, {"queued", absl::StrCat(queue_.size())}},
+        "the worker does not read its session; closing it");
+    closed_ = true;
+    queue_.clear();  // Nothing in it was acknowledged work; the worker resends.
+    return;
+  }
+  queue_.push_back(std::move(msg));
 }
 
 bool WorkerSession::TryNext(v1::SchedulerMessage* msg) {

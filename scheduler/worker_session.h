@@ -18,13 +18,17 @@ namespace augur {
 
 class WorkerSession {
  public:
-  WorkerSession(std::string worker_id, int slots, int64_t id)
-      : worker_id_(std::move(worker_id)), slots_(slots), id_(id) {}
+  // At most `max_queued` messages wait for the worker: a client that never reads (or a link
+  // too slow for its traffic) has its session closed rather than growing the scheduler's memory
+  // without bound; a real worker reconnects and resends what was not acknowledged.
+  WorkerSession(std::string worker_id, int slots, int64_t id, size_t max_queued = 100'000)
+      : worker_id_(std::move(worker_id)), slots_(slots), id_(id), max_queued_(max_queued) {}
   const std::string& worker_id() const { return worker_id_; }
   int slots() const { return slots_; }  // The worker's total GPUs or CPU slots.
   int64_t id() const { return id_; }    // Unique per scheduler run.
 
-  // Queues a message; dropped if the session is closed.
+  // Queues a message; dropped if the session is closed. Closes the session instead when
+  // `max_queued` messages are waiting.
   void Send(v1::SchedulerMessage msg);
   // Takes the next queued message without waiting; false if none.
   bool TryNext(v1::SchedulerMessage* msg);
@@ -46,6 +50,7 @@ class WorkerSession {
   const std::string worker_id_;
   const int slots_;
   const int64_t id_;
+  const size_t max_queued_;
   mutable absl::Mutex mu_;
   std::deque<v1::SchedulerMessage> queue_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,43 +1,17 @@
 // The distributed sweep end to end with real processes on 127.0.0.1: augur-scheduler,
 // augur-worker daemons and augur-train trials on the KJV corpus.
-#include <signal.h>
-
-#include <filesystem>
-#include <fstream>
-#include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
+#include "tests/cluster_helpers.h"
 #include "tests/harness.h"
 
 namespace augur::testing {
 namespace {
-
-v1::SubmitSweepResponse Submit(v1::SweepService::Stub& stub, const v1::SweepSpec& spec) {
-  auto r = SubmitSpec(stub, spec);
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? *r : v1::SubmitSweepResponse();
-}
-
-CurveMap Curves(v1::SweepService::Stub& stub, const std::string& sweep_id) {
-  auto r = ExportAll(stub, sweep_id);
-  EXPECT_TRUE(r.ok()) << r.status();
-  return r.ok() ? *r : CurveMap();
-}
-
-// Every step from 1 to `last` exactly once, in order.
-void ExpectContiguous(const std::vector<v1::LossPoint>& points, int64_t last,
-                      const std::string& what) {
-  ASSERT_EQ(static_cast<int64_t>(points.size()), last) << what;
-  for (int64_t i = 0; i < last; ++i) ASSERT_EQ(points[i].step(), i + 1) << what;
-}
 
 TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
   const std::string dir = TempDir("sweep");
@@ -93,41 +67,14 @@ TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
   // The rank-1 trial is a completed contender.
   EXPECT_EQ(done->ranking(0).trial().state(), v1::TRIAL_STATE_COMPLETED);
   EXPECT_FALSE(done->ranking(0).trial().is_reference());
-}
-
-// Runs augur-train on `config` uninterrupted and returns its points (from its JSON lines,
-// which carry full double precision).
-std::vector<double> UninterruptedLosses(const v1::TrialConfig& config, const std::string& dir) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions o;
-  o.preserve_proto_field_names = true;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(config, &json, o).ok());
-  std::ofstream(dir + "/trial.yaml") << json;
-  auto p = Proc::Start(FindBinaries().trainer,
-                       {"--config", dir + "/trial.yaml", "--out", dir + "/curve.csv",
-                        "--emit-jsonl", "--quiet", "--threads", "1"});
-  EXPECT_TRUE(p.ok());
-  EXPECT_TRUE((*p)->WaitForLine("\"event\":\"end\"", absl::Minutes(5)).ok());
-  std::vector<double> losses;
-  for (const std::string& line : (*p)->lines()) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object() && j.value("event", "") == "point") losses.push_back(j["loss"].get<double>());
+  // Every trial ended for good: the workers delete their checkpoints (a 200-trial sweep used to
+  // leave 136 MB behind).
+  int left = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while ((left = CountCheckpoints(dir)) > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
   }
-  return losses;
-}
-
-// The trial's durable curve has every step once, and its losses equal an uninterrupted run's
-// bit for bit.
-void ExpectUninterrupted(v1::SweepService::Stub& stub, const std::string& sweep_id,
-                         const v1::Trial& finished, const std::string& dir) {
-  const auto curves = Curves(stub, sweep_id);
-  const auto& points = curves.at(finished.trial_id());
-  ExpectContiguous(points, finished.config().total_steps(), finished.trial_id());
-  const std::vector<double> reference = UninterruptedLosses(finished.config(), dir);
-  ASSERT_EQ(reference.size(), points.size());
-  for (size_t i = 0; i < points.size(); ++i) {
-    ASSERT_EQ(points[i].train_loss(), reference[i]) << "step " << i + 1;  // Bit for bit.
-  }
+  EXPECT_EQ(left, 0) << "checkpoints of ended trials are left in " << dir;
 }
 
 // The sweep as GetSweep returns it.
@@ -138,56 +85,6 @@ v1::GetSweepResponse SweepOf(v1::SweepService::Stub& stub, const std::string& sw
   v1::GetSweepResponse resp;
   EXPECT_TRUE(stub.GetSweep(&ctx, req, &resp).ok());
   return resp;
-}
-
-// The trial as GetSweep ranks it.
-v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
-                  const std::string& trial_id) {
-  const v1::GetSweepResponse resp = SweepOf(stub, sweep_id);
-  for (const v1::RankingRow& row : resp.ranking()) {
-    if (row.trial().trial_id() == trial_id) return row.trial();
-  }
-  return v1::Trial();
-}
-
-// Waits until the trial has committed a checkpoint at step 40 or later and trained 5 steps
-// past it.
-v1::Trial WaitForCheckpoint(v1::SweepService::Stub& stub, const std::string& sweep_id,
-                            const std::string& trial_id) {
-  v1::Trial trial;
-  const absl::Time deadline = absl::Now() + absl::Minutes(3);
-  while (absl::Now() < deadline) {
-    trial = TrialOf(stub, sweep_id, trial_id);
-    if (trial.checkpoint_step() >= 40 && trial.last_point().step() > trial.checkpoint_step() + 5) {
-      break;
-    }
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  EXPECT_GE(trial.checkpoint_step(), 40) << trial.ShortDebugString();
-  return trial;
-}
-
-// PauseTrial or ResumeTrial on one trial; false (with a test failure) if refused.
-bool TrialAction(v1::SweepService::Stub& stub, const std::string& trial_id, bool pause) {
-  grpc::ClientContext ctx;
-  v1::TrialActionRequest req;
-  req.set_trial_id(trial_id);
-  v1::TrialActionResponse resp;
-  const grpc::Status st =
-      pause ? stub.PauseTrial(&ctx, req, &resp) : stub.ResumeTrial(&ctx, req, &resp);
-  EXPECT_TRUE(st.ok()) << st.error_message();
-  return st.ok();
-}
-void Resume(v1::SweepService::Stub& stub, const std::string& id) { TrialAction(stub, id, false); }
-
-// tiny_sweep.yaml without early stopping, at the given learning rates.
-v1::SweepSpec PlainSweep(std::initializer_list<double> lrs) {
-  auto spec = LoadTestSpec("tiny_sweep.yaml");
-  EXPECT_TRUE(spec.ok()) << spec.status();
-  spec->mutable_policy()->set_kind(v1::POLICY_KIND_NONE);
-  spec->mutable_search()->mutable_dimensions(0)->clear_values();
-  for (double lr : lrs) spec->mutable_search()->mutable_dimensions(0)->add_values(lr);
-  return *spec;
 }
 
 TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {

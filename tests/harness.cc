@@ -63,6 +63,12 @@ std::vector<std::string> Proc::lines() {
 }
 
 Binaries FindBinaries() {
+  // AUGUR_TEST_BIN_DIR runs the tests against other builds' binaries (e.g. of the commit before
+  // a fix, to see a new test fail there): DIR/scheduler/augur-scheduler and so on.
+  if (const char* dir = std::getenv("AUGUR_TEST_BIN_DIR")) {
+    return {absl::StrCat(dir, "/scheduler/augur-scheduler"),
+            absl::StrCat(dir, "/worker/augur-worker"), absl::StrCat(dir, "/trainer/augur-train")};
+  }
   return {AUGUR_SCHEDULER_BINARY, AUGUR_WORKER_BINARY, AUGUR_TRAIN_BINARY};
 }
 
@@ -77,7 +83,8 @@ std::string TempDir(const std::string& name) {
 
 absl::StatusOr<std::unique_ptr<Proc>> StartScheduler(const std::string& db, std::string* address,
                                                      std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", db};
+  std::vector<std::string> args = {"--listen", address->empty() ? "127.0.0.1:0" : *address, "--db",
+                                   db};
   args.insert(args.end(), extra.begin(), extra.end());
   auto p = Proc::Start(FindBinaries().scheduler, args);
   if (!p.ok()) return p.status();
@@ -158,6 +165,19 @@ absl::StatusOr<v1::GetSweepResponse> WaitForSweep(v1::SweepService::Stub& stub,
   }
   return absl::DeadlineExceededError(
       absl::StrCat("sweep ", sweep_id, " still running: ", resp.ShortDebugString().substr(0, 400)));
+}
+
+v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
+                  const std::string& trial_id) {
+  grpc::ClientContext ctx;
+  v1::GetSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  v1::GetSweepResponse resp;
+  if (!stub.GetSweep(&ctx, req, &resp).ok()) return v1::Trial();
+  for (const v1::RankingRow& row : resp.ranking()) {
+    if (row.trial().trial_id() == trial_id) return row.trial();
+  }
+  return v1::Trial();
 }
 
 }  // namespace augur::testing

@@ -43,7 +43,8 @@ Binaries FindBinaries();  // From compile definitions set by tests/CMakeLists.tx
 // A fresh empty folder under the test's temp dir.
 std::string TempDir(const std::string& name);
 
-// Starts augur-scheduler on a free port with `db`; fills `address` ("127.0.0.1:PORT").
+// Starts augur-scheduler with `db` on `*address`, or on a free port when it is empty; fills
+// `address` ("127.0.0.1:PORT").
 absl::StatusOr<std::unique_ptr<Proc>> StartScheduler(const std::string& db, std::string* address,
                                                      std::vector<std::string> extra = {});
 absl::StatusOr<std::unique_ptr<Proc>> StartWorker(const std::string& address,
@@ -63,6 +64,10 @@ absl::StatusOr<v1::SubmitSweepResponse> SubmitSpec(v1::SweepService::Stub& stub,
 // ExportCurves: every trial's durable points, by trial id.
 using CurveMap = std::map<std::string, std::vector<v1::LossPoint>>;
 absl::StatusOr<CurveMap> ExportAll(v1::SweepService::Stub& stub, const std::string& sweep_id);
+
+// The trial as GetSweep ranks it (empty if the sweep has no such trial).
+v1::Trial TrialOf(v1::SweepService::Stub& stub, const std::string& sweep_id,
+                  const std::string& trial_id);
 
 // Polls GetSweep until its state is not RUNNING or `timeout` passes.
 absl::StatusOr<v1::GetSweepResponse> WaitForSweep(v1::SweepService::Stub& stub,

@@ -60,7 +60,7 @@ void PrintUsage() {
       "  --out PATH             curve CSV (docs/curves.md)\n"
       "  --run-id ID            run_id column (default: config run_id, else 'run')\n"
       "  --resume PATH          continue from a checkpoint\n"
-      "  --checkpoint-dir DIR   write DIR/step-N.ckpt (newest 3 kept) every "
+      "  --checkpoint-dir DIR   write DIR/step-N.ckpt (newest 3 and the committed one kept) every "
       "checkpoint_interval_steps and on stop\n"
       "  --stop-at-fraction F   checkpoint and exit 5 after the first step at or past F of "
       "training\n"

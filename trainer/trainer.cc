@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/checkpoint_retention.h"
 #include "common/status_macros.h"
 #include "trainer/adamw.h"
 #include "trainer/adamw_tensor.h"
@@ -153,23 +154,6 @@ void Run::OptimizerStep(int64_t update, double lr, double grad_scale) {
   }
 }
 
-namespace {
-
-// Keeps the `keep` newest step-*.ckpt files of `dir` (names sort by step). The newest few are
-// kept, not just one, because the scheduler may not have committed the latest yet.
-void PruneCheckpoints(const std::string& dir, size_t keep) {
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("step-", 0) == 0 && e.path().extension() == ".ckpt") files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (size_t i = 0; i + keep < files.size(); ++i) std::filesystem::remove(files[i], ec);
-}
-
-}  // namespace
-
 absl::Status Run::SaveCheckpoint(int64_t step, RunResult* result) {
   if (options_.checkpoint_dir.empty() || reducer_->rank() != 0) return absl::OkStatus();
   std::error_code ec;
@@ -191,6 +175,7 @@ absl::Status Run::SaveCheckpoint(int64_t step, RunResult* result) {
                       {m.data_ptr<float>(), static_cast<size_t>(m.numel())},
                       {v.data_ptr<float>(), static_cast<size_t>(v.numel())}};
   RETURN_IF_ERROR(WriteCheckpoint(path, view));
+  // The newest 3, and never the one the scheduler committed (common/checkpoint_retention.h).
   PruneCheckpoints(options_.checkpoint_dir, /*keep=*/3);
   result->checkpoint_path = path;
   if (options_.on_checkpoint) options_.on_checkpoint(step, path);

@@ -18,6 +18,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/checkpoint_retention.h"
+#include "common/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "worker/trial_process.h"
@@ -31,11 +33,12 @@ namespace fs = std::filesystem;
 class ProcessTrial : public RunningTrial {
  public:
   ProcessTrial(TrialRunner::Callbacks cb, absl::Duration rank_exit_grace, std::string rendezvous,
-               double run_until_fraction)
+               double run_until_fraction, std::string checkpoint_dir)
       : cb_(std::move(cb)),
         grace_(rank_exit_grace),
         rendezvous_(std::move(rendezvous)),
-        run_until_(run_until_fraction) {}
+        run_until_(run_until_fraction),
+        checkpoint_dir_(std::move(checkpoint_dir)) {}
   ~ProcessTrial() override {
     {
       absl::MutexLock lock(&mu_);
@@ -82,6 +85,10 @@ class ProcessTrial : public RunningTrial {
       }
     }
     TerminateForPause();
+  }
+  void CheckpointCommitted(int64_t step) override {
+    // The trainer reads the file before each pruning; a failure only keeps more files.
+    WriteCommittedStep(checkpoint_dir_, step).IgnoreError();
   }
 
  private:
@@ -210,6 +217,7 @@ class ProcessTrial : public RunningTrial {
   const absl::Duration grace_;
   const std::string rendezvous_;  // Empty for a single rank.
   const double run_until_;        // Lease.run_until_fraction.
+  const std::string checkpoint_dir_;
   // Set by Launch, then only read until the destructor.
   std::vector<std::unique_ptr<TrialProcess>> ranks_;
   std::vector<std::thread> waiters_;
@@ -289,6 +297,22 @@ v1::TrialState WorseState(v1::TrialState a, v1::TrialState b) {
   return badness(b) > badness(a) ? b : a;
 }
 
+void ProcessTrialRunner::Discard(const std::string& trial_id) {
+  const fs::path dir = fs::path(TrialDir(trial_id)) / "checkpoints";
+  std::error_code ec;
+  uintmax_t bytes = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::error_code size_ec;
+    const uintmax_t size = fs::file_size(e.path(), size_ec);
+    if (!size_ec) bytes += size;
+  }
+  const uintmax_t removed = fs::remove_all(dir, ec);
+  if (removed == 0 || removed == static_cast<uintmax_t>(-1)) return;
+  Log(LogLevel::kInfo, "checkpoints_removed",
+      {{"trial", trial_id}, {"bytes", absl::StrCat(bytes)}, {"dir", dir.string()}},
+      ec ? absl::StrCat("partly: ", ec.message()) : "the trial ended for good");
+}
+
 std::string ProcessTrialRunner::TrialDir(const std::string& trial_id) const {
   return (fs::path(options_.work_dir) / absl::StrReplaceAll(trial_id, {{"/", "_"}})).string();
 }
@@ -303,6 +327,12 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
   fs::create_directories(fs::path(dir) / "checkpoints", ec);
   if (ec) {
     return absl::UnavailableError(absl::StrCat("cannot create ", dir, ": ", ec.message()));
+  }
+  // The store resumes the trial from this step until the scheduler acknowledges a newer one:
+  // the trainer's pruning must keep it (0: nothing committed yet, so nothing is deleted).
+  if (absl::Status st = WriteCommittedStep(dir + "/checkpoints", lease.resume_from().step());
+      !st.ok()) {
+    return st;
   }
   v1::TrialConfig config = lease.config();
   // On a CPU worker the ranks are CPU processes: a trainer told `gpus: k` would pick NCCL for
@@ -370,7 +400,8 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
     ranks.push_back(std::move(p));
   }
   auto trial = std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace,
-                                              rendezvous, lease.run_until_fraction());
+                                              rendezvous, lease.run_until_fraction(),
+                                              dir + "/checkpoints");
   if (absl::Status st = trial->Launch(ranks); !st.ok()) {
     if (!rendezvous.empty()) fs::remove_all(rendezvous, ec);
     return st;

@@ -43,6 +43,9 @@ class ProcessTrialRunner : public TrialRunner {
                                                       const Placement& placement,
                                                       Callbacks callbacks) override;
 
+  // Deletes the trial's checkpoints folder (logged with the bytes freed).
+  void Discard(const std::string& trial_id) override;
+
   // The folder a trial's files go to (trial ids contain '/').
   std::string TrialDir(const std::string& trial_id) const;
 

@@ -4,6 +4,7 @@
 #ifndef AUGUR_WORKER_TRIAL_RUNNER_H_
 #define AUGUR_WORKER_TRIAL_RUNNER_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ class RunningTrial {
   virtual void Stop() = 0;
   // Writes a checkpoint, reports it, then ends; on_end reports PAUSED.
   virtual void Pause() = 0;
+  // The scheduler has durably committed the checkpoint at `step`: the trial resumes from it
+  // from now on, so it must be kept, and older ones may go (common/checkpoint_retention.h).
+  virtual void CheckpointCommitted(int64_t step) {}
 };
 
 // Where a trial runs, chosen by the daemon: one device per data-parallel rank (rank i on
@@ -43,6 +47,9 @@ class TrialRunner {
     std::function<void(v1::TrialState state, const std::string& message, int64_t last_step)> on_end;
   };
   virtual ~TrialRunner() = default;
+  // The trial ended for good (the scheduler says so): nothing will resume from its
+  // checkpoints, which may be deleted. Its curve and config stay.
+  virtual void Discard(const std::string& trial_id) {}
   // Starts the lease's trial on `placement` (resuming from lease.resume_from() when set).
   virtual absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
                                                               const Placement& placement,

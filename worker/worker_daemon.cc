@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "grpcpp/client_context.h"
 
 namespace augur {
@@ -119,6 +120,10 @@ void WorkerDaemon::Run() {
     const grpc::Status st = stub_->RegisterWorker(&ctx, req, &reg);
     if (st.ok()) {
       backoff = options_.initial_backoff;
+      {
+        absl::MutexLock lock(&mu_);
+        lease_timeout_ = absl::Milliseconds(reg.lease_timeout_ms());
+      }
       RunSession(reg);
       absl::MutexLock lock(&mu_);
       if (shutdown_) return;  // RunSession already tried to flush the ends.
@@ -126,8 +131,22 @@ void WorkerDaemon::Run() {
       absl::MutexLock lock(&mu_);
       // Shutting down with nobody to report to: trials are paused locally and left.
       if (shutdown_) return;
+      Log(st.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                  st.error_code() == grpc::StatusCode::PERMISSION_DENIED
+              ? LogLevel::kError
+              : LogLevel::kWarning,
+          "register_failed",
+          {{"worker", options_.worker_id},
+           {"code", absl::StrCat(st.error_code())},
+           {"retry_in", absl::FormatDuration(backoff)}},
+          st.error_message());
     }
-    if (!SleepUnlessShutdown(backoff)) continue;
+    absl::Duration wait = backoff;
+    {
+      absl::MutexLock lock(&mu_);
+      wait = std::min(wait, FenceIfUnrenewed() + absl::Milliseconds(1));
+    }
+    if (!SleepUnlessShutdown(wait)) continue;
     backoff = std::min(options_.max_backoff, backoff * 2);
   }
 }
@@ -150,6 +169,10 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
     }
   }
   buffer_.ResendAll();
+  {
+    absl::MutexLock lock(&mu_);
+    hello_sent_at_ = options_.clock->Now();
+  }
   if (!stream->Write(hello)) {
     ctx.TryCancel();
     stream->Finish();
@@ -183,6 +206,7 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
       };
       clock.AwaitWithDeadline(mu_, absl::Condition(&wake), clock.Now() + options_.flush_interval);
       if (broken_) break;
+      FenceIfUnrenewed();
       if (shutdown_) {
         if (!paused_for_shutdown) {
           paused_for_shutdown = true;
@@ -235,84 +259,6 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
   accepted_ = false;
 }
 
-void WorkerDaemon::HandleMessage(const v1::SchedulerMessage& msg) {
-  switch (msg.kind_case()) {
-    case v1::SchedulerMessage::kAccepted: {
-      absl::MutexLock lock(&mu_);
-      std::map<std::string, int64_t> valid;
-      for (const auto& h : msg.accepted().valid_leases()) valid[h.trial_id()] = h.fencing_token();
-      std::vector<std::string> gone;
-      for (auto& [id, slot] : slots_) {
-        auto it = valid.find(id);
-        if (it == valid.end() || it->second != slot.fencing_token) {
-          gone.push_back(id);
-          continue;
-        }
-        // Still ours: the scheduler may have missed the checkpoint or the end.
-        if (slot.checkpoint) {
-          v1::WorkerMessage m;
-          *m.mutable_checkpoint() = *slot.checkpoint;
-          Enqueue(std::move(m));
-        }
-        if (slot.ended) {
-          v1::WorkerMessage m;
-          *m.mutable_ended() = *slot.ended;
-          Enqueue(std::move(m));
-        }
-      }
-      for (const auto& id : gone) ForgetTrial(id);
-      accepted_ = true;
-      return;
-    }
-    case v1::SchedulerMessage::kLease:
-      StartTrial(msg.lease());
-      return;
-    case v1::SchedulerMessage::kPointsAck:
-      buffer_.Ack(msg.points_ack().trial_id(), msg.points_ack().durable_step());
-      return;
-    case v1::SchedulerMessage::kOrder: {
-      const v1::TrialOrder& order = msg.order();
-      absl::MutexLock lock(&mu_);
-      v1::WorkerMessage ack;
-      ack.mutable_order_ack()->set_order_id(order.order_id());
-      auto it = slots_.find(order.trial_id());
-      if (it == slots_.end() || it->second.fencing_token != order.fencing_token()) {
-        ack.mutable_order_ack()->set_error("no such lease on this worker");
-      } else if (!it->second.ended && it->second.trial) {
-        if (order.action() == v1::TrialOrder::ACTION_PAUSE) {
-          it->second.trial->Pause();
-        } else {
-          it->second.trial->Stop();
-        }
-      }
-      Enqueue(std::move(ack));
-      return;
-    }
-    case v1::SchedulerMessage::kRejection: {
-      const v1::Rejection& r = msg.rejection();
-      // A refused write for a trial means its lease is gone (expired and fenced off, or the
-      // trial is unknown): stop it and drop its points. Other rejections are informational.
-      if (!r.trial_id().empty() && (r.code() == grpc::StatusCode::FAILED_PRECONDITION ||
-                                    r.code() == grpc::StatusCode::NOT_FOUND)) {
-        absl::MutexLock lock(&mu_);
-        ForgetTrial(r.trial_id());
-      }
-      return;
-    }
-    case v1::SchedulerMessage::kEndedAck: {
-      absl::MutexLock lock(&mu_);
-      auto it = slots_.find(msg.ended_ack().trial_id());
-      if (it != slots_.end() && it->second.fencing_token == msg.ended_ack().fencing_token() &&
-          it->second.ended) {
-        ForgetTrial(it->first);
-      }
-      return;
-    }
-    case v1::SchedulerMessage::KIND_NOT_SET:
-      return;
-  }
-}
-
 void WorkerDaemon::StartTrial(const v1::Lease& lease) {
   const std::string id = lease.trial_id();
   const int64_t fencing = lease.fencing_token();
@@ -351,6 +297,7 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     Slot& slot = slots_[id];
     slot.fencing_token = fencing;
     slot.last_step = lease.resume_from().step();
+    slot.started_at = options_.clock->Now();
   }
   TrialRunner::Callbacks cb;
   cb.on_point = [this, id, fencing](v1::LossPoint p) {
@@ -391,6 +338,15 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     ended.set_fencing_token(fencing);
     ended.set_state(state);
     ended.set_message(message);
+    if (!it->second.refused.empty()) {
+      ended.set_state(v1::TRIAL_STATE_FAILED);
+      ended.set_message(absl::StrCat("the scheduler refused its points: ", it->second.refused));
+    } else if (it->second.fenced && state == v1::TRIAL_STATE_STOPPED) {
+      // Stopped by the fence, not by an order: if the lease is still ours, the trial goes on
+      // from its checkpoint, here or elsewhere.
+      ended.set_state(v1::TRIAL_STATE_PENDING);
+      ended.set_message("its worker lost contact with the scheduler; resumed from its checkpoint");
+    }
     ended.set_last_step(std::max(last_step, it->second.last_step));
     it->second.ended = ended;
     v1::WorkerMessage m;

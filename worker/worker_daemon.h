@@ -6,6 +6,13 @@
 // Each trial holds max(1, resources.gpus) devices of its own (worker/device_pool.h) from its
 // start until its last process has exited; a lease that does not fit is handed back (TrialEnded
 // PENDING), never overcommitted.
+//
+// Self-fencing: the scheduler answers each heartbeat with the leases it renewed (LeasesRenewed).
+// A trial the worker started before that heartbeat and that is not listed has moved to another
+// worker, and a worker that has heard no renewal for most of the lease timeout (FenceAfter)
+// must assume its leases are being handed elsewhere: either way it stops the trial's trainer
+// (it checkpoints on SIGTERM) and reports it PENDING if it can, so that a trial never runs
+// twice at once, also across a network cut or a scheduler outage longer than the lease.
 #ifndef AUGUR_WORKER_WORKER_DAEMON_H_
 #define AUGUR_WORKER_WORKER_DAEMON_H_
 
@@ -46,6 +53,11 @@ struct WorkerOptions {
   const Clock* clock = &RealClock();
 };
 
+// How long after the last renewal the worker heard of it stops its trials: three quarters of
+// the lease timeout, less the 2 s a trainer may take to exit, so that every trainer is gone
+// before the scheduler can expire the lease (never less than a quarter of the timeout).
+absl::Duration FenceAfter(absl::Duration lease_timeout);
+
 // Thread-safe. Run() blocks; Shutdown() may be called from any thread (or a signal watcher).
 class WorkerDaemon {
  public:
@@ -68,6 +80,10 @@ class WorkerDaemon {
     int64_t last_step = 0;
     std::optional<v1::CheckpointCommit> checkpoint;
     std::optional<v1::TrialEnded> ended;  // Set once the trial has ended; kept until acked.
+    absl::Time started_at = absl::InfinitePast();  // When the lease arrived (worker clock).
+    bool fenced = false;        // Stopped because the lease may have moved: ends as PENDING.
+    std::string refused;        // The scheduler refused its points as malformed: ends as FAILED.
+    bool ordered_stop = false;  // The scheduler stopped it: its end is still reported.
   };
 
   // One session: hello, then reader thread + writer loop until the stream breaks.
@@ -78,6 +94,14 @@ class WorkerDaemon {
   void Enqueue(v1::WorkerMessage msg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int FreeSlots() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool SleepUnlessShutdown(absl::Duration d) ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops the trial because its lease may belong to another worker now (self-fencing).
+  void Fence(Slot& slot, const std::string& trial_id, const std::string& why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fences every running trial once no renewal was heard for FenceAfter(lease timeout); returns
+  // how long until that happens (InfiniteDuration when nothing runs or no timeout is known).
+  absl::Duration FenceIfUnrenewed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A LeasesRenewed: moves the renewal time on, fences the trials it no longer lists.
+  void TakeRenewal(const v1::LeasesRenewed& renewed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands a lease back unstarted, so the scheduler requeues its trial.
   void RefuseLease(const v1::Lease& lease, const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -92,6 +116,13 @@ class WorkerDaemon {
   bool accepted_ ABSL_GUARDED_BY(mu_) = false;  // Current session got SessionAccepted.
   bool broken_ ABSL_GUARDED_BY(mu_) = false;    // Current session's stream ended.
   int sessions_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration lease_timeout_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();  // 0 = unknown.
+  // Send time of the latest hello or heartbeat the scheduler answered with a renewal.
+  absl::Time renewed_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time hello_sent_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // The scheduler answers heartbeats with LeasesRenewed (one older than that never does, and
+  // is not fenced against: its renewals cannot be seen).
+  bool renewals_seen_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, Slot> slots_ ABSL_GUARDED_BY(mu_);
   // Held by trials that still run, also ones no longer in slots_ (stopped, not yet exited).
   DevicePool devices_ ABSL_GUARDED_BY(mu_);

@@ -36,6 +36,10 @@ struct SchedulerState {
   int last_request_slots = -1;
   bool stop_sent = false;
   int sessions = 0;
+  int32_t lease_timeout_ms = 5000;
+  bool renew = true;             // Answer heartbeats with LeasesRenewed.
+  int64_t refuse_from_step = 0;  // Refuse batches reaching this step as malformed (if > 0).
+  int refused_batches = 0;
 };
 
 class FakeScheduler final : public v1::WorkerService::Service {
@@ -46,7 +50,10 @@ class FakeScheduler final : public v1::WorkerService::Service {
                               v1::RegisterWorkerResponse* resp) override {
     resp->set_session_token("token");
     resp->set_heartbeat_interval_ms(100);
-    resp->set_lease_timeout_ms(5000);
+    {
+      absl::MutexLock lock(&s_->mu);
+      resp->set_lease_timeout_ms(s_->lease_timeout_ms);
+    }
     resp->set_max_points_per_batch(25);
     return grpc::Status::OK;
   }
@@ -84,6 +91,15 @@ class FakeScheduler final : public v1::WorkerService::Service {
             s_->pending.erase(s_->pending.begin());
             replies.push_back(m);
           }
+        } else if (in.has_points() && s_->refuse_from_step > 0 &&
+                   in.points().points(in.points().points_size() - 1).step() >=
+                       s_->refuse_from_step) {
+          ++s_->refused_batches;
+          v1::SchedulerMessage r;
+          r.mutable_rejection()->set_code(grpc::StatusCode::INVALID_ARGUMENT);
+          r.mutable_rejection()->set_message("bad loss point: lr nan");
+          r.mutable_rejection()->set_trial_id(in.points().trial_id());
+          replies.push_back(r);
         } else if (in.has_points()) {
           const auto& b = in.points();
           int64_t top = 0;
@@ -117,6 +133,15 @@ class FakeScheduler final : public v1::WorkerService::Service {
           replies.push_back(ack);
         } else if (in.has_order_ack()) {
           s_->order_acks.insert(in.order_ack().order_id());
+        } else if (in.has_heartbeat() && s_->renew) {
+          v1::SchedulerMessage renewed;  // As the real scheduler: the leases still valid.
+          renewed.mutable_renewed()->set_sent_unix_ms(in.heartbeat().sent_unix_ms());
+          for (const auto& [id, token] : s_->valid_leases) {
+            v1::HeldLease* h = renewed.mutable_renewed()->add_leases();
+            h->set_trial_id(id);
+            h->set_fencing_token(token);
+          }
+          replies.push_back(renewed);
         }
       }
       for (const auto& r : replies) {
@@ -437,6 +462,42 @@ TEST(WorkerDaemon, TrialsHoldDisjointDevicesAndALeaseThatDoesNotFitIsHandedBack)
   }
   // Everything ended: all three devices are offered again.
   EXPECT_TRUE(Eventually(&f.state, [&] { return f.state.last_request_slots == 3; }));
+}
+
+// A point the scheduler refuses as malformed is not resent for ever: the trial ends FAILED with
+// the reason (before, the worker kept it and resent it after every reconnect).
+TEST(WorkerDaemon, PointsRefusedAsMalformedFailTheTrialInsteadOfBeingResent) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 5, 1000000)};
+  f.state.refuse_from_step = 50;
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.count("t1") == 1; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_FAILED);
+  EXPECT_NE(f.state.ended["t1"].message().find("refused its points: bad loss point"),
+            std::string::npos)
+      << f.state.ended["t1"].message();
+  EXPECT_LE(f.state.refused_batches, 10);
+}
+
+// A worker that hears no lease renewal for FenceAfter(lease timeout) stops its trial and
+// reports it PENDING, so that it is gone before the scheduler could lease it elsewhere.
+TEST(WorkerDaemon, AWorkerThatHearsNoRenewalStopsItsTrialAndReportsItPending) {
+  EXPECT_EQ(FenceAfter(absl::Seconds(30)), absl::Milliseconds(20500));
+  EXPECT_EQ(FenceAfter(absl::Seconds(1)), absl::Milliseconds(500));
+  Fixture f;
+  f.state.lease_timeout_ms = 1000;
+  f.state.pending = {MakeLease("t1", 5, 1000000)};
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.points["t1"].size() >= 20; }));
+  {
+    absl::MutexLock lock(&f.state.mu);
+    f.state.renew = false;  // The scheduler still takes points but renews nothing.
+  }
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.ended.count("t1") == 1; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_PENDING);
+  EXPECT_NE(f.state.ended["t1"].message().find("lost contact"), std::string::npos);
 }
 
 }  // namespace

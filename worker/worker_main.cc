@@ -9,10 +9,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/client_auth.h"
+#include "common/client_token.h"
 #include "common/flags.h"
+#include "common/log.h"
 #include "common/signals.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "worker/devices.h"
 #include "worker/process_trial_runner.h"
 #include "worker/worker_daemon.h"
@@ -35,6 +36,7 @@ int Run(int argc, char** argv) {
   std::string work_dir = "augur-work";
   std::string train_binary = augur::FindTrainBinaryNearSelf();
   if (train_binary.empty()) train_binary = "augur-train";  // From PATH.
+  std::string token, token_file;
   int64_t gpus = -1, cpu_slots = 0, threads = 0;
   bool help = false;
   augur::FlagSet flags;
@@ -47,6 +49,11 @@ int Run(int argc, char** argv) {
                &threads);
   flags.AddString("work-dir", "DIR", "where trial configs, curves and checkpoints go", &work_dir);
   flags.AddString("train-binary", "PATH", "the trainer to run", &train_binary);
+  flags.AddString("token", "TOKEN",
+                  "bearer token (role worker) for a scheduler with --tokens-file; else "
+                  "--token-file, else $AUGUR_TOKEN",
+                  &token);
+  flags.AddString("token-file", "PATH", "file whose first line is the bearer token", &token_file);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto rest = flags.Parse(args);
@@ -55,6 +62,12 @@ int Run(int argc, char** argv) {
     std::fprintf(help ? stdout : stderr, "%s%s", kUsage, flags.Help().c_str());
     return help && rest.ok() ? 0 : 2;
   }
+  auto bearer = augur::ResolveClientToken(token, token_file, std::getenv(augur::kTokenEnv));
+  if (!bearer.ok()) {
+    std::fprintf(stderr, "augur-worker: %s\n", std::string(bearer.status().message()).c_str());
+    return 2;
+  }
+  augur::SetLogComponent("augur-worker");
   augur::DeviceOptions dev;
   dev.gpus = static_cast<int>(gpus);
   dev.cpu_slots = static_cast<int>(cpu_slots);
@@ -80,8 +93,8 @@ int Run(int argc, char** argv) {
   options.device = inventory->description;
 
   augur::BlockTerminationSignals();
-  // Credentials are chosen here and only here: TLS is a change to this line.
-  auto channel = grpc::CreateChannel(scheduler, grpc::InsecureChannelCredentials());
+  // Credentials and the token are chosen in one place (common/client_auth.h).
+  auto channel = augur::SchedulerChannel(scheduler, *bearer);
   augur::WorkerDaemon daemon(options, channel, &runner);
   std::thread signals([&] {
     const int sig = augur::WaitForTerminationSignal();
