@@ -99,12 +99,13 @@ v1::SweepSpec PlainSweep(std::initializer_list<double> lrs) {
   return *spec;
 }
 
-int CountCheckpoints(const std::string& dir) {
+int CountCheckpoints(const std::string& dir, const std::string& trial_dir) {
   int n = 0;
   std::error_code ec;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
-    n += name.rfind("step-", 0) == 0 && e.path().extension() == ".ckpt";
+    if (name.rfind("step-", 0) != 0 || e.path().extension() != ".ckpt") continue;
+    n += trial_dir.empty() || e.path().parent_path().parent_path().filename() == trial_dir;
   }
   return n;
 }

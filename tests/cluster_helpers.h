@@ -41,7 +41,7 @@ void Resume(v1::SweepService::Stub& stub, const std::string& id);
 v1::SweepSpec PlainSweep(std::initializer_list<double> lrs);
 
 // The step-*.ckpt files anywhere below `dir`.
-int CountCheckpoints(const std::string& dir);
+int CountCheckpoints(const std::string& dir, const std::string& trial_dir = "");
 
 // Counts, every 20 ms until destroyed, the live augur-train processes of each trial (by the
 // `--run-id` in their command line, from /proc) and keeps the most seen at once.
