@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/cli/cli_runner.h"
+#include "tests/cli/scheduler_fixture.h"
 #include "tests/harness.h"
 
 namespace augur::cli_test {
@@ -17,20 +18,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-class AugurControlTest : public ::testing::Test {
+class AugurControlTest : public SchedulerFixture {
  protected:
-  void SetUp() override {
-    auto p =
-        augur::testing::StartScheduler(augur::testing::TempDir("control") + "/augur.db", &address_);
-    ASSERT_TRUE(p.ok()) << p.status();
-    scheduler_ = std::move(*p);
-    spec_ = (SourceDir() / "tests/data/tiny_sweep.yaml").string();
-  }
-  std::string Submit() {
-    Result r = Augur(WithPathCheck({"submit", spec_, "--output", "json"}), address_);
-    EXPECT_EQ(r.code, 0) << r.err;
-    return nlohmann::json::parse(r.out)["sweep_id"];
-  }
+  AugurControlTest() : SchedulerFixture("control") {}
+  std::string Submit() { return SubmitJson()["sweep_id"]; }
   nlohmann::json Json(const std::vector<std::string>& args) {
     std::vector<std::string> with = args;
     with.push_back("--output");
@@ -39,10 +30,6 @@ class AugurControlTest : public ::testing::Test {
     EXPECT_EQ(r.code, 0) << r.err;
     return nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
   }
-
-  std::string address_;
-  std::unique_ptr<augur::testing::Proc> scheduler_;
-  std::string spec_;
 };
 
 TEST_F(AugurControlTest, StopASweepCancelsEveryTrialAndNothingStartsAfter) {

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/cli/cli_runner.h"
+#include "tests/cli/scheduler_fixture.h"
 #include "tests/harness.h"
 
 namespace augur::cli_test {
@@ -17,28 +18,16 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-class AugurRemoteTest : public ::testing::Test {
+class AugurRemoteTest : public SchedulerFixture {
  protected:
-  void SetUp() override {
-    auto p =
-        augur::testing::StartScheduler(augur::testing::TempDir("cli") + "/augur.db", &address_);
-    ASSERT_TRUE(p.ok()) << p.status();
-    scheduler_ = std::move(*p);
-    spec_ = (SourceDir() / "tests/data/tiny_sweep.yaml").string();
-  }
+  AugurRemoteTest() : SchedulerFixture("cli") {}
 
   // Submits the tiny spec and returns the sweep id.
   std::string Submit() {
-    Result r = Augur(WithPathCheck({"submit", spec_, "--output", "json"}), address_);
-    EXPECT_EQ(r.code, 0) << r.err;
-    const nlohmann::json j = nlohmann::json::parse(r.out);
+    const nlohmann::json j = SubmitJson();
     EXPECT_EQ(j["planned_trials"], 5);  // 4 learning rates + 1 collapse reference.
     return j["sweep_id"];
   }
-
-  std::string address_;
-  std::unique_ptr<augur::testing::Proc> scheduler_;
-  std::string spec_;
 };
 
 TEST_F(AugurRemoteTest, SubmitPrintsTheSweepAndLsListsIt) {
