@@ -63,6 +63,7 @@ std::string DescribePolicy(const augur::v1::StoppingPolicy& p,
                            100 * p.tolerance(), "% is below ", 100 * p.risk(), "%")
                      : "; keep the best third by predicted final loss",
                  "; at the last milestone keep the top ", p.keep_top(),
+                 p.use_interval() ? " per reference" : "",
                  p.asynchronous() ? "; asynchronous" : "; synchronous milestones",
                  !p.model_path().empty()    ? Cat("; fitted model ", p.model_path())
                  : !reference_sizes.empty() ? Cat("; references: ", JoinText(reference_sizes, ", "))

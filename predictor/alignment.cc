@@ -93,8 +93,17 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
                    (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
   const double noise = t * out.rel_noise_se;
   out.noise_half_width = noise;
-  const double model = z * out.rel_model_error;
-  const double half = std::sqrt(noise * noise + model * model);
+  // The held-out errors behind rel_q90 already hold the references' own alignment noise, so the
+  // measured 90% quantile is not added to this trial's noise in quadrature: the interval is the
+  // wider of the two, each a 90% interval on its own.
+  const double q90 = reference.Errors().Q90At(end);
+  double half;
+  if (std::abs(options.level - 0.9) < 1e-12 && std::isfinite(q90)) {
+    half = std::max(noise, q90);
+  } else {
+    const double model = z * out.rel_model_error;
+    half = std::sqrt(noise * noise + model * model);
+  }
   out.lower = out.final_loss * (1.0 - half);
   out.upper = out.final_loss * (1.0 + half);
   return out;

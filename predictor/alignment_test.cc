@@ -17,7 +17,7 @@ TEST(AlignmentTest, NoiselessAlignmentIsExact) {
   const CurveControls c = D2zControls(0.1, 20);
   const Curve curve = FormCurve("a", TrueConstants(), c, 2.75, {});
   const FormReference ref(ParamsFor(TrueConstants(), c), c.schedule,
-                          ErrorModel{{0.0}, {0.0}, {}, {}, 0});
+                          ErrorModel{{0.0}, {0.0}, {}, {}, 0, {}});
   for (double x : {0.1, 0.2, 0.3, 0.5}) {
     auto p = AlignAndPredict(PrefixTo(curve.points, x), ref, c.schedule.warmup_fraction);
     ASSERT_TRUE(p.ok()) << p.status();
@@ -70,7 +70,7 @@ TEST(AlignmentTest, IntervalCoverageOnNoisyCurves) {
         o.noise_seed = 1000 + i;
         const Curve curve = FormCurve("n", TrueConstants(), c, 3.0, o);
         const FormReference ref(ParamsFor(TrueConstants(), c), c.schedule,
-                                ErrorModel{{0.0}, {0.0}, {}, {}, 0});
+                                ErrorModel{{0.0}, {0.0}, {}, {}, 0, {}});
         auto p = AlignAndPredict(PrefixTo(curve.points, x), ref, 0.1);
         ASSERT_TRUE(p.ok());
         if (p->lower <= 3.0 && 3.0 <= p->upper) ++covered;

@@ -231,7 +231,7 @@ absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOpt
       fold_constants[f] = pr.ToConstants(pr.Expand(Minimize(pr, train, free, 0)));
     }
   }
-  const ErrorModel none{{0.0}, {0.0}, {}, {}, 0};
+  const ErrorModel none{{0.0}, {0.0}, {}, {}, 0, {}};
   std::vector<HeldOutPrediction> held_out;
   for (double x : o.error_fractions) {
     for (size_t i = 0; i < usable.size(); ++i) {

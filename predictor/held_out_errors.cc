@@ -26,6 +26,7 @@ ErrorModel ErrorModelFrom(const std::vector<HeldOutPrediction>& predictions,
                           const std::vector<double>& fractions) {
   ErrorModel e;
   int fewest_pairs = -1;
+  bool quantiles = true;
   for (double x : fractions) {
     std::vector<const HeldOutPrediction*> at;
     for (const HeldOutPrediction& p : predictions) {
@@ -33,12 +34,21 @@ ErrorModel ErrorModelFrom(const std::vector<HeldOutPrediction>& predictions,
     }
     if (at.empty()) continue;
     double ss = 0;
+    std::vector<double> abs_errors;
     for (const HeldOutPrediction* p : at) {
       const double r = (p->predicted - p->truth) / p->truth;
       ss += r * r;
+      abs_errors.push_back(std::abs(r));
     }
     e.fractions.push_back(x);
     e.rel_rmse.push_back(std::max(1e-4, std::sqrt(ss / at.size())));
+    const size_t n = abs_errors.size();
+    quantiles = quantiles && n >= static_cast<size_t>(ErrorModel::kMinQuantileCurves);
+    if (quantiles) {
+      const size_t rank = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(n + 1)));
+      std::nth_element(abs_errors.begin(), abs_errors.begin() + (rank - 1), abs_errors.end());
+      e.rel_q90.push_back(std::max(1e-4, abs_errors[rank - 1]));
+    }
     double ss_diff = 0;
     int pairs = 0;
     for (size_t a = 0; a < at.size(); ++a) {
@@ -56,6 +66,7 @@ ErrorModel ErrorModelFrom(const std::vector<HeldOutPrediction>& predictions,
     fewest_pairs = fewest_pairs < 0 ? pairs : std::min(fewest_pairs, pairs);
   }
   e.diff_pairs = std::max(0, fewest_pairs);
+  if (!quantiles || e.rel_q90.size() != e.fractions.size()) e.rel_q90.clear();
   return e;
 }
 

@@ -67,6 +67,7 @@ nlohmann::json ErrorJson(const ErrorModel& e) {
     j["rel_diff_rmse"] = e.rel_diff_rmse;
     j["diff_pairs"] = e.diff_pairs;
   }
+  if (!e.rel_q90.empty()) j["rel_q90"] = e.rel_q90;
   return j;
 }
 
@@ -142,11 +143,14 @@ absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
       cal.error.diff_fractions = error.value("diff_fractions", std::vector<double>{});
       cal.error.rel_diff_rmse = error.value("rel_diff_rmse", std::vector<double>{});
       cal.error.diff_pairs = error.value("diff_pairs", 0);
+      // Models written before the quantile was measured have none: intervals use rel_rmse.
+      cal.error.rel_q90 = error.value("rel_q90", std::vector<double>{});
       if (cal.error.fractions.size() != cal.error.rel_rmse.size() ||
-          cal.error.diff_fractions.size() != cal.error.rel_diff_rmse.size()) {
+          cal.error.diff_fractions.size() != cal.error.rel_diff_rmse.size() ||
+          (!cal.error.rel_q90.empty() && cal.error.rel_q90.size() != cal.error.fractions.size())) {
         return absl::InvalidArgumentError(
-            "model: error.fractions and rel_rmse (or diff_fractions and rel_diff_rmse) differ in "
-            "size");
+            "model: error.fractions and rel_rmse or rel_q90 (or diff_fractions and "
+            "rel_diff_rmse) differ in size");
       }
       model.calibrations.push_back(std::move(cal));
     }

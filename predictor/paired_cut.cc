@@ -9,13 +9,14 @@
 // s = sqrt(e_d^2 + s_i^2 + s_L^2), the chance that trial i ends better than the leader by more
 // than the tolerance t is Phi((-t - D) / s); below `risk`, the trial is stopped.
 //
-// At the last milestone the policy commits: of the trials whose references are of the leader's
-// family (their ranking error was measured and is mostly shared), at most keep_top continue, the
-// best predicted first. Trials predicted from another family are not cut on rank: their error
-// does not cancel, and a bias between families (seen between schedules on public curves) would
-// decide for them.
+// At the last milestone the policy commits: within each error family (trials predicted from one
+// reference, whose ranking error was measured and is mostly shared) at most keep_top continue,
+// the best predicted first. Across families nothing is cut on rank: their errors do not cancel,
+// and a bias between families (seen between schedules on public curves) would decide; a family's
+// best is stopped only by the risk rule against the overall leader.
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "absl/strings/str_format.h"
 #include "predictor/policy.h"
@@ -26,6 +27,12 @@ namespace {
 double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 double Finite(double x) { return std::isfinite(x) ? x : 0.0; }
+
+int FamilySize(const std::vector<PoolEntry>& pool, const std::string& family) {
+  return static_cast<int>(std::count_if(pool.begin(), pool.end(), [&](const PoolEntry& e) {
+    return e.error_family == family;
+  }));
+}
 
 }  // namespace
 
@@ -38,8 +45,10 @@ std::vector<Decision> PairedCut(const SummarizedGroup& group, std::vector<PoolEn
   const PoolEntry& leader = pool.front();
   const std::string& leader_id = group.trials[leader.trial].id;
   const int n = static_cast<int>(pool.size());
+  std::map<std::string, int> family_rank;  // Rank so far within each error family, from 0.
   for (int r = 0; r < n; ++r) {
     const PoolEntry& e = pool[r];
+    const int in_family = family_rank[e.error_family]++;
     const SummarizedTrial& t = group.trials[e.trial];
     if (t.state != TrialState::kRunning || !t.wanted) continue;
     Decision d = RankedDecision(t, e, leader, /*predicts=*/true);
@@ -67,10 +76,13 @@ std::vector<Decision> PairedCut(const SummarizedGroup& group, std::vector<PoolEn
     if (chance < config.risk) {
       d.action = Action::kStop;
       d.reason = absl::StrFormat("%s, below the risk %.2g%%", compared, 100 * config.risk);
-    } else if (last_milestone && r >= config.keep_top && e.error_family == leader.error_family) {
+    } else if (last_milestone && in_family >= config.keep_top) {
       d.action = Action::kStop;
-      d.reason = absl::StrFormat("%s; rank %d/%d at the last milestone, beyond keep_top %d",
-                                 compared, r + 1, n, config.keep_top);
+      d.reason = absl::StrFormat(
+          "%s; rank %d/%d among the trials predicted from its reference at the last milestone, "
+          "beyond keep_top %d",
+          compared, in_family + 1, FamilySize(pool, e.error_family),
+          config.keep_top);
     } else {
       d.reason = absl::StrFormat("%s, kept (risk %.2g%%)", compared, 100 * config.risk);
     }

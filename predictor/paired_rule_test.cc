@@ -49,7 +49,7 @@ TEST(HeldOutErrorsTest, PairsAreTakenWithinAGroupOnly) {
 }
 
 TEST(HeldOutErrorsTest, BelowItsFirstMeasuredFractionThePairedErrorKeepsItsRatio) {
-  ErrorModel e{{0.1, 0.2}, {0.04, 0.02}, {0.2}, {0.005}, 5};
+  ErrorModel e{{0.1, 0.2}, {0.04, 0.02}, {0.2}, {0.005}, 5, {}};
   EXPECT_NEAR(e.DiffAt(0.1), 0.01, 1e-12);
   EXPECT_NEAR(e.DiffAt(0.3), 0.005, 1e-12);
 }
@@ -71,7 +71,7 @@ TEST(ModelJsonTest, PairedErrorsRoundTripAndOldModelsLoadWithout) {
   PredictorModel m;
   Calibration cal;
   cal.schedule_key = kPooledKey;
-  cal.error = ErrorModel{{0.1, 0.2}, {0.04, 0.02}, {0.2}, {0.005}, 7};
+  cal.error = ErrorModel{{0.1, 0.2}, {0.04, 0.02}, {0.2}, {0.005}, 7, {}};
   m.calibrations.push_back(cal);
   auto back = ModelFromJson(ModelToJson(m));
   ASSERT_TRUE(back.ok()) << back.status();
@@ -152,17 +152,27 @@ TEST(PairedCutTest, ToleranceAndRiskMoveTheLineAsDocumented) {
   EXPECT_EQ(Cut({{"lead", 3.0}, {"b", 3.012}}, false, c)["b"].action, Action::kStop);
 }
 
-TEST(PairedCutTest, TheLastMilestoneKeepsKeepTopOfTheLeadersFamily) {
+TEST(PairedCutTest, TheLastMilestoneKeepsKeepTopOfEachFamily) {
   PolicyConfig c;
   c.keep_top = 2;
-  Fake other{"o", 3.0015};
-  other.family = "form:b";
-  auto d = Cut({{"lead", 3.0}, {"b", 3.001}, other, {"c", 3.002}}, true, c);
+  auto of_b = [](std::string id, double v) {
+    Fake f{std::move(id), v};
+    f.family = "form:b";
+    return f;
+  };
+  auto d = Cut({{"lead", 3.0}, {"b", 3.001}, of_b("o", 3.0015), {"c", 3.002}, of_b("p", 3.0016),
+                of_b("q", 3.0017)},
+               true, c);
   EXPECT_EQ(d["lead"].action, Action::kContinue);
-  EXPECT_EQ(d["b"].action, Action::kContinue);  // Rank 2 of keep_top 2.
-  EXPECT_EQ(d["o"].action, Action::kContinue);  // Another family: not cut on rank.
-  EXPECT_EQ(d["c"].action, Action::kStop);      // Rank 4, the leader's family.
+  EXPECT_EQ(d["b"].action, Action::kContinue);  // Rank 2 of keep_top 2 in its family.
+  EXPECT_EQ(d["c"].action, Action::kStop);      // Rank 3 in the leader's family.
+  EXPECT_NE(d["c"].reason.find("rank 3/3"), std::string::npos) << d["c"].reason;
   EXPECT_NE(d["c"].reason.find("keep_top 2"), std::string::npos) << d["c"].reason;
+  // The other family's two best continue (not cut on rank against the leader's), its third not.
+  EXPECT_EQ(d["o"].action, Action::kContinue);
+  EXPECT_EQ(d["p"].action, Action::kContinue);
+  EXPECT_EQ(d["q"].action, Action::kStop);
+  EXPECT_NE(d["q"].reason.find("rank 3/3"), std::string::npos) << d["q"].reason;
   // Not the last milestone: the same close trials all continue.
   EXPECT_EQ(Cut({{"lead", 3.0}, {"b", 3.001}, {"c", 3.002}}, false, c)["c"].action,
             Action::kContinue);

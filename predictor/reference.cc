@@ -29,6 +29,10 @@ double Interpolate(const std::vector<double>& xs, const std::vector<double>& ys,
 
 double ErrorModel::At(double x) const { return Interpolate(fractions, rel_rmse, x); }
 
+double ErrorModel::Q90At(double x) const {
+  return rel_q90.empty() ? kNaN : Interpolate(fractions, rel_q90, x);
+}
+
 double ErrorModel::DiffAt(double x) const {
   if (!diff_measured()) return std::sqrt(2.0) * At(x);
   const double first = diff_fractions.front();
@@ -38,7 +42,7 @@ double ErrorModel::DiffAt(double x) const {
 }
 
 ErrorModel DefaultErrorModel() {
-  return ErrorModel{{0.1, 0.2, 0.5}, {0.02, 0.01, 0.01}, {}, {}, 0};
+  return ErrorModel{{0.1, 0.2, 0.5}, {0.02, 0.01, 0.01}, {}, {}, 0, {}};
 }
 
 FormReference::FormReference(const FormParams& params, ScheduleSettings schedule, ErrorModel error,
@@ -128,7 +132,7 @@ absl::StatusOr<std::unique_ptr<EmpiricalReference>> EmpiricalReference::FromCurv
       for (size_t j = 0; j < loo.value_.size(); ++j) {
         if (!std::isfinite(loo.value_[j])) loo.value_[j] = ref->value_[j];
       }
-      loo.error_ = ErrorModel{{0.0}, {0.0}, {}, {}, 0};
+      loo.error_ = ErrorModel{{0.0}, {0.0}, {}, {}, 0, {}};
       for (double x : fractions) {
         auto pred = AlignAndPredict(PrefixTo(usable[k]->points, x), loo,
                                     usable[k]->controls.schedule.warmup_fraction);

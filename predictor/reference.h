@@ -24,17 +24,25 @@ namespace augur::predictor {
 //   shared by a group (the calibration's bias at that size and length) and cancels here.
 //   Measured at the fractions with at least kMinDiffPairs pairs (diff_fractions), empty when
 //   there are none.
+// - rel_q90: the 90% quantile of |(predicted - true) / true| over the held-out curves, taken
+//   at rank ceil(0.9 (n + 1)) (split-conformal), measured only when every fraction has at least
+//   kMinQuantileCurves predictions. It is the model part of the 90% interval users see: a
+//   root mean square times 1.645 assumes normal errors, and held-out errors have heavy tails.
 // Interpolated linearly in x; constant beyond the ends, except the paired error below its first
 // measured fraction, which keeps its ratio to rel_rmse there.
 struct ErrorModel {
   static constexpr int kMinDiffPairs = 3;
+  static constexpr int kMinQuantileCurves = 9;  // Rank ceil(0.9 (n + 1)) <= n.
   std::vector<double> fractions;
   std::vector<double> rel_rmse;
   std::vector<double> diff_fractions;
   std::vector<double> rel_diff_rmse;  // At diff_fractions.
   int diff_pairs = 0;                 // Pairs behind rel_diff_rmse (the fewest at any fraction).
+  std::vector<double> rel_q90;        // At fractions, or empty.
 
   double At(double x) const;
+  // rel_q90 at x when measured, else NaN.
+  double Q90At(double x) const;
   // The paired error when measured; otherwise the conservative fallback sqrt(2) x At(x): the
   // difference of two predictions whose errors share nothing.
   double DiffAt(double x) const;

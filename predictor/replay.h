@@ -18,7 +18,7 @@ namespace augur::predictor {
 struct ReplayOptions {
   // Fractions at which the policy decides; the policy's own ExtraDecisionFractions() (ASHA's
   // rungs, top-k's fraction) are added.
-  std::vector<double> milestones = {0.1, 0.2, 0.3};
+  std::vector<double> milestones = PolicyConfig{}.milestones;
   // Scoring on another quantity than the one decided on (e.g. decide on the noisy train loss,
   // score on validation loss): each trial's final value of it, by trial id. When set, chosen,
   // best and regret are computed on these values, and a trial without one is not scored.

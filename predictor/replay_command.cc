@@ -19,7 +19,8 @@ namespace {
 absl::StatusOr<std::vector<double>> Milestones(const Args& a) {
   std::vector<double> ms;
   auto it = a.values.find("milestones");
-  const std::string text = it == a.values.end() ? "0.1,0.2,0.3" : it->second;
+  const std::string text =
+      it == a.values.end() ? absl::StrJoin(PolicyConfig{}.milestones, ",") : it->second;
   for (absl::string_view part : absl::StrSplit(text, ',')) {
     double v;
     if (!absl::SimpleAtod(part, &v) || !(v > 0 && v <= 1)) {
@@ -99,8 +100,8 @@ nlohmann::json ResultJson(const ReplayResult& r) {
 absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) {
   if (absl::Status s = RequireOneInput(a, "replay"); !s.ok()) return s;
   const bool all = a.switches.count("all-policies") > 0;
-  if (all == (a.values.count("policy") > 0)) {
-    return absl::InvalidArgumentError("replay needs exactly one of --policy P or --all-policies");
+  if (all && a.values.count("policy") > 0) {
+    return absl::InvalidArgumentError("replay takes --policy P or --all-policies, not both");
   }
   auto json_output = JsonOutput(a);
   if (!json_output.ok()) return json_output.status();
@@ -134,7 +135,9 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
   base.median_min_samples = static_cast<int>(median_min);
   base.keep_top = static_cast<int>(keep_top);
   std::vector<std::string> names =
-      all ? PolicyNames() : std::vector<std::string>{a.values.at("policy")};
+      all ? PolicyNames()
+          : std::vector<std::string>{a.values.count("policy") > 0 ? a.values.at("policy")
+                                                                  : PolicyConfig{}.name};
   // Validate every policy before printing anything.
   for (const std::string& name : names) {
     PolicyConfig cfg = base;

@@ -36,7 +36,7 @@ inline std::shared_ptr<const ReferenceSource> ModelReferences(const FormConstant
   Calibration cal;
   cal.schedule_key = kPooledKey;
   cal.constants = constants;
-  cal.error = ErrorModel{{0.1, 0.3}, {0.002, 0.001}, {}, {}, 0};
+  cal.error = ErrorModel{{0.1, 0.3}, {0.002, 0.001}, {}, {}, 0, {}};
   m.calibrations.push_back(cal);
   return std::make_shared<ModelReferenceSource>(m);
 }

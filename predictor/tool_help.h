@@ -11,7 +11,7 @@ Commands:
   fit REFS.csv -o MODEL.json      fit the normalized form on complete reference curves
   predict --model MODEL.json PARTIAL.csv
                                   predicted final loss and interval per run
-  replay SWEEP.csv --policy P --milestones 0.1,0.2,0.3
+  replay SWEEP.csv --model MODEL.json
                                   replay a sweep of complete curves under a stopping policy
 
 Run `augur-predict COMMAND --help` for a command's flags. CSV format: docs/curves.md.
@@ -30,14 +30,14 @@ diverged curves are left out. Prints each calibration.
 
 Flags:
   -o, --out PATH            where to write the model (JSON); required
-  --x-min X                 start of the fit range (default 0.2 as in [C]; the range ends at
-                            1). 0.05 predicted better from 10-20% prefixes (docs/method.md)
+  --x-min X                 start of the fit range (default 0.05, where the earliest alignment
+                            window starts; [C] used 0.2; the range ends at 1)
   --smooth F                moving-average window, fraction of training (default 0.02)
   --cv-folds K              folds for the held-out error model (default 5)
   --min-per-schedule N      curves needed for a per-schedule calibration (default 3)
 
 Example:
-  augur-predict fit refs.csv -o model.json --x-min 0.05
+  augur-predict fit refs.csv -o model.json
 )";
 
 inline constexpr char kPredictHelp[] =
@@ -61,7 +61,7 @@ Example:
 )";
 
 inline constexpr char kReplayHelp[] =
-    R"(augur-predict replay SWEEP.csv (--policy P | --all-policies) [flags]
+    R"(augur-predict replay SWEEP.csv [--policy P | --all-policies] [flags]
 
 Replays complete curves as if the sweep were running: at each milestone the policy sees only
 the points so far; points beyond are used only to score the outcome. Reports compute spent
@@ -70,12 +70,12 @@ true best, per group (the `group` column). With --output json, each trial also l
 the policy said at each milestone: prediction, interval, action and reason.
 
 Example:
-  augur-predict replay sweep.csv --policy collapse --model model.json --score-on val_loss
+  augur-predict replay sweep.csv --model model.json --score-on val_loss
 
 Flags:
-  --policy P                collapse, asha, median, topk, extrapolation or none
+  --policy P                collapse (default), asha, median, topk, extrapolation or none
   --all-policies            run every policy and print them side by side
-  --milestones LIST         decision fractions (default 0.1,0.2,0.3)
+  --milestones LIST         decision fractions (default 0.1,0.2; the last one commits)
   --model PATH              collapse: reference from a fitted model (from outside the sweep)
   --references PATH         collapse: reference from proxy runs (from outside the sweep)
   --tolerance T             collapse: a relative difference of finals that does not matter

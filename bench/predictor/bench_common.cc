@@ -35,7 +35,7 @@ std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
     c = base;
     c.name = "collapse";
     c.references = form_early;
-    add("collapse(form,fit.05)", c);
+    add("collapse(form,fit.2)", c);
   }
   if (empirical != nullptr) {
     c = base;

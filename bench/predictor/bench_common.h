@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "predictor/calibration.h"
 #include "predictor/curve.h"
 #include "predictor/policy.h"
 #include "predictor/reference_source.h"
@@ -50,7 +51,7 @@ double Median(std::vector<double> v);
 int RunSyntheticSection(int sweeps_per_cell);
 void PrintExampleSweep();
 struct RealOptions {
-  double fit_x_min = 0.2;         // METHOD.md §3 fits over [0.2, 1].
+  double fit_x_min = predictor::FitOptions{}.x_min;  // The product's default fit range.
   bool window_from_half = false;  // Align on [max(warmup, x/2), x] instead of [warmup, x].
 };
 int RunLuoSection(const std::string& data_dir, const RealOptions& options);

@@ -120,7 +120,7 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
               "regret", "/noise", "median |err|");
   std::vector<std::string> ratios;
   for (const std::vector<double>& ms :
-       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2, 0.3}}) {
+       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     const std::string ms_label = absl::StrJoin(ms, ",");
     std::map<std::string, ReplayResult> by_label;
     for (const Setting& s : Settings(ms, model, empirical)) {

@@ -67,7 +67,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
 
   std::map<std::string, std::map<double, Acc>> acc;
   const std::vector<std::string> who = {"form(per-schedule)",  "form(pooled)",
-                                        "form(pooled,fit.05)", "empirical",
+                                        "form(pooled,fit.2)", "empirical",
                                         "extrapolation",       "current loss"};
   std::map<std::string, Tally> tallies;
   std::vector<std::string> order;
@@ -85,7 +85,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
     pooled.calibrations = {pooled.calibrations.back()};
     auto per_schedule = std::make_shared<predictor::ModelReferenceSource>(*model);
     predictor::FitOptions early_options = fo;
-    early_options.x_min = 0.05;
+    early_options.x_min = 0.2;  // [C]'s range, the default before 2026-12-04.
     auto early = predictor::FitForm(train, early_options);
     if (!early.ok()) return 1;
     predictor::PredictorModel early_model;
@@ -123,7 +123,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
               ref = empirical;
             } else {
               auto r = (name == "form(pooled)"          ? pooled_src
-                        : name == "form(pooled,fit.05)" ? early_src
+                        : name == "form(pooled,fit.2)" ? early_src
                                                         : per_schedule)
                            ->ReferenceFor(c.controls);
               if (r.ok()) ref = *r;

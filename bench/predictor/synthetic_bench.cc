@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "bench/predictor/bench_common.h"
 #include "bench/predictor/paired_errors.h"
 #include "bench/predictor/sweep_generator.h"
@@ -96,9 +97,9 @@ int RunSyntheticSection(int sweeps_per_cell) {
     }
   }
   auto fitted = predictor::FitModel(all_proxies, predictor::FitOptions{});
-  // Variant: fit over [0.05, 1], the range the early alignment windows use.
+  // Variant: fit over [0.2, 1] as [C] did.
   predictor::FitOptions early_options;
-  early_options.x_min = 0.05;
+  early_options.x_min = 0.2;  // [C]'s range, the default before 2026-12-04.
   auto early = predictor::FitModel(all_proxies, early_options);
   if (!fitted.ok() || !early.ok()) {
     std::printf("fit failed: %s\n", std::string(fitted.status().message()).c_str());
@@ -109,7 +110,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
               cal.curves, cal.constants.b_c, cal.constants.b_e, cal.constants.q_c,
               cal.constants.q_e, 100 * cal.mae);
   const predictor::Calibration& ecal = early->calibrations.front();
-  std::printf("Same over [0.05, 1]: b_c=%.4g b_e=%.3f q_c=%.4g q_e=%.3f, MAE %.3f%%\n",
+  std::printf("Same over [0.2, 1] ([C]): b_c=%.4g b_e=%.3f q_c=%.4g q_e=%.3f, MAE %.3f%%\n",
               ecal.constants.b_c, ecal.constants.b_e, ecal.constants.q_c, ecal.constants.q_e,
               100 * ecal.mae);
   auto form = std::make_shared<predictor::ModelReferenceSource>(*fitted);
@@ -122,7 +123,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
   std::printf("\nPrediction of the final loss (all trials of all sweeps):\n");
   std::printf("  %-22s %6s %12s %12s %10s\n", "predictor", "at", "median|err|", "p90|err|",
               "coverage");
-  for (const char* who : {"collapse(form)", "collapse(form,fit.05)", "collapse(empirical)",
+  for (const char* who : {"collapse(form)", "collapse(form,fit.2)", "collapse(empirical)",
                           "extrapolation", "current loss"}) {
     for (double x : {0.1, 0.2, 0.3}) {
       std::vector<double> errs;
@@ -141,7 +142,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
           } else {
             const predictor::ReferenceSource& src =
                 w == "collapse(form)" ? static_cast<const predictor::ReferenceSource&>(*form)
-                : w == "collapse(form,fit.05)" ? *form_early
+                : w == "collapse(form,fit.2)" ? *form_early
                                                : *cell.empirical;
             auto ref = src.ReferenceFor(c.controls);
             if (!ref.ok()) continue;
@@ -164,14 +165,14 @@ int RunSyntheticSection(int sweeps_per_cell) {
 
   // The error of predicted differences (what the paired rule decides on) against its claim.
   std::printf("\nPredicted differences within each sweep (all pairs):\n");
-  for (const char* who : {"collapse(form)", "collapse(form,fit.05)", "collapse(empirical)"}) {
+  for (const char* who : {"collapse(form)", "collapse(form,fit.2)", "collapse(empirical)"}) {
     for (double x : {0.1, 0.2, 0.3}) {
       PairedStats stats;
       for (const Cell& cell : cells) {
         const std::string w = who;
         const predictor::ReferenceSource& src =
             w == "collapse(form)"          ? static_cast<const predictor::ReferenceSource&>(*form)
-            : w == "collapse(form,fit.05)" ? *form_early
+            : w == "collapse(form,fit.2)" ? *form_early
                                            : *cell.empirical;
         stats.Add(cell.sweep, src, x);
       }
@@ -182,12 +183,12 @@ int RunSyntheticSection(int sweeps_per_cell) {
   // Replays.
   const int n = static_cast<int>(SweepLrs().size());
   for (const std::vector<double>& ms :
-       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2, 0.3}}) {
+       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     std::printf(
         "\nReplay, %s (%zu sweeps; regret in loss and in seed-noise units; |err| = "
         "median prediction error at the last milestone):\n",
         ms.size() == 1 ? absl::StrFormat("one decision at %.0f%%", 100 * ms[0]).c_str()
-                       : "milestones 10/20/30%",
+                       : absl::StrFormat("milestones %s", absl::StrJoin(ms, ",")).c_str(),
         cells.size());
     std::vector<std::string> order;
     std::map<std::string, Tally> tallies;

@@ -1,0 +1,78 @@
+// The 90% interval from the measured quantile of held-out errors (ErrorModel::rel_q90).
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "predictor/alignment.h"
+#include "predictor/held_out_errors.h"
+#include "predictor/model.h"
+#include "predictor/test_util.h"
+
+namespace augur::predictor {
+namespace {
+
+// `n` held-out predictions at x = 0.2 with relative errors +-0.001, +-0.002, ... (alternating).
+std::vector<HeldOutPrediction> Spread(int n) {
+  std::vector<HeldOutPrediction> out;
+  for (int i = 1; i <= n; ++i) {
+    const double truth = 3.0;
+    const double r = (i % 2 == 0 ? 1 : -1) * 0.001 * i;
+    out.push_back({0.2, static_cast<size_t>(i), 0, truth * (1 + r), truth});
+  }
+  return out;
+}
+
+TEST(IntervalQuantileTest, TheQuantileIsTheConformalRankOfTheAbsoluteErrors) {
+  // 19 errors 0.001..0.019: rank ceil(0.9 x 20) = 18, so 0.018; the RMS is 0.0114.
+  const ErrorModel e = ErrorModelFrom(Spread(19), {0.2});
+  ASSERT_EQ(e.rel_q90.size(), 1u);
+  EXPECT_NEAR(e.Q90At(0.2), 0.018, 1e-9);
+  EXPECT_NEAR(e.At(0.2), std::sqrt(19.0 * 20 * 39 / 6 / 19) * 0.001, 1e-9);
+}
+
+TEST(IntervalQuantileTest, TooFewCurvesMeasureNoQuantile) {
+  const ErrorModel e = ErrorModelFrom(Spread(ErrorModel::kMinQuantileCurves - 1), {0.2});
+  EXPECT_TRUE(e.rel_q90.empty());
+  EXPECT_TRUE(std::isnan(e.Q90At(0.2)));
+  EXPECT_FALSE(ErrorModelFrom(Spread(ErrorModel::kMinQuantileCurves), {0.2}).rel_q90.empty());
+}
+
+TEST(IntervalQuantileTest, RoundTripsThroughTheModelJsonAndOldModelsLoadWithout) {
+  PredictorModel m;
+  Calibration cal;
+  cal.schedule_key = kPooledKey;
+  cal.error = ErrorModel{{0.1, 0.2}, {0.04, 0.02}, {}, {}, 0, {0.05, 0.03}};
+  m.calibrations.push_back(cal);
+  auto back = ModelFromJson(ModelToJson(m));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->calibrations[0].error.rel_q90, (std::vector<double>{0.05, 0.03}));
+  m.calibrations[0].error.rel_q90.clear();
+  const std::string old = ModelToJson(m);
+  EXPECT_EQ(old.find("rel_q90"), std::string::npos);
+  auto loaded = ModelFromJson(old);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->calibrations[0].error.rel_q90.empty());
+  m.calibrations[0].error.rel_q90 = {0.05};  // One value for two fractions.
+  EXPECT_FALSE(ModelFromJson(ModelToJson(m)).ok());
+}
+
+TEST(IntervalQuantileTest, TheNinetyPercentIntervalIsTheMeasuredQuantileWhenNoiseIsSmaller) {
+  const CurveControls c = testing::D2zControls(0.1, 20);
+  const Curve curve = FormCurve("a", testing::TrueConstants(), c, 3.0, {});
+  const FormReference with_q(ParamsFor(testing::TrueConstants(), c), c.schedule,
+                             ErrorModel{{0.1, 0.3}, {0.04, 0.02}, {}, {}, 0, {0.03, 0.01}});
+  auto p = AlignAndPredict(PrefixTo(curve.points, 0.2), with_q, 0.1);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_NEAR(p->upper / p->final_loss - 1, 0.02, 1e-9);  // q90 interpolated at 0.2.
+  EXPECT_NEAR(1 - p->lower / p->final_loss, 0.02, 1e-9);
+  // Another level has no measured quantile: z x rms, as before.
+  AlignOptions o;
+  o.level = 0.8;
+  auto q = AlignAndPredict(PrefixTo(curve.points, 0.2), with_q, 0.1, o);
+  ASSERT_TRUE(q.ok());
+  EXPECT_NEAR(q->upper / q->final_loss - 1, NormalQuantileTwoSided(0.8) * 0.03, 1e-6);
+}
+
+}  // namespace
+}  // namespace augur::predictor
