@@ -48,6 +48,11 @@ Prepared Prepare(const Curve& curve, const FitOptions& o) {
   return p;
 }
 
+// An exponent is identifiable only if its control really varies: runs planned at one TPP
+// differ by a fraction of a percent once rounded to whole steps, and fitting an exponent to
+// that noise sends it to absurd values (seen: 16,099). 5% is the smallest spread used.
+const double kMinLogSpread = std::log(1.05);
+
 // Internal parameterization theta = (log b at the centre, b_e, log q at the centre, q_e).
 struct Problem {
   std::vector<Prepared> curves;
@@ -55,13 +60,41 @@ struct Problem {
   double mean_log_tpp = 0;
   bool fit_b_e = false;
   bool fit_q_e = false;
+  double fixed_b_e = 0;  // The exponents' values when not fitted.
+  double fixed_q_e = 0;
 
   std::vector<double> Expand(const std::vector<double>& free) const {
-    std::vector<double> t = {free[0], 0.0, free[1], 0.0};
+    std::vector<double> t = {free[0], fixed_b_e, free[1], fixed_q_e};
     size_t i = 2;
     if (fit_b_e) t[1] = free[i++];
     if (fit_q_e) t[3] = free[i++];
     return t;
+  }
+
+  // Whether a control's spread over `subset` identifies its exponent.
+  bool Varies(const std::vector<size_t>& subset, double Prepared::* control) const {
+    double lo = 1e300, hi = -1e300;
+    for (size_t i : subset) {
+      lo = std::min(lo, curves[i].*control);
+      hi = std::max(hi, curves[i].*control);
+    }
+    return hi - lo > kMinLogSpread;
+  }
+
+  // The problem restricted to what `subset` can identify: an exponent whose control does not
+  // vary within it is held at its value in `theta` (a fit on all curves), and the free
+  // parameters to start from.
+  std::pair<Problem, std::vector<double>> Restricted(const std::vector<size_t>& subset,
+                                                     const std::vector<double>& theta) const {
+    Problem r = *this;
+    r.fit_b_e = fit_b_e && Varies(subset, &Prepared::log_tau);
+    r.fit_q_e = fit_q_e && Varies(subset, &Prepared::log_tpp);
+    r.fixed_b_e = theta[1];
+    r.fixed_q_e = theta[3];
+    std::vector<double> start = {theta[0], theta[2]};
+    if (r.fit_b_e) start.push_back(theta[1]);
+    if (r.fit_q_e) start.push_back(theta[3]);
+    return {std::move(r), std::move(start)};
   }
 
   double Objective(const std::vector<double>& t, const std::vector<size_t>& subset) const {
@@ -157,10 +190,6 @@ Problem MakeProblem(const std::vector<const Curve*>& usable, const FitOptions& o
     min_tpp = std::min(min_tpp, p.log_tpp);
     max_tpp = std::max(max_tpp, p.log_tpp);
   }
-  // An exponent is identifiable only if its control really varies: runs planned at one TPP
-  // differ by a fraction of a percent once rounded to whole steps, and fitting an exponent to
-  // that noise sends it to absurd values (seen: 16,099). 5% is the smallest spread used.
-  const double kMinLogSpread = std::log(1.05);
   pr.fit_b_e = max_tau - min_tau > kMinLogSpread;
   pr.fit_q_e = max_tpp - min_tpp > kMinLogSpread;
   return pr;
@@ -221,14 +250,18 @@ absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOpt
   const int folds =
       std::min<int>(std::max(1, o.cv_folds), static_cast<int>(by_group ? n_groups : usable.size()));
   auto fold_of = [&](size_t i) { return static_cast<int>((by_group ? groups[i] : i) % folds); };
+  // A fold that holds out the only curves varying a control (say the references at another
+  // TPP) cannot identify that exponent: it keeps the full fit's value rather than fitting noise.
   std::vector<FormConstants> fold_constants(folds, cal.constants);
   if (folds > 1) {
+    const std::vector<double> theta = pr.Expand(free);
     for (int f = 0; f < folds; ++f) {
       std::vector<size_t> train;
       for (size_t i = 0; i < usable.size(); ++i) {
         if (fold_of(i) != f) train.push_back(i);
       }
-      fold_constants[f] = pr.ToConstants(pr.Expand(Minimize(pr, train, free, 0)));
+      const auto [fold, start] = pr.Restricted(train, theta);
+      fold_constants[f] = fold.ToConstants(fold.Expand(Minimize(fold, train, start, 0)));
     }
   }
   const ErrorModel none{{0.0}, {0.0}, {}, {}, 0, {}};

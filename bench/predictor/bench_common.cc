@@ -87,6 +87,19 @@ void Tally::Add(const predictor::ReplayResult& r, double seed_noise) {
       pred_err.push_back(e.median_abs_rel_error);
     }
   }
+  const double tolerance = predictor::PolicyConfig{}.tolerance;
+  for (const predictor::TrialOutcome& t : r.trials) {
+    const double final = std::isfinite(t.score_final_loss) ? t.score_final_loss : t.true_final_loss;
+    if (t.stopped) {
+      ++stops;
+      false_stops += final < r.chosen_final_loss * (1 - tolerance);
+    }
+    for (const predictor::MilestoneDecision& d : t.decisions) {
+      if (!std::isfinite(d.lower) || !std::isfinite(d.upper)) continue;
+      ++intervals;
+      covered += d.lower <= t.true_final_loss && t.true_final_loss <= d.upper;
+    }
+  }
 }
 
 double Median(std::vector<double> v) {
@@ -98,16 +111,20 @@ double Median(std::vector<double> v) {
 
 void PrintTallies(const std::vector<std::string>& order, const std::map<std::string, Tally>& t,
                   bool with_noise_units) {
-  std::printf("  %-24s %8s %9s %10s %12s %10s\n", "policy", "compute", "correct", "regret",
-              with_noise_units ? "regret/seed" : "", "|err|");
+  std::printf("  %-24s %8s %9s %10s %12s %10s %12s %9s\n", "policy", "compute", "correct",
+              "regret", with_noise_units ? "regret/seed" : "", "|err|", "false stops",
+              "coverage");
   for (const std::string& label : order) {
     const Tally& x = t.at(label);
     if (x.runs == 0) continue;
     const double err = Median(x.pred_err);
-    std::printf("  %-24s %7.1f%% %4d/%-4d %10.4f %12s %10s\n", label.c_str(),
+    std::printf("  %-24s %7.1f%% %4d/%-4d %10.4f %12s %10s %12s %9s\n", label.c_str(),
                 100 * x.compute / x.runs, x.correct, x.runs, x.regret / x.runs,
                 with_noise_units ? absl::StrFormat("%.2f", x.regret_in_noise / x.runs).c_str() : "",
-                std::isfinite(err) ? absl::StrFormat("%.2f%%", 100 * err).c_str() : "-");
+                std::isfinite(err) ? absl::StrFormat("%.2f%%", 100 * err).c_str() : "-",
+                absl::StrFormat("%d/%d", x.false_stops, x.stops).c_str(),
+                x.intervals ? absl::StrFormat("%.0f%%", 100.0 * x.covered / x.intervals).c_str()
+                            : "-");
   }
 }
 

@@ -38,6 +38,13 @@ struct Tally {
   double regret = 0;             // Sum, loss units.
   double regret_in_noise = 0;    // Sum of regret / seed noise.
   std::vector<double> pred_err;  // |err| of predictions at the last milestone.
+  // Stops, and false stops: the stopped trial would have ended better than the chosen one by
+  // more than 0.1% (collapse's default tolerance).
+  int stops = 0;
+  int false_stops = 0;
+  // Intervals shown at milestones (policies that give one) and how many held the true final.
+  int intervals = 0;
+  int covered = 0;
   void Add(const predictor::ReplayResult& r, double seed_noise);
 };
 

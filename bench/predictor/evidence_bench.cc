@@ -116,8 +116,8 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
                  std::shared_ptr<const ReferenceSource> model,
                  std::shared_ptr<const ReferenceSource> empirical, double seed_noise) {
   std::printf("\n-- %s: %zu trials --\n", name.c_str(), sweep.size());
-  std::printf("%-11s %-22s %8s  %-24s %8s %7s  %s\n", "milestones", "policy", "compute", "chosen",
-              "regret", "/noise", "median |err|");
+  std::printf("%-11s %-22s %8s  %-24s %8s %7s %6s %5s  %s\n", "milestones", "policy", "compute",
+              "chosen", "regret", "/noise", "false", "cover", "median |err|");
   std::vector<std::string> ratios;
   for (const std::vector<double>& ms :
        std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
@@ -138,9 +138,14 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
                     std::string(r.status().message()).c_str());
         continue;
       }
-      std::printf("%-11s %-22s %7.1f%%  %-24s %8.4f %7.2f  %s\n", ms_label.c_str(), s.label.c_str(),
-                  100 * r->compute_fraction, r->chosen_id.c_str(), r->regret,
-                  r->regret / seed_noise, Errors(*r).c_str());
+      Tally t;  // False stops and interval coverage (bench_common.h).
+      t.Add(*r, seed_noise);
+      std::printf("%-11s %-22s %7.1f%%  %-24s %8.4f %7.2f %6s %5s  %s\n", ms_label.c_str(),
+                  s.label.c_str(), 100 * r->compute_fraction, r->chosen_id.c_str(), r->regret,
+                  r->regret / seed_noise, absl::StrFormat("%d/%d", t.false_stops, t.stops).c_str(),
+                  t.intervals ? absl::StrFormat("%.0f%%", 100.0 * t.covered / t.intervals).c_str()
+                              : "-",
+                  Errors(*r).c_str());
       by_label[s.label] = *std::move(r);
     }
     // Compute of collapse against a baseline, meaningful when collapse's regret is not worse.
