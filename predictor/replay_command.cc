@@ -158,6 +158,11 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
   for (const Curve& c : *curves) groups[c.group].push_back(c);
 
   nlohmann::json results = nlohmann::json::array();
+  struct Total {
+    int groups = 0, best = 0;
+    double compute = 0, regret = 0, worst = 0;
+  };
+  std::map<std::string, Total> totals;  // Per policy, over the groups (text output).
   for (const auto& [group, sweep] : groups) {
     if (!json) {
       out << absl::StrFormat("group %s: %d runs, milestones %s\n",
@@ -195,6 +200,13 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
           errs.push_back(absl::StrFormat("%.2g:%.2f%%", e.milestone, 100 * e.median_abs_rel_error));
         }
       }
+      Total& t = totals[name];
+      ++t.groups;
+      t.best += r->chosen_id == r->best_id;
+      t.compute += r->compute_fraction;
+      const double regret = std::isfinite(r->regret) ? r->regret : 0.0;
+      t.regret += regret;
+      t.worst = std::max(t.worst, regret);
       out << absl::StrFormat("%-14s %7.1f%%  %-28s %10.4f  %-28s %10.4f %9.4f  %s\n", name,
                              100 * r->compute_fraction, r->chosen_id, r->chosen_final_loss,
                              r->best_id, r->best_final_loss, r->regret,
@@ -204,7 +216,19 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
       }
     }
   }
-  if (json) out << results.dump(2) << "\n";
+  if (json) {
+    out << results.dump(2) << "\n";
+  } else if (groups.size() > 1) {
+    out << absl::StrFormat("all %d groups:\n%-14s %8s  %-10s %12s %12s\n", groups.size(), "policy",
+                           "compute", "best", "mean regret", "max regret");
+    for (const std::string& name : names) {
+      if (!totals.contains(name)) continue;
+      const Total& t = totals.at(name);
+      out << absl::StrFormat("%-14s %7.1f%%  %4d/%-5d %12.4f %12.4f\n", name,
+                             100 * t.compute / t.groups, t.best, t.groups, t.regret / t.groups,
+                             t.worst);
+    }
+  }
   return absl::OkStatus();
 }
 

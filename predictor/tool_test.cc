@@ -91,6 +91,36 @@ TEST_F(ToolTest, FitPredictReplay) {
   EXPECT_NE(out_.str().find("asha"), std::string::npos);
 }
 
+// With no flag but the model, replay runs the product's policy with its default milestones, and
+// over several groups ends with a summary per policy.
+TEST_F(ToolTest, ReplayWithDefaultFlagsRunsCollapseAndSummarizesTheGroups) {
+  ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
+  std::vector<Curve> two;
+  for (const char* group : {"a", "b"}) {
+    int i = 0;
+    for (auto [tau, fin] :
+         std::vector<std::pair<double, double>>{{0.4, 3.10}, {0.1, 3.02}, {0.05, 3.00}}) {
+      Curve c = FormCurve(std::string(group) + std::to_string(i++), kK, D2zControls(tau, 20), fin,
+                          SyntheticOptions{.points = 200});
+      c.group = group;
+      two.push_back(c);
+    }
+  }
+  Write("two.csv", CurvesToCsv(two));
+  ASSERT_EQ(Run({"replay", P("two.csv"), "--model", P("model.json")}), 0) << err_.str();
+  const std::string text = out_.str();
+  EXPECT_NE(text.find("group a: 3 runs, milestones 0.1,0.2"), std::string::npos) << text;
+  EXPECT_NE(text.find("all 2 groups:"), std::string::npos) << text;
+  const size_t summary = text.find("all 2 groups:");
+  const size_t row = text.find("collapse", summary);
+  ASSERT_NE(row, std::string::npos) << text;
+  EXPECT_NE(text.find("2/2", row), std::string::npos) << text;  // Both groups' best picked.
+  EXPECT_NE(Run({"replay", P("two.csv"), "--model", P("model.json"), "--policy", "asha",
+                 "--all-policies"}),
+            0);
+  EXPECT_NE(err_.str().find("not both"), std::string::npos) << err_.str();
+}
+
 TEST_F(ToolTest, HelpAndOneLineFailures) {
   for (const char* cmd : {"fit", "predict", "replay"}) {
     EXPECT_EQ(Run({cmd, "--help"}), 0);
