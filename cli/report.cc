@@ -121,8 +121,7 @@ Plot LossPlot(const v1::GetSweepResponse& sweep, const std::vector<v1::TrialCurv
     for (const v1::LossPoint& p : c.points()) {
       s.x.push_back(static_cast<double>(p.tokens()));
       s.y.push_back(p.train_loss());
-      // The first steps' loss (about ln 256 for bytes) would squash the interesting part.
-      if (p.fraction() >= 0.08 && std::isfinite(p.train_loss()))
+      if (p.fraction() >= PlotRangeFromFraction(c.trial()) && std::isfinite(p.train_loss()))
         late_max = std::max(late_max, p.train_loss());
     }
     plot.series.push_back(std::move(s));
@@ -153,7 +152,7 @@ Plot NormalizedPlot(const v1::GetSweepResponse& sweep, const std::vector<v1::Tri
     for (const v1::LossPoint& p : c.points()) {
       s.x.push_back(p.fraction());
       s.y.push_back(p.train_loss() / final_loss);
-      if (p.fraction() >= 0.08 && std::isfinite(s.y.back()))
+      if (p.fraction() >= PlotRangeFromFraction(t) && std::isfinite(s.y.back()))
         late_max = std::max(late_max, s.y.back());
     }
     plot.series.push_back(std::move(s));
