@@ -42,21 +42,22 @@ export function chart(el, spec, width) {
       y: { distr: spec.logY ? 3 : 1, range: spec.yRange ? () => spec.yRange : undefined },
     },
     axes: [
-      { label: spec.xLabel, values: (u, splits) => splits.map((v) => num(v, 3)) },
-      { label: spec.yLabel, size: 60, values: (u, splits) => splits.map((v) => num(v, 4)) },
+      { label: spec.xLabel, values: (u, splits) => splits.map((v) => (v == null ? '' : num(v, 3))) },
+      { label: spec.yLabel, size: 60, values: (u, splits) => splits.map((v) => (v == null ? '' : num(v, 4))) },
     ],
     series: [{}, ...spec.series.map((s) => ({
       label: s.label,
       stroke: s.stroke,
       dash: s.dash,
       width: s.width || 1.5,
-      paths: s.points ? undefined : uPlot.paths.linear(),
-      points: { show: !!s.points, size: 7, fill: s.fill || s.stroke, stroke: s.stroke },
+      // Markers are drawn by drawMarkers: uPlot's own points need a path in x-y mode.
+      paths: s.points ? () => null : uPlot.paths.linear(),
+      points: { show: false },
       facets: [{ scale: 'x', auto: true }, { scale: 'y', auto: true }],
     }))],
     hooks: {
       drawClear: [(u) => drawBand(u, spec.band)],
-      draw: [(u) => { drawBars(u, spec.bars || []); drawEnds(u, spec.series); }],
+      draw: [(u) => { drawBars(u, spec.bars || []); drawMarkers(u, spec.series, data); drawEnds(u, spec.series); }],
       setCursor: [(u) => hover(u, data, spec, tip)],
     },
   };
@@ -100,6 +101,27 @@ function drawBars(u, bars) {
     ctx.moveTo(x - 4, hi); ctx.lineTo(x + 4, hi);
     ctx.stroke();
   }
+  ctx.restore();
+}
+
+// Circles for point series: filled with `fill` (white for hollow ones).
+function drawMarkers(u, series, data) {
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.lineWidth = 2 * devicePixelRatio;
+  series.forEach((s, k) => {
+    if (!s.points) return;
+    const [xs, ys] = data[k + 1];
+    ctx.strokeStyle = s.stroke;
+    ctx.fillStyle = s.fill || s.stroke;
+    for (let i = 0; i < xs.length; i++) {
+      const [x, y] = px(u, xs[i], ys[i]);
+      ctx.beginPath();
+      ctx.arc(x, y, 4.5 * devicePixelRatio, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    }
+  });
   ctx.restore();
 }
 

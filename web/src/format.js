@@ -11,7 +11,8 @@ export function count(n) {
 
 export function num(v, digits = 4) {
   if (v == null || !isFinite(v)) return '-';
-  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(1).replace('e+', 'e');
+  if (Math.abs(v) >= 1e4) return count(v);
+  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(1);
   return `${+v.toPrecision(digits)}`;
 }
 
