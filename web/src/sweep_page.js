@@ -17,9 +17,10 @@ function viewOf(id) {
 export async function sweepPage(main, sweepId) {
   const view = viewOf(sweepId);
   const base = `/api/v1/sweeps/${encodeURIComponent(sweepId)}`;
-  const points = Math.min(2000, Math.max(200, Math.round((main.clientWidth || 1000) * 1.5)));
-  const [s, curves, normalized] = await Promise.all([
-    get(base), get(`${base}/curves?points=${points}`), get(`${base}/curves?points=${points}&normalized=1`)]);
+  const s = await get(base);
+  const points = pointsPerCurve(main.clientWidth || 1000, s.total_trials);
+  const [curves, normalized] = await Promise.all([
+    get(`${base}/curves?points=${points}`), get(`${base}/curves?points=${points}&normalized=1`)]);
   const sweep = s.sweep;
   const counts = Object.entries(sweep.trial_counts || {}).map(([k, v]) => `${esc(k)} ${v}`).join(', ');
   main.innerHTML = `<h1>${esc(sweep.spec.name)} <small>${esc(sweep.sweep_id)}</small>
@@ -63,6 +64,14 @@ export async function sweepPage(main, sweepId) {
   if (s.searched.length >= 2) parallel(main.querySelector('#parallel'), s.rows, s.searched, (r) => open(r.short_id));
   tagging(main, base);
   return { crumbs: [[null, sweepId]] };
+}
+
+// Points per curve to ask the server for: enough for the chart's width, within a budget of
+// POINT_BUDGET per chart (1,000 trials get 200 points each: the overlapping lines of a large
+// sweep show no more, and the page stays quick). bench/dashboard asks the same.
+const POINT_BUDGET = 200000;
+export function pointsPerCurve(width, trials) {
+  return Math.max(50, Math.min(Math.round(width * 1.5), Math.floor(POINT_BUDGET / Math.max(1, trials))));
 }
 
 function events(el, list) {
