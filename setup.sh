@@ -33,7 +33,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev
   libtorch-dev libopenblas0-openmp libgloo-dev
   bible-kjv bible-kjv-text
-  libcpp-httplib-dev librsvg2-dev chromium
+  libcpp-httplib-dev librsvg2-dev fonts-dejavu-core chromium
 )
 # Node.js builds the dashboard page (web/); a Node.js from elsewhere (with its own npm) is kept.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi

@@ -89,6 +89,7 @@ function drawBand(u, band) {
 function drawBars(u, bars) {
   const ctx = u.ctx;
   ctx.save();
+  ctx.setLineDash([]);
   ctx.lineWidth = 1.5 * devicePixelRatio;
   for (const b of bars) {
     if (b.lo == null || b.hi == null) continue;
@@ -108,6 +109,7 @@ function drawBars(u, bars) {
 function drawMarkers(u, series, data) {
   const ctx = u.ctx;
   ctx.save();
+  ctx.setLineDash([]);
   ctx.lineWidth = 2 * devicePixelRatio;
   series.forEach((s, k) => {
     if (!s.points) return;
@@ -129,6 +131,7 @@ function drawMarkers(u, series, data) {
 function drawEnds(u, series) {
   const ctx = u.ctx;
   ctx.save();
+  ctx.setLineDash([]);
   ctx.lineWidth = 2 * devicePixelRatio;
   for (const s of series) {
     for (const e of s.ends || []) {

@@ -77,7 +77,7 @@ export function pointsPerCurve(width, trials) {
 function events(el, list) {
   if (!list.length) { el.innerHTML = '<p>No stops, pauses or failures yet.</p>'; return; }
   el.innerHTML = `<table class="events"><thead><tr><th>when</th><th>event</th><th>trial</th><th>at</th><th>reason</th></tr></thead><tbody>${
-    list.map((e) => `<tr class="${esc(e.kind)}"><td>${time(e.unix_ms)}</td><td>${esc(e.kind)}</td><td>${esc(e.short_id)}</td><td>${pct(e.at_fraction)}</td><td>${esc(e.reason)}</td></tr>`).join('')}</tbody></table>`;
+    list.map((e) => `<tr class="${esc(e.kind)}"><td>${time(e.unix_ms)}</td><td>${esc(e.kind)}</td><td>${esc(e.short_id)}</td><td>${pct(e.at_fraction)}</td><td class="reason">${esc(e.reason)}</td></tr>`).join('')}</tbody></table>`;
 }
 
 function lossCurves(el, data, view, open) {

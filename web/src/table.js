@@ -13,7 +13,7 @@ export const COLUMNS = [
   { key: 'speed', title: 'tok/s', value: (r) => r.tokens_per_second, cell: (r) => (r.tokens_per_second > 0 ? count(r.tokens_per_second) : '') },
   { key: 'eta', title: 'ETA', value: (r) => r.eta_seconds, cell: (r) => duration(r.eta_seconds) },
   { key: 'state', title: 'state', value: (r) => r.state, cell: (r) => `<span class="state ${esc(r.state)}">${esc(r.state)}</span>` },
-  { key: 'why', title: 'why stopped', value: (r) => r.why_stopped, cell: (r) => esc(r.why_stopped) },
+  { key: 'why', title: 'why stopped', value: (r) => r.why_stopped, cell: (r) => `<span title="${esc(r.why_stopped)}">${esc(r.why_stopped)}</span>` },
 ];
 
 // view: {sort: key, desc: bool, filter: text}; changed(view) is called on clicks and typing.

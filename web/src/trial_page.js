@@ -28,7 +28,8 @@ export async function trialPage(main, sweepId, trialId) {
       <th>progress</th><td>${pct(row.progress)}</td><th>loss</th><td>${loss(row.loss)}</td></tr>
       <tr><th>final</th><td>${row.final ? `${loss(row.final.loss)} (${row.final.kind})` : '-'}</td>
       <th>interval</th><td>${row.final && row.final.low != null ? `[${loss(row.final.low)}, ${loss(row.final.high)}]` : '-'}</td>
-      <th>worker</th><td>${esc(trial.worker_id)}</td><th>why stopped</th><td>${esc(row.why_stopped)}</td></tr></table>
+      <th>worker</th><td>${esc(trial.worker_id)}</td><th>attempts</th><td>${trial.attempts ?? ''}</td></tr></table>
+    ${row.why_stopped ? `<p class="why"><b>Why it ended:</b> ${esc(row.why_stopped)}</p>` : ''}
     <h2>Loss</h2><div id="trial-curve" class="chart"></div>
     <h2>Predictions and decisions at each milestone</h2>
     <table class="decisions"><thead><tr><th>milestone</th><th>decision</th><th>predicted final</th><th>interval</th>
