@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "dashboard/api.h"
 #include "dashboard/assets.h"
 #include "httplib.h"
@@ -93,8 +94,18 @@ struct DashboardServer::Impl {
   std::string host;
   int port = 0;
   std::thread thread;
-  std::atomic<bool> stopping{false};
+  absl::Mutex stop_mu;
+  bool stopping ABSL_GUARDED_BY(stop_mu) = false;
   std::atomic<int> live_streams{0};
+
+  // Waits `d` of wall time, or less when Stop is called; true once stopping. The live streams
+  // wait here rather than in Scheduler::WaitForChange, whose timeout runs on the scheduler's
+  // clock (a FakeClock in tests would never end it) and which Stop cannot interrupt.
+  bool StoppingAfter(absl::Duration d) {
+    absl::MutexLock lock(&stop_mu);
+    stop_mu.AwaitWithTimeout(absl::Condition(&stopping), d);
+    return stopping;
+  }
 
   std::string Authorization(const httplib::Request& req) const {
     std::string header = req.get_header_value("Authorization");
@@ -171,8 +182,8 @@ struct DashboardServer::Impl {
   }
 
   // Server-sent events: "change" with the scheduler's version whenever a ranking may have
-  // changed (the first one at once), a comment every second otherwise, which also notices a
-  // client that went away.
+  // changed (the first one at once; looked at four times a second), a comment every second
+  // otherwise, which also notices a client that went away.
   void ServeEvents(httplib::Response& res) {
     if (live_streams.fetch_add(1) >= options.max_live_streams) {
       live_streams.fetch_sub(1);
@@ -181,17 +192,22 @@ struct DashboardServer::Impl {
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
         "text/event-stream",
-        [this, seen = int64_t{-1}](size_t, httplib::DataSink& sink) mutable {
-          if (stopping.load()) {
+        [this, seen = int64_t{-1}, quiet = 0](size_t, httplib::DataSink& sink) mutable {
+          const int64_t now = api.WaitForChange(seen, absl::ZeroDuration());
+          if (now != seen) {
+            seen = now;
+            quiet = 0;
+            const std::string event =
+                absl::StrCat("event: change\ndata: {\"version\":", now, "}\n\n");
+            return sink.write(event.data(), event.size());
+          }
+          if (StoppingAfter(absl::Milliseconds(250))) {
             sink.done();
             return true;
           }
-          const int64_t now = api.WaitForChange(seen, absl::Seconds(1));
-          const std::string text =
-              now != seen ? absl::StrCat("event: change\ndata: {\"version\":", now, "}\n\n")
-                          : std::string(": waiting\n\n");
-          seen = now;
-          return sink.write(text.data(), text.size());
+          if (++quiet % 4 != 0) return true;
+          constexpr char kComment[] = ": waiting\n\n";
+          return sink.write(kComment, sizeof(kComment) - 1);
         },
         [this](bool) { live_streams.fetch_sub(1); });
   }
@@ -282,7 +298,11 @@ std::string DashboardServer::url() const {
 int DashboardServer::port() const { return impl_->port; }
 
 void DashboardServer::Stop() {
-  if (impl_->stopping.exchange(true)) return;
+  {
+    absl::MutexLock lock(&impl_->stop_mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+  }
   impl_->http.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }

@@ -86,32 +86,37 @@ function drawBand(u, band) {
   ctx.restore();
 }
 
-function drawBars(u, bars) {
+// Runs draw(ctx) with a solid pen of `width` CSS pixels, restoring the canvas state after.
+function withPen(u, width, draw) {
   const ctx = u.ctx;
   ctx.save();
   ctx.setLineDash([]);
-  ctx.lineWidth = 1.5 * devicePixelRatio;
-  for (const b of bars) {
-    if (b.lo == null || b.hi == null) continue;
-    const [x, lo] = px(u, b.x, b.lo);
-    const [, hi] = px(u, b.x, b.hi);
-    ctx.strokeStyle = b.stroke;
-    ctx.beginPath();
-    ctx.moveTo(x, lo); ctx.lineTo(x, hi);
-    ctx.moveTo(x - 4, lo); ctx.lineTo(x + 4, lo);
-    ctx.moveTo(x - 4, hi); ctx.lineTo(x + 4, hi);
-    ctx.stroke();
-  }
+  ctx.lineWidth = width * devicePixelRatio;
+  draw(ctx);
   ctx.restore();
+}
+
+// Interval bars with caps.
+function drawBars(u, bars) {
+  withPen(u, 1.5, (ctx) => {
+    const cap = 4 * devicePixelRatio;
+    for (const b of bars) {
+      if (b.lo == null || b.hi == null) continue;
+      const [x, lo] = px(u, b.x, b.lo);
+      const [, hi] = px(u, b.x, b.hi);
+      ctx.strokeStyle = b.stroke;
+      ctx.beginPath();
+      ctx.moveTo(x, lo); ctx.lineTo(x, hi);
+      ctx.moveTo(x - cap, lo); ctx.lineTo(x + cap, lo);
+      ctx.moveTo(x - cap, hi); ctx.lineTo(x + cap, hi);
+      ctx.stroke();
+    }
+  });
 }
 
 // Circles for point series: filled with `fill` (white for hollow ones).
 function drawMarkers(u, series, data) {
-  const ctx = u.ctx;
-  ctx.save();
-  ctx.setLineDash([]);
-  ctx.lineWidth = 2 * devicePixelRatio;
-  series.forEach((s, k) => {
+  withPen(u, 2, (ctx) => series.forEach((s, k) => {
     if (!s.points) return;
     const [xs, ys] = data[k + 1];
     ctx.strokeStyle = s.stroke;
@@ -123,29 +128,25 @@ function drawMarkers(u, series, data) {
       ctx.fill();
       ctx.stroke();
     }
-  });
-  ctx.restore();
+  }));
 }
 
 // A cross where a trial ended before its end (stopped, failed...).
 function drawEnds(u, series) {
-  const ctx = u.ctx;
-  ctx.save();
-  ctx.setLineDash([]);
-  ctx.lineWidth = 2 * devicePixelRatio;
-  for (const s of series) {
-    for (const e of s.ends || []) {
-      if (e.x == null || e.y == null) continue;
-      const [x, y] = px(u, e.x, e.y);
-      const r = 5 * devicePixelRatio;
-      ctx.strokeStyle = s.stroke;
-      ctx.beginPath();
-      ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
-      ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
-      ctx.stroke();
+  withPen(u, 2, (ctx) => {
+    const r = 5 * devicePixelRatio;
+    for (const s of series) {
+      for (const e of s.ends || []) {
+        if (e.x == null || e.y == null) continue;
+        const [x, y] = px(u, e.x, e.y);
+        ctx.strokeStyle = s.stroke;
+        ctx.beginPath();
+        ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
+        ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
+        ctx.stroke();
+      }
     }
-  }
-  ctx.restore();
+  });
 }
 
 // Names the curve nearest the cursor (within HOVER_RADIUS_PX).
