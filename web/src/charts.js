@@ -144,6 +144,13 @@ function drawEnds(u, series) {
         ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y + r);
         ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y - r);
         ctx.stroke();
+        if (e.label) {
+          ctx.fillStyle = '#333';
+          ctx.font = `${11 * devicePixelRatio}px sans-serif`;
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'middle';
+          ctx.fillText(e.label, x + 2 * r, y);
+        }
       }
     }
   });

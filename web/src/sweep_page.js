@@ -134,7 +134,7 @@ function paramPlots(el, s, open) {
           label: `${key} (${kind === 'actual' ? 'final' : 'predicted final'})`, points: true, stroke: st.stroke,
           fill: kind === 'actual' ? st.stroke : '#fff', width: 0.001, x: sub.map((r) => r.trial.hyperparameters[p]),
           y: sub.map((r) => r.final.loss), rows: sub,
-          ends: sub.filter((r) => r.ended_at_fraction != null).map((r) => ({ x: r.trial.hyperparameters[p], y: r.final.loss })),
+          ends: sub.filter((r) => r.ended_at_fraction != null).map((r) => ({ x: r.trial.hyperparameters[p], y: r.final.loss, label: `stopped at ${pct(r.ended_at_fraction)}` })),
         });
         for (const r of sub) bars.push({ x: r.trial.hyperparameters[p], lo: r.final.low, hi: r.final.high, stroke: st.stroke });
       }
@@ -142,10 +142,18 @@ function paramPlots(el, s, open) {
     chart(el.querySelector(`[data-param="${p}"]`), {
       title: `Final loss against ${PARAM_LABELS[p] || p} (hollow: predicted for stopped trials, bars: interval, ×: stopped)`,
       xLabel: PARAM_LABELS[p] || p, yLabel: 'final loss (nats/token)', logX: p === 'peak_lr' || p === 'weight_decay',
-      series, bars, height: 300,
+      series, bars, height: 300, yRange: spanOf([...series.flatMap((q) => q.y), ...bars.flatMap((b) => [b.lo, b.hi])]),
       onPick: (k) => { if (series[k].rows.length === 1) open(series[k].rows[0].short_id); },
     });
   }
+}
+
+// [lo, hi] of the finite values, padded 5%, so that interval bars are not cut; null if none.
+function spanOf(values) {
+  const v = values.filter((x) => x != null && isFinite(x));
+  if (!v.length) return null;
+  const lo = Math.min(...v), hi = Math.max(...v), pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
+  return [lo - pad, hi + pad];
 }
 
 function tagging(main, base) {

@@ -71,6 +71,26 @@ async function run() {
     await expectChart(page, '#curves', 'loss curves');
     await expectChart(page, '#normalized', 'normalized curves');
     await expectChart(page, '[data-param="peak_lr"]', 'final loss against the learning rate');
+    // Hovering a drawn line names its trial.
+    const spot = await page.evaluate(() => {
+      const c = document.querySelector('#curves canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const r = c.getBoundingClientRect();
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) {
+          const p = i / 4;
+          return { x: r.left + ((p % c.width) * r.width) / c.width, y: r.top + (Math.floor(p / c.width) * r.height) / c.height };
+        }
+      }
+      return null;
+    });
+    if (!spot) fail('no drawn line to hover');
+    await page.mouse.move(spot.x, spot.y);
+    await page.waitForFunction(() => {
+      const tip = document.querySelector('#curves .tip');
+      return tip && tip.style.display === 'block' && /t\d+/.test(tip.textContent);
+    }, null, { timeout: DEADLINE_MS }).catch(() => fail('hovering a line named no trial'));
+    console.log(`hover: ${await page.$eval('#curves .tip', (t) => t.textContent)}`);
     // Sorting by a column reorders the rows; the filter hides the others.
     await page.click('#ranking th[data-key="trial"]');
     const ids = await page.$$eval('#ranking tbody tr', (trs) => trs.map((tr) => tr.dataset.trial));
