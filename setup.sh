@@ -33,7 +33,10 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev
   libtorch-dev libopenblas0-openmp libgloo-dev
   bible-kjv bible-kjv-text
+  libcpp-httplib-dev librsvg2-dev fonts-dejavu-core chromium
 )
+# Node.js builds the dashboard page (web/); a Node.js from elsewhere (with its own npm) is kept.
+if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi
 if [ "$with_bench" = 1 ]; then
   packages+=(python3-torch python3-optuna python3-matplotlib hyperfine)
 fi
@@ -72,6 +75,13 @@ for lib in libblas.so.3 liblapack.so.3; do
     $SUDO update-alternatives --set "$lib-$arch" "$target" >/dev/null
   fi
 done
+
+# The dashboard page's npm packages, at the versions web/package-lock.json pins.
+if [ ! -f web/node_modules/.package-lock.json ] ||
+    [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "==> installing the dashboard's npm packages (web/package-lock.json)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 [ "$do_build" = 1 ] || exit 0
 

@@ -20,10 +20,12 @@ class CurvesCommand : public Command {
   std::string description() const override {
     return "Plots the durable training loss of a sweep's trials (or of the given trials)\n"
            "against tokens as text in the terminal; trials that did not run to the end are\n"
-           "drawn with lowercase marks (dashed in the files). --normalized plots L(t)/L(T)\n"
-           "against the training fraction t/T, with L(T) the final loss (predicted for stopped\n"
-           "trials): the collapse the stopping policy relies on. --svg and --png also write the\n"
-           "plot to files (the PNG has no text; the SVG has labels and a legend).\n"
+           "drawn with lowercase marks (with a cross at their end in the files). --normalized\n"
+           "plots L(t)/L(T)"
+           " against the training fraction t/T, with L(T) the final loss (predicted for\n"
+           "stopped trials): the collapse the stopping policy relies on. --svg and --png also\n"
+           "write the plot to files (the same picture: the PNG is the SVG rasterized by librsvg).\n"
+           "The y-range comes from the points after warmup.\n"
            "--output json prints the plotted series. TRIAL is a full or short id (t007); an\n"
            "unknown one is an error naming the sweep's trials.\n";
   }
@@ -54,8 +56,10 @@ class CurvesCommand : public Command {
     if (!curves.ok()) return curves.status();
     Plot plot = normalized_ ? NormalizedPlot(*sweep, *curves) : LossPlot(*sweep, *curves);
     plot.log_x = log_x_;
-    for (const auto& [path, bytes] : {std::pair{svg_, svg_.empty() ? "" : PlotSvg(plot)},
-                                      std::pair{png_, png_.empty() ? "" : PlotPng(plot)}}) {
+    absl::StatusOr<std::string> png = png_.empty() ? "" : PlotPng(plot);
+    if (!png.ok()) return png.status();
+    for (const auto& [path, bytes] :
+         {std::pair{svg_, svg_.empty() ? "" : PlotSvg(plot)}, std::pair{png_, *png}}) {
       if (path.empty()) continue;
       std::ofstream file(path, std::ios::binary);
       file << bytes;
@@ -66,7 +70,8 @@ class CurvesCommand : public Command {
     if (inv.output() == OutputFormat::kJson) {
       nlohmann::json series = nlohmann::json::array();
       for (const Series& s : plot.series) {
-        series.push_back({{"label", s.label}, {"x", s.x}, {"y", s.y}, {"ended_early", s.dashed}});
+        series.push_back(
+            {{"label", s.label}, {"x", s.x}, {"y", s.y}, {"ended_early", s.ended_early}});
       }
       inv.out() << nlohmann::json{{"title", plot.title},
                                   {"x", plot.x_label},

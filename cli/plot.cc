@@ -1,18 +1,24 @@
 #include "cli/plot.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
 
+#include "cli/plot_axis.h"
+#include "cli/svg_png.h"
+
 namespace augur::cli {
 namespace {
 
-constexpr std::array<uint32_t, 10> kPalette = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
-                                               0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+// Ten colours, then the same colours in three dash patterns: 40 distinct styles (the web page
+// uses the same, web/src/styles.js).
+constexpr std::array<const char*, 10> kPalette = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                                  "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                                  "#bcbd22", "#17becf"};
+constexpr std::array<const char*, 4> kDashes = {"", "6 3", "2 2", "8 3 2 3"};
+constexpr double kCharWidth = 6.8;  // Of the 12 px sans-serif, on average, for the legend.
 
 struct Bounds {
   double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
@@ -68,177 +74,102 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-std::string Hex(uint32_t rgb) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "#%06x", rgb);
-  return buf;
+std::string Color(size_t i) { return kPalette[i % kPalette.size()]; }
+
+std::string DashAttr(size_t i) {
+  const char* dash = kDashes[(i / kPalette.size()) % kDashes.size()];
+  return *dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : "";
 }
 
-// PNG: signature, IHDR, one zlib-compressed IDAT, IEND; CRCs from zlib's crc32.
-void Chunk(std::string& png, const char type[4], const std::string& data) {
-  auto be32 = [&png](uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) png += static_cast<char>((v >> shift) & 0xff);
-  };
-  be32(static_cast<uint32_t>(data.size()));
-  const std::string body = std::string(type, 4) + data;
-  png += body;
-  be32(static_cast<uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
+std::string Truncate(const std::string& s, size_t chars) {
+  return s.size() <= chars ? s : s.substr(0, chars > 1 ? chars - 1 : 0) + "\u2026";
 }
 
-class Raster {
- public:
-  Raster(int w, int h) : w_(w), h_(h), rgb_(static_cast<size_t>(w) * h * 3, 255) {}
-  void Set(int x, int y, uint32_t c) {
-    if (x < 0 || y < 0 || x >= w_ || y >= h_) return;
-    uint8_t* p = &rgb_[(static_cast<size_t>(y) * w_ + x) * 3];
-    p[0] = (c >> 16) & 0xff;
-    p[1] = (c >> 8) & 0xff;
-    p[2] = c & 0xff;
-  }
-  // Bresenham with a 2-pixel pen; `dashed` skips every other run of 6 pixels.
-  void Line(int x0, int y0, int x1, int y1, uint32_t c, bool dashed, int* phase) {
-    const int dx = std::abs(x1 - x0), dy = -std::abs(y1 - y0);
-    const int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-    int err = dx + dy;
-    while (true) {
-      if (!dashed || ((*phase)++ / 6) % 2 == 0) {
-        Set(x0, y0, c);
-        Set(x0 + 1, y0, c);
-        Set(x0, y0 + 1, c);
-      }
-      if (x0 == x1 && y0 == y1) break;
-      const int e2 = 2 * err;
-      if (e2 >= dy) {
-        err += dy;
-        x0 += sx;
-      }
-      if (e2 <= dx) {
-        err += dx;
-        y0 += sy;
-      }
-    }
-  }
-  std::string Png() const {
-    std::string raw;
-    raw.reserve(rgb_.size() + h_);
-    for (int y = 0; y < h_; ++y) {
-      raw += '\0';  // Filter: none.
-      raw.append(reinterpret_cast<const char*>(&rgb_[static_cast<size_t>(y) * w_ * 3]),
-                 static_cast<size_t>(w_) * 3);
-    }
-    uLongf size = compressBound(static_cast<uLong>(raw.size()));
-    std::string z(size, '\0');
-    compress2(reinterpret_cast<Bytef*>(z.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-              static_cast<uLong>(raw.size()), 6);
-    z.resize(size);
-    std::string png = "\x89PNG\r\n\x1a\n";
-    std::string ihdr;
-    for (uint32_t v : {static_cast<uint32_t>(w_), static_cast<uint32_t>(h_)}) {
-      for (int shift = 24; shift >= 0; shift -= 8) ihdr += static_cast<char>((v >> shift) & 0xff);
-    }
-    ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, no interlace.
-    Chunk(png, "IHDR", ihdr);
-    Chunk(png, "IDAT", z);
-    Chunk(png, "IEND", "");
-    return png;
-  }
-
- private:
-  int w_, h_;
-  std::vector<uint8_t> rgb_;
-};
-
-struct Frame {
-  double left, top, right, bottom;
-};
+// A cross at (x, y), where a trial ended before its end.
+void Cross(std::ostringstream& svg, double x, double y, const std::string& color) {
+  svg << "<path d=\"M" << Num(x - 4) << "," << Num(y - 4) << "l8,8m0,-8l-8,8\" stroke=\"" << color
+      << "\" stroke-width=\"2\"/>\n";
+}
 
 }  // namespace
 
 std::string PlotSvg(const Plot& plot, int width, int height) {
   const Bounds b = FindBounds(plot);
-  const Frame f{70, 40, width - 230.0, height - 50.0};
-  auto px = [&](double x) {
-    return f.left + (Tx(plot, x) - b.x0) / (b.x1 - b.x0) * (f.right - f.left);
-  };
+  // The legend is as wide as its longest label needs, up to 40% of the picture.
+  size_t longest = 0;
+  for (const Series& s : plot.series) longest = std::max(longest, s.label.size());
+  const double legend_width =
+      std::clamp(static_cast<double>(longest) * kCharWidth + 44, 120.0, width * 0.4);
+  const size_t label_chars = static_cast<size_t>((legend_width - 44) / kCharWidth);
+  const double left = 70, top = 40, right = width - legend_width - 16, bottom = height - 50;
+  auto px = [&](double x) { return left + (Tx(plot, x) - b.x0) / (b.x1 - b.x0) * (right - left); };
   auto py = [&](double y) {
-    y = std::clamp(y, b.y0, b.y1);
-    return f.bottom - (y - b.y0) / (b.y1 - b.y0) * (f.bottom - f.top);
+    return bottom - (std::clamp(y, b.y0, b.y1) - b.y0) / (b.y1 - b.y0) * (bottom - top);
   };
   std::ostringstream svg;
   svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
-      << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      << "\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"" << width / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
-      << Escape(plot.title) << "</text>\n";
-  svg << "<rect x=\"" << f.left << "\" y=\"" << f.top << "\" width=\"" << f.right - f.left
-      << "\" height=\"" << f.bottom - f.top << "\" fill=\"none\" stroke=\"#444\"/>\n";
-  for (int i = 0; i <= 5; ++i) {
-    const double tx = b.x0 + (b.x1 - b.x0) * i / 5, ty = b.y0 + (b.y1 - b.y0) * i / 5;
-    const double sx = f.left + (f.right - f.left) * i / 5,
-                 sy = f.bottom - (f.bottom - f.top) * i / 5;
-    svg << "<line x1=\"" << sx << "\" y1=\"" << f.top << "\" x2=\"" << sx << "\" y2=\"" << f.bottom
-        << "\" stroke=\"#eee\"/>\n<text x=\"" << sx << "\" y=\"" << f.bottom + 16
-        << "\" text-anchor=\"middle\">" << Num(plot.log_x ? std::pow(10, tx) : tx) << "</text>\n";
-    svg << "<line x1=\"" << f.left << "\" y1=\"" << sy << "\" x2=\"" << f.right << "\" y2=\"" << sy
-        << "\" stroke=\"#eee\"/>\n<text x=\"" << f.left - 6 << "\" y=\"" << sy + 4
-        << "\" text-anchor=\"end\">" << Num(ty) << "</text>\n";
+      << Escape(Truncate(plot.title, static_cast<size_t>(width / 8))) << "</text>\n";
+  const std::vector<double> x_ticks =
+      plot.log_x ? LogTicks(std::pow(10, b.x0), std::pow(10, b.x1)) : NiceTicks(b.x0, b.x1);
+  for (double t : x_ticks) {
+    const double sx = px(t);
+    svg << "<line x1=\"" << Num(sx) << "\" y1=\"" << top << "\" x2=\"" << Num(sx) << "\" y2=\""
+        << bottom << "\" stroke=\"#eee\"/>\n<text x=\"" << Num(sx) << "\" y=\"" << bottom + 16
+        << "\" text-anchor=\"middle\">" << TickText(t) << "</text>\n";
   }
-  svg << "<text x=\"" << (f.left + f.right) / 2 << "\" y=\"" << height - 12
-      << "\" text-anchor=\"middle\">" << Escape(plot.x_label) << "</text>\n"
-      << "<text transform=\"translate(16," << (f.top + f.bottom) / 2
+  for (double t : NiceTicks(b.y0, b.y1)) {
+    const double sy = py(t);
+    svg << "<line x1=\"" << left << "\" y1=\"" << Num(sy) << "\" x2=\"" << Num(right) << "\" y2=\""
+        << Num(sy) << "\" stroke=\"#eee\"/>\n<text x=\"" << left - 6 << "\" y=\"" << Num(sy + 4)
+        << "\" text-anchor=\"end\">" << TickText(t) << "</text>\n";
+  }
+  svg << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << Num(right - left)
+      << "\" height=\"" << bottom - top << "\" fill=\"none\" stroke=\"#444\"/>\n"
+      << "<text x=\"" << Num((left + right) / 2) << "\" y=\"" << height - 12
+      << "\" text-anchor=\"middle\">" << Escape(plot.x_label) << (plot.log_x ? " (log scale)" : "")
+      << "</text>\n"
+      << "<text transform=\"translate(16," << (top + bottom) / 2
       << ") rotate(-90)\" text-anchor=\"middle\">" << Escape(plot.y_label) << "</text>\n";
+  // Rows the legend has room for; the last says how many more there are when they do not fit.
+  const size_t rows = static_cast<size_t>(std::max(1.0, (bottom - top) / 17));
+  const size_t listed = plot.series.size() <= rows ? plot.series.size() : rows - 1;
   for (size_t i = 0; i < plot.series.size(); ++i) {
     const Series& s = plot.series[i];
-    const std::string color = Hex(kPalette[i % kPalette.size()]);
-    svg << "<polyline fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\""
-        << (s.dashed ? " stroke-dasharray=\"6 4\"" : "") << " points=\"";
+    const std::string color = Color(i);
+    svg << "<polyline fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.6\"" << DashAttr(i)
+        << " points=\"";
+    double last_x = NAN, last_y = NAN;
     for (size_t k = 0; k < s.x.size() && k < s.y.size(); ++k) {
       if (!std::isfinite(s.x[k]) || !std::isfinite(s.y[k]) || (plot.log_x && s.x[k] <= 0)) continue;
-      svg << Num(px(s.x[k])) << "," << Num(py(s.y[k])) << " ";
+      last_x = px(s.x[k]);
+      last_y = py(s.y[k]);
+      svg << Num(last_x) << "," << Num(last_y) << " ";
     }
     svg << "\"/>\n";
-    const double ly = f.top + 8 + 18.0 * static_cast<double>(i);
-    svg << "<line x1=\"" << f.right + 12 << "\" y1=\"" << ly << "\" x2=\"" << f.right + 36
-        << "\" y2=\"" << ly << "\" stroke=\"" << color << "\" stroke-width=\"2\""
-        << (s.dashed ? " stroke-dasharray=\"6 4\"" : "") << "/>\n<text x=\"" << f.right + 42
-        << "\" y=\"" << ly + 4 << "\">" << Escape(s.label) << "</text>\n";
+    if (s.ended_early && std::isfinite(last_x)) Cross(svg, last_x, last_y, color);
+    if (i >= listed) continue;
+    const double ly = top + 8 + 17.0 * static_cast<double>(i);
+    svg << "<line x1=\"" << Num(right + 12) << "\" y1=\"" << ly << "\" x2=\"" << Num(right + 36)
+        << "\" y2=\"" << ly << "\" stroke=\"" << color << "\" stroke-width=\"2\"" << DashAttr(i)
+        << "/>\n";
+    if (s.ended_early) Cross(svg, right + 36, ly, color);
+    svg << "<text x=\"" << Num(right + 44) << "\" y=\"" << ly + 4 << "\">"
+        << Escape(Truncate(s.label, label_chars)) << "</text>\n";
+  }
+  if (listed < plot.series.size()) {
+    svg << "<text x=\"" << Num(right + 12) << "\" y=\"" << top + 12 + 17.0 * listed
+        << "\" fill=\"#555\">+" << plot.series.size() - listed
+        << " more (all in the dashboard)</text>\n";
   }
   svg << "</svg>\n";
   return svg.str();
 }
 
-std::string PlotPng(const Plot& plot, int width, int height) {
-  const Bounds b = FindBounds(plot);
-  const int left = 50, top = 20, right = width - 20, bottom = height - 40;
-  Raster r(width, height);
-  for (int i = 0; i <= 5; ++i) {
-    int phase = 0;
-    const int gx = left + (right - left) * i / 5, gy = bottom - (bottom - top) * i / 5;
-    r.Line(gx, top, gx, bottom, 0xeeeeee, false, &phase);
-    r.Line(left, gy, right, gy, 0xeeeeee, false, &phase);
-  }
-  int phase = 0;
-  r.Line(left, bottom, right, bottom, 0x444444, false, &phase);
-  r.Line(left, top, left, bottom, 0x444444, false, &phase);
-  for (size_t i = 0; i < plot.series.size(); ++i) {
-    const Series& s = plot.series[i];
-    bool have = false;
-    int lx = 0, ly = 0;
-    phase = 0;
-    for (size_t k = 0; k < s.x.size() && k < s.y.size(); ++k) {
-      if (!std::isfinite(s.x[k]) || !std::isfinite(s.y[k]) || (plot.log_x && s.x[k] <= 0)) continue;
-      const int x =
-          left + static_cast<int>((Tx(plot, s.x[k]) - b.x0) / (b.x1 - b.x0) * (right - left));
-      const int y = bottom - static_cast<int>((std::clamp(s.y[k], b.y0, b.y1) - b.y0) /
-                                              (b.y1 - b.y0) * (bottom - top));
-      if (have) r.Line(lx, ly, x, y, kPalette[i % kPalette.size()], s.dashed, &phase);
-      lx = x;
-      ly = y;
-      have = true;
-    }
-  }
-  return r.Png();
+absl::StatusOr<std::string> PlotPng(const Plot& plot, int width, int height) {
+  return SvgToPng(PlotSvg(plot, width, height));
 }
 
 std::string PlotText(const Plot& plot, int columns, int rows) {
@@ -247,7 +178,7 @@ std::string PlotText(const Plot& plot, int columns, int rows) {
                                 std::string(static_cast<size_t>(columns), ' '));
   for (size_t i = 0; i < plot.series.size(); ++i) {
     const Series& s = plot.series[i];
-    const char mark = static_cast<char>((s.dashed ? 'a' : 'A') + static_cast<int>(i % 26));
+    const char mark = static_cast<char>((s.ended_early ? 'a' : 'A') + static_cast<int>(i % 26));
     for (size_t k = 0; k < s.x.size() && k < s.y.size(); ++k) {
       if (!std::isfinite(s.x[k]) || !std::isfinite(s.y[k]) || (plot.log_x && s.x[k] <= 0)) continue;
       if (s.y[k] < b.y0 || s.y[k] > b.y1) continue;
@@ -281,7 +212,7 @@ std::string PlotText(const Plot& plot, int columns, int rows) {
       << plot.y_label << "\n";
   for (size_t i = 0; i < plot.series.size(); ++i) {
     const Series& s = plot.series[i];
-    out << "  " << static_cast<char>((s.dashed ? 'a' : 'A') + static_cast<int>(i % 26)) << "  "
+    out << "  " << static_cast<char>((s.ended_early ? 'a' : 'A') + static_cast<int>(i % 26)) << "  "
         << s.label << "\n";
   }
   return out.str();

@@ -1,6 +1,6 @@
-// Line plots of loss curves in three forms: SVG (written by hand), PNG (a raster drawn here and
-// encoded with zlib; lines and axes only, no text: the SVG carries the labels) and a text plot
-// for the terminal. Pure; thread-safe.
+// Line plots of loss curves in three forms: SVG (written here: round ticks, a legend sized to its
+// labels, 40 distinct line styles, a cross where a trial ended early), PNG (the same SVG
+// rasterized by librsvg: svg_png.h) and a text plot for the terminal. Pure; thread-safe.
 #ifndef AUGUR_CLI_PLOT_H_
 #define AUGUR_CLI_PLOT_H_
 
@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+
 namespace augur::cli {
 
 struct Series {
   std::string label;
   std::vector<double> x, y;  // Same length; non-finite points are skipped.
-  bool dashed = false;       // Stopped early (SVG: dashed; text: lowercase marks).
+  bool ended_early = false;  // Did not run to the end (SVG/PNG: a cross; text: lowercase).
 };
 
 struct Plot {
@@ -25,8 +27,8 @@ struct Plot {
 };
 
 std::string PlotSvg(const Plot& plot, int width = 900, int height = 540);
-// The PNG file's bytes.
-std::string PlotPng(const Plot& plot, int width = 900, int height = 540);
+// The PNG file's bytes: PlotSvg rasterized (errors: SvgToPng's).
+absl::StatusOr<std::string> PlotPng(const Plot& plot, int width = 900, int height = 540);
 // A character grid with axes' ranges and a legend (one mark letter per series).
 std::string PlotText(const Plot& plot, int columns = 72, int rows = 20);
 

@@ -117,12 +117,11 @@ Plot LossPlot(const v1::GetSweepResponse& sweep, const std::vector<v1::TrialCurv
   for (const v1::TrialCurve& c : curves) {
     Series s;
     s.label = Cat(ShortTrialId(c.trial().trial_id()), " ", HyperparameterText(c.trial(), varying));
-    s.dashed = c.trial().state() != v1::TRIAL_STATE_COMPLETED;
+    s.ended_early = c.trial().state() != v1::TRIAL_STATE_COMPLETED;
     for (const v1::LossPoint& p : c.points()) {
       s.x.push_back(static_cast<double>(p.tokens()));
       s.y.push_back(p.train_loss());
-      // The first steps' loss (about ln 256 for bytes) would squash the interesting part.
-      if (p.fraction() >= 0.08 && std::isfinite(p.train_loss()))
+      if (p.fraction() >= PlotRangeFromFraction(c.trial()) && std::isfinite(p.train_loss()))
         late_max = std::max(late_max, p.train_loss());
     }
     plot.series.push_back(std::move(s));
@@ -149,11 +148,11 @@ Plot NormalizedPlot(const v1::GetSweepResponse& sweep, const std::vector<v1::Tri
     if (!(final_loss > 0)) continue;
     Series s;
     s.label = Cat(ShortTrialId(t.trial_id()), " ", HyperparameterText(t, varying));
-    s.dashed = t.state() != v1::TRIAL_STATE_COMPLETED;
+    s.ended_early = t.state() != v1::TRIAL_STATE_COMPLETED;
     for (const v1::LossPoint& p : c.points()) {
       s.x.push_back(p.fraction());
       s.y.push_back(p.train_loss() / final_loss);
-      if (p.fraction() >= 0.08 && std::isfinite(s.y.back()))
+      if (p.fraction() >= PlotRangeFromFraction(t) && std::isfinite(s.y.back()))
         late_max = std::max(late_max, s.y.back());
     }
     plot.series.push_back(std::move(s));
@@ -219,11 +218,14 @@ absl::StatusOr<fs::path> WriteReport(const fs::path& dir, const std::string& spe
     return absl::PermissionDeniedError(Cat("cannot create ", dir.string(), ": ", ec.message()));
   const Plot loss = LossPlot(sweep, curves);
   const Plot normalized = NormalizedPlot(sweep, curves);
+  absl::StatusOr<std::string> loss_png = PlotPng(loss), normalized_png = PlotPng(normalized);
+  if (!loss_png.ok()) return loss_png.status();
+  if (!normalized_png.ok()) return normalized_png.status();
   for (const auto& [name, bytes] : std::vector<std::pair<std::string, std::string>>{
            {"loss.svg", PlotSvg(loss)},
-           {"loss.png", PlotPng(loss)},
+           {"loss.png", *loss_png},
            {"normalized.svg", PlotSvg(normalized)},
-           {"normalized.png", PlotPng(normalized)},
+           {"normalized.png", *normalized_png},
            {"curves.csv", CurvesCsv(curves, sweep.sweep().sweep_id())}}) {
     if (absl::Status st = WriteFile(dir / name, bytes); !st.ok()) return st;
   }

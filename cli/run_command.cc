@@ -22,6 +22,7 @@
 #include "cli/watch.h"
 #include "common/signals.h"
 #include "common/text.h"
+#include "dashboard/http_server.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "scheduler/server.h"
@@ -89,7 +90,9 @@ class RunCommand : public Command {
            "again resumes its sweep (a finished one just prints its summary), also after\n"
            "edits to comments or spacing; a spec whose content changed (search space, model,\n"
            "policy...) is refused with the list of what changed until you pass --new, which\n"
-           "starts a fresh sweep. --scheduler is not used: this command is its own scheduler.\n";
+           "starts a fresh sweep. --scheduler is not used: this command is its own scheduler.\n"
+           "The web dashboard (docs/dashboard.md) is served on a free loopback port, whose URL\n"
+           "is printed; --dashboard HOST:PORT picks the address, --dashboard off turns it off.\n";
   }
   std::string examples() const override {
     return "augur run examples/quickstart.yaml\n"
@@ -107,6 +110,8 @@ class RunCommand : public Command {
                     &train_binary_);
     flags.AddString("listen", "HOST:PORT",
                     "Also serve the API here, for `augur top` from another terminal", &listen_);
+    flags.AddString("dashboard", "HOST:PORT", "Serve the web dashboard here ('off' = none)",
+                    &dashboard_.listen);
   }
 
   absl::Status Run(Invocation& inv) override {
@@ -148,6 +153,8 @@ class RunCommand : public Command {
     }
     auto client = SchedulerClient::Connect((*server)->address());
     if (!client.ok()) return client.status();
+    auto web = dashboard::StartUnlessOff((*server)->scheduler(), dashboard_);
+    if (!web.ok()) return web.status();
 
     // Local workers: one daemon with every slot of this machine.
     DeviceOptions device_options;
@@ -228,6 +235,7 @@ class RunCommand : public Command {
       log << "serving the API on " << (*server)->address() << " (augur top " << sweep_id
           << " --watch --scheduler " << (*server)->address() << ")\n";
     }
+    if (*web) log << "dashboard: " << (*web)->url() << "#/sweep/" << sweep_id << "\n";
     log << std::flush;
     WorkerDaemon daemon(
         worker_options,
@@ -365,6 +373,7 @@ class RunCommand : public Command {
   }
 
   std::string db_, report_dir_, train_binary_, listen_;
+  dashboard::DashboardOptions dashboard_;
   bool fresh_ = false;
   int64_t cpu_slots_ = 0, gpus_ = -1;
 };

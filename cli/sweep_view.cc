@@ -229,6 +229,11 @@ Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width) {
   return table;
 }
 
+double PlotRangeFromFraction(const v1::Trial& trial) {
+  const double warmup = trial.controls().schedule().warmup_fraction();
+  return warmup > 0 ? std::min(warmup, 0.5) : 0.05;
+}
+
 std::string TimeText(int64_t unix_ms) {
   if (unix_ms <= 0) return "-";
   const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);

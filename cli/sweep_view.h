@@ -53,6 +53,11 @@ double TrialEtaSeconds(const v1::Trial& trial);
 // state and why it stopped.
 Table RankingTable(const std::vector<v1::RankingRow>& ranking, int bar_width = 12);
 
+// Where a plot's y-range starts to count a trial's points: the end of its learning-rate warmup
+// (a fraction of training), or 0.05 without one. The first steps' loss (about ln 256 for bytes)
+// would otherwise squash the part of training that matters into the bottom of the plot.
+double PlotRangeFromFraction(const v1::Trial& trial);
+
 // Milliseconds since the epoch as "2026-11-22 08:01:40" (local time); "-" for 0.
 std::string TimeText(int64_t unix_ms);
 

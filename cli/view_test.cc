@@ -1,7 +1,8 @@
 // The pure parts of the commands: the exported CSV (read back by the predictor's own reader),
 // plots (PNG structure, SVG series), progress bars and the summary's winner and compute.
-#include <zlib.h>
+#include <cairo.h>
 
+#include <cstring>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/curve_export.h"
 #include "cli/plot.h"
+#include "cli/plot_axis.h"
 #include "cli/recommendation.h"
 #include "cli/report.h"
 #include "cli/sweep_view.h"
@@ -21,6 +23,7 @@ namespace augur::cli {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 v1::TrialCurve MakeCurve(const std::string& id, double lr, v1::TrialState state, int points,
                          double final_loss) {
@@ -75,31 +78,68 @@ TEST(CurveExportTest, PredictorReadsTheCsvBack) {
   EXPECT_EQ((*read)[1].points.size(), 3u);
 }
 
-TEST(PlotTest, PngIsAValidImageOfTheRequestedSize) {
+// The PNG is the SVG rasterized: its size, the line's colour and the title's text are there.
+TEST(PlotTest, PngCarriesTheLinesAndTheText) {
   Plot plot;
+  plot.title = "Training loss";
   plot.series.push_back({"a", {0, 1, 2}, {3, 2, 1.5}, false});
-  const std::string png = PlotPng(plot, 40, 30);
-  ASSERT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-  EXPECT_EQ(png.substr(12, 4), "IHDR");
-  auto be32 = [&png](size_t at) {
-    return (static_cast<uint32_t>(static_cast<uint8_t>(png[at])) << 24) |
-           (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 1])) << 16) |
-           (static_cast<uint32_t>(static_cast<uint8_t>(png[at + 2])) << 8) |
-           static_cast<uint32_t>(static_cast<uint8_t>(png[at + 3]));
-  };
-  EXPECT_EQ(be32(16), 40u);
-  EXPECT_EQ(be32(20), 30u);
-  const size_t idat = png.find("IDAT");
-  ASSERT_NE(idat, std::string::npos);
-  const uint32_t length = be32(idat - 4);
-  std::string raw(30 * (1 + 40 * 3), '\0');
-  uLongf raw_size = raw.size();
-  ASSERT_EQ(uncompress(reinterpret_cast<Bytef*>(raw.data()), &raw_size,
-                       reinterpret_cast<const Bytef*>(png.data() + idat + 4), length),
-            Z_OK);
-  EXPECT_EQ(raw_size, raw.size());
-  EXPECT_NE(raw.find(std::string("\x1f\x77\xb4", 3)), std::string::npos);  // The line's color.
-  EXPECT_EQ(png.substr(png.size() - 8, 4), "IEND");
+  const absl::StatusOr<std::string> png = PlotPng(plot, 400, 300);
+  ASSERT_TRUE(png.ok()) << png.status();
+  ASSERT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  struct Reader {
+    const std::string* bytes;
+    size_t at = 0;
+  } reader{&*png};
+  cairo_surface_t* image = cairo_image_surface_create_from_png_stream(
+      [](void* closure, unsigned char* data, unsigned int length) {
+        auto* r = static_cast<Reader*>(closure);
+        if (r->at + length > r->bytes->size()) return CAIRO_STATUS_READ_ERROR;
+        std::memcpy(data, r->bytes->data() + r->at, length);
+        r->at += length;
+        return CAIRO_STATUS_SUCCESS;
+      },
+      &reader);
+  ASSERT_EQ(cairo_surface_status(image), CAIRO_STATUS_SUCCESS);
+  EXPECT_EQ(cairo_image_surface_get_width(image), 400);
+  EXPECT_EQ(cairo_image_surface_get_height(image), 300);
+  const unsigned char* pixels = cairo_image_surface_get_data(image);
+  const int stride = cairo_image_surface_get_stride(image);
+  int line = 0, title = 0;
+  for (int y = 0; y < 300; ++y) {
+    for (int x = 0; x < 400; ++x) {
+      const uint32_t p = *reinterpret_cast<const uint32_t*>(pixels + y * stride + x * 4) & 0xffffff;
+      if (p == 0x1f77b4) ++line;                // The first series' colour.
+      if (y < 30 && (p & 0xff) < 100) ++title;  // Dark text in the title's band.
+    }
+  }
+  cairo_surface_destroy(image);
+  EXPECT_GT(line, 100);
+  EXPECT_GT(title, 30);
+}
+
+TEST(PlotTest, TicksAreRoundAndReadable) {
+  EXPECT_EQ(NiceTicks(0, 1000, 5), (std::vector<double>{0, 200, 400, 600, 800, 1000}));
+  EXPECT_EQ(LogTicks(0.001, 0.1),
+            (std::vector<double>{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1}));
+  EXPECT_EQ(TickText(399000), "399k");
+  EXPECT_EQ(TickText(1.25e6), "1.25M");
+  EXPECT_EQ(TickText(2.5), "2.5");
+  EXPECT_EQ(TickText(0.0003), "0.0003");
+}
+
+TEST(PlotTest, LegendFitsAndStylesStayDistinctBeyondTenSeries) {
+  Plot plot;
+  for (int i = 0; i < 60; ++i) {
+    plot.series.push_back({"t0" + std::to_string(i) + " lr=0.00" + std::to_string(i % 9 + 1),
+                           {0, 1},
+                           {1.0 + i, 2.0},
+                           false});
+  }
+  const std::string svg = PlotSvg(plot, 900, 540);
+  EXPECT_THAT(svg, HasSubstr("stroke-dasharray=\"6 3\""));  // Series 10 to 19.
+  EXPECT_THAT(svg, HasSubstr("stroke-dasharray=\"2 2\""));  // Series 20 to 29.
+  EXPECT_THAT(svg, HasSubstr(" more (all in the dashboard)"));
+  EXPECT_THAT(svg, Not(HasSubstr("e+0")));
 }
 
 TEST(PlotTest, SvgHasOnePolylinePerSeriesAndEscapesLabels) {
@@ -116,7 +156,7 @@ TEST(PlotTest, SvgHasOnePolylinePerSeriesAndEscapesLabels) {
   EXPECT_EQ(count, 2u);
   EXPECT_THAT(svg, HasSubstr("a&lt;b"));
   EXPECT_THAT(svg, HasSubstr("x&amp;y"));
-  EXPECT_THAT(svg, HasSubstr("stroke-dasharray"));
+  EXPECT_THAT(svg, HasSubstr("l8,8"));  // The cross where z ended early.
   const std::string text = PlotText(plot, 30, 8);
   EXPECT_THAT(text, HasSubstr("  A  x&y"));
   EXPECT_THAT(text, HasSubstr("  b  z"));

@@ -2,6 +2,7 @@
 // SchedulerServer (scheduler/server.h).
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "dashboard/http_server.h"
 #include "scheduler/server.h"
 
 namespace {
@@ -24,6 +26,7 @@ int Run(int argc, char** argv) {
   int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000, max_message_kb = 16384;
   int64_t max_sessions = 512;
   bool help = false;
+  augur::dashboard::DashboardOptions dashboard;
   augur::FlagSet flags;
   flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
                   &options.listen_address);
@@ -48,6 +51,11 @@ int Run(int argc, char** argv) {
                &limits.max_tokens);
   flags.AddInt("max-sessions", "N", "worker sessions at once; more are refused RESOURCE_EXHAUSTED",
                &max_sessions);
+  flags.AddString("dashboard", "HOST:PORT",
+                  "serve the web dashboard here (plain HTTP; port 0 picks one; 'off' = none)",
+                  &dashboard.listen);
+  flags.AddBool("dashboard-actions", "allow stop/pause/resume/tag from the dashboard",
+                &dashboard.allow_actions);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto rest = flags.Parse(args);
@@ -77,11 +85,19 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "augur-scheduler: %s\n", std::string(server.status().message()).c_str());
     return 1;
   }
+  dashboard.tokens_file = options.tokens_file;
+  auto web = augur::dashboard::StartUnlessOff((*server)->scheduler(), dashboard);
+  if (!web.ok()) {
+    std::fprintf(stderr, "augur-scheduler: %s\n", std::string(web.status().message()).c_str());
+    return 1;
+  }
+  if (*web) std::printf("augur-scheduler dashboard at %s\n", (*web)->url().c_str());
   std::printf("augur-scheduler listening on %s (store: %s)\n", (*server)->address().c_str(),
               options.db_path.c_str());
   std::fflush(stdout);
   const int sig = augur::WaitForTerminationSignal();
   std::fprintf(stderr, "augur-scheduler: signal %d, shutting down\n", sig);
+  if (*web) (*web)->Stop();
   (*server)->Shutdown();
   return 0;
 }

@@ -1,0 +1,316 @@
+#include "dashboard/http_server.h"
+
+#include <atomic>
+#include <cctype>
+#include <exception>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "dashboard/api.h"
+#include "dashboard/assets.h"
+#include "httplib.h"
+#include "scheduler/auth.h"
+
+namespace augur::dashboard {
+namespace {
+
+using nlohmann::json;
+
+int HttpCode(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+void SendError(httplib::Response& res, const absl::Status& status) {
+  std::string code = absl::StatusCodeToString(status.code());
+  for (char& c : code) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
+  res.status = HttpCode(status.code());
+  res.set_content(
+      json{{"error", {{"code", code}, {"message", std::string(status.message())}}}}.dump(),
+      "application/json");
+}
+
+void SendJson(httplib::Response& res, const absl::StatusOr<json>& body) {
+  if (!body.ok()) return SendError(res, body.status());
+  res.set_content(body->dump(), "application/json");
+}
+
+// A query parameter as a count; `fallback` when absent.
+absl::StatusOr<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t fallback,
+                                 int64_t max) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  int64_t v = 0;
+  if (text == "all") return 0;
+  if (!absl::SimpleAtoi(text, &v) || v < 0 || v > max) {
+    return absl::InvalidArgumentError(absl::StrCat(name, " must be an integer in [0, ", max,
+                                                   "] (got '", text.substr(0, 20), "')"));
+  }
+  return v;
+}
+
+std::vector<std::string> ListField(const json& body, const char* name) {
+  std::vector<std::string> out;
+  if (body.contains(name) && body[name].is_array()) {
+    for (const json& v : body[name]) {
+      if (v.is_string()) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+struct DashboardServer::Impl {
+  Impl(Scheduler* scheduler, DashboardOptions o) : api(scheduler), options(std::move(o)) {}
+
+  DashboardApi api;
+  const DashboardOptions options;
+  Authorizer auth;
+  httplib::Server http;
+  std::string host;
+  int port = 0;
+  std::thread thread;
+  absl::Mutex stop_mu;
+  bool stopping ABSL_GUARDED_BY(stop_mu) = false;
+  std::atomic<int> live_streams{0};
+
+  // Waits `d` of wall time, or less when Stop is called; true once stopping. The live streams
+  // wait here rather than in Scheduler::WaitForChange, whose timeout runs on the scheduler's
+  // clock (a FakeClock in tests would never end it) and which Stop cannot interrupt.
+  bool StoppingAfter(absl::Duration d) {
+    absl::MutexLock lock(&stop_mu);
+    stop_mu.AwaitWithTimeout(absl::Condition(&stopping), d);
+    return stopping;
+  }
+
+  std::string Authorization(const httplib::Request& req) const {
+    std::string header = req.get_header_value("Authorization");
+    if (header.empty() && req.has_param("access_token")) {
+      header = absl::StrCat("Bearer ", req.get_param_value("access_token"));
+    }
+    return header;
+  }
+
+  // Runs `body` if the caller holds `role`; an exception becomes a 500, never escapes.
+  template <typename Body>
+  httplib::Server::Handler Guarded(Role role, Body body) {
+    return [this, role, body](const httplib::Request& req, httplib::Response& res) {
+      const grpc::Status allowed = auth.CheckHeader(Authorization(req), role);
+      if (!allowed.ok()) {
+        return SendError(res, absl::Status(static_cast<absl::StatusCode>(allowed.error_code()),
+                                           allowed.error_message()));
+      }
+      try {
+        body(req, res);
+      } catch (const std::exception& e) {
+        SendError(res, absl::InternalError(absl::StrCat("internal error: ", e.what())));
+      } catch (...) {
+        SendError(res, absl::InternalError("internal error"));
+      }
+    };
+  }
+
+  void ServeAssets() {
+    int count = 0;
+    const Asset* assets = Assets(&count);
+    for (int i = 0; i < count; ++i) {
+      const Asset asset = assets[i];
+      http.Get(std::string(asset.path), [asset](const httplib::Request&, httplib::Response& res) {
+        res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
+      });
+    }
+  }
+
+  void ServeReads() {
+    http.Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
+               const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
+               if (!size.ok()) return SendError(res, size.status());
+               SendJson(res,
+                        api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
+             }));
+    http.Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
+               SendJson(res, api.Sweep(req.matches[1]));
+             }));
+    http.Get(R"(/api/v1/sweeps/([^/]+)/curves)",
+             Guarded(Role::kView, [this](const auto& req, auto& res) {
+               const absl::StatusOr<int64_t> points = IntParam(req, "points", 1000, 100000);
+               if (!points.ok()) return SendError(res, points.status());
+               CurveQuery query;
+               query.points = static_cast<size_t>(*points);
+               query.normalized = req.get_param_value("normalized") == "1";
+               if (req.has_param("trials")) {
+                 query.trials =
+                     absl::StrSplit(req.get_param_value("trials"), ',', absl::SkipEmpty());
+               }
+               absl::StatusOr<std::string> body = api.Curves(req.matches[1], query);
+               if (!body.ok()) return SendError(res, body.status());
+               res.set_content(std::move(*body), "application/json");
+             }));
+    http.Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
+             Guarded(Role::kView, [this](const auto& req, auto& res) {
+               const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
+               if (!points.ok()) return SendError(res, points.status());
+               SendJson(res,
+                        api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
+             }));
+    http.Get("/api/v1/events",
+             Guarded(Role::kView, [this](const auto&, auto& res) { ServeEvents(res); }));
+  }
+
+  // Server-sent events: "change" with the scheduler's version whenever a ranking may have
+  // changed (the first one at once; looked at four times a second), a comment every second
+  // otherwise, which also notices a client that went away.
+  void ServeEvents(httplib::Response& res) {
+    if (live_streams.fetch_add(1) >= options.max_live_streams) {
+      live_streams.fetch_sub(1);
+      return SendError(res, absl::UnavailableError("too many live streams open"));
+    }
+    res.set_header("Cache-Control", "no-cache");
+    res.set_chunked_content_provider(
+        "text/event-stream",
+        [this, seen = int64_t{-1}, quiet = 0](size_t, httplib::DataSink& sink) mutable {
+          const int64_t now = api.WaitForChange(seen, absl::ZeroDuration());
+          if (now != seen) {
+            seen = now;
+            quiet = 0;
+            const std::string event =
+                absl::StrCat("event: change\ndata: {\"version\":", now, "}\n\n");
+            return sink.write(event.data(), event.size());
+          }
+          if (StoppingAfter(absl::Milliseconds(250))) {
+            sink.done();
+            return true;
+          }
+          if (++quiet % 4 != 0) return true;
+          constexpr char kComment[] = ": waiting\n\n";
+          return sink.write(kComment, sizeof(kComment) - 1);
+        },
+        [this](bool) { live_streams.fetch_sub(1); });
+  }
+
+  void ServeActions() {
+    const auto act = [this](TrialAction action) {
+      return Guarded(Role::kSubmit, [this, action](const auto& req, auto& res) {
+        if (!options.allow_actions) return SendError(res, ActionsOff());
+        const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+        const std::string reason =
+            body.is_object() && body.contains("reason") && body["reason"].is_string()
+                ? body["reason"].template get<std::string>()
+                : "";
+        SendJson(res, api.Act(req.matches[1], req.matches[2], action, reason, Who(req)));
+      });
+    };
+    http.Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
+    http.Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/pause)", act(TrialAction::kPause));
+    http.Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/resume)", act(TrialAction::kResume));
+    http.Post(R"(/api/v1/sweeps/([^/]+)/tags)",
+              Guarded(Role::kSubmit, [this](const auto& req, auto& res) {
+                if (!options.allow_actions) return SendError(res, ActionsOff());
+                const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+                if (!body.is_object()) {
+                  return SendError(
+                      res, absl::InvalidArgumentError(
+                               "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
+                }
+                SendJson(res, api.Tag(req.matches[1], ListField(body, "add"),
+                                      ListField(body, "remove"), Who(req)));
+              }));
+  }
+
+  static absl::Status ActionsOff() {
+    return absl::PermissionDeniedError(
+        "the dashboard is read-only: start the scheduler with --dashboard-actions to allow "
+        "stop, pause, resume and tags from the page");
+  }
+
+  std::string Who(const httplib::Request& req) const {
+    return absl::StrCat(auth.PrincipalOfHeader(Authorization(req)), " via the dashboard");
+  }
+};
+
+absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
+    Scheduler* scheduler, const DashboardOptions& options) {
+  auto impl = std::make_unique<Impl>(scheduler, options);
+  if (!options.tokens_file.empty()) {
+    absl::StatusOr<Authorizer> auth = Authorizer::FromFile(options.tokens_file);
+    if (!auth.ok()) return auth.status();
+    impl->auth = std::move(*auth);
+  }
+  const size_t colon = options.listen.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || !absl::SimpleAtoi(options.listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dashboard address '", options.listen, "' is not HOST:PORT"));
+  }
+  impl->host = options.listen.substr(0, colon);
+  const int threads = std::max(2, options.threads);
+  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  impl->http.set_exception_handler([](const auto&, auto& res, std::exception_ptr) {
+    SendError(res, absl::InternalError("internal error"));
+  });
+  impl->ServeAssets();
+  impl->ServeReads();
+  impl->ServeActions();
+  impl->port = port == 0 ? impl->http.bind_to_any_port(impl->host)
+                         : (impl->http.bind_to_port(impl->host, port) ? port : -1);
+  if (impl->port <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("dashboard cannot listen on ", options.listen, " (address in use?)"));
+  }
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->http.listen_after_bind(); });
+  return std::unique_ptr<DashboardServer>(new DashboardServer(std::move(impl)));
+}
+
+DashboardServer::DashboardServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+DashboardServer::~DashboardServer() { Stop(); }
+
+std::string DashboardServer::url() const {
+  return absl::StrCat("http://", impl_->host, ":", impl_->port, "/");
+}
+
+int DashboardServer::port() const { return impl_->port; }
+
+void DashboardServer::Stop() {
+  {
+    absl::MutexLock lock(&impl_->stop_mu);
+    if (impl_->stopping) return;
+    impl_->stopping = true;
+  }
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+absl::StatusOr<std::unique_ptr<DashboardServer>> StartUnlessOff(Scheduler* scheduler,
+                                                                const DashboardOptions& options) {
+  if (options.listen == "off") return std::unique_ptr<DashboardServer>();
+  return DashboardServer::Start(scheduler, options);
+}
+
+}  // namespace augur::dashboard

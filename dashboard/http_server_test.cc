@@ -1,0 +1,116 @@
+// The dashboard over real HTTP on loopback: tokens and roles as on the gRPC port, actions only
+// when allowed, error bodies, the embedded page, and the event stream's first event.
+#include "dashboard/http_server.h"
+
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "scheduler/scheduler_test_util.h"
+
+namespace augur::dashboard {
+namespace {
+
+class HttpServerTest : public testing::SchedulerTest {
+ protected:
+  void SetUp() override { CreateSweep(v1::POLICY_KIND_NONE, {}, 2); }
+
+  std::unique_ptr<DashboardServer> Serve(bool with_tokens, bool allow_actions) {
+    DashboardOptions o;
+    o.allow_actions = allow_actions;
+    if (with_tokens) {
+      o.tokens_file = ::testing::TempDir() + "/dashboard_tokens";
+      std::ofstream(o.tokens_file) << "view v-token alice\nsubmit s-token bob\n";
+    }
+    auto server = DashboardServer::Start(scheduler_.get(), o);
+    EXPECT_TRUE(server.ok()) << server.status();
+    return server.ok() ? std::move(*server) : nullptr;
+  }
+
+  static httplib::Headers Bearer(const std::string& token) {
+    return {{"Authorization", "Bearer " + token}};
+  }
+};
+
+TEST_F(HttpServerTest, ServesThePageAndJsonWithoutTokensWhenNoneAreConfigured) {
+  auto server = Serve(false, false);
+  httplib::Client c("127.0.0.1", server->port());
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("/app.js"), std::string::npos);
+  auto js = c.Get("/app.js");
+  ASSERT_TRUE(js);
+  EXPECT_GT(js->body.size(), 10000u);
+  auto sweeps = c.Get("/api/v1/sweeps");
+  ASSERT_TRUE(sweeps);
+  ASSERT_EQ(sweeps->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(sweeps->body)["sweeps"][0]["sweep"]["sweep_id"], "s1");
+  auto missing = c.Get("/api/v1/sweeps/nope");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(nlohmann::json::parse(missing->body)["error"]["code"], "not_found");
+  auto bad = c.Get("/api/v1/sweeps/s1/curves?points=lots");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  // Read-only by default, whoever asks.
+  auto stop = c.Post("/api/v1/sweeps/s1/trials/t001/stop", "{}", "application/json");
+  ASSERT_TRUE(stop);
+  EXPECT_EQ(stop->status, 403);
+}
+
+TEST_F(HttpServerTest, TokensAndRolesApplyToReadsActionsAndTheEventStream) {
+  auto server = Serve(true, true);
+  httplib::Client c("127.0.0.1", server->port());
+  auto anonymous = c.Get("/api/v1/sweeps/s1");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto wrong = c.Get("/api/v1/sweeps/s1", Bearer("nope"));
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto viewer = c.Get("/api/v1/sweeps/s1", Bearer("v-token"));
+  ASSERT_TRUE(viewer);
+  EXPECT_EQ(viewer->status, 200);
+  auto view_stop =
+      c.Post("/api/v1/sweeps/s1/trials/t001/stop", Bearer("v-token"), "{}", "application/json");
+  ASSERT_TRUE(view_stop);
+  EXPECT_EQ(view_stop->status, 403);  // The view role may not act.
+  auto submit_stop = c.Post("/api/v1/sweeps/s1/trials/t001/stop", Bearer("s-token"),
+                            R"({"reason": "enough"})", "application/json");
+  ASSERT_TRUE(submit_stop);
+  ASSERT_EQ(submit_stop->status, 200) << submit_stop->body;
+  EXPECT_EQ(nlohmann::json::parse(submit_stop->body)["trial"]["state"], "cancelled");
+  auto tagged = c.Post("/api/v1/sweeps/s1/tags", Bearer("s-token"), R"({"add": ["keep"]})",
+                       "application/json");
+  ASSERT_TRUE(tagged);
+  EXPECT_EQ(tagged->status, 200) << tagged->body;
+
+  // The event stream takes the token as a parameter; its first event comes at once.
+  std::string received;
+  c.Get("/api/v1/events?access_token=v-token", [&](const char* data, size_t length) {
+    received.append(data, length);
+    return received.find("\n\n") == std::string::npos;  // Stop after the first event.
+  });
+  EXPECT_NE(received.find("event: change"), std::string::npos) << received;
+  auto no_token = c.Get("/api/v1/events");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 401);
+}
+
+TEST_F(HttpServerTest, ABadAddressOrTokensFileIsAnError) {
+  DashboardOptions o;
+  o.listen = "no-port";
+  EXPECT_EQ(DashboardServer::Start(scheduler_.get(), o).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  o.listen = "127.0.0.1:0";
+  o.tokens_file = ::testing::TempDir() + "/missing_tokens_file";
+  EXPECT_FALSE(DashboardServer::Start(scheduler_.get(), o).ok());
+  o.listen = "off";
+  auto none = StartUnlessOff(scheduler_.get(), o);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
+}
+
+}  // namespace
+}  // namespace augur::dashboard

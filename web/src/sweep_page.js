@@ -1,0 +1,171 @@
+// A sweep: its live ranking and events, the loss curves, the normalized view against the
+// reference, final loss against each searched hyperparameter, and parallel coordinates.
+import { get, post } from './api.js';
+import { chart, yRangeAfter } from './charts.js';
+import { esc, num, pct, time, PARAM_LABELS } from './format.js';
+import { parallel } from './parallel.js';
+import { style, smooth } from './styles.js';
+import { rankingTable } from './table.js';
+
+const views = new Map();  // Per sweep: sort, filter and chart settings survive live updates.
+
+function viewOf(id) {
+  if (!views.has(id)) views.set(id, { sort: 'rank', desc: false, filter: '', smoothing: 0, logX: false, logY: false });
+  return views.get(id);
+}
+
+export async function sweepPage(main, sweepId) {
+  const view = viewOf(sweepId);
+  const base = `/api/v1/sweeps/${encodeURIComponent(sweepId)}`;
+  const s = await get(base);
+  const points = pointsPerCurve(main.clientWidth || 1000, s.total_trials);
+  const [curves, normalized] = await Promise.all([
+    get(`${base}/curves?points=${points}`), get(`${base}/curves?points=${points}&normalized=1`)]);
+  const sweep = s.sweep;
+  const counts = Object.entries(sweep.trial_counts || {}).map(([k, v]) => `${esc(k)} ${v}`).join(', ');
+  main.innerHTML = `<h1>${esc(sweep.spec.name)} <small>${esc(sweep.sweep_id)}</small>
+      <span class="state ${esc(sweep.state)}">${esc(sweep.state)}</span></h1>
+    <p>${counts}; compute spent ${pct(s.progress)} of running every trial to the end.
+      ${sweep.note ? `Note: ${esc(sweep.note)}` : ''}</p>
+    <p class="tags">${(sweep.tags || []).map((t) => `<span class="tag">${esc(t)} <a href="#" data-untag="${esc(t)}" title="remove">×</a></span>`).join(' ')}
+      <input class="new-tag" placeholder="add tag" size="10"> <span class="action-result"></span></p>
+    <h2>Ranking</h2><div id="ranking"></div>
+    <h2>Events</h2><div id="events"></div>
+    <h2>Loss curves</h2>
+    <div class="controls">smoothing <input type="range" id="smoothing" min="0" max="0.99" step="0.01" value="${view.smoothing}">
+      <label><input type="checkbox" id="logx" ${view.logX ? 'checked' : ''}> log x</label>
+      <label><input type="checkbox" id="logy" ${view.logY ? 'checked' : ''}> log y</label>
+      <span class="hint">drag to zoom, double-click to reset; hover names a trial, click opens it; × marks where a trial was stopped</span></div>
+    <div id="curves" class="chart"></div>
+    <h2>Normalized loss against the reference</h2><div id="normalized" class="chart"></div>
+    <h2>Final loss against each searched hyperparameter</h2><div id="vs-params"></div>
+    <div id="parallel-section" ${s.searched.length < 2 ? 'hidden' : ''}><h2>Parallel coordinates</h2><div id="parallel"></div></div>`;
+  const rerender = (v, refocus) => {
+    rankingTable(main.querySelector('#ranking'), s.rows, sweepId, v, rerender);
+    if (refocus) {
+      const input = main.querySelector('#ranking .filter');
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    }
+  };
+  rerender(view, false);
+  events(main.querySelector('#events'), s.events);
+  const open = (shortId) => { location.hash = `#/sweep/${encodeURIComponent(sweepId)}/trial/${shortId}`; };
+  const drawCurves = () => lossCurves(main.querySelector('#curves'), curves, view, open);
+  drawCurves();
+  for (const [id, key] of [['#smoothing', 'smoothing'], ['#logx', 'logX'], ['#logy', 'logY']]) {
+    main.querySelector(id).addEventListener('input', (e) => {
+      view[key] = e.target.type === 'checkbox' ? e.target.checked : Number(e.target.value);
+      drawCurves();
+    });
+  }
+  normalizedCurves(main.querySelector('#normalized'), normalized, open);
+  paramPlots(main.querySelector('#vs-params'), s, open);
+  if (s.searched.length >= 2) parallel(main.querySelector('#parallel'), s.rows, s.searched, (r) => open(r.short_id));
+  tagging(main, base);
+  return { crumbs: [[null, sweepId]] };
+}
+
+// Points per curve to ask the server for: enough for the chart's width, within a budget of
+// POINT_BUDGET per chart (1,000 trials get 200 points each: the overlapping lines of a large
+// sweep show no more, and the page stays quick). bench/dashboard asks the same.
+const POINT_BUDGET = 200000;
+export function pointsPerCurve(width, trials) {
+  return Math.max(50, Math.min(Math.round(width * 1.5), Math.floor(POINT_BUDGET / Math.max(1, trials))));
+}
+
+function events(el, list) {
+  if (!list.length) { el.innerHTML = '<p>No stops, pauses or failures yet.</p>'; return; }
+  el.innerHTML = `<table class="events"><thead><tr><th>when</th><th>event</th><th>trial</th><th>at</th><th>reason</th></tr></thead><tbody>${
+    list.map((e) => `<tr class="${esc(e.kind)}"><td>${time(e.unix_ms)}</td><td>${esc(e.kind)}</td><td>${esc(e.short_id)}</td><td>${pct(e.at_fraction)}</td><td class="reason">${esc(e.reason)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+function lossCurves(el, data, view, open) {
+  const series = data.curves.map((c, i) => ({
+    label: `${c.short_id} ${c.label}`, x: c.x, y: smooth(c.y, view.smoothing), from: c.range_from_x,
+    ...style(i), ends: c.end ? [c.end] : [],
+  }));
+  chart(el, {
+    title: `Training loss (${data.curves.length} trials, at most ${data.points_per_curve} points each)`,
+    xLabel: 'tokens', yLabel: 'training loss (nats/token)', logX: view.logX, logY: view.logY,
+    series, yRange: yRangeAfter(series, view.logY), onPick: (i) => open(data.curves[i].short_id),
+  });
+}
+
+function normalizedCurves(el, data, open) {
+  const series = data.curves.map((c, i) => ({
+    label: `${c.short_id} ${c.label}${c.is_reference ? ' (reference)' : ''}`, x: c.x, y: c.y, from: c.range_from_x,
+    ...style(i), width: c.is_reference ? 3 : 1.2, ends: c.end ? [c.end] : [],
+  }));
+  const ref = data.curves.find((c) => c.is_reference && c.state === 'completed');
+  const band = ref && data.band != null
+    ? { x: ref.x, lo: ref.y.map((y) => y - data.band), hi: ref.y.map((y) => y + data.band) } : null;
+  chart(el, {
+    title: `L(t)/L(T) against t/T${band ? `; band: reference ± median deviation ${num(data.band, 3)}` : ''}`,
+    xLabel: 'training fraction t/T', yLabel: 'L(t) / L(T)', series, band,
+    yRange: yRangeAfter(series, false), onPick: (i) => open(data.curves[i].short_id),
+  });
+}
+
+// One chart per searched numeric hyperparameter: final (filled) or predicted final (hollow)
+// loss with its interval, one line per combination of the other searched hyperparameters.
+function paramPlots(el, s, open) {
+  const numeric = s.searched.filter((p) => p !== 'model_size');
+  el.innerHTML = numeric.map((p) => `<div class="chart" data-param="${p}"></div>`).join('') ||
+    '<p>No numeric hyperparameter is searched.</p>';
+  const rows = s.rows.filter((r) => r.final && r.final.loss != null && !r.trial.is_reference);
+  for (const p of numeric) {
+    const others = s.searched.filter((q) => q !== p);
+    const groups = new Map();
+    for (const r of rows) {
+      const key = others.map((q) => `${PARAM_LABELS[q] || q}=${r.trial.hyperparameters[q]}`).join(' ') || 'all trials';
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(r);
+    }
+    const series = [], bars = [];
+    let i = 0;
+    for (const [key, list] of groups) {
+      list.sort((a, b) => a.trial.hyperparameters[p] - b.trial.hyperparameters[p]);
+      const st = style(i++);
+      series.push({ label: key, x: list.map((r) => r.trial.hyperparameters[p]), y: list.map((r) => r.final.loss), ...st, width: 1.5, rows: list });
+      for (const kind of ['actual', 'predicted']) {
+        const sub = list.filter((r) => r.final.kind === kind);
+        series.push({
+          label: `${key} (${kind === 'actual' ? 'final' : 'predicted final'})`, points: true, stroke: st.stroke,
+          fill: kind === 'actual' ? st.stroke : '#fff', width: 0.001, x: sub.map((r) => r.trial.hyperparameters[p]),
+          y: sub.map((r) => r.final.loss), rows: sub,
+          ends: sub.filter((r) => r.ended_at_fraction != null).map((r) => ({ x: r.trial.hyperparameters[p], y: r.final.loss, label: `stopped at ${pct(r.ended_at_fraction)}` })),
+        });
+        for (const r of sub) bars.push({ x: r.trial.hyperparameters[p], lo: r.final.low, hi: r.final.high, stroke: st.stroke });
+      }
+    }
+    chart(el.querySelector(`[data-param="${p}"]`), {
+      title: `Final loss against ${PARAM_LABELS[p] || p} (hollow: predicted for stopped trials, bars: interval, ×: stopped)`,
+      xLabel: PARAM_LABELS[p] || p, yLabel: 'final loss (nats/token)', logX: p === 'peak_lr' || p === 'weight_decay',
+      series, bars, height: 300, yRange: spanOf([...series.flatMap((q) => q.y), ...bars.flatMap((b) => [b.lo, b.hi])]),
+      onPick: (k) => { if (series[k].rows.length === 1) open(series[k].rows[0].short_id); },
+    });
+  }
+}
+
+// [lo, hi] of the finite values, padded 5%, so that interval bars are not cut; null if none.
+function spanOf(values) {
+  const v = values.filter((x) => x != null && isFinite(x));
+  if (!v.length) return null;
+  const lo = Math.min(...v), hi = Math.max(...v), pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
+  return [lo - pad, hi + pad];
+}
+
+function tagging(main, base) {
+  const out = main.querySelector('.action-result');
+  const send = async (body) => {
+    try { await post(`${base}/tags`, body); out.textContent = 'saved'; } catch (e) { out.textContent = e.message; }
+  };
+  main.querySelector('.new-tag').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target.value.trim()) send({ add: [e.target.value.trim()] });
+  });
+  main.querySelectorAll('[data-untag]').forEach((a) => a.addEventListener('click', (e) => {
+    e.preventDefault();
+    send({ remove: [a.dataset.untag] });
+  }));
+}

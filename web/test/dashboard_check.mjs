@@ -1,0 +1,127 @@
+// Drives Debian's Chromium (playwright-core) through the dashboard of a running sweep, for
+// tests/dashboard_browser_test.cc, which serves the sweep from a real augur-scheduler and feeds
+// it points. Talks to the test on stdout: "READY" when it waits for a live update (the test
+// then sends points), and a last line "RESULT ok" or "RESULT fail: why".
+//
+//   node dashboard_check.mjs URL SWEEP_ID RUNNING_TRIAL SCREENSHOT_DIR CHROMIUM
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+
+const [url, sweepId, runningTrial, outDir, executablePath] = process.argv.slice(2);
+const DEADLINE_MS = 30000;
+
+function fail(why) {
+  throw new Error(why);
+}
+
+// Pixels of the chart's canvas in a series colour (saturated), not axes or grid (grey).
+async function colouredPixels(page, selector) {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector(`${sel} canvas`);
+    if (!canvas) return -1;
+    const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) n++;
+    }
+    return n;
+  }, selector);
+}
+
+async function expectChart(page, selector, what) {
+  await page.waitForFunction((sel) => Number(document.querySelector(sel)?.dataset.points) > 0,
+    selector, { timeout: DEADLINE_MS }).catch(() => fail(`${what} (${selector}) got no points`));
+  const pixels = await colouredPixels(page, selector);
+  if (pixels < 100) fail(`${what} (${selector}) drew ${pixels} coloured pixels`);
+  const points = await page.$eval(selector, (el) => el.dataset.points);
+  console.log(`${what}: ${points} points, ${pixels} coloured pixels`);
+}
+
+async function progressOf(page, trial) {
+  return page.$eval(`#ranking tr[data-trial="${trial}"] td.progress`, (td) => td.textContent.trim());
+}
+
+async function run() {
+  if (!executablePath || !existsSync(executablePath)) {
+    fail(`Chromium not found at '${executablePath}': install Debian's chromium (./setup.sh does)`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} for ${r.url()}`); });
+
+    // The sweeps list.
+    await page.goto(url);
+    await page.waitForSelector(`tr[data-sweep="${sweepId}"]`, { timeout: DEADLINE_MS });
+    await page.screenshot({ path: `${outDir}/sweeps.png` });
+
+    // The sweep: ranking, curves, loss against the learning rate.
+    await page.goto(`${url}#/sweep/${sweepId}`);
+    await page.waitForSelector('#ranking tbody tr', { timeout: DEADLINE_MS });
+    const ranks = await page.$$eval('#ranking tbody tr td.rank', (tds) => tds.map((td) => Number(td.textContent)));
+    if (ranks.length < 2) fail(`ranking has ${ranks.length} rows`);
+    if (ranks.join(',') !== [...ranks].sort((a, b) => a - b).join(',')) fail(`ranking not in rank order: ${ranks}`);
+    const states = await page.$$eval('#ranking tbody tr td.state', (tds) => tds.map((td) => td.textContent));
+    if (!states.includes('completed') || !states.includes('running')) fail(`ranking states: ${states}`);
+    console.log(`ranking: ${ranks.length} rows, states ${states.join(' ')}`);
+    await expectChart(page, '#curves', 'loss curves');
+    await expectChart(page, '#normalized', 'normalized curves');
+    await expectChart(page, '[data-param="peak_lr"]', 'final loss against the learning rate');
+    // Hovering a drawn line names its trial.
+    const spot = await page.evaluate(() => {
+      const c = document.querySelector('#curves canvas');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const r = c.getBoundingClientRect();
+      for (let i = 0; i < d.length; i += 4) {
+        if (d[i + 3] > 0 && Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) {
+          const p = i / 4;
+          return { x: r.left + ((p % c.width) * r.width) / c.width, y: r.top + (Math.floor(p / c.width) * r.height) / c.height };
+        }
+      }
+      return null;
+    });
+    if (!spot) fail('no drawn line to hover');
+    await page.mouse.move(spot.x, spot.y);
+    await page.waitForFunction(() => {
+      const tip = document.querySelector('#curves .tip');
+      return tip && tip.style.display === 'block' && /t\d+/.test(tip.textContent);
+    }, null, { timeout: DEADLINE_MS }).catch(() => fail('hovering a line named no trial'));
+    console.log(`hover: ${await page.$eval('#curves .tip', (t) => t.textContent)}`);
+    // Sorting by a column reorders the rows; the filter hides the others.
+    await page.click('#ranking th[data-key="trial"]');
+    const ids = await page.$$eval('#ranking tbody tr', (trs) => trs.map((tr) => tr.dataset.trial));
+    if (ids.join(',') !== [...ids].sort().join(',')) fail(`sorting by trial gave ${ids}`);
+    await page.fill('#ranking .filter', runningTrial);
+    await page.waitForFunction(() => document.querySelectorAll('#ranking tbody tr').length === 1,
+      null, { timeout: DEADLINE_MS }).catch(() => fail('the filter did not leave one row'));
+    await page.fill('#ranking .filter', '');
+    await page.screenshot({ path: `${outDir}/sweep.png`, fullPage: true });
+
+    // A live update: the test sends points once we say READY; the row must change without a reload.
+    const before = await progressOf(page, runningTrial);
+    const updates = Number(await page.$eval('#live', (el) => el.dataset.updates || 0));
+    await page.evaluate(() => { window.notReloaded = true; });
+    console.log(`READY progress of ${runningTrial} is ${before}`);
+    await page.waitForFunction(([trial, old]) => {
+      const td = document.querySelector(`#ranking tr[data-trial="${trial}"] td.progress`);
+      return td && td.textContent.trim() !== old;
+    }, [runningTrial, before], { timeout: DEADLINE_MS }).catch(() => fail(`no live update of ${runningTrial} (still ${before})`));
+    if (!(await page.evaluate(() => window.notReloaded))) fail('the page reloaded');
+    const after = Number(await page.$eval('#live', (el) => el.dataset.updates || 0));
+    console.log(`live update: ${runningTrial} ${before} -> ${await progressOf(page, runningTrial)}; events ${updates} -> ${after}`);
+
+    // A trial page.
+    await page.goto(`${url}#/sweep/${sweepId}/trial/${runningTrial}`);
+    await expectChart(page, '#trial-curve', 'trial curve');
+    await page.screenshot({ path: `${outDir}/trial.png`, fullPage: true });
+    if (errors.length) fail(`page errors: ${errors.join('; ')}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+run().then(() => console.log('RESULT ok'), (e) => console.log(`RESULT fail: ${e.message}`));
