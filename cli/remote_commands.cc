@@ -185,6 +185,10 @@ class ListCommand : public Command {
 
 // Shared with `top` and `run`: the header lines of a sweep.
 void PrintSweepHeader(const v1::Sweep& sweep, std::ostream& out) {
+  if (!sweep.store_warning().empty()) {
+    out << "WARNING: the scheduler cannot write its store (" << sweep.store_warning()
+        << "); new points and decisions are not saved until it can\n";
+  }
   out << "sweep " << sweep.sweep_id() << " (" << sweep.spec().name()
       << "): " << SweepStateName(sweep.state()) << ", " << TrialCountsText(sweep) << "\n"
       << "tokens: " << TokensText(sweep) << " if every trial ran to the end";

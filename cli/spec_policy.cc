@@ -1,8 +1,11 @@
 // The `policy` section: parsing, per-kind defaults and checks (docs/spec.md, "policy").
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "cli/spec_internal.h"
 #include "common/text.h"
+#include "predictor/model.h"
 #include "scheduler/planner.h"
 #include "scheduler/policy_config.h"
 
@@ -60,6 +63,24 @@ void Milestones(YamlReader& r, augur::v1::StoppingPolicy& p) {
       ReportBad(r, f, m, Cat(">= policy.grace (", p.grace_fraction(), ")"));
     }
   }
+}
+
+// Reads the fitted model at policy.model_path into policy.model_json, reporting at
+// policy.model a file that cannot be read or is not a model augur-predict fit wrote.
+void EmbedModel(YamlReader& r, augur::v1::StoppingPolicy& p) {
+  std::ifstream in(p.model_path(), std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    r.ErrorAt("policy.model", Cat("cannot read ", p.model_path()));
+    return;
+  }
+  if (auto model = augur::predictor::ModelFromJson(text.str()); !model.ok()) {
+    r.ErrorAt("policy.model", Cat(p.model_path(), " is not a fitted predictor model (",
+                                  model.status().message(), "); make one with augur-predict fit"));
+    return;
+  }
+  p.set_model_json(text.str());
 }
 
 }  // namespace
@@ -159,8 +180,10 @@ void CheckPolicy(const SpecParseOptions& options, YamlReader& r,
   }
   // Collapse-only fields.
   if (collapse) {
-    if (!p->model_path().empty())
+    if (!p->model_path().empty()) {
       p->set_model_path(ResolveSpecPath(options, r, "policy.model", p->model_path()));
+      if (options.check_paths && !r.HasError("policy.model")) EmbedModel(r, *p);
+    }
     if (!r.Has("policy.reference_width_ratio")) {
       p->set_reference_width_ratio(kDefaultReferenceWidthRatio);
     }

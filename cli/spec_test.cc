@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "predictor/model.h"
 
 namespace augur::cli {
 namespace {
@@ -28,7 +29,13 @@ class SpecTest : public ::testing::Test {
     fs::create_directories(dir_ / "data");
     std::ofstream(dir_ / "data" / "corpus.txt") << "In the beginning";
     std::ofstream(dir_ / "data" / "tokens.bin") << std::string(1030, '\0');
-    std::ofstream(dir_ / "model.json") << "{}";
+    augur::predictor::PredictorModel model;
+    augur::predictor::Calibration cal;
+    cal.schedule_key = augur::predictor::kPooledKey;
+    model.calibrations.push_back(cal);
+    model_json_ = augur::predictor::ModelToJson(model);
+    std::ofstream(dir_ / "model.json") << model_json_;
+    std::ofstream(dir_ / "not_a_model.json") << "{}";
     options_.file_name = "sweep.yaml";
     options_.base_dir = dir_;
   }
@@ -47,6 +54,7 @@ class SpecTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  std::string model_json_;  // The valid model written to model.json.
   SpecParseOptions options_;
 };
 
@@ -180,6 +188,7 @@ checkpoint_interval_steps: 0
   EXPECT_THAT(s.policy().milestone_fractions(), ElementsAre(0.25, 0.5));
   EXPECT_EQ(s.policy().keep_top(), 2);
   EXPECT_EQ(s.policy().model_path(), (dir_ / "model.json").lexically_normal().string());
+  EXPECT_EQ(s.policy().model_json(), model_json_);  // Embedded: the scheduler opens no path.
   EXPECT_DOUBLE_EQ(s.policy().reference_width_ratio(), 0.25);
   EXPECT_FALSE(s.policy().use_interval());
   EXPECT_EQ(s.resources().gpus(), 2);
@@ -281,6 +290,14 @@ TEST_F(SpecTest, MisplacedKeysSayWhereTheyBelong) {
               ElementsAre("9:1: tau: unknown key `tau` here; it belongs at `optimizer.tau`",
                           "10:10: search.tau: unknown key `tau` here; it belongs at "
                           "`search.parameters.tau`"));
+}
+
+TEST_F(SpecTest, APolicyModelMustBeAFittedModel) {
+  const auto errors = Errors(std::string(kMinimal) + "policy: {model: not_a_model.json}\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("policy.model: "));
+  EXPECT_THAT(errors[0], HasSubstr("not_a_model.json is not a fitted predictor model"));
+  EXPECT_THAT(errors[0], HasSubstr("augur-predict fit"));
 }
 
 TEST_F(SpecTest, ScheduleFieldsMustFitTheShape) {

@@ -3,6 +3,7 @@
 #include <cairo.h>
 
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "cli/plot.h"
 #include "cli/plot_axis.h"
 #include "cli/recommendation.h"
+#include "cli/remote_commands.h"
 #include "cli/report.h"
 #include "cli/sweep_view.h"
 #include "cli/table.h"
@@ -24,6 +26,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 v1::TrialCurve MakeCurve(const std::string& id, double lr, v1::TrialState state, int points,
                          double final_loss) {
@@ -215,6 +218,21 @@ TEST(ReportTest, EachModelSizeGetsItsWinnerAndAnEdgeWinnerANote) {
   EXPECT_THAT(text, HasSubstr("winner at w64: "));
   EXPECT_THAT(text, HasSubstr("winner at w128: "));
   EXPECT_THAT(text, HasSubstr("note: lr=0.03 is the largest"));
+}
+
+// A store that cannot commit (disk full) is said at the top of `augur status`, not only in JSON.
+TEST(SweepHeaderTest, SaysWhenTheStoreCannotCommit) {
+  v1::Sweep sweep;
+  sweep.set_sweep_id("s-1");
+  std::ostringstream clean;
+  PrintSweepHeader(sweep, clean);
+  EXPECT_THAT(clean.str(), Not(HasSubstr("WARNING")));
+  sweep.set_store_warning("commit failed: database or disk is full");
+  std::ostringstream warned;
+  PrintSweepHeader(sweep, warned);
+  EXPECT_THAT(warned.str(),
+              StartsWith("WARNING: the scheduler cannot write its store (commit failed: database "
+                         "or disk is full)"));
 }
 
 }  // namespace

@@ -121,8 +121,10 @@ absl::StatusOr<PolicyRound> PolicyRound::Prepare(const v1::StoppingPolicy& polic
   round.reference_name_ = ReferenceKey(policy, references);
   if (!policy.model_path().empty()) {
     ModelCache uncached;
-    ASSIGN_OR_RETURN(round.config_.references,
-                     (models ? models : &uncached)->Get(policy.model_path()));
+    ModelCache& cache = models ? *models : uncached;
+    ASSIGN_OR_RETURN(round.config_.references, policy.model_json().empty()
+                                                   ? cache.Get(policy.model_path())
+                                                   : cache.FromJson(policy.model_json()));
   } else {
     std::vector<predictor::Curve> curves;
     for (const TrialCurve& r : references) {

@@ -9,6 +9,8 @@
 
 #include "common/status_macros.h"
 #include "gtest/gtest.h"
+#include "predictor/model.h"
+#include "scheduler/model_cache.h"
 
 namespace augur {
 namespace {
@@ -141,6 +143,26 @@ TEST(PolicyRound, ReferenceKeyNamesWhatSummariesDependOn) {
   EXPECT_EQ(PolicyRound::ReferenceKey(collapse, {}), "");
   collapse.set_model_path("/models/m.json");
   EXPECT_EQ(PolicyRound::ReferenceKey(collapse, refs), "form:/models/m.json");
+}
+
+// The client embeds the fitted model in the spec: the round uses it and never opens the path
+// (which names a file on the client's host); without it, the path is read.
+TEST(PolicyRound, AnEmbeddedModelIsUsedWithoutOpeningItsPath) {
+  predictor::PredictorModel model;
+  predictor::Calibration cal;
+  cal.schedule_key = predictor::kPooledKey;
+  cal.constants = {0.1, -0.5, 1.0, 0.0};
+  model.calibrations.push_back(cal);
+  v1::StoppingPolicy collapse;
+  collapse.set_kind(v1::POLICY_KIND_COLLAPSE);
+  collapse.set_model_path("/nonexistent/augur/model.json");
+  EXPECT_FALSE(PolicyRound::Prepare(collapse, {}).ok());  // Only the path: it is read, and fails.
+  collapse.set_model_json(predictor::ModelToJson(model));
+  ModelCache cache;
+  auto round = PolicyRound::Prepare(collapse, {}, &cache);
+  ASSERT_TRUE(round.ok()) << round.status();
+  collapse.set_model_json("{not json");
+  EXPECT_FALSE(PolicyRound::Prepare(collapse, {}, &cache).ok());
 }
 
 TEST(PolicyRound, QuickSummaryOnlyWhereThePolicyNeedsNothingMore) {
