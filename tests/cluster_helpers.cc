@@ -117,8 +117,15 @@ std::map<std::string, int> CountTrainers() {
   std::map<std::string, int> counts;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    std::ifstream in(e.path() / "cmdline");
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A process may exit between listing and reading: the read then fails with ESRCH, which
+    // libstdc++'s filebuf throws as an exception.
+    std::string cmdline;
+    try {
+      std::ifstream in(e.path() / "cmdline");
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::exception&) {
+      continue;
+    }
     if (cmdline.find("augur-train") == std::string::npos) continue;
     const std::vector<std::string> args = absl::StrSplit(cmdline, '\0');
     for (size_t i = 0; i + 1 < args.size(); ++i) {
