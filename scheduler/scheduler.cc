@@ -63,9 +63,12 @@ struct Scheduler::Parts {
                  o.limits},
                 std::move(planner)) {}
 
-  // After the writer's commit: changed rows to the curves, freed slots to dispatch.
+  // After the writer's commit: changed rows to the curves, freed slots to dispatch, trials that
+  // ended for good to every worker (one that ran them before a milestone wait may keep
+  // checkpoints).
   void Committed(CommittedWrites w) {
     if (options.observer && w.inserted > 0) options.observer->PointsCommitted(w.inserted);
+    AnnounceEnded(w.ended);
     curves.TakeCommitted(w);
     if (w.slots_freed) dispatcher.Wake();
     activity.Changed();
@@ -73,9 +76,17 @@ struct Scheduler::Parts {
   // After the decider's commit: the stopped and released trials' rows to the curves, their
   // slots (or, released, their pending work) to dispatch.
   void Decided(std::vector<v1::Trial> changed) {
+    AnnounceEnded(changed);
     curves.Update(changed);
     if (!changed.empty()) dispatcher.Wake();
     activity.Changed();
+  }
+  void AnnounceEnded(const std::vector<v1::Trial>& trials) {
+    std::vector<std::string> ended;
+    for (const v1::Trial& t : trials) {
+      if (IsTerminal(t.state())) ended.push_back(t.trial_id());
+    }
+    sessions.AnnounceEnded(ended);
   }
   // Marks the worker's row connected (or not), with `free_slots` if >= 0.
   void UpdateWorkerRow(const std::string& worker_id, bool connected, int free_slots) {

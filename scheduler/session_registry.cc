@@ -100,4 +100,11 @@ std::vector<bool> SessionRegistry::SendOrders(std::span<const TrialOrderFor> ord
   return queued;
 }
 
+void SessionRegistry::AnnounceEnded(std::span<const std::string> trial_ids) {
+  if (trial_ids.empty()) return;
+  v1::SchedulerMessage message;
+  for (const std::string& id : trial_ids) message.mutable_trials_ended()->add_trial_ids(id);
+  for (const std::shared_ptr<WorkerSession>& session : Current()) session->Send(message);
+}
+
 }  // namespace augur

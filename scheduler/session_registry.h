@@ -63,6 +63,9 @@ class SessionRegistry {
   // lock. Returns, per order, whether it was queued: a worker that is away gets none (on
   // reconnecting, a lease it lost is not valid any more).
   std::vector<bool> SendOrders(std::span<const TrialOrderFor> orders, int64_t issued_unix_ms);
+  // Tells every connected worker that these trials ended for good (TrialsEnded), so that any
+  // checkpoints it keeps of them can go. Nothing is sent for an empty list.
+  void AnnounceEnded(std::span<const std::string> trial_ids);
 
  private:
   Random* const random_;

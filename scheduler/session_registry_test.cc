@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/random.h"
 #include "gtest/gtest.h"
@@ -84,6 +85,26 @@ TEST(SessionRegistry, OrdersGoToConnectedWorkersNumberedAndStamped) {
   EXPECT_EQ(m.order().action(), v1::TrialOrder::ACTION_PAUSE);
   EXPECT_GT(m.order().order_id(), first.order_id());
   EXPECT_FALSE(session->TryNext(&m));
+}
+
+TEST(SessionRegistry, EndedTrialsAreAnnouncedToEveryConnectedWorker) {
+  SeededRandom random(1);
+  SessionRegistry registry(&random);
+  auto w1 = OpenAccepted(registry, "w1");
+  auto w2 = OpenAccepted(registry, "w2");
+  ASSERT_TRUE(w1 && w2);
+  registry.AnnounceEnded({});  // Nothing to say: nothing sent.
+  v1::SchedulerMessage m;
+  EXPECT_FALSE(w1->TryNext(&m));
+  const std::vector<std::string> ended = {"s/t001", "s/t004"};
+  registry.AnnounceEnded(ended);
+  for (const auto& session : {w1, w2}) {
+    ASSERT_TRUE(session->TryNext(&m));
+    ASSERT_TRUE(m.has_trials_ended());
+    EXPECT_EQ(std::vector<std::string>(m.trials_ended().trial_ids().begin(),
+                                       m.trials_ended().trial_ids().end()),
+              ended);
+  }
 }
 
 TEST(SessionRegistry, AfterCloseAllNothingOpensAndTokensAreRefused) {

@@ -114,6 +114,7 @@ absl::StatusOr<v1::Trial> SweepControl::EndTrial(const std::string& trial_id, v1
   ASSIGN_OR_RETURN(LeaseInfo lease, p_.store->GetLease(trial_id));
   ASSIGN_OR_RETURN(v1::Trial ended, p_.store->TransitionTrial(trial_id, trial.state(), to, reason));
   p_.curves->Update(std::span<const v1::Trial>(&ended, 1));
+  p_.sessions->AnnounceEnded(std::span<const std::string>(&trial_id, 1));  // Kept checkpoints.
   if (trial.state() == v1::TRIAL_STATE_RUNNING && !lease.worker_id.empty()) {
     const TrialOrderFor order{lease.worker_id, trial_id, lease.fencing_token,
                               v1::TrialOrder::ACTION_STOP, reason};
@@ -167,9 +168,11 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
   const std::string why = absl::StrCat("cancelled by ", who.empty() ? "local" : who,
                                        reason.empty() ? "" : ": ", reason);
   ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
-  // The leases to revoke, read before the store ends them.
+  // The leases to revoke, read before the store ends them, and the trials it ends.
   std::vector<TrialOrderFor> orders;
+  std::vector<std::string> ending;
   for (const v1::Trial& t : trials) {
+    if (!IsTerminal(t.state())) ending.push_back(t.trial_id());
     if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
     auto lease = p_.store->GetLease(t.trial_id());
     if (lease.ok() && !lease->worker_id.empty()) {
@@ -183,6 +186,7 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
   ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, why));
   const absl::Time now = p_.clock->Now();
   p_.sessions->SendOrders(orders, absl::ToUnixMillis(now));
+  p_.sessions->AnnounceEnded(ending);
   if (p_.observer) {
     for (size_t i = 0; i < orders.size(); ++i) p_.observer->StopOrderQueued(p_.clock->Now() - now);
   }

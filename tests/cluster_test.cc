@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
 #include "tests/cluster_helpers.h"
@@ -68,26 +67,15 @@ TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
   // The rank-1 trial is a completed contender.
   EXPECT_EQ(done->ranking(0).trial().state(), v1::TRIAL_STATE_COMPLETED);
   EXPECT_FALSE(done->ranking(0).trial().is_reference());
-  // A completed trial's last worker deletes its checkpoints (a 200-trial sweep used to leave
-  // 136 MB behind). Checkpoints written before a synchronous milestone wait, on a worker that did
-  // not get the trial back, and those of a trial stopped while waiting, are held by no worker
-  // and stay (docs/status.md): only the completing worker's folder is checked.
+  // Every trial has ended, so no worker keeps a checkpoint (a 200-trial sweep used to leave
+  // 136 MB behind): the last worker of a trial deletes its own, and workers that ran it before a
+  // synchronous milestone wait, or kept it while it was stopped waiting, hear that it ended.
   int left = 0;
-  auto completed_left = [&] {
-    int n = 0;
-    for (const v1::RankingRow& row : done->ranking()) {
-      const v1::Trial& t = row.trial();
-      if (t.state() != v1::TRIAL_STATE_COMPLETED || t.worker_id().size() < 2) continue;
-      n += CountCheckpoints(absl::StrCat(dir, "/work", t.worker_id().substr(1)),
-                            absl::StrReplaceAll(t.trial_id(), {{"/", "_"}}));
-    }
-    return n;
-  };
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while ((left = completed_left()) > 0 && absl::Now() < deadline) {
+  while ((left = CountCheckpoints(dir, "")) > 0 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(100));
   }
-  EXPECT_EQ(left, 0) << "checkpoints of completed trials are left in " << dir;
+  EXPECT_EQ(left, 0) << "checkpoints of ended trials are left in " << dir;
 }
 
 // The sweep as GetSweep returns it.

@@ -40,6 +40,7 @@ struct SchedulerState {
   bool renew = true;             // Answer heartbeats with LeasesRenewed.
   int64_t refuse_from_step = 0;  // Refuse batches reaching this step as malformed (if > 0).
   int refused_batches = 0;
+  std::vector<std::string> announce_ended;  // Sent as TrialsEnded on the next heartbeat.
 };
 
 class FakeScheduler final : public v1::WorkerService::Service {
@@ -133,6 +134,13 @@ class FakeScheduler final : public v1::WorkerService::Service {
           replies.push_back(ack);
         } else if (in.has_order_ack()) {
           s_->order_acks.insert(in.order_ack().order_id());
+        } else if (in.has_heartbeat() && !s_->announce_ended.empty()) {
+          v1::SchedulerMessage ended;
+          for (const std::string& id : s_->announce_ended) {
+            ended.mutable_trials_ended()->add_trial_ids(id);
+          }
+          s_->announce_ended.clear();
+          replies.push_back(ended);
         } else if (in.has_heartbeat() && s_->renew) {
           v1::SchedulerMessage renewed;  // As the real scheduler: the leases still valid.
           renewed.mutable_renewed()->set_sent_unix_ms(in.heartbeat().sent_unix_ms());
@@ -233,7 +241,17 @@ class FakeRunner : public TrialRunner {
     return std::make_unique<Trial>(lease, std::move(cb));
   }
 
+  void Discard(const std::string& trial_id) override {
+    absl::MutexLock lock(&devices.mu);
+    discarded.push_back(trial_id);
+  }
+  std::vector<std::string> Discarded() {
+    absl::MutexLock lock(&devices.mu);
+    return discarded;
+  }
+
   Devices devices;
+  std::vector<std::string> discarded;  // Guarded by devices.mu.
 };
 
 class Server {
@@ -367,6 +385,26 @@ TEST(WorkerDaemon, ObeysAStopOrder) {
   EXPECT_EQ(f.state.order_acks.count(77), 1u);
   // Every point up to where it stopped arrived, none beyond.
   EXPECT_EQ(static_cast<int64_t>(f.state.points["t1"].size()), f.state.ended["t1"].last_step());
+}
+
+// Trials that ended elsewhere or while waiting at a milestone: the worker discards what it kept
+// of them, but not the checkpoints of a trial it runs now.
+TEST(WorkerDaemon, DiscardsTrialsAnnouncedEndedUnlessItRunsThem) {
+  Fixture f;
+  f.state.pending = {MakeLease("t1", 3, 100000)};
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.points["t1"].size() >= 10; }));
+  {
+    absl::MutexLock lock(&f.state.mu);
+    f.state.announce_ended = {"s/waited", "t1"};
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (f.runner.Discarded().empty() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(f.runner.Discarded(), std::vector<std::string>{"s/waited"});
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.ended.count("t1"), 0u);  // Still running.
 }
 
 TEST(WorkerDaemon, ReconnectsAfterTheSchedulerRestartsAndLosesNoPoint) {

@@ -137,6 +137,18 @@ void WorkerDaemon::HandleMessage(const v1::SchedulerMessage& msg) {
           return;
       }
     }
+    case v1::SchedulerMessage::kTrialsEnded: {
+      // Ended elsewhere or while waiting: checkpoints this worker kept of them can go, unless
+      // it runs the trial now (then its own end, acknowledged, discards them).
+      for (const std::string& id : msg.trials_ended().trial_ids()) {
+        {
+          absl::MutexLock lock(&mu_);
+          if (slots_.contains(id)) continue;
+        }
+        runner_->Discard(id);
+      }
+      return;
+    }
     case v1::SchedulerMessage::KIND_NOT_SET:
       return;
   }
