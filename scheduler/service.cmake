@@ -25,3 +25,5 @@ augur_test(scheduler_parts_test
        sweep_limits_test.cc trial_speed_test.cc
   DEPS augur_scheduler)
 augur_test(server_test SRCS server_test.cc DEPS augur_scheduler_server)
+# Tokens, rotation, mutual TLS for workers and the listen policy (issue 17).
+augur_test(authorizer_test SRCS authorizer_test.cc DEPS augur_scheduler_server)
