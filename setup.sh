@@ -33,6 +33,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev
   libtorch-dev libopenblas0-openmp libgloo-dev
   bible-kjv bible-kjv-text
+  libssl-dev openssl iproute2 python3-yaml systemd clang
 )
 if [ "$with_bench" = 1 ]; then
   packages+=(python3-torch python3-optuna python3-matplotlib hyperfine)

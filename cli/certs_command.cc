@@ -2,13 +2,12 @@
 // (docs/cluster.md, "Security"). `certs` drives the openssl command-line tool (Debian package
 // openssl) with the recipe written out in docs/cluster.md, so that the files can be remade or
 // audited without Augur; `token` makes a random bearer token and its hashed tokens-file line.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <filesystem>
 #include <fstream>
@@ -95,9 +94,10 @@ class CertsCommand : public Command {
     const fs::path dir = inv.args()[0];
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) return absl::FailedPreconditionError(Cat("cannot create ", dir.string(), ": ", ec.message()));
-    for (const char* f : {"ca.key", "ca.crt", "scheduler.key", "scheduler.crt", "worker.key",
-                          "worker.crt"}) {
+    if (ec)
+      return absl::FailedPreconditionError(Cat("cannot create ", dir.string(), ": ", ec.message()));
+    for (const char* f :
+         {"ca.key", "ca.crt", "scheduler.key", "scheduler.crt", "worker.key", "worker.crt"}) {
       if (fs::exists(dir / f)) {
         return absl::AlreadyExistsError(
             Cat((dir / f).string(), " exists; remove it or choose another directory"));
@@ -145,8 +145,8 @@ class CertsCommand : public Command {
           absl::string_view(reinterpret_cast<const char*>(serial), sizeof serial));
       if (absl::Status s =
               RunTool({"openssl", "x509", "-req", "-in", csr, "-CA", p("ca.crt"), "-CAkey",
-                       p("ca.key"), "-set_serial", Cat("0x", hex), "-days", days, "-extfile",
-                       ext, "-out", p(Cat(leaf.name, ".crt").c_str())},
+                       p("ca.key"), "-set_serial", Cat("0x", hex), "-days", days, "-extfile", ext,
+                       "-out", p(Cat(leaf.name, ".crt").c_str())},
                       log);
           !s.ok()) {
         return s;
@@ -161,8 +161,7 @@ class CertsCommand : public Command {
                                    fs::perms::group_read | fs::perms::others_read);
     }
     inv.out() << "made in " << dir.string() << ": ca.crt ca.key scheduler.crt scheduler.key "
-              << "worker.crt worker.key (scheduler valid for " << absl::StrJoin(san, ", ")
-              << ")\n"
+              << "worker.crt worker.key (scheduler valid for " << absl::StrJoin(san, ", ") << ")\n"
               << "scheduler: --tls-cert " << p("scheduler.crt") << " --tls-key "
               << p("scheduler.key") << " [--tls-client-ca " << p("ca.crt") << "]\n"
               << "clients:   --tls-ca " << p("ca.crt") << " (workers also --tls-cert "

@@ -98,7 +98,8 @@ class StatusCommand : public Command {
       take_decisions(*tail);
     }
     shown.mutable_sweep()->mutable_spec()->clear_source_yaml();
-    if (!shown.security_warning().empty()) inv.err() << "warning: " << shown.security_warning() << "\n";
+    if (!shown.security_warning().empty())
+      inv.err() << "warning: " << shown.security_warning() << "\n";
     PrintSweepHeader(shown.sweep(), inv.out());
     inv.out() << "\n";
     RankingTable({shown.ranking().begin(), shown.ranking().end()}).Print(inv.out());

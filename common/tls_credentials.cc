@@ -11,9 +11,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
   // With a client CA, a presented certificate must verify, but none is required at the
   // handshake: the CLI's users authenticate with tokens, and scheduler/auth.h requires a
   // verified certificate for worker calls.
-  grpc::SslServerCredentialsOptions options(
-      pem.client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions options(pem.client_ca.empty()
+                                                ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                                : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   options.pem_root_certs = pem.client_ca;
   options.pem_key_cert_pairs.push_back({pem.private_key, pem.cert_chain});
   return grpc::SslServerCredentials(options);

@@ -33,15 +33,15 @@ void AddServerTlsFlags(FlagSet& flags, TlsServerFiles* files) {
 }
 
 void AddClientTlsFlags(FlagSet& flags, TlsClientFiles* files) {
-  flags.AddString("tls-ca", "PEM",
-                  absl::StrCat("CA of the scheduler's certificate; turns TLS on (else $", kTlsCaEnv,
-                               ")"),
-                  &files->ca_file);
+  flags.AddString(
+      "tls-ca", "PEM",
+      absl::StrCat("CA of the scheduler's certificate; turns TLS on (else $", kTlsCaEnv, ")"),
+      &files->ca_file);
   flags.AddString("tls-cert", "PEM",
                   absl::StrCat("client certificate for mutual TLS (else $", kTlsCertEnv, ")"),
                   &files->cert_file);
-  flags.AddString("tls-key", "PEM",
-                  absl::StrCat("client private key (else $", kTlsKeyEnv, ")"), &files->key_file);
+  flags.AddString("tls-key", "PEM", absl::StrCat("client private key (else $", kTlsKeyEnv, ")"),
+                  &files->key_file);
   flags.AddString("tls-server-name", "NAME",
                   "name the scheduler's certificate must carry, if not the host dialled",
                   &files->server_name);
@@ -86,7 +86,8 @@ absl::StatusOr<TlsClientPem> ReadClientPem(const TlsClientFiles& files) {
     return pem;
   }
   if (files.cert_file.empty() != files.key_file.empty()) {
-    return absl::InvalidArgumentError("a TLS client certificate needs both --tls-cert and --tls-key");
+    return absl::InvalidArgumentError(
+        "a TLS client certificate needs both --tls-cert and --tls-key");
   }
   ASSIGN_OR_RETURN(pem.root_ca, ReadPem(files.ca_file, "TLS CA"));
   if (!files.cert_file.empty()) {

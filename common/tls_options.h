@@ -53,8 +53,7 @@ void AddServerTlsFlags(FlagSet& flags, TlsServerFiles* files);
 void AddClientTlsFlags(FlagSet& flags, TlsClientFiles* files);
 // Fills the empty fields of `files` from $AUGUR_TLS_CA, $AUGUR_TLS_CERT and $AUGUR_TLS_KEY
 // (`getenv` returns nullptr for an unset variable).
-void ClientTlsFromEnv(const std::function<const char*(const char*)>& getenv,
-                      TlsClientFiles* files);
+void ClientTlsFromEnv(const std::function<const char*(const char*)>& getenv, TlsClientFiles* files);
 
 // Reads and checks the files: INVALID_ARGUMENT for a half-given pair (a cert without a key,
 // a client CA without a server cert, a client cert without a CA), a file that holds no PEM

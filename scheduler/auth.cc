@@ -15,13 +15,11 @@ namespace {
 std::string FileStamp(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return "";
-  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".",
-                      st.st_mtim.tv_nsec);
+  return absl::StrCat(st.st_ino, ":", st.st_size, ":", st.st_mtim.tv_sec, ".", st.st_mtim.tv_nsec);
 }
 
 bool RoleAllows(Role have, Role needed) {
-  return have == Role::kAdmin || have == needed ||
-         (have == Role::kSubmit && needed == Role::kView);
+  return have == Role::kAdmin || have == needed || (have == Role::kSubmit && needed == Role::kView);
 }
 
 }  // namespace
@@ -79,14 +77,15 @@ grpc::Status Authorizer::Refuse(grpc::StatusCode code, const std::string& messag
       {{"method", method},
        {"caller", who},
        {"peer", peer},
-       {"code", code == grpc::StatusCode::UNAUTHENTICATED ? "UNAUTHENTICATED" : "PERMISSION_DENIED"},
+       {"code",
+        code == grpc::StatusCode::UNAUTHENTICATED ? "UNAUTHENTICATED" : "PERMISSION_DENIED"},
        {"refused_total", absl::StrCat(n)}},
       message);
   return grpc::Status(code, message);
 }
 
-grpc::Status Authorizer::Authorize(const grpc::ServerContext& ctx, Role needed,
-                                   const char* method, Caller* caller) {
+grpc::Status Authorizer::Authorize(const grpc::ServerContext& ctx, Role needed, const char* method,
+                                   Caller* caller) {
   CallFacts call;
   const auto& md = ctx.client_metadata();
   if (auto it = md.find("authorization"); it != md.end()) {
@@ -110,15 +109,14 @@ grpc::Status Authorizer::AuthorizeFacts(const CallFacts& call, Role needed, cons
   }
   const std::optional<TokenTable::Match> match = table->Find(token);
   if (!match) {
-    return Refuse(grpc::StatusCode::UNAUTHENTICATED, "unknown token", method, "unknown",
-                  call.peer);
+    return Refuse(grpc::StatusCode::UNAUTHENTICATED, "unknown token", method, "unknown", call.peer);
   }
   caller->name = match->name;
   caller->role = match->role;
   if (!RoleAllows(match->role, needed)) {
     return Refuse(grpc::StatusCode::PERMISSION_DENIED,
-                  absl::StrCat("token of ", match->name, " has role ", RoleName(match->role),
-                               "; ", method, " needs ", RoleName(needed)),
+                  absl::StrCat("token of ", match->name, " has role ", RoleName(match->role), "; ",
+                               method, " needs ", RoleName(needed)),
                   method, match->name, call.peer);
   }
   if (needed == Role::kWorker && options_.require_worker_certificate &&

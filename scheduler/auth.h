@@ -39,9 +39,9 @@ struct Caller {
 
 // What is known of a call besides its token: for decisions on raw values (tests, fuzzing).
 struct CallFacts {
-  std::string authorization;              // The "authorization" metadata value, or "".
+  std::string authorization;               // The "authorization" metadata value, or "".
   bool peer_certificate_verified = false;  // A client certificate verified by the TLS layer.
-  std::string peer;                       // For the log, e.g. "ipv4:10.0.0.7:51234".
+  std::string peer;                        // For the log, e.g. "ipv4:10.0.0.7:51234".
 };
 
 class Authorizer {

@@ -46,9 +46,9 @@ ListenSecurity Security(bool tls, bool tokens, bool insecure) {
 CallFacts Bearer(const std::string& token) { return {"Bearer " + token, false, "test"}; }
 
 TEST(TokenTable, PlainAndHashedLinesFindTheirRoleAndName) {
-  auto t = TokenTable::Parse("admin s3cret root\n# c\n\nworker sha256:" +
-                                 TokenDigestHex("w0rker") + "\nview v1ew",
-                             "tokens");
+  auto t = TokenTable::Parse(
+      "admin s3cret root\n# c\n\nworker sha256:" + TokenDigestHex("w0rker") + "\nview v1ew",
+      "tokens");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_EQ(t->size(), 3u);
   EXPECT_EQ(t->Find("s3cret")->name, "root");
@@ -136,8 +136,8 @@ TEST(Authorizer, WithoutATokensFileEverythingIsAllowedAsLocal) {
 }
 
 TEST(ListenPolicy, LoopbackIsFreeEverywhereElseNeedsTlsAndTokensOrInsecure) {
-  for (const char* a : {"127.0.0.1:7070", "127.3.2.1:0", "localhost:1", "[::1]:7070",
-                        "unix:/tmp/augur.sock"}) {
+  for (const char* a :
+       {"127.0.0.1:7070", "127.3.2.1:0", "localhost:1", "[::1]:7070", "unix:/tmp/augur.sock"}) {
     EXPECT_TRUE(IsLoopbackAddress(a)) << a;
     EXPECT_EQ(*CheckListenPolicy(a, {}), "") << a;
   }

@@ -14,8 +14,7 @@ bool IsLoopbackAddress(const std::string& listen_address) {
   }
   if (host == "localhost" || host == "::1") return true;
   // 127.0.0.0/8: four dotted parts, the first 127.
-  return absl::StartsWith(host, "127.") &&
-         std::count(host.begin(), host.end(), '.') == 3 &&
+  return absl::StartsWith(host, "127.") && std::count(host.begin(), host.end(), '.') == 3 &&
          host.find_first_not_of("0123456789.") == std::string::npos;
 }
 

@@ -16,11 +16,10 @@ namespace augur {
 absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
     const ServerOptions& options, Clock* clock) {
   std::unique_ptr<SchedulerServer> s(new SchedulerServer());
-  ASSIGN_OR_RETURN(
-      s->security_warning_,
-      CheckListenPolicy(options.listen_address, {.tls = options.tls.enabled(),
-                                                 .tokens = !options.tokens_file.empty(),
-                                                 .insecure = options.insecure}));
+  ASSIGN_OR_RETURN(s->security_warning_, CheckListenPolicy(options.listen_address,
+                                                           {.tls = options.tls.enabled(),
+                                                            .tokens = !options.tokens_file.empty(),
+                                                            .insecure = options.insecure}));
   // Credentials are chosen here and only here (common/tls_credentials.h).
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ServerCredentialsFor(options.tls));
@@ -39,8 +38,8 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
                                   });
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(
       s->scheduler_.get(), s->auth_.get(), static_cast<size_t>(options.max_message_bytes));
-  s->sweep_service_ = std::make_unique<SweepServiceImpl>(s->scheduler_.get(), s->auth_.get(),
-                                                         s->security_warning_);
+  s->sweep_service_ =
+      std::make_unique<SweepServiceImpl>(s->scheduler_.get(), s->auth_.get(), s->security_warning_);
 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen_address, credentials, &s->port_);

@@ -1,5 +1,6 @@
 // gRPC adapters for augur.v1.SweepService and WorkerService: check access (role, then the
-// sweep's owner for calls that change one), validate, call the Scheduler, map the status, finish. No logic of their own; no exception leaves a handler.
+// sweep's owner for calls that change one), validate, call the Scheduler, map the status, finish.
+// No logic of their own; no exception leaves a handler.
 #ifndef AUGUR_SCHEDULER_SERVICES_H_
 #define AUGUR_SCHEDULER_SERVICES_H_
 

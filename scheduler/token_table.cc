@@ -53,9 +53,10 @@ std::string TokenDigestHex(absl::string_view token) {
 }
 
 absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text, const std::string& path) {
-  static const std::map<std::string, Role, std::less<>> kRoles = {
-      {"view", Role::kView}, {"submit", Role::kSubmit}, {"worker", Role::kWorker},
-      {"admin", Role::kAdmin}};
+  static const std::map<std::string, Role, std::less<>> kRoles = {{"view", Role::kView},
+                                                                  {"submit", Role::kSubmit},
+                                                                  {"worker", Role::kWorker},
+                                                                  {"admin", Role::kAdmin}};
   TokenTable table;
   int n = 0;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {

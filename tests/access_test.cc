@@ -75,8 +75,8 @@ std::vector<Method> AllMethods() {
                  return Unary<v1::GetSweepRequest, v1::GetSweepResponse>(ch, &S::GetSweep, r);
                }});
   m.push_back({"WatchRanking", Needs::kView, [](grpc::Channel& ch, const std::string& id) {
-                 auto stub = v1::SweepService::NewStub(
-                     std::shared_ptr<grpc::Channel>(&ch, [](auto*) {}));
+                 auto stub =
+                     v1::SweepService::NewStub(std::shared_ptr<grpc::Channel>(&ch, [](auto*) {}));
                  v1::WatchRankingRequest r;
                  r.set_sweep_id(id);
                  auto ctx = Context();
@@ -116,8 +116,8 @@ std::vector<Method> AllMethods() {
                      ch, &S::AnnotateSweep, r);
                }});
   m.push_back({"ExportCurves", Needs::kView, [](grpc::Channel& ch, const std::string& id) {
-                 auto stub = v1::SweepService::NewStub(
-                     std::shared_ptr<grpc::Channel>(&ch, [](auto*) {}));
+                 auto stub =
+                     v1::SweepService::NewStub(std::shared_ptr<grpc::Channel>(&ch, [](auto*) {}));
                  v1::ExportCurvesRequest r;
                  r.set_sweep_id(id);
                  auto ctx = Context();
@@ -175,7 +175,9 @@ const std::vector<CallerKind>& Callers() {
       {"worker", "w0rker-t0ken", false, {Needs::kWorker}},
       {"submit, not the owner", "b0b-t0ken", false, {Needs::kView, Needs::kSubmit}},
       {"submit, the owner", "al1ce-t0ken", true, {Needs::kView, Needs::kSubmit, Needs::kOwner}},
-      {"admin", "adm1n-t0ken", false,
+      {"admin",
+       "adm1n-t0ken",
+       false,
        {Needs::kView, Needs::kSubmit, Needs::kOwner, Needs::kWorker}},
   };
   return *callers;
@@ -244,8 +246,8 @@ class Access : public ::testing::Test {
 
 TEST_F(Access, TheTableCoversEveryRpcOfBothServices) {
   std::set<std::string> declared, tabled;
-  for (const auto* service : {v1::SweepService::service_full_name(),
-                              v1::WorkerService::service_full_name()}) {
+  for (const auto* service :
+       {v1::SweepService::service_full_name(), v1::WorkerService::service_full_name()}) {
     const auto* d = v1::SweepSpec::descriptor()->file()->pool()->FindServiceByName(service);
     ASSERT_NE(d, nullptr) << service;
     for (int i = 0; i < d->method_count(); ++i) declared.insert(d->method(i)->name());
@@ -268,8 +270,8 @@ TEST_F(Access, EveryRefusedCallHasItsCodeIsCountedAndLoggedWithoutTheTokenAndCha
       const auto want = caller.token.empty() || caller.label == "unknown token"
                             ? grpc::StatusCode::UNAUTHENTICATED
                             : grpc::StatusCode::PERMISSION_DENIED;
-      EXPECT_EQ(s.error_code(), want) << m.name << " by " << caller.label << ": "
-                                      << s.error_message();
+      EXPECT_EQ(s.error_code(), want)
+          << m.name << " by " << caller.label << ": " << s.error_message();
       ++refused;
       EXPECT_EQ(Snapshot(), before) << m.name << " by " << caller.label << " changed something";
     }

@@ -26,15 +26,16 @@ int Ip(const std::string& ip, const std::string& args) {
 }  // namespace
 
 std::string NetnsCluster::WhyUnavailable() {
-  if (geteuid() != 0) return "network namespaces need root (CAP_NET_ADMIN); this test runs as a user";
+  if (geteuid() != 0)
+    return "network namespaces need root (CAP_NET_ADMIN); this test runs as a user";
   const std::string ip = FindIp();
   if (ip.empty()) return "the `ip` tool (Debian package iproute2) is not installed";
   const std::string probe = absl::StrCat("agprobe", getpid() % 100000);
   if (Ip(ip, "netns add " + probe) != 0) {
     return "`ip netns add` is refused here (an unprivileged container?)";
   }
-  const int veth = Ip(ip, absl::StrCat("-n ", probe, " link add ", probe, "a type veth peer name ",
-                                       probe, "b"));
+  const int veth =
+      Ip(ip, absl::StrCat("-n ", probe, " link add ", probe, "a type veth peer name ", probe, "b"));
   Ip(ip, "netns del " + probe);
   if (veth != 0) return "veth pairs cannot be made here";
   return "";

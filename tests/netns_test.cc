@@ -2,6 +2,8 @@
 // own network namespaces (tests/netns.h), talking gRPC over TLS with mutual TLS for the workers
 // and bearer tokens, as on a cluster. Real augur-train runs. Skipped, with the reason, where
 // namespaces cannot be made (not root, or a container that refuses them); CI runs as root.
+#include "tests/netns.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -17,7 +19,6 @@
 #include "scheduler/token_table.h"
 #include "tests/cluster_helpers.h"
 #include "tests/harness.h"
-#include "tests/netns.h"
 
 namespace augur::testing {
 namespace {
@@ -67,11 +68,11 @@ class Netns : public ::testing::Test {
 
   absl::StatusOr<std::unique_ptr<Proc>> StartScheduler() {
     const std::string tls = dir_ + "/tls/";
-    auto p = StartOn("scheduler", FindBinaries().scheduler,
-                     {"--listen", address_, "--db", dir_ + "/augur.db", "--tls-cert",
-                      tls + "scheduler.crt", "--tls-key", tls + "scheduler.key", "--tls-client-ca",
-                      tls + "ca.crt", "--tokens-file", dir_ + "/tokens", "--lease-ttl-ms",
-                      absl::StrCat(kLeaseTtlMs), "--heartbeat-ms", "250"});
+    auto p = StartOn(
+        "scheduler", FindBinaries().scheduler,
+        {"--listen", address_, "--db", dir_ + "/augur.db", "--tls-cert", tls + "scheduler.crt",
+         "--tls-key", tls + "scheduler.key", "--tls-client-ca", tls + "ca.crt", "--tokens-file",
+         dir_ + "/tokens", "--lease-ttl-ms", absl::StrCat(kLeaseTtlMs), "--heartbeat-ms", "250"});
     if (!p.ok()) return p.status();
     auto line = (*p)->WaitForLine("listening on ", absl::Seconds(30));
     if (!line.ok()) return line.status();
@@ -83,11 +84,28 @@ class Netns : public ::testing::Test {
     for (int i = 1; i <= 3; ++i) {
       const std::string host = absl::StrCat("worker", i);
       auto w = StartOn(host, FindBinaries().worker,
-                       {"--scheduler", address_, "--worker-id", host, "--work-dir",
-                        dir_ + "/work-" + host, "--gpus", "0", "--cpu-slots", "1",
-                        "--threads-per-trial", "1", "--train-binary", FindBinaries().trainer,
-                        "--token-file", dir_ + "/worker-token", "--tls-ca", tls + "ca.crt",
-                        "--tls-cert", tls + "worker.crt", "--tls-key", tls + "worker.key"});
+                       {"--scheduler",
+                        address_,
+                        "--worker-id",
+                        host,
+                        "--work-dir",
+                        dir_ + "/work-" + host,
+                        "--gpus",
+                        "0",
+                        "--cpu-slots",
+                        "1",
+                        "--threads-per-trial",
+                        "1",
+                        "--train-binary",
+                        FindBinaries().trainer,
+                        "--token-file",
+                        dir_ + "/worker-token",
+                        "--tls-ca",
+                        tls + "ca.crt",
+                        "--tls-cert",
+                        tls + "worker.crt",
+                        "--tls-key",
+                        tls + "worker.key"});
       ASSERT_TRUE(w.ok()) << w.status();
       workers_[host] = std::move(*w);
     }
@@ -125,10 +143,11 @@ TEST_F(Netns, ACutOffWorkerHostLosesItsLeaseItsTrialResumesElsewhereAndItsStaleW
     absl::SleepFor(absl::Milliseconds(20));  // Polling interval, not a wait for an outcome.
   }
   ASSERT_NE(requeued, absl::InfiniteFuture()) << "the trial never ran elsewhere";
-  std::printf("[netns] %s cut off; lease expiry seen after %lld ms (lease TTL %d ms), trial "
-              "running on another host after %lld ms\n",
-              victim.c_str(), static_cast<long long>(absl::ToInt64Milliseconds(expired - cut)),
-              kLeaseTtlMs, static_cast<long long>(absl::ToInt64Milliseconds(requeued - cut)));
+  std::printf(
+      "[netns] %s cut off; lease expiry seen after %lld ms (lease TTL %d ms), trial "
+      "running on another host after %lld ms\n",
+      victim.c_str(), static_cast<long long>(absl::ToInt64Milliseconds(expired - cut)), kLeaseTtlMs,
+      static_cast<long long>(absl::ToInt64Milliseconds(requeued - cut)));
   EXPECT_GE(expired - cut, absl::Milliseconds(kLeaseTtlMs - 500));  // Not before the lease ends.
 
   ASSERT_TRUE(cluster_->Heal(victim).ok());
@@ -191,10 +210,11 @@ TEST_F(Netns, TheSchedulerHostRestartsAndNothingAcknowledgedIsLost) {
     if (watch.Running(ids[0]) + watch.Running(ids[1]) > 0) resumed = absl::Now();
     absl::SleepFor(absl::Milliseconds(20));
   }
-  std::printf("[netns] scheduler host down for %lld ms; first trainer running again %lld ms "
-              "after it came back\n",
-              static_cast<long long>(absl::ToInt64Milliseconds(up - down)),
-              static_cast<long long>(absl::ToInt64Milliseconds(resumed - up)));
+  std::printf(
+      "[netns] scheduler host down for %lld ms; first trainer running again %lld ms "
+      "after it came back\n",
+      static_cast<long long>(absl::ToInt64Milliseconds(up - down)),
+      static_cast<long long>(absl::ToInt64Milliseconds(resumed - up)));
 
   auto done = WaitForSweep(*stub_, sweep_id, absl::Minutes(6));
   ASSERT_TRUE(done.ok()) << done.status();

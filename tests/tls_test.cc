@@ -81,10 +81,10 @@ TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
   const std::string other = MakeCerts(dir + "/other");
   std::ofstream(dir + "/tokens") << "submit us3r alice\nworker w0rker nodes\n";
   std::string address;
-  auto scheduler = StartScheduler(
-      dir + "/augur.db", &address,
-      {"--tls-cert", ours + "/scheduler.crt", "--tls-key", ours + "/scheduler.key",
-       "--tls-client-ca", ours + "/ca.crt", "--tokens-file", dir + "/tokens"});
+  auto scheduler =
+      StartScheduler(dir + "/augur.db", &address,
+                     {"--tls-cert", ours + "/scheduler.crt", "--tls-key", ours + "/scheduler.key",
+                      "--tls-client-ca", ours + "/ca.crt", "--tokens-file", dir + "/tokens"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
 
   TlsClientFiles right = Trust(ours + "/ca.crt");
@@ -126,7 +126,8 @@ TEST(Tls, OffLoopbackTheSchedulerNeedsTlsAndTokensOrSaysInsecure) {
   const std::string tls =
       absl::StrCat(" --tls-cert ", certs, "/scheduler.crt --tls-key ", certs, "/scheduler.key");
   for (const std::string& missing : {std::string(""), tls, " --tokens-file " + dir + "/tokens"}) {
-    const Ran r = Shell(absl::StrCat(scheduler, " --listen 0.0.0.0:0 --db ", dir, "/a.db", missing));
+    const Ran r =
+        Shell(absl::StrCat(scheduler, " --listen 0.0.0.0:0 --db ", dir, "/a.db", missing));
     EXPECT_EQ(r.code, 1) << missing;
     EXPECT_TRUE(absl::StrContains(r.err, "refusing to serve on 0.0.0.0:0 without")) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "augur/v1/sweep.pb.h"
-#include "cli/spec.h"
 #include "augur/v1/worker.pb.h"
+#include "cli/spec.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "grpcpp/server_context.h"
@@ -44,7 +44,7 @@ policy: {kind: collapse, milestones: [0.2, 0.5], keep_top: 1}
 seeds: [0]
 checkpoint_interval_steps: 5
 )",
-                                                                    NoPathChecks()));
+                                                                   NoPathChecks()));
   return *spec;
 }
 
@@ -113,7 +113,9 @@ void FuzzSchedulerRequests(const uint8_t* data, size_t size) {
     at += 3 + length;
     using S = SweepServiceImpl;
     const auto bind = [&](auto method) {
-      return [&, method](auto* ctx, auto* req, auto* resp) { return (sweeps.*method)(ctx, req, resp); };
+      return [&, method](auto* ctx, auto* req, auto* resp) {
+        return (sweeps.*method)(ctx, req, resp);
+      };
     };
     switch (kind % 14) {
       case 0:
@@ -141,8 +143,7 @@ void FuzzSchedulerRequests(const uint8_t* data, size_t size) {
         Call<v1::DeleteSweepRequest, v1::DeleteSweepResponse>(payload, bind(&S::DeleteSweep));
         break;
       case 8:
-        Call<v1::AnnotateSweepRequest, v1::AnnotateSweepResponse>(payload,
-                                                                  bind(&S::AnnotateSweep));
+        Call<v1::AnnotateSweepRequest, v1::AnnotateSweepResponse>(payload, bind(&S::AnnotateSweep));
         break;
       case 9:
         Call<v1::ListWorkersRequest, v1::ListWorkersResponse>(payload, bind(&S::ListWorkers));
