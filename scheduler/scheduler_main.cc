@@ -36,7 +36,8 @@ int Run(int argc, char** argv) {
   flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
                   &options.listen_address);
   flags.AddString("db", "PATH", "SQLite store, created if missing", &options.db_path);
-  flags.AddString("tokens-file", "PATH", "bearer tokens by role ('ROLE TOKEN' lines); none = open",
+  flags.AddString("tokens-file", "PATH",
+                  "bearer tokens by role ('ROLE TOKEN [NAME]' lines); none = open (loopback only)",
                   &options.tokens_file);
   augur::AddServerTlsFlags(flags, &options.tls);
   flags.AddBool("insecure",
