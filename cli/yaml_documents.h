@@ -13,7 +13,7 @@
 namespace augur::cli {
 
 struct YamlDocuments {
-  YAML::Node first;                 // Null for an empty stream.
+  YAML::Node first;                  // Null for an empty stream.
   std::optional<YAML::Mark> second;  // Where a second document starts, if there is one.
 };
 

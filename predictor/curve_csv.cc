@@ -198,8 +198,12 @@ absl::StatusOr<CurveFile> ParseCurveFile(const std::string& text, const std::str
     }
     CurvePoint p;
     double step = 0;
-    if (!absl::SimpleAtod(get("step"), &step) || step < 0 || step != std::floor(step)) {
-      return error(line_no, absl::StrCat("step '", get("step"), "' is not a non-negative integer"));
+    // Below 2^53: every such integer is exact in a double and fits an int64 (a larger value
+    // would be an undefined conversion; found by fuzzing, docs/fuzzing.md).
+    if (!absl::SimpleAtod(get("step"), &step) || step < 0 || step != std::floor(step) ||
+        step > 9007199254740992.0) {
+      return error(line_no, absl::StrCat("step '", get("step"),
+                                         "' is not a non-negative integer below 2^53"));
     }
     p.step = static_cast<int64_t>(step);
     if (!absl::SimpleAtod(loss, &p.loss)) {
