@@ -45,6 +45,12 @@ TEST(CurveCsvTest, AStepTooLargeForAnIntegerIsAnError) {
     ASSERT_FALSE(f.ok()) << step;
     EXPECT_NE(f.status().message().find("below 2^53"), std::string::npos) << f.status();
   }
+  for (const char* column : {"total_steps", "seed"}) {
+    auto f = ParseCurveFile(
+        absl::StrCat("run_id,step,loss,fraction,", column, "\na,1,5,1,9.77778e+23\n"), "f.csv");
+    ASSERT_FALSE(f.ok()) << column;
+    EXPECT_NE(f.status().message().find("not below 2^53"), std::string::npos) << f.status();
+  }
   EXPECT_TRUE(ParseCurveFile("run_id,step,loss,fraction\na,9007199254740992,5,1\n", "f.csv").ok());
 }
 
