@@ -28,8 +28,8 @@ absl::StatusOr<std::string> CheckListenPolicy(const std::string& listen_address,
   if (!security.insecure) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing to serve on ", listen_address, " without ", what,
-        ": off loopback the port needs both (`augur certs DIR` makes them), or --insecure "
-        "to accept an open port"));
+        ": off loopback the port needs both (`augur certs DIR` makes them), or (augur-scheduler) "
+        "--insecure to accept an open port"));
   }
   return absl::StrCat("INSECURE: the scheduler serves ", listen_address, " without ", what,
                       " (--insecure)",
