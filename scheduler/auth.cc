@@ -86,6 +86,10 @@ grpc::Status Authorizer::Refuse(grpc::StatusCode code, const std::string& messag
 
 grpc::Status Authorizer::Authorize(const grpc::ServerContext& ctx, Role needed, const char* method,
                                    Caller* caller) {
+  if (!enabled()) {  // The loopback default: nothing to read from the call.
+    *caller = Caller();
+    return grpc::Status::OK;
+  }
   CallFacts call;
   const auto& md = ctx.client_metadata();
   if (auto it = md.find("authorization"); it != md.end()) {
