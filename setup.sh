@@ -34,6 +34,7 @@ packages=(
   libtorch-dev libopenblas0-openmp libgloo-dev
   bible-kjv bible-kjv-text
   libcpp-httplib-dev librsvg2-dev fonts-dejavu-core chromium
+  libssl-dev openssl iproute2 python3-yaml systemd clang
 )
 # Node.js builds the dashboard page (web/); a Node.js from elsewhere (with its own npm) is kept.
 if ! command -v npm >/dev/null; then packages+=(nodejs npm); fi

@@ -13,15 +13,21 @@ absl::StatusOr<std::unique_ptr<SchedulerClient>> SchedulerClient::Connect(
     const std::string& address, absl::Duration connect_timeout) {
   std::unique_ptr<SchedulerClient> client(new SchedulerClient());
   client->address_ = address;
-  // Credentials and the bearer token (--token, --token-file, $AUGUR_TOKEN) are chosen in one
-  // place, common/client_auth.h, as for augur-worker.
-  client->channel_ = SchedulerChannel(address, ProcessClientToken());
+  // Credentials (--tls-ca, --tls-cert, --tls-key or $AUGUR_TLS_*) and the bearer token
+  // (--token, --token-file, $AUGUR_TOKEN) are chosen in one place, common/client_auth.h, as
+  // for augur-worker.
+  auto channel = SchedulerChannel(address, {ProcessClientToken(), ProcessClientTls()});
+  if (!channel.ok()) return channel.status();
+  client->channel_ = std::move(*channel);
   const auto deadline =
       std::chrono::system_clock::now() + absl::ToChronoMilliseconds(connect_timeout);
   if (!client->channel_->WaitForConnected(deadline)) {
     return absl::UnavailableError(Cat("cannot reach the scheduler at ", address,
                                       " (no answer within ", absl::FormatDuration(connect_timeout),
-                                      "); is augur-scheduler running there?"));
+                                      ProcessClientTls().enabled()
+                                          ? "); is augur-scheduler running there, with TLS, and "
+                                            "did its certificate verify against --tls-ca?"
+                                          : "); is augur-scheduler running there?"));
   }
   client->stub_ = v1::SweepService::NewStub(client->channel_);
   return client;

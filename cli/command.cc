@@ -24,6 +24,7 @@ struct GlobalFlags {
   std::string output = "table";
   std::string scheduler;
   std::string token, token_file;
+  TlsClientFiles tls;
   bool help = false;
 
   void AddTo(FlagSet& flags) {
@@ -38,6 +39,7 @@ struct GlobalFlags {
             ")"),
         &token);
     flags.AddString("token-file", "PATH", "File whose first line is the bearer token", &token_file);
+    AddClientTlsFlags(flags, &tls);
     flags.AddBool("help", "Show help (also -h)", &help);
   }
 };
@@ -265,6 +267,8 @@ int CommandRegistry::Run(std::span<const std::string> args, std::ostream& out, s
     return kExitFailure;
   }
   SetProcessClientToken(*token);
+  ClientTlsFromEnv(getenv, &globals.tls);
+  SetProcessClientTls(globals.tls);
   Invocation invocation(out, err, std::move(getenv));
   invocation.output_ = globals.output == "json" ? OutputFormat::kJson : OutputFormat::kTable;
   invocation.scheduler_flag_ = globals.scheduler;

@@ -178,6 +178,8 @@ CommandRegistry MakeAugurCommands() {
   r.Add(MakeTagCommand());
   r.Add(MakeNoteCommand());
   r.Add(MakeWorkersCommand());
+  r.Add(MakeCertsCommand());
+  r.Add(MakeTokenCommand());
   r.Add(std::make_unique<VersionCommand>());
   return r;
 }

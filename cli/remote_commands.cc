@@ -244,6 +244,13 @@ class WorkersCommand : public Command {
       inv.out() << ScriptJson(response).dump(2) << "\n";
       return absl::OkStatus();
     }
+    if (!response.security_warning().empty()) {
+      inv.err() << "warning: " << response.security_warning() << "\n";
+    }
+    if (response.refused_calls() > 0) {
+      inv.err() << "the scheduler has refused " << response.refused_calls()
+                << " calls since it started (its log: call_refused)\n";
+    }
     if (response.workers().empty()) {
       inv.out() << "no workers have registered with " << (*client)->address() << "\n";
       return absl::OkStatus();

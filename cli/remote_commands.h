@@ -29,6 +29,9 @@ std::unique_ptr<Command> MakeTagCommand();
 std::unique_ptr<Command> MakeNoteCommand();
 std::unique_ptr<Command> MakeWorkersCommand();
 std::unique_ptr<Command> MakeRunCommand();
+// cli/certs_command.cc: TLS files and tokens for a cluster.
+std::unique_ptr<Command> MakeCertsCommand();
+std::unique_ptr<Command> MakeTokenCommand();
 
 // The scheduler of the invocation (--scheduler, $AUGUR_SCHEDULER or the default), connected.
 absl::StatusOr<std::unique_ptr<SchedulerClient>> ConnectFor(const Invocation& inv);

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "cli/spec_internal.h"
+#include "cli/yaml_documents.h"
 #include "common/schedule_proto.h"
 #include "common/text.h"
 
@@ -414,9 +415,9 @@ std::string SpecParseResult::ErrorText(std::string_view file_name) const {
 SpecParseResult ParseSweepSpecDetailed(std::string_view yaml, const SpecParseOptions& options) {
   SpecParseResult result;
   YamlReader reader(&result.errors);
-  std::vector<YAML::Node> documents;
+  YamlDocuments documents;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    documents = LoadFirstYamlDocument(std::string(yaml));
   } catch (const YAML::ParserException& e) {
     SpecError error;
     error.line = e.mark.line + 1;
@@ -428,15 +429,16 @@ SpecParseResult ParseSweepSpecDetailed(std::string_view yaml, const SpecParseOpt
     result.errors.push_back(SpecError{0, 0, "", Cat("YAML error: ", e.what())});
     return result;
   }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (documents.first.IsNull()) {
     result.errors.push_back(SpecError{1, 1, "", "the spec is empty"});
     return result;
   }
-  if (documents.size() > 1) {
-    reader.Error(documents[1], "", "expected one YAML document, found more than one");
+  if (documents.second) {
+    result.errors.push_back(SpecError{documents.second->line + 1, documents.second->column + 1, "",
+                                      "expected one YAML document, found more than one"});
   }
   try {
-    SpecBuilder(reader, result.spec).Build(documents[0]);
+    SpecBuilder(reader, result.spec).Build(documents.first);
     internal::ApplyDefaultsAndCheck(options, reader, result.spec);
   } catch (const YAML::Exception& e) {
     // The builder checks node types before converting; this guards against any yaml-cpp

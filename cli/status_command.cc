@@ -72,6 +72,7 @@ class StatusCommand : public Command {
             *shown.mutable_sweep() = std::move(*page.mutable_sweep());
             shown.set_total_trials(page.total_trials());
             shown.set_total_decisions(page.total_decisions());
+            shown.set_security_warning(page.security_warning());
             first = false;
           }
           for (v1::RankingRow& row : *page.mutable_ranking()) {
@@ -97,6 +98,8 @@ class StatusCommand : public Command {
       take_decisions(*tail);
     }
     shown.mutable_sweep()->mutable_spec()->clear_source_yaml();
+    if (!shown.security_warning().empty())
+      inv.err() << "warning: " << shown.security_warning() << "\n";
     PrintSweepHeader(shown.sweep(), inv.out());
     inv.out() << "\n";
     RankingTable({shown.ranking().begin(), shown.ranking().end()}).Print(inv.out());

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/tls_credentials.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/client_interceptor.h"
@@ -42,14 +43,15 @@ class BearerFactory : public gx::ClientInterceptorFactoryInterface {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> SchedulerChannel(const std::string& address,
-                                                const std::string& token) {
-  // Credentials are chosen here and only here: TLS is a change to this line.
-  auto credentials = grpc::InsecureChannelCredentials();
-  if (token.empty()) return grpc::CreateChannel(address, credentials);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> SchedulerChannel(const std::string& address,
+                                                                const ClientSecurity& security) {
+  grpc::ChannelArguments args;
+  auto credentials = ChannelCredentialsFor(security.tls, &args);
+  if (!credentials.ok()) return credentials.status();
+  if (security.token.empty()) return grpc::CreateCustomChannel(address, *credentials, args);
   std::vector<std::unique_ptr<gx::ClientInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<BearerFactory>(token));
-  return gx::CreateCustomChannelWithInterceptors(address, credentials, grpc::ChannelArguments(),
+  interceptors.push_back(std::make_unique<BearerFactory>(security.token));
+  return gx::CreateCustomChannelWithInterceptors(address, *credentials, args,
                                                  std::move(interceptors));
 }
 

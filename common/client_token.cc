@@ -13,6 +13,7 @@ namespace {
 struct ProcessToken {
   absl::Mutex mu;
   std::string token ABSL_GUARDED_BY(mu);
+  TlsClientFiles tls ABSL_GUARDED_BY(mu);
 };
 
 ProcessToken& TheProcessToken() {
@@ -49,6 +50,16 @@ void SetProcessClientToken(std::string token) {
 std::string ProcessClientToken() {
   absl::MutexLock lock(&TheProcessToken().mu);
   return TheProcessToken().token;
+}
+
+void SetProcessClientTls(TlsClientFiles tls) {
+  absl::MutexLock lock(&TheProcessToken().mu);
+  TheProcessToken().tls = std::move(tls);
+}
+
+TlsClientFiles ProcessClientTls() {
+  absl::MutexLock lock(&TheProcessToken().mu);
+  return TheProcessToken().tls;
 }
 
 }  // namespace augur

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/tls_options.h"
 
 namespace augur {
 
@@ -25,6 +26,9 @@ absl::StatusOr<std::string> ResolveClientToken(const std::string& flag_token,
 // once, before any connection is made). Thread-safe.
 void SetProcessClientToken(std::string token);
 std::string ProcessClientToken();
+// The TLS files every scheduler connection of this process uses (set with the token).
+void SetProcessClientTls(TlsClientFiles tls);
+TlsClientFiles ProcessClientTls();
 
 }  // namespace augur
 

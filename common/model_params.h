@@ -14,6 +14,7 @@
 #define AUGUR_COMMON_MODEL_PARAMS_H_
 
 #include <cstdint>
+#include <limits>
 
 namespace augur {
 
@@ -49,11 +50,14 @@ inline GptParamCount CountGptParams(const GptShape& s) {
 }
 
 // Optimizer steps for a budget of `tokens_per_param` tokens per non-embedding parameter at
-// `batch_tokens` tokens per step, rounded to the nearest step (at least 1).
+// `batch_tokens` tokens per step, rounded to the nearest step (at least 1). A budget beyond
+// int64 (or NaN) gives INT64_MAX, for the caller's limits to refuse, rather than an undefined
+// conversion (found by fuzzing the trial config reader, docs/fuzzing.md).
 inline int64_t StepsForBudget(const GptShape& s, double tokens_per_param, int64_t batch_tokens) {
   const double tokens = tokens_per_param * static_cast<double>(CountGptParams(s).non_embedding);
-  const int64_t steps = static_cast<int64_t>(tokens / static_cast<double>(batch_tokens) + 0.5);
-  return steps < 1 ? 1 : steps;
+  const double steps = tokens / static_cast<double>(batch_tokens) + 0.5;
+  if (!(steps < 9.2e18)) return std::numeric_limits<int64_t>::max();
+  return steps < 1 ? 1 : static_cast<int64_t>(steps);
 }
 
 }  // namespace augur

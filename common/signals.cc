@@ -14,7 +14,26 @@ sigset_t TerminationSet() {
   return set;
 }
 
+sigset_t ReloadSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
 }  // namespace
+
+void BlockReloadSignal() {
+  sigset_t set = ReloadSet();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void WaitForReloadSignal() {
+  sigset_t set = ReloadSet();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+}
 
 void BlockTerminationSignals() {
   sigset_t set = TerminationSet();

@@ -11,6 +11,11 @@ void BlockTerminationSignals();
 // Waits until SIGINT or SIGTERM arrives; returns its number.
 int WaitForTerminationSignal();
 
+// The same for SIGHUP, which asks a daemon to re-read its configuration (augur-scheduler: the
+// tokens file). Block it before starting threads; wait for it on a thread of its own.
+void BlockReloadSignal();
+void WaitForReloadSignal();
+
 }  // namespace augur
 
 #endif  // AUGUR_COMMON_SIGNALS_H_

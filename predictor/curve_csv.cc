@@ -16,6 +16,11 @@
 namespace augur::predictor {
 namespace {
 
+// Integer columns (step, total_steps, seed) are read as doubles and must stay at or below 2^53:
+// every such integer is exact in a double and fits an int64; converting a larger value is
+// undefined (found by fuzzing, docs/fuzzing.md).
+constexpr double kMaxExactInteger = 9007199254740992.0;
+
 // Splits one line on commas; double quotes protect commas ("" is a literal quote).
 std::vector<std::string> SplitCsvLine(const std::string& line) {
   std::vector<std::string> out;
@@ -198,8 +203,10 @@ absl::StatusOr<CurveFile> ParseCurveFile(const std::string& text, const std::str
     }
     CurvePoint p;
     double step = 0;
-    if (!absl::SimpleAtod(get("step"), &step) || step < 0 || step != std::floor(step)) {
-      return error(line_no, absl::StrCat("step '", get("step"), "' is not a non-negative integer"));
+    if (!absl::SimpleAtod(get("step"), &step) || step < 0 || step != std::floor(step) ||
+        step > kMaxExactInteger) {
+      return error(line_no, absl::StrCat("step '", get("step"),
+                                         "' is not a non-negative integer below 2^53"));
     }
     p.step = static_cast<int64_t>(step);
     if (!absl::SimpleAtod(loss, &p.loss)) {
@@ -253,6 +260,13 @@ absl::StatusOr<CurveFile> ParseCurveFile(const std::string& text, const std::str
              {"seed", &seed},
              {"complete", &complete}}) {
       if (absl::Status s = num(name, dst); !s.ok()) return s;
+    }
+    for (auto [name, value] :
+         {std::pair<const char*, double>{"total_steps", total}, {"seed", seed}}) {
+      if (value > kMaxExactInteger) {
+        return error(run.control_line[name],
+                     absl::StrCat(name, " '", run.controls[name], "' is not below 2^53"));
+      }
     }
     k.total_steps = static_cast<int64_t>(total);
     k.seed = static_cast<int64_t>(seed);

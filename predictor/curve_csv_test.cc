@@ -38,6 +38,22 @@ TEST(CurveCsvTest, ParsesControlsAliasesAndDerivedFields) {
   EXPECT_EQ(a.controls.ScheduleKey(), "linear_decay");
 }
 
+// A step beyond int64 was an undefined conversion (found by fuzzing, docs/fuzzing.md).
+TEST(CurveCsvTest, AStepTooLargeForAnIntegerIsAnError) {
+  for (const char* step : {"4.55556e+20", "9007199254740994", "1e308"}) {
+    auto f = ParseCurveFile(absl::StrCat("run_id,step,loss,fraction\na,", step, ",5,1\n"), "f.csv");
+    ASSERT_FALSE(f.ok()) << step;
+    EXPECT_NE(f.status().message().find("below 2^53"), std::string::npos) << f.status();
+  }
+  for (const char* column : {"total_steps", "seed"}) {
+    auto f = ParseCurveFile(
+        absl::StrCat("run_id,step,loss,fraction,", column, "\na,1,5,1,9.77778e+23\n"), "f.csv");
+    ASSERT_FALSE(f.ok()) << column;
+    EXPECT_NE(f.status().message().find("not below 2^53"), std::string::npos) << f.status();
+  }
+  EXPECT_TRUE(ParseCurveFile("run_id,step,loss,fraction\na,9007199254740992,5,1\n", "f.csv").ok());
+}
+
 TEST(CurveCsvTest, OldAndCanonicalScheduleNamesReadAlike) {
   for (const char* name : {"d2z", "linear", "linear_decay", "cos", "cosine", "constant", "wsd",
                            "warmup_stable_decay"}) {

@@ -1,52 +1,94 @@
-// The one server-side point every RPC passes for access control (DESIGN.md: security designed
-// in now). Each handler first calls Authorizer::Check with the role its method needs. Today a
-// caller proves a role with a bearer token ("authorization: Bearer <token>" metadata) from a
-// tokens file; with no tokens configured every call is allowed (the single-machine default).
-// TLS client identities can be mapped to roles here later without touching the handlers.
+// The one server-side point every RPC passes for access control (DESIGN.md). Each handler
+// first calls Authorizer::Authorize with its method's name and the role it needs; handlers that
+// change a sweep then call CheckOwner. A caller proves a role with a bearer token
+// ("authorization: Bearer <token>" metadata) from a tokens file (scheduler/token_table.h); with
+// mutual TLS on, worker calls also need a client certificate that verified against the client
+// CA. Without a tokens file every call is allowed (the loopback default of `augur run`;
+// scheduler/listen_policy.h refuses that off loopback unless told --insecure).
+//
+// Roles: view reads; submit reads, submits and changes its own sweeps; worker uses only
+// WorkerService; admin may do anything, to anyone's sweep.
+//
+// The tokens file is re-read when it changes (checked at most once per `reload_check`, on the
+// injected clock, by the next call) or on Reload() (SIGHUP): tokens rotate without a restart.
+// A file that no longer parses is logged and the previous tokens stay.
+//
+// Every refused call is counted and logged (event call_refused: method, caller name or
+// "unknown", role, peer, code), never with the token. Thread-safe.
 #ifndef AUGUR_SCHEDULER_AUTH_H_
 #define AUGUR_SCHEDULER_AUTH_H_
 
-#include <map>
+#include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "scheduler/token_table.h"
 
 namespace augur {
 
-enum class Role { kView = 0, kSubmit = 1, kWorker = 2, kAdmin = 3 };
+// Who made a call. `name` is "local" when no tokens are configured.
+struct Caller {
+  std::string name = "local";
+  Role role = Role::kAdmin;
+};
+
+// What is known of a call besides its token: for decisions on raw values (tests, fuzzing).
+struct CallFacts {
+  std::string authorization;               // The "authorization" metadata value, or "".
+  bool peer_certificate_verified = false;  // A client certificate verified by the TLS layer.
+  std::string peer;                        // For the log, e.g. "ipv4:10.0.0.7:51234".
+};
 
 class Authorizer {
  public:
+  struct Options {
+    std::string tokens_file;  // Empty: every call is allowed.
+    // Worker calls need a verified client certificate (the server asks for them).
+    bool require_worker_certificate = false;
+    Clock* clock = &RealClock();
+    absl::Duration reload_check = absl::Seconds(1);
+  };
+
   Authorizer() = default;  // Allows everything.
-  // `names` maps a token to the principal it stands for (see Principal); optional.
-  explicit Authorizer(std::map<std::string, Role> tokens,
-                      std::map<std::string, std::string> names = {})
-      : tokens_(std::move(tokens)), names_(std::move(names)) {}
+  // Reads the tokens file. Errors as TokenTable::Load.
+  static absl::StatusOr<std::unique_ptr<Authorizer>> Open(const Options& options);
 
-  // Parses a tokens file: one "ROLE TOKEN [NAME]" per line (roles: view, submit, worker,
-  // admin), '#' comments. NAME is who the token stands for in the event log; without it,
-  // "ROLE@line N". INVALID_ARGUMENT names the line, or the file when it holds no token.
-  static absl::StatusOr<Authorizer> FromFile(const std::string& path);
+  // OK (and `*caller` filled) if the call may use `method`, which needs `needed`.
+  // UNAUTHENTICATED without a known token (or, for worker calls under mutual TLS, without a
+  // verified client certificate); PERMISSION_DENIED for a token of the wrong role.
+  grpc::Status Authorize(const grpc::ServerContext& ctx, Role needed, const char* method,
+                         Caller* caller);
+  grpc::Status AuthorizeFacts(const CallFacts& call, Role needed, const char* method,
+                              Caller* caller);
+  // OK if `caller` may change a sweep that `owner` submitted: its owner or an admin (anyone
+  // when auth is off). PERMISSION_DENIED otherwise, counted and logged like the others.
+  grpc::Status CheckOwner(const Caller& caller, const std::string& owner, const char* method,
+                          const std::string& sweep_id, const std::string& peer);
 
-  // OK if the call may use a method that needs `needed`. admin may do anything; submit may
-  // also view; worker may only use WorkerService. UNAUTHENTICATED without a known token,
-  // PERMISSION_DENIED for a token of the wrong role. Thread-safe (immutable).
-  grpc::Status Check(const grpc::ServerContext& ctx, Role needed) const;
-  // The same decision on a raw "authorization" header value (for tests).
-  grpc::Status CheckHeader(const std::string& authorization, Role needed) const;
+  // Re-reads the tokens file now. The previous tokens stay if it fails.
+  absl::Status Reload();
 
-  bool enabled() const { return !tokens_.empty(); }
-
-  // Who made a call, for the event log: "local" when no tokens are configured, else the name
-  // of the caller's token ("unknown" without a known one). Never the token itself.
-  std::string Principal(const grpc::ServerContext& ctx) const;
-  std::string PrincipalOfHeader(const std::string& authorization) const;
+  bool enabled() const { return !options_.tokens_file.empty(); }
+  // Calls refused since start.
+  int64_t refused_calls() const { return refused_.load(); }
 
  private:
-  std::map<std::string, Role> tokens_;
-  std::map<std::string, std::string> names_;
+  explicit Authorizer(Options options) : options_(std::move(options)) {}
+  std::shared_ptr<const TokenTable> Current();
+  grpc::Status Refuse(grpc::StatusCode code, const std::string& message, const char* method,
+                      const std::string& who, const std::string& peer);
+
+  Options options_;
+  std::atomic<int64_t> refused_{0};
+  absl::Mutex mu_;
+  std::shared_ptr<const TokenTable> table_ ABSL_GUARDED_BY(mu_);
+  absl::Time next_check_ ABSL_GUARDED_BY(mu_);
+  std::string file_stamp_ ABSL_GUARDED_BY(mu_);  // Inode, size and mtime last read.
 };
 
 }  // namespace augur

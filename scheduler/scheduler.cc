@@ -300,8 +300,13 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
 
 // ---- SweepService ----
 
-absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req) {
-  return parts_->control.Submit(req);
+absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req,
+                                                          const std::string& owner) {
+  return parts_->control.Submit(req, owner);
+}
+absl::StatusOr<std::string> Scheduler::SweepOwner(const std::string& sweep_id) {
+  ASSIGN_OR_RETURN(v1::Sweep sweep, parts_->store->GetSweep(sweep_id));
+  return sweep.owner();
 }
 absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& sweep_id,
                                                          const SweepSlice& slice) {

@@ -63,7 +63,11 @@ class Scheduler {
 
   // ---- SweepService ----
   // Plans, validates and stores a sweep; INVALID_ARGUMENT for a bad spec (nothing stored).
-  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req);
+  // `owner` (the submitter's principal) is kept in Sweep.owner.
+  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req,
+                                                 const std::string& owner = "local");
+  // Who submitted the sweep (Sweep.owner). NOT_FOUND for an unknown sweep.
+  absl::StatusOr<std::string> SweepOwner(const std::string& sweep_id);
   // The sweep with the slice of its ranking and decisions (all of both by default).
   absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id,
                                                 const SweepSlice& slice = {});

@@ -4,12 +4,14 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/tls_options.h"
 #include "dashboard/http_server.h"
 #include "scheduler/server.h"
 
@@ -19,7 +21,13 @@ constexpr char kUsage[] =
     "usage: augur-scheduler [flags]\n\n"
     "Runs the Augur scheduler: the durable SQLite store, sweep planning, leases to workers,\n"
     "early stopping, and the SweepService/WorkerService gRPC API. SIGINT or SIGTERM stop it\n"
-    "cleanly; a kill -9 loses nothing acknowledged (restart it on the same --db).\n\nflags:\n";
+    "cleanly; a kill -9 loses nothing acknowledged (restart it on the same --db). SIGHUP\n"
+    "re-reads the tokens file (it is also re-read when it changes). Off loopback it needs TLS\n"
+    "and a tokens file (or --insecure).\n\n"
+    "example:\n"
+    "  augur certs /etc/augur/tls --host head.example.org && \\\n"
+    "  augur-scheduler --listen 0.0.0.0:7070 --tls-cert /etc/augur/tls/scheduler.crt \\\n"
+    "    --tls-key /etc/augur/tls/scheduler.key --tokens-file /etc/augur/tokens\n\nflags:\n";
 
 int Run(int argc, char** argv) {
   augur::ServerOptions options;
@@ -31,8 +39,13 @@ int Run(int argc, char** argv) {
   flags.AddString("listen", "HOST:PORT", "address to serve on (port 0 picks one)",
                   &options.listen_address);
   flags.AddString("db", "PATH", "SQLite store, created if missing", &options.db_path);
-  flags.AddString("tokens-file", "PATH", "bearer tokens by role ('ROLE TOKEN' lines); none = open",
+  flags.AddString("tokens-file", "PATH",
+                  "bearer tokens by role ('ROLE TOKEN [NAME]' lines); none = open (loopback only)",
                   &options.tokens_file);
+  augur::AddServerTlsFlags(flags, &options.tls);
+  flags.AddBool("insecure",
+                "serve off loopback without TLS or tokens (warned about at start and to clients)",
+                &options.insecure);
   flags.AddInt("lease-ttl-ms", "MS", "a lease not renewed for this long expires", &lease_ttl_ms);
   flags.AddInt("heartbeat-ms", "MS", "heartbeat period asked of workers", &heartbeat_ms);
   flags.AddInt("max-points-per-batch", "N", "larger point batches are rejected", &max_points);
@@ -80,6 +93,7 @@ int Run(int argc, char** argv) {
   augur::SetLogComponent("augur-scheduler");
 
   augur::BlockTerminationSignals();
+  augur::BlockReloadSignal();
   auto server = augur::SchedulerServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "augur-scheduler: %s\n", std::string(server.status().message()).c_str());
@@ -95,6 +109,13 @@ int Run(int argc, char** argv) {
   std::printf("augur-scheduler listening on %s (store: %s)\n", (*server)->address().c_str(),
               options.db_path.c_str());
   std::fflush(stdout);
+  std::thread reload([&server] {
+    while (true) {
+      augur::WaitForReloadSignal();
+      (*server)->ReloadTokens().IgnoreError();  // Logged either way.
+    }
+  });
+  reload.detach();  // Blocked in sigwait until the process exits.
   const int sig = augur::WaitForTerminationSignal();
   std::fprintf(stderr, "augur-scheduler: signal %d, shutting down\n", sig);
   if (*web) (*web)->Stop();

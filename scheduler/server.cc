@@ -1,9 +1,12 @@
 #include "scheduler/server.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status_macros.h"
+#include "common/tls_credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "scheduler/listen_policy.h"
 #include "scheduler/planner.h"
 #include "scheduler/sqlite_store.h"
 #include "scheduler/store_lock.h"
@@ -13,9 +16,18 @@ namespace augur {
 absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
     const ServerOptions& options, Clock* clock) {
   std::unique_ptr<SchedulerServer> s(new SchedulerServer());
-  if (!options.tokens_file.empty()) {
-    ASSIGN_OR_RETURN(s->auth_, Authorizer::FromFile(options.tokens_file));
-  }
+  ASSIGN_OR_RETURN(s->security_warning_, CheckListenPolicy(options.listen_address,
+                                                           {.tls = options.tls.enabled(),
+                                                            .tokens = !options.tokens_file.empty(),
+                                                            .insecure = options.insecure}));
+  // Credentials are chosen here and only here (common/tls_credentials.h).
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ServerCredentialsFor(options.tls));
+  Authorizer::Options auth;
+  auth.tokens_file = options.tokens_file;
+  auth.require_worker_certificate = !options.tls.client_ca_file.empty();
+  auth.clock = clock;
+  ASSIGN_OR_RETURN(s->auth_, Authorizer::Open(auth));
   // Only one scheduler may own a store: a second one would hand out the same trials.
   ASSIGN_OR_RETURN(s->store_lock_, StoreLock::Acquire(options.db_path));
   ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(options.db_path, *clock));
@@ -25,12 +37,12 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
                                     return PlanSweep(spec, sweep_id);
                                   });
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(
-      s->scheduler_.get(), &s->auth_, static_cast<size_t>(options.max_message_bytes));
-  s->sweep_service_ = std::make_unique<SweepServiceImpl>(s->scheduler_.get(), &s->auth_);
+      s->scheduler_.get(), s->auth_.get(), static_cast<size_t>(options.max_message_bytes));
+  s->sweep_service_ =
+      std::make_unique<SweepServiceImpl>(s->scheduler_.get(), s->auth_.get(), s->security_warning_);
 
   grpc::ServerBuilder builder;
-  // Credentials are chosen here and only here: TLS is a change to this line.
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(options.listen_address, credentials, &s->port_);
   // gRPC sets SO_REUSEPORT by default: a second scheduler on the same port would start, and the
   // kernel would split the clients between the two. A taken port is an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -47,6 +59,10 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
         absl::StrCat("cannot listen on ", options.listen_address, " (address in use?)"));
   }
   s->host_ = options.listen_address.substr(0, options.listen_address.rfind(':'));
+  if (!s->security_warning_.empty()) {
+    Log(LogLevel::kWarning, "insecure_listener", {{"address", options.listen_address}},
+        s->security_warning_);
+  }
   s->scheduler_->Start();
   return s;
 }

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/tls_options.h"
 #include "grpcpp/server.h"
 #include "scheduler/auth.h"
 #include "scheduler/scheduler.h"
@@ -21,13 +22,17 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:7070";  // Port 0 picks a free one.
   std::string db_path = "augur.db";               // SQLite file, created if missing.
   std::string tokens_file;                        // Empty: no access control.
+  TlsServerFiles tls;                             // Empty: plain TCP.
+  // Serve off loopback without TLS or tokens (scheduler/listen_policy.h); warned about.
+  bool insecure = false;
   SchedulerOptions scheduler;
   int max_message_bytes = 16 << 20;  // Larger session messages are refused.
 };
 
 class SchedulerServer {
  public:
-  // Opens the store, starts the scheduler and serves. UNAVAILABLE if the port is taken.
+  // Opens the store, starts the scheduler and serves. UNAVAILABLE if the port is taken;
+  // FAILED_PRECONDITION off loopback without TLS and tokens (and without `insecure`).
   static absl::StatusOr<std::unique_ptr<SchedulerServer>> Start(const ServerOptions& options,
                                                                 Clock* clock = &RealClock());
   ~SchedulerServer();
@@ -35,6 +40,10 @@ class SchedulerServer {
   int port() const { return port_; }
   std::string address() const;
   Scheduler* scheduler() { return scheduler_.get(); }
+  // Re-reads the tokens file (SIGHUP). The previous tokens stay if it fails.
+  absl::Status ReloadTokens() { return auth_->Reload(); }
+  // "" unless serving insecurely off loopback (--insecure): the warning shown to clients.
+  const std::string& security_warning() const { return security_warning_; }
   // Stops accepting calls, ends streams, drains the writer. Idempotent.
   void Shutdown();
   // Blocks until Shutdown.
@@ -47,7 +56,8 @@ class SchedulerServer {
   std::unique_ptr<StoreLock> store_lock_;  // Held until the server is destroyed.
   std::unique_ptr<Store> store_;
   std::unique_ptr<Scheduler> scheduler_;
-  Authorizer auth_;
+  std::unique_ptr<Authorizer> auth_;
+  std::string security_warning_;
   std::unique_ptr<WorkerServiceImpl> worker_service_;
   std::unique_ptr<SweepServiceImpl> sweep_service_;
   std::unique_ptr<grpc::Server> server_;

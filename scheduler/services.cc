@@ -13,18 +13,36 @@
 namespace augur {
 namespace {
 
-// Runs a handler body; an exception becomes INTERNAL instead of escaping into gRPC.
+// Runs a handler body for an authorized caller; an exception becomes INTERNAL instead of
+// escaping into gRPC.
 template <typename F>
-grpc::Status Guarded(grpc::ServerContext* ctx, const Authorizer* auth, Role role, F&& body) {
-  grpc::Status allowed = auth->Check(*ctx, role);
+grpc::Status Guarded(grpc::ServerContext* ctx, Authorizer* auth, Role role, const char* method,
+                     F&& body) {
+  Caller caller;
+  grpc::Status allowed = auth->Authorize(*ctx, role, method, &caller);
   if (!allowed.ok()) return allowed;
   try {
-    return body();
+    return body(caller);
   } catch (const std::exception& e) {
     return grpc::Status(grpc::StatusCode::INTERNAL, absl::StrCat("internal error: ", e.what()));
   } catch (...) {
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
   }
+}
+
+// OK if `caller` may change sweep `sweep_id` (its owner, or an admin). NOT_FOUND for an
+// unknown sweep.
+grpc::Status MayChange(Scheduler* scheduler, Authorizer* auth, const grpc::ServerContext& ctx,
+                       const Caller& caller, const char* method, const std::string& sweep_id) {
+  if (!auth->enabled() || caller.role == Role::kAdmin) return grpc::Status::OK;
+  auto owner = scheduler->SweepOwner(sweep_id);
+  if (!owner.ok()) return ToGrpcStatus(owner.status());
+  return auth->CheckOwner(caller, *owner, method, sweep_id, ctx.peer());
+}
+
+// The sweep a trial id ("SWEEP/tNNN") belongs to.
+std::string SweepOfTrial(const std::string& trial_id) {
+  return trial_id.substr(0, trial_id.find('/'));
 }
 
 // Trial actions share their shape.
@@ -81,7 +99,7 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
 grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext* ctx,
                                                const v1::RegisterWorkerRequest* req,
                                                v1::RegisterWorkerResponse* resp) {
-  return Guarded(ctx, auth_, Role::kWorker, [&] {
+  return Guarded(ctx, auth_, Role::kWorker, "RegisterWorker", [&](const Caller& caller) {
     auto r = scheduler_->RegisterWorker(*req);
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp = std::move(*r);
@@ -92,7 +110,7 @@ grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext* ctx,
 grpc::Status WorkerServiceImpl::Session(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>* stream) {
-  return Guarded(ctx, auth_, Role::kWorker, [&] {
+  return Guarded(ctx, auth_, Role::kWorker, "Session", [&](const Caller& caller) {
     v1::WorkerMessage in;
     if (!stream->Read(&in)) return grpc::Status(grpc::StatusCode::CANCELLED, "no hello");
     if (!in.has_hello()) {
@@ -145,8 +163,8 @@ grpc::Status WorkerServiceImpl::Session(
 grpc::Status SweepServiceImpl::SubmitSweep(grpc::ServerContext* ctx,
                                            const v1::SubmitSweepRequest* req,
                                            v1::SubmitSweepResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
-    auto r = scheduler_->Submit(*req);
+  return Guarded(ctx, auth_, Role::kSubmit, "SubmitSweep", [&](const Caller& caller) {
+    auto r = scheduler_->Submit(*req, caller.name);
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp = std::move(*r);
     return grpc::Status::OK;
@@ -156,7 +174,7 @@ grpc::Status SweepServiceImpl::SubmitSweep(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::ListSweeps(grpc::ServerContext* ctx,
                                           const v1::ListSweepsRequest* req,
                                           v1::ListSweepsResponse* resp) {
-  return Guarded(ctx, auth_, Role::kView, [&] {
+  return Guarded(ctx, auth_, Role::kView, "ListSweeps", [&](const Caller& caller) {
     auto page = scheduler_->ListSweeps(req->page_size(), req->page_token());
     if (!page.ok()) return ToGrpcStatus(page.status());
     for (v1::Sweep& s : page->sweeps) {
@@ -170,7 +188,7 @@ grpc::Status SweepServiceImpl::ListSweeps(grpc::ServerContext* ctx,
 
 grpc::Status SweepServiceImpl::GetSweep(grpc::ServerContext* ctx, const v1::GetSweepRequest* req,
                                         v1::GetSweepResponse* resp) {
-  return Guarded(ctx, auth_, Role::kView, [&] {
+  return Guarded(ctx, auth_, Role::kView, "GetSweep", [&](const Caller& caller) {
     // The page token is the offset of the page's first row in both lists.
     int64_t offset = 0;
     if (!req->page_token().empty() &&
@@ -182,6 +200,7 @@ grpc::Status SweepServiceImpl::GetSweep(grpc::ServerContext* ctx, const v1::GetS
     auto r = scheduler_->GetSweep(req->sweep_id(), {offset, size, offset, size});
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp = std::move(*r);
+    resp->set_security_warning(security_warning_);
     if (offset + size < std::max(resp->total_trials(), resp->total_decisions())) {
       resp->set_next_page_token(absl::StrCat(offset + size));
     }
@@ -192,7 +211,7 @@ grpc::Status SweepServiceImpl::GetSweep(grpc::ServerContext* ctx, const v1::GetS
 grpc::Status SweepServiceImpl::WatchRanking(grpc::ServerContext* ctx,
                                             const v1::WatchRankingRequest* req,
                                             grpc::ServerWriter<v1::WatchRankingResponse>* writer) {
-  return Guarded(ctx, auth_, Role::kView, [&] {
+  return Guarded(ctx, auth_, Role::kView, "WatchRanking", [&](const Caller& caller) {
     const absl::Duration min_interval =
         absl::Milliseconds(req->min_interval_ms() > 0 ? req->min_interval_ms() : 1000);
     int64_t seen = -1;
@@ -223,7 +242,10 @@ grpc::Status SweepServiceImpl::WatchRanking(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::StopTrial(grpc::ServerContext* ctx,
                                          const v1::TrialActionRequest* req,
                                          v1::TrialActionResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
+  return Guarded(ctx, auth_, Role::kSubmit, "StopTrial", [&](const Caller& caller) {
+    grpc::Status may =
+        MayChange(scheduler_, auth_, *ctx, caller, "StopTrial", SweepOfTrial(req->trial_id()));
+    if (!may.ok()) return may;
     return TrialAction(*req, resp, [&](const std::string& id, const std::string& reason) {
       return scheduler_->StopTrial(id, reason);
     });
@@ -233,7 +255,10 @@ grpc::Status SweepServiceImpl::StopTrial(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::PauseTrial(grpc::ServerContext* ctx,
                                           const v1::TrialActionRequest* req,
                                           v1::TrialActionResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
+  return Guarded(ctx, auth_, Role::kSubmit, "PauseTrial", [&](const Caller& caller) {
+    grpc::Status may =
+        MayChange(scheduler_, auth_, *ctx, caller, "PauseTrial", SweepOfTrial(req->trial_id()));
+    if (!may.ok()) return may;
     return TrialAction(*req, resp, [&](const std::string& id, const std::string& reason) {
       return scheduler_->PauseTrial(id, reason);
     });
@@ -243,7 +268,10 @@ grpc::Status SweepServiceImpl::PauseTrial(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::ResumeTrial(grpc::ServerContext* ctx,
                                            const v1::TrialActionRequest* req,
                                            v1::TrialActionResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
+  return Guarded(ctx, auth_, Role::kSubmit, "ResumeTrial", [&](const Caller& caller) {
+    grpc::Status may =
+        MayChange(scheduler_, auth_, *ctx, caller, "ResumeTrial", SweepOfTrial(req->trial_id()));
+    if (!may.ok()) return may;
     return TrialAction(*req, resp, [&](const std::string& id, const std::string& reason) {
       return scheduler_->ResumeTrial(id, reason);
     });
@@ -253,8 +281,10 @@ grpc::Status SweepServiceImpl::ResumeTrial(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::CancelSweep(grpc::ServerContext* ctx,
                                            const v1::CancelSweepRequest* req,
                                            v1::CancelSweepResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
-    auto r = scheduler_->CancelSweep(req->sweep_id(), auth_->Principal(*ctx), req->reason());
+  return Guarded(ctx, auth_, Role::kSubmit, "CancelSweep", [&](const Caller& caller) {
+    grpc::Status may = MayChange(scheduler_, auth_, *ctx, caller, "CancelSweep", req->sweep_id());
+    if (!may.ok()) return may;
+    auto r = scheduler_->CancelSweep(req->sweep_id(), caller.name, req->reason());
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp->mutable_sweep() = std::move(*r);
     resp->mutable_sweep()->mutable_spec()->clear_source_yaml();
@@ -265,8 +295,10 @@ grpc::Status SweepServiceImpl::CancelSweep(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::DeleteSweep(grpc::ServerContext* ctx,
                                            const v1::DeleteSweepRequest* req,
                                            v1::DeleteSweepResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
-    auto r = scheduler_->DeleteSweep(req->sweep_id(), req->force(), auth_->Principal(*ctx));
+  return Guarded(ctx, auth_, Role::kSubmit, "DeleteSweep", [&](const Caller& caller) {
+    grpc::Status may = MayChange(scheduler_, auth_, *ctx, caller, "DeleteSweep", req->sweep_id());
+    if (!may.ok()) return may;
+    auto r = scheduler_->DeleteSweep(req->sweep_id(), req->force(), caller.name);
     if (!r.ok()) return ToGrpcStatus(r.status());
     resp->set_sweep_id(req->sweep_id());
     resp->set_trials_deleted(*r);
@@ -277,8 +309,10 @@ grpc::Status SweepServiceImpl::DeleteSweep(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::AnnotateSweep(grpc::ServerContext* ctx,
                                              const v1::AnnotateSweepRequest* req,
                                              v1::AnnotateSweepResponse* resp) {
-  return Guarded(ctx, auth_, Role::kSubmit, [&] {
-    auto r = scheduler_->AnnotateSweep(*req, auth_->Principal(*ctx));
+  return Guarded(ctx, auth_, Role::kSubmit, "AnnotateSweep", [&](const Caller& caller) {
+    grpc::Status may = MayChange(scheduler_, auth_, *ctx, caller, "AnnotateSweep", req->sweep_id());
+    if (!may.ok()) return may;
+    auto r = scheduler_->AnnotateSweep(*req, caller.name);
     if (!r.ok()) return ToGrpcStatus(r.status());
     *resp->mutable_sweep() = std::move(*r);
     resp->mutable_sweep()->mutable_spec()->clear_source_yaml();
@@ -289,7 +323,7 @@ grpc::Status SweepServiceImpl::AnnotateSweep(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::ExportCurves(grpc::ServerContext* ctx,
                                             const v1::ExportCurvesRequest* req,
                                             grpc::ServerWriter<v1::TrialCurve>* writer) {
-  return Guarded(ctx, auth_, Role::kView, [&] {
+  return Guarded(ctx, auth_, Role::kView, "ExportCurves", [&](const Caller& caller) {
     auto trials = scheduler_->ListTrials(req->sweep_id());
     if (!trials.ok()) return ToGrpcStatus(trials.status());
     std::set<std::string> wanted;
@@ -323,10 +357,12 @@ grpc::Status SweepServiceImpl::ExportCurves(grpc::ServerContext* ctx,
 grpc::Status SweepServiceImpl::ListWorkers(grpc::ServerContext* ctx,
                                            const v1::ListWorkersRequest* req,
                                            v1::ListWorkersResponse* resp) {
-  return Guarded(ctx, auth_, Role::kView, [&] {
+  return Guarded(ctx, auth_, Role::kView, "ListWorkers", [&](const Caller& caller) {
     auto r = scheduler_->ListWorkers();
     if (!r.ok()) return ToGrpcStatus(r.status());
     for (auto& w : *r) *resp->add_workers() = std::move(w);
+    resp->set_security_warning(security_warning_);
+    resp->set_refused_calls(auth_->refused_calls());
     return grpc::Status::OK;
   });
 }

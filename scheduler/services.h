@@ -1,5 +1,6 @@
-// gRPC adapters for augur.v1.SweepService and WorkerService: check access, validate, call the
-// Scheduler, map the status, finish. No logic of their own; no exception leaves a handler.
+// gRPC adapters for augur.v1.SweepService and WorkerService: check access (role, then the
+// sweep's owner for calls that change one), validate, call the Scheduler, map the status, finish.
+// No logic of their own; no exception leaves a handler.
 #ifndef AUGUR_SCHEDULER_SERVICES_H_
 #define AUGUR_SCHEDULER_SERVICES_H_
 
@@ -16,7 +17,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   // Session messages larger than `max_message_bytes` are refused with a RESOURCE_EXHAUSTED
   // Rejection (the session stays open).
-  WorkerServiceImpl(Scheduler* scheduler, const Authorizer* auth, size_t max_message_bytes)
+  WorkerServiceImpl(Scheduler* scheduler, Authorizer* auth, size_t max_message_bytes)
       : scheduler_(scheduler), auth_(auth), max_message_bytes_(max_message_bytes) {}
   grpc::Status RegisterWorker(grpc::ServerContext* ctx, const v1::RegisterWorkerRequest* req,
                               v1::RegisterWorkerResponse* resp) override;
@@ -26,14 +27,16 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
  private:
   Scheduler* const scheduler_;
-  const Authorizer* const auth_;
+  Authorizer* const auth_;
   const size_t max_message_bytes_;
 };
 
 class SweepServiceImpl final : public v1::SweepService::Service {
  public:
-  SweepServiceImpl(Scheduler* scheduler, const Authorizer* auth)
-      : scheduler_(scheduler), auth_(auth) {}
+  // `security_warning` (empty when the port is secure) is shown by GetSweep and ListWorkers:
+  // `augur status` and `augur workers` print it (scheduler/listen_policy.h).
+  SweepServiceImpl(Scheduler* scheduler, Authorizer* auth, std::string security_warning = "")
+      : scheduler_(scheduler), auth_(auth), security_warning_(std::move(security_warning)) {}
   grpc::Status SubmitSweep(grpc::ServerContext* ctx, const v1::SubmitSweepRequest* req,
                            v1::SubmitSweepResponse* resp) override;
   grpc::Status ListSweeps(grpc::ServerContext* ctx, const v1::ListSweepsRequest* req,
@@ -61,7 +64,8 @@ class SweepServiceImpl final : public v1::SweepService::Service {
 
  private:
   Scheduler* const scheduler_;
-  const Authorizer* const auth_;
+  Authorizer* const auth_;
+  const std::string security_warning_;
 };
 
 }  // namespace augur

@@ -25,7 +25,8 @@ std::pair<size_t, size_t> Cut(size_t size, int64_t offset, int64_t max) {
 
 }  // namespace
 
-absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req) {
+absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req,
+                                                             const std::string& owner) {
   if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
   const std::string sweep_id =
       absl::StrCat("s-", absl::FormatTime("%Y%m%d-%H%M%S", p_.clock->Now(), absl::UTCTimeZone()),
@@ -38,6 +39,7 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
   *sweep.mutable_spec() = req.spec();
   sweep.set_state(v1::Sweep::STATE_RUNNING);
   sweep.set_created_unix_ms(p_.clock->NowUnixMs());
+  sweep.set_owner(owner);
   RETURN_IF_ERROR(p_.store->CreateSweep(sweep, trials));
   ASSIGN_OR_RETURN(v1::Sweep stored, p_.store->GetSweep(sweep_id));
   p_.dispatcher->Wake();

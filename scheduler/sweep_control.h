@@ -43,7 +43,8 @@ class SweepControl {
   // Everything in `parts` must outlive this. Without a planner, Submit fails UNIMPLEMENTED.
   SweepControl(Parts parts, SweepPlanner planner) : p_(parts), planner_(std::move(planner)) {}
 
-  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req);
+  absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req,
+                                                 const std::string& owner = "local");
   absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id,
                                                 const SweepSlice& slice = {});
   absl::StatusOr<v1::Trial> StopTrial(const std::string& trial_id, const std::string& reason);

@@ -1,5 +1,9 @@
 #include "tests/cluster_helpers.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -113,25 +117,33 @@ int CountCheckpoints(const std::string& dir, const std::string& trial_dir) {
 namespace {
 
 // trial id -> how many augur-train processes run it now, from /proc/*/cmdline.
+// A process's command line, "" if it is gone. POSIX reads: libstdc++'s filebuf throws when a
+// read fails, and a process that exits while its /proc/PID/cmdline is read fails it (ESRCH).
+std::string CommandLine(const char* pid) {
+  const int fd = open(absl::StrCat("/proc/", pid, "/cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fd);
+  return out;
+}
+
 std::map<std::string, int> CountTrainers() {
   std::map<std::string, int> counts;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
-    // A process may exit between listing and reading: the read then fails with ESRCH, which
-    // libstdc++'s filebuf throws as an exception.
-    std::string cmdline;
-    try {
-      std::ifstream in(e.path() / "cmdline");
-      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    } catch (const std::exception&) {
-      continue;
-    }
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return counts;
+  while (const dirent* e = readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const std::string cmdline = CommandLine(e->d_name);
     if (cmdline.find("augur-train") == std::string::npos) continue;
     const std::vector<std::string> args = absl::StrSplit(cmdline, '\0');
     for (size_t i = 0; i + 1 < args.size(); ++i) {
       if (args[i] == "--run-id") ++counts[args[i + 1]];
     }
   }
+  closedir(proc);
   return counts;
 }
 

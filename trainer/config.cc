@@ -114,6 +114,11 @@ absl::StatusOr<ResolvedTrial> ResolveTrial(const TrialSpec& s) {
   r.batch_tokens = s.batch_sequences * s.shape.context_tokens;
   r.total_steps = s.total_steps > 0 ? s.total_steps
                                     : StepsForBudget(s.shape, s.tokens_per_param, r.batch_tokens);
+  // No trial runs 10^12 steps; a budget that asks for more is a mistake (or an overflow).
+  constexpr int64_t kMaxSteps = 1'000'000'000'000;
+  if (r.total_steps > kMaxSteps) {
+    return Invalid("tokens_per_param", s.tokens_per_param, "gives more than 10^12 steps");
+  }
   const int64_t base = s.base_width > 0 ? s.base_width : s.shape.width;
   r.width_multiplier = static_cast<double>(s.shape.width) / static_cast<double>(base);
   r.hidden_peak_lr = s.optimizer.peak_lr / r.width_multiplier;

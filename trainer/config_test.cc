@@ -1,5 +1,7 @@
 #include "trainer/config.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 
 namespace augur::trainer {
@@ -40,6 +42,19 @@ TEST(ConfigTest, StepsFromTokensPerParameter) {
   EXPECT_EQ(r->batch_tokens, 8 * 64);
   EXPECT_EQ(r->total_steps, static_cast<int64_t>(20.0 * n / (8 * 64) + 0.5));
   EXPECT_NEAR(r->tokens_per_param, 20.0, 20.0 * (8 * 64) / n);
+}
+
+// A budget whose steps do not fit an int64 was an undefined conversion (found by fuzzing).
+TEST(ConfigTest, ABudgetOfMoreThanATrillionStepsIsRefused) {
+  TrialSpec s;
+  s.shape = {.width = 64, .depth = 2, .heads = 4, .context_tokens = 64};
+  s.batch_sequences = 16;
+  for (double tpp : {2e56, 1e12, std::numeric_limits<double>::infinity()}) {
+    s.tokens_per_param = tpp;
+    auto r = ResolveTrial(s);
+    ASSERT_FALSE(r.ok()) << tpp;
+    EXPECT_NE(r.status().message().find("more than 10^12 steps"), std::string::npos) << r.status();
+  }
 }
 
 TEST(ConfigTest, ValidationNamesFieldAndValue) {

@@ -14,6 +14,7 @@
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/tls_options.h"
 #include "worker/devices.h"
 #include "worker/process_trial_runner.h"
 #include "worker/worker_daemon.h"
@@ -54,6 +55,8 @@ int Run(int argc, char** argv) {
                   "--token-file, else $AUGUR_TOKEN",
                   &token);
   flags.AddString("token-file", "PATH", "file whose first line is the bearer token", &token_file);
+  augur::TlsClientFiles tls;
+  augur::AddClientTlsFlags(flags, &tls);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto rest = flags.Parse(args);
@@ -67,6 +70,7 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "augur-worker: %s\n", std::string(bearer.status().message()).c_str());
     return 2;
   }
+  augur::ClientTlsFromEnv([](const char* name) { return std::getenv(name); }, &tls);
   augur::SetLogComponent("augur-worker");
   augur::DeviceOptions dev;
   dev.gpus = static_cast<int>(gpus);
@@ -94,8 +98,12 @@ int Run(int argc, char** argv) {
 
   augur::BlockTerminationSignals();
   // Credentials and the token are chosen in one place (common/client_auth.h).
-  auto channel = augur::SchedulerChannel(scheduler, *bearer);
-  augur::WorkerDaemon daemon(options, channel, &runner);
+  auto channel = augur::SchedulerChannel(scheduler, {*bearer, tls});
+  if (!channel.ok()) {
+    std::fprintf(stderr, "augur-worker: %s\n", std::string(channel.status().message()).c_str());
+    return 2;
+  }
+  augur::WorkerDaemon daemon(options, *channel, &runner);
   std::thread signals([&] {
     const int sig = augur::WaitForTerminationSignal();
     std::fprintf(stderr, "augur-worker: signal %d, pausing trials and leaving\n", sig);

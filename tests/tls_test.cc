@@ -1,0 +1,158 @@
+// TLS and secure-by-default with the real binaries (issue 17): certificates from `augur certs`,
+// a handshake against the wrong CA refused, mutual TLS required of workers, and a scheduler
+// that refuses to serve off loopback without TLS and tokens unless told --insecure, which it
+// then announces at start and to `augur workers`.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/client_auth.h"
+#include "gtest/gtest.h"
+#include "tests/harness.h"
+
+namespace augur::testing {
+namespace {
+
+struct Ran {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs a command line to its end (for `augur certs` and a scheduler that must refuse to start).
+Ran Shell(const std::string& command) {
+  static int n = 0;
+  const std::string base = TempDir(absl::StrCat("tls-run", ++n));
+  const int status =
+      std::system(absl::StrCat(command, " > ", base, "/out 2> ", base, "/err").c_str());
+  Ran r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::stringstream out, err;
+  out << std::ifstream(base + "/out").rdbuf();
+  err << std::ifstream(base + "/err").rdbuf();
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+std::string MakeCerts(const std::string& dir) {
+  const Ran r = Shell(absl::StrCat(AUGUR_BINARY, " certs ", dir, " --host 127.0.0.1"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  return dir;
+}
+
+TlsClientFiles Trust(const std::string& ca_file) {
+  TlsClientFiles files;
+  files.ca_file = ca_file;
+  return files;
+}
+
+grpc::Status ListSweeps(const std::string& address, const ClientSecurity& security) {
+  auto channel = SchedulerChannel(address, security);
+  if (!channel.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "no channel");
+  auto stub = v1::SweepService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::ListSweepsResponse resp;
+  return stub->ListSweeps(&ctx, {}, &resp);
+}
+
+grpc::Status Register(const std::string& address, const ClientSecurity& security) {
+  auto channel = SchedulerChannel(address, security);
+  if (!channel.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "no channel");
+  auto stub = v1::WorkerService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::RegisterWorkerRequest req;
+  req.set_worker_id("tls-test");
+  req.set_cpu_slots(1);
+  v1::RegisterWorkerResponse resp;
+  return stub->RegisterWorker(&ctx, req, &resp);
+}
+
+TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
+  const std::string dir = TempDir("tls");
+  const std::string ours = MakeCerts(dir + "/ours");
+  const std::string other = MakeCerts(dir + "/other");
+  std::ofstream(dir + "/tokens") << "submit us3r alice\nworker w0rker nodes\n";
+  std::string address;
+  auto scheduler =
+      StartScheduler(dir + "/augur.db", &address,
+                     {"--tls-cert", ours + "/scheduler.crt", "--tls-key", ours + "/scheduler.key",
+                      "--tls-client-ca", ours + "/ca.crt", "--tokens-file", dir + "/tokens"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+
+  TlsClientFiles right = Trust(ours + "/ca.crt");
+  EXPECT_TRUE(ListSweeps(address, {"us3r", right}).ok());
+  EXPECT_EQ(ListSweeps(address, {"wrong", right}).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // A client that trusts another CA does not finish the handshake: nothing is sent.
+  const grpc::Status wrong_ca = ListSweeps(address, {"us3r", Trust(other + "/ca.crt")});
+  EXPECT_EQ(wrong_ca.error_code(), grpc::StatusCode::UNAVAILABLE) << wrong_ca.error_message();
+  EXPECT_EQ(ListSweeps(address, {"us3r", {}}).error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  // Mutual TLS: a worker token alone is not enough; a certificate from another CA does not
+  // get through the handshake; ours does.
+  EXPECT_EQ(Register(address, {"w0rker", right}).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  TlsClientFiles foreign_cert = right;
+  foreign_cert.cert_file = other + "/worker.crt";
+  foreign_cert.key_file = other + "/worker.key";
+  EXPECT_NE(Register(address, {"w0rker", foreign_cert}).error_code(), grpc::StatusCode::OK);
+  TlsClientFiles worker_cert = right;
+  worker_cert.cert_file = ours + "/worker.crt";
+  worker_cert.key_file = ours + "/worker.key";
+  const grpc::Status registered = Register(address, {"w0rker", worker_cert});
+  EXPECT_TRUE(registered.ok()) << registered.error_message();
+
+  // The augur CLI with the same files.
+  Ran r = Shell(absl::StrCat(AUGUR_BINARY, " ls --scheduler ", address, " --token us3r --tls-ca ",
+                             ours, "/ca.crt"));
+  EXPECT_EQ(r.code, 0) << r.err;
+  r = Shell(absl::StrCat(AUGUR_BINARY, " ls --scheduler ", address, " --token us3r --tls-ca ",
+                         other, "/ca.crt"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "did its certificate verify against --tls-ca")) << r.err;
+}
+
+TEST(Tls, OffLoopbackTheSchedulerNeedsTlsAndTokensOrSaysInsecure) {
+  const std::string dir = TempDir("secure-default");
+  const std::string certs = MakeCerts(dir + "/certs");
+  std::ofstream(dir + "/tokens") << "admin adm1n root\n";
+  const std::string scheduler = FindBinaries().scheduler;
+  const std::string tls =
+      absl::StrCat(" --tls-cert ", certs, "/scheduler.crt --tls-key ", certs, "/scheduler.key");
+  for (const std::string& missing : {std::string(""), tls, " --tokens-file " + dir + "/tokens"}) {
+    const Ran r =
+        Shell(absl::StrCat(scheduler, " --listen 0.0.0.0:0 --db ", dir, "/a.db", missing));
+    EXPECT_EQ(r.code, 1) << missing;
+    EXPECT_TRUE(absl::StrContains(r.err, "refusing to serve on 0.0.0.0:0 without")) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  // Both given: it serves.
+  std::string address = "0.0.0.0:0";
+  auto secure = StartScheduler(dir + "/b.db", &address,
+                               {"--tls-cert", certs + "/scheduler.crt", "--tls-key",
+                                certs + "/scheduler.key", "--tokens-file", dir + "/tokens"});
+  ASSERT_TRUE(secure.ok()) << secure.status();
+
+  // --insecure: it serves, says so in its log and to every `augur workers`.
+  address = "0.0.0.0:0";
+  auto open = StartScheduler(dir + "/c.db", &address, {"--insecure"});
+  ASSERT_TRUE(open.ok()) << open.status();
+  const std::string port = address.substr(address.rfind(':') + 1);
+  const Ran r = Shell(absl::StrCat(AUGUR_BINARY, " workers --scheduler 127.0.0.1:", port));
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "warning: INSECURE: the scheduler serves 0.0.0.0:0 without"))
+      << r.err;
+  auto exit = (*open)->Terminate(absl::Seconds(10));
+  ASSERT_TRUE(exit.ok());
+  EXPECT_TRUE(absl::StrContains(exit->stderr_tail, "WARNING augur-scheduler insecure_listener"))
+      << exit->stderr_tail;
+}
+
+}  // namespace
+}  // namespace augur::testing
