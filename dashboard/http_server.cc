@@ -85,11 +85,15 @@ std::vector<std::string> ListField(const json& body, const char* name) {
 }  // namespace
 
 struct DashboardServer::Impl {
-  Impl(Scheduler* scheduler, DashboardOptions o) : api(scheduler), options(std::move(o)) {}
+  Impl(Scheduler* s, DashboardOptions o) : scheduler(s), api(s), options(std::move(o)) {}
 
+  // The method name the Authorizer logs refused dashboard calls under.
+  static constexpr char kMethod[] = "Dashboard";
+
+  Scheduler* const scheduler;
   DashboardApi api;
   const DashboardOptions options;
-  Authorizer auth;
+  std::unique_ptr<Authorizer> auth = std::make_unique<Authorizer>();  // Default: allows all.
   httplib::Server http;
   std::string host;
   int port = 0;
@@ -115,15 +119,34 @@ struct DashboardServer::Impl {
     return header;
   }
 
+  CallFacts Facts(const httplib::Request& req) const {
+    return {Authorization(req), false, absl::StrCat(req.remote_addr, ":", req.remote_port)};
+  }
+
+  static absl::Status ToAbsl(const grpc::Status& s) {
+    return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+  }
+
+  // OK if the caller may change `sweep_id`: its owner, or an admin (anyone without tokens), as
+  // for the same call over gRPC.
+  absl::Status MayChange(const httplib::Request& req, const std::string& sweep_id) {
+    Caller caller;
+    const CallFacts facts = Facts(req);
+    grpc::Status st = auth->AuthorizeFacts(facts, Role::kSubmit, kMethod, &caller);
+    if (!st.ok()) return ToAbsl(st);
+    if (!auth->enabled() || caller.role == Role::kAdmin) return absl::OkStatus();
+    absl::StatusOr<std::string> owner = scheduler->SweepOwner(sweep_id);
+    if (!owner.ok()) return owner.status();
+    return ToAbsl(auth->CheckOwner(caller, *owner, kMethod, sweep_id, facts.peer));
+  }
+
   // Runs `body` if the caller holds `role`; an exception becomes a 500, never escapes.
   template <typename Body>
   httplib::Server::Handler Guarded(Role role, Body body) {
     return [this, role, body](const httplib::Request& req, httplib::Response& res) {
-      const grpc::Status allowed = auth.CheckHeader(Authorization(req), role);
-      if (!allowed.ok()) {
-        return SendError(res, absl::Status(static_cast<absl::StatusCode>(allowed.error_code()),
-                                           allowed.error_message()));
-      }
+      Caller caller;
+      const grpc::Status allowed = auth->AuthorizeFacts(Facts(req), role, kMethod, &caller);
+      if (!allowed.ok()) return SendError(res, ToAbsl(allowed));
       try {
         body(req, res);
       } catch (const std::exception& e) {
@@ -216,6 +239,9 @@ struct DashboardServer::Impl {
     const auto act = [this](TrialAction action) {
       return Guarded(Role::kSubmit, [this, action](const auto& req, auto& res) {
         if (!options.allow_actions) return SendError(res, ActionsOff());
+        if (absl::Status may = MayChange(req, req.matches[1]); !may.ok()) {
+          return SendError(res, may);
+        }
         const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
         const std::string reason =
             body.is_object() && body.contains("reason") && body["reason"].is_string()
@@ -230,6 +256,9 @@ struct DashboardServer::Impl {
     http.Post(R"(/api/v1/sweeps/([^/]+)/tags)",
               Guarded(Role::kSubmit, [this](const auto& req, auto& res) {
                 if (!options.allow_actions) return SendError(res, ActionsOff());
+                if (absl::Status may = MayChange(req, req.matches[1]); !may.ok()) {
+                  return SendError(res, may);
+                }
                 const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
                 if (!body.is_object()) {
                   return SendError(
@@ -248,7 +277,9 @@ struct DashboardServer::Impl {
   }
 
   std::string Who(const httplib::Request& req) const {
-    return absl::StrCat(auth.PrincipalOfHeader(Authorization(req)), " via the dashboard");
+    Caller caller;
+    const bool known = auth->AuthorizeFacts(Facts(req), Role::kView, kMethod, &caller).ok();
+    return absl::StrCat(known ? caller.name : "unknown", " via the dashboard");
   }
 };
 
@@ -256,7 +287,9 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     Scheduler* scheduler, const DashboardOptions& options) {
   auto impl = std::make_unique<Impl>(scheduler, options);
   if (!options.tokens_file.empty()) {
-    absl::StatusOr<Authorizer> auth = Authorizer::FromFile(options.tokens_file);
+    Authorizer::Options auth_options;
+    auth_options.tokens_file = options.tokens_file;
+    absl::StatusOr<std::unique_ptr<Authorizer>> auth = Authorizer::Open(auth_options);
     if (!auth.ok()) return auth.status();
     impl->auth = std::move(*auth);
   }

@@ -21,7 +21,8 @@ class HttpServerTest : public testing::SchedulerTest {
     o.allow_actions = allow_actions;
     if (with_tokens) {
       o.tokens_file = ::testing::TempDir() + "/dashboard_tokens";
-      std::ofstream(o.tokens_file) << "view v-token alice\nsubmit s-token bob\n";
+      std::ofstream(o.tokens_file)
+          << "view v-token alice\nsubmit s-token bob\nadmin a-token root\n";
     }
     auto server = DashboardServer::Start(scheduler_.get(), o);
     EXPECT_TRUE(server.ok()) << server.status();
@@ -76,12 +77,21 @@ TEST_F(HttpServerTest, TokensAndRolesApplyToReadsActionsAndTheEventStream) {
       c.Post("/api/v1/sweeps/s1/trials/t001/stop", Bearer("v-token"), "{}", "application/json");
   ASSERT_TRUE(view_stop);
   EXPECT_EQ(view_stop->status, 403);  // The view role may not act.
+  // bob may act, but not on a sweep he did not submit (as over gRPC); an admin may.
   auto submit_stop = c.Post("/api/v1/sweeps/s1/trials/t001/stop", Bearer("s-token"),
                             R"({"reason": "enough"})", "application/json");
   ASSERT_TRUE(submit_stop);
-  ASSERT_EQ(submit_stop->status, 200) << submit_stop->body;
-  EXPECT_EQ(nlohmann::json::parse(submit_stop->body)["trial"]["state"], "cancelled");
-  auto tagged = c.Post("/api/v1/sweeps/s1/tags", Bearer("s-token"), R"({"add": ["keep"]})",
+  EXPECT_EQ(submit_stop->status, 403) << submit_stop->body;
+  auto not_bobs_tag =
+      c.Post("/api/v1/sweeps/s1/tags", Bearer("s-token"), R"({"add": ["x"]})", "application/json");
+  ASSERT_TRUE(not_bobs_tag);
+  EXPECT_EQ(not_bobs_tag->status, 403) << not_bobs_tag->body;
+  auto admin_stop = c.Post("/api/v1/sweeps/s1/trials/t001/stop", Bearer("a-token"),
+                           R"({"reason": "enough"})", "application/json");
+  ASSERT_TRUE(admin_stop);
+  ASSERT_EQ(admin_stop->status, 200) << admin_stop->body;
+  EXPECT_EQ(nlohmann::json::parse(admin_stop->body)["trial"]["state"], "cancelled");
+  auto tagged = c.Post("/api/v1/sweeps/s1/tags", Bearer("a-token"), R"({"add": ["keep"]})",
                        "application/json");
   ASSERT_TRUE(tagged);
   EXPECT_EQ(tagged->status, 200) << tagged->body;
