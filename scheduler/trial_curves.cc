@@ -183,6 +183,11 @@ TrialCurves::TrialMemory* TrialCurves::UpdateLocked(const v1::Trial& trial, int6
   auto sweep = sweeps_.find(trial.sweep_id());
   if (sweep == sweeps_.end()) return nullptr;  // Not loaded: a later load reads the fresh row.
   TrialMemory& m = sweep->second.trials[trial.trial_id()];
+  // A row from before a newer lease (each grant counts an attempt) is stale: the decider's
+  // release of a waiting trial can reach memory after the dispatcher leased it again, and
+  // taking it would drop the new lease's points (Append keeps only the live lease's), leaving
+  // the trial short of its milestone in memory for ever.
+  if (m.trial && trial.attempts() < m.trial->attempts()) return &m;
   const v1::TrialState was = m.trial ? m.trial->state() : v1::TRIAL_STATE_UNSPECIFIED;
   if (trial.state() != v1::TRIAL_STATE_RUNNING) {
     m.fencing_token = 0;

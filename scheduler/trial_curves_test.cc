@@ -104,6 +104,24 @@ TEST_F(TrialCurvesTest, ABatchUnderAnotherTokenIsNotTaken) {
   EXPECT_TRUE(events_.empty());
 }
 
+// The decider's row (from before the trial was leased again) can reach memory after the
+// dispatcher's grant: it is stale, and must not turn the new lease's points away.
+TEST_F(TrialCurvesTest, ARowFromBeforeANewerLeaseIsIgnored) {
+  const LeaseGrant g = LoadAndLease();
+  v1::Trial before = g.trial;  // As a row written before this grant: one attempt fewer.
+  before.set_state(v1::TRIAL_STATE_PENDING);
+  before.set_attempts(g.trial.attempts() - 1);
+  curves_.Update(std::span(&before, 1));
+  Arrive(Batch(g, 1, 25));
+  EXPECT_EQ(Curve(g.trial.trial_id()).size(), 25u);  // Still under the live lease.
+  // A row of this attempt is taken: the lease ended, later points are not.
+  v1::Trial waiting = g.trial;
+  waiting.set_state(v1::TRIAL_STATE_WAITING);
+  curves_.Update(std::span(&waiting, 1));
+  Arrive(Batch(g, 26, 30));
+  EXPECT_EQ(Curve(g.trial.trial_id()).size(), 25u);
+}
+
 TEST_F(TrialCurvesTest, ABatchForATrialThatIsNotRunningIsNotTaken) {
   curves_.EnsureLoaded("s1");
   // Leased in the store, but the curves were not told: in memory it is still PENDING.
