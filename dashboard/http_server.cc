@@ -94,8 +94,9 @@ struct DashboardServer::Impl {
   DashboardApi api;
   const DashboardOptions options;
   std::unique_ptr<Authorizer> auth = std::make_unique<Authorizer>();  // Default: allows all.
-  httplib::Server http;
+  std::unique_ptr<httplib::Server> http;  // An SSLServer with TLS files.
   std::string host;
+  std::string scheme = "http";
   int port = 0;
   std::thread thread;
   absl::Mutex stop_mu;
@@ -162,23 +163,23 @@ struct DashboardServer::Impl {
     const Asset* assets = Assets(&count);
     for (int i = 0; i < count; ++i) {
       const Asset asset = assets[i];
-      http.Get(std::string(asset.path), [asset](const httplib::Request&, httplib::Response& res) {
+      http->Get(std::string(asset.path), [asset](const httplib::Request&, httplib::Response& res) {
         res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
       });
     }
   }
 
   void ServeReads() {
-    http.Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
+    http->Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
                const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
                if (!size.ok()) return SendError(res, size.status());
                SendJson(res,
                         api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
              }));
-    http.Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
+    http->Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
                SendJson(res, api.Sweep(req.matches[1]));
              }));
-    http.Get(R"(/api/v1/sweeps/([^/]+)/curves)",
+    http->Get(R"(/api/v1/sweeps/([^/]+)/curves)",
              Guarded(Role::kView, [this](const auto& req, auto& res) {
                const absl::StatusOr<int64_t> points = IntParam(req, "points", 1000, 100000);
                if (!points.ok()) return SendError(res, points.status());
@@ -193,14 +194,14 @@ struct DashboardServer::Impl {
                if (!body.ok()) return SendError(res, body.status());
                res.set_content(std::move(*body), "application/json");
              }));
-    http.Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
+    http->Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
              Guarded(Role::kView, [this](const auto& req, auto& res) {
                const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
                if (!points.ok()) return SendError(res, points.status());
                SendJson(res,
                         api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
              }));
-    http.Get("/api/v1/events",
+    http->Get("/api/v1/events",
              Guarded(Role::kView, [this](const auto&, auto& res) { ServeEvents(res); }));
   }
 
@@ -250,10 +251,10 @@ struct DashboardServer::Impl {
         SendJson(res, api.Act(req.matches[1], req.matches[2], action, reason, Who(req)));
       });
     };
-    http.Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
-    http.Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/pause)", act(TrialAction::kPause));
-    http.Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/resume)", act(TrialAction::kResume));
-    http.Post(R"(/api/v1/sweeps/([^/]+)/tags)",
+    http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
+    http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/pause)", act(TrialAction::kPause));
+    http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/resume)", act(TrialAction::kResume));
+    http->Post(R"(/api/v1/sweeps/([^/]+)/tags)",
               Guarded(Role::kSubmit, [this](const auto& req, auto& res) {
                 if (!options.allow_actions) return SendError(res, ActionsOff());
                 if (absl::Status may = MayChange(req, req.matches[1]); !may.ok()) {
@@ -301,22 +302,38 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
         absl::StrCat("dashboard address '", options.listen, "' is not HOST:PORT"));
   }
   impl->host = options.listen.substr(0, colon);
+  if (options.tls.enabled()) {
+    // The scheduler's own certificate and key (TlsServerFiles), checked as for gRPC.
+    if (absl::StatusOr<TlsServerPem> pem = ReadServerPem(options.tls); !pem.ok()) {
+      return pem.status();
+    }
+    auto https = std::make_unique<httplib::SSLServer>(options.tls.cert_file.c_str(),
+                                                      options.tls.key_file.c_str());
+    if (!https->is_valid()) {
+      return absl::InvalidArgumentError(absl::StrCat("dashboard: cannot use ", options.tls.cert_file,
+                                                     " and ", options.tls.key_file, " for TLS"));
+    }
+    impl->http = std::move(https);
+    impl->scheme = "https";
+  } else {
+    impl->http = std::make_unique<httplib::Server>();
+  }
   const int threads = std::max(2, options.threads);
-  impl->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  impl->http.set_exception_handler([](const auto&, auto& res, std::exception_ptr) {
+  impl->http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  impl->http->set_exception_handler([](const auto&, auto& res, std::exception_ptr) {
     SendError(res, absl::InternalError("internal error"));
   });
   impl->ServeAssets();
   impl->ServeReads();
   impl->ServeActions();
-  impl->port = port == 0 ? impl->http.bind_to_any_port(impl->host)
-                         : (impl->http.bind_to_port(impl->host, port) ? port : -1);
+  impl->port = port == 0 ? impl->http->bind_to_any_port(impl->host)
+                         : (impl->http->bind_to_port(impl->host, port) ? port : -1);
   if (impl->port <= 0) {
     return absl::UnavailableError(
         absl::StrCat("dashboard cannot listen on ", options.listen, " (address in use?)"));
   }
   Impl* raw = impl.get();
-  impl->thread = std::thread([raw] { raw->http.listen_after_bind(); });
+  impl->thread = std::thread([raw] { raw->http->listen_after_bind(); });
   return std::unique_ptr<DashboardServer>(new DashboardServer(std::move(impl)));
 }
 
@@ -325,7 +342,7 @@ DashboardServer::DashboardServer(std::unique_ptr<Impl> impl) : impl_(std::move(i
 DashboardServer::~DashboardServer() { Stop(); }
 
 std::string DashboardServer::url() const {
-  return absl::StrCat("http://", impl_->host, ":", impl_->port, "/");
+  return absl::StrCat(impl_->scheme, "://", impl_->host, ":", impl_->port, "/");
 }
 
 int DashboardServer::port() const { return impl_->port; }
@@ -336,7 +353,7 @@ void DashboardServer::Stop() {
     if (impl_->stopping) return;
     impl_->stopping = true;
   }
-  impl_->http.stop();
+  impl_->http->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 

@@ -6,8 +6,8 @@
 // role, checked by the scheduler's Authorizer on "Authorization: Bearer TOKEN" (or, for the
 // event stream, which browsers open without headers, `?access_token=TOKEN`). Without a tokens
 // file every read is allowed, as on the gRPC port. Actions are refused unless
-// `allow_actions` is set: the page is read-only by default. No TLS here (plain HTTP): keep it
-// on loopback or behind a proxy.
+// `allow_actions` is set: the page is read-only by default. With `tls` (the scheduler's own
+// certificate and key, common/tls_options.h) it serves HTTPS only.
 #ifndef AUGUR_DASHBOARD_HTTP_SERVER_H_
 #define AUGUR_DASHBOARD_HTTP_SERVER_H_
 
@@ -15,6 +15,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/tls_options.h"
 #include "scheduler/scheduler.h"
 
 namespace augur::dashboard {
@@ -25,6 +26,7 @@ struct DashboardOptions {
   bool allow_actions = false;          // Stop/pause/resume/tag from the page.
   int threads = 16;                    // Requests served at once, live streams included.
   int max_live_streams = 8;            // More are refused 503 (each holds a thread).
+  TlsServerFiles tls;                  // The scheduler's certificate and key: HTTPS when set.
 };
 
 class DashboardServer {
@@ -35,7 +37,7 @@ class DashboardServer {
                                                                 const DashboardOptions& options);
   ~DashboardServer();  // Stops.
 
-  // "http://HOST:PORT/".
+  // "http://HOST:PORT/", or https:// with TLS.
   std::string url() const;
   int port() const;
   // Ends live streams and stops serving; idempotent.

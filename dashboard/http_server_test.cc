@@ -2,7 +2,12 @@
 // when allowed, error bodies, the embedded page, and the event stream's first event.
 #include "dashboard/http_server.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <string>
 
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -120,6 +125,38 @@ TEST_F(HttpServerTest, ABadAddressOrTokensFileIsAnError) {
   auto none = StartUnlessOff(scheduler_.get(), o);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ(*none, nullptr);
+}
+
+// With the scheduler's certificate and key the dashboard serves HTTPS, checked against the CA
+// (here the self-signed certificate itself), and plain HTTP on that port gets nothing.
+TEST_F(HttpServerTest, WithTlsFilesItServesHttpsOnly) {
+  const std::string dir = ::testing::TempDir() + "/dashboard_tls_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                          "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
+                          " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (setup.sh installs it) failed: " << cmd;
+  DashboardOptions o;
+  o.tls.cert_file = cert;
+  o.tls.key_file = key;
+  auto server = DashboardServer::Start(scheduler_.get(), o);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ((*server)->url().rfind("https://127.0.0.1:", 0), 0u) << (*server)->url();
+  httplib::SSLClient secure("127.0.0.1", (*server)->port());
+  secure.set_ca_cert_path(cert.c_str());
+  secure.enable_server_certificate_verification(true);
+  auto sweeps = secure.Get("/api/v1/sweeps");
+  ASSERT_TRUE(sweeps) << httplib::to_string(sweeps.error());
+  EXPECT_EQ(sweeps->status, 200);
+  httplib::Client plain("127.0.0.1", (*server)->port());
+  plain.set_read_timeout(2, 0);
+  auto refused = plain.Get("/api/v1/sweeps");
+  EXPECT_TRUE(!refused || refused->status != 200);
+  // Half a pair is refused with a reason naming the flag or file.
+  o.tls.key_file.clear();
+  EXPECT_FALSE(DashboardServer::Start(scheduler_.get(), o).ok());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

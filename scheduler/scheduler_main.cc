@@ -13,6 +13,7 @@
 #include "common/signals.h"
 #include "common/tls_options.h"
 #include "dashboard/http_server.h"
+#include "scheduler/listen_policy.h"
 #include "scheduler/server.h"
 
 namespace {
@@ -100,6 +101,19 @@ int Run(int argc, char** argv) {
     return 1;
   }
   dashboard.tokens_file = options.tokens_file;
+  dashboard.tls = options.tls;  // The same certificate serves the dashboard over HTTPS.
+  if (dashboard.listen != "off") {  // The gRPC port's rule, for the dashboard's address.
+    auto warning = augur::CheckListenPolicy(
+        dashboard.listen, {.tls = dashboard.tls.enabled(),
+                           .tokens = !dashboard.tokens_file.empty(),
+                           .insecure = options.insecure});
+    if (!warning.ok()) {
+      std::fprintf(stderr, "augur-scheduler: dashboard: %s\n",
+                   std::string(warning.status().message()).c_str());
+      return 1;
+    }
+    if (!warning->empty()) std::fprintf(stderr, "augur-scheduler: dashboard: %s\n", warning->c_str());
+  }
   auto web = augur::dashboard::StartUnlessOff((*server)->scheduler(), dashboard);
   if (!web.ok()) {
     std::fprintf(stderr, "augur-scheduler: %s\n", std::string(web.status().message()).c_str());

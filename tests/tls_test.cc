@@ -132,6 +132,13 @@ TEST(Tls, OffLoopbackTheSchedulerNeedsTlsAndTokensOrSaysInsecure) {
     EXPECT_TRUE(absl::StrContains(r.err, "refusing to serve on 0.0.0.0:0 without")) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+  // The dashboard's address obeys the same rule: a loopback gRPC port does not make an open
+  // dashboard safe.
+  const Ran web = Shell(
+      absl::StrCat(scheduler, " --listen 127.0.0.1:0 --dashboard 0.0.0.0:0 --db ", dir, "/w.db"));
+  EXPECT_EQ(web.code, 1) << web.err;
+  EXPECT_TRUE(absl::StrContains(web.err, "dashboard: refusing to serve on 0.0.0.0:0 without"))
+      << web.err;
   // Both given: it serves.
   std::string address = "0.0.0.0:0";
   auto secure = StartScheduler(dir + "/b.db", &address,
