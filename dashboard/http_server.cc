@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <thread>
 #include <utility>
@@ -334,6 +335,12 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
   }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->http->listen_after_bind(); });
+  // httplib's stop() does nothing until the listening loop has started, so a server stopped
+  // right after Start (`augur run` on a finished sweep) would never end its accept(): wait for
+  // the loop (it starts at once; the bound keeps a broken start from hanging the caller).
+  for (int i = 0; i < 5000 && !impl->http->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return std::unique_ptr<DashboardServer>(new DashboardServer(std::move(impl)));
 }
 

@@ -159,5 +159,15 @@ TEST_F(HttpServerTest, WithTlsFilesItServesHttpsOnly) {
   std::filesystem::remove_all(dir);
 }
 
+// `augur run` on a finished sweep starts the dashboard and stops it at once: Stop must not wait
+// for ever on an accept() that started after it (it did, about one run in a few hundred).
+TEST_F(HttpServerTest, AServerStoppedRightAfterStartStops) {
+  for (int i = 0; i < 200; ++i) {
+    auto server = DashboardServer::Start(scheduler_.get(), DashboardOptions{});
+    ASSERT_TRUE(server.ok()) << server.status();
+    (*server)->Stop();
+  }
+}
+
 }  // namespace
 }  // namespace augur::dashboard
