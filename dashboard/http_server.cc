@@ -5,6 +5,7 @@
 #include <chrono>
 #include <exception>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -129,17 +130,14 @@ struct DashboardServer::Impl {
     return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
   }
 
-  // OK if the caller may change `sweep_id`: its owner, or an admin (anyone without tokens), as
-  // for the same call over gRPC.
-  absl::Status MayChange(const httplib::Request& req, const std::string& sweep_id) {
-    Caller caller;
-    const CallFacts facts = Facts(req);
-    grpc::Status st = auth->AuthorizeFacts(facts, Role::kSubmit, kMethod, &caller);
-    if (!st.ok()) return ToAbsl(st);
+  // OK if `caller` (authorized for the submit role) may change `sweep_id`: its owner, or an
+  // admin (anyone without tokens), as for the same call over gRPC.
+  absl::Status MayChange(const httplib::Request& req, const Caller& caller,
+                         const std::string& sweep_id) {
     if (!auth->enabled() || caller.role == Role::kAdmin) return absl::OkStatus();
     absl::StatusOr<std::string> owner = scheduler->SweepOwner(sweep_id);
     if (!owner.ok()) return owner.status();
-    return ToAbsl(auth->CheckOwner(caller, *owner, kMethod, sweep_id, facts.peer));
+    return ToAbsl(auth->CheckOwner(caller, *owner, kMethod, sweep_id, Facts(req).peer));
   }
 
   // Runs `body` if the caller holds `role`; an exception becomes a 500, never escapes.
@@ -150,7 +148,13 @@ struct DashboardServer::Impl {
       const grpc::Status allowed = auth->AuthorizeFacts(Facts(req), role, kMethod, &caller);
       if (!allowed.ok()) return SendError(res, ToAbsl(allowed));
       try {
-        body(req, res);
+        // Bodies that act are given the authorized caller (for the owner check and the record).
+        if constexpr (std::is_invocable_v<Body, const httplib::Request&, httplib::Response&,
+                                          const Caller&>) {
+          body(req, res, caller);
+        } else {
+          body(req, res);
+        }
       } catch (const std::exception& e) {
         SendError(res, absl::InternalError(absl::StrCat("internal error: ", e.what())));
       } catch (...) {
@@ -172,38 +176,38 @@ struct DashboardServer::Impl {
 
   void ServeReads() {
     http->Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
-               const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
-               if (!size.ok()) return SendError(res, size.status());
-               SendJson(res,
-                        api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
-             }));
+                const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
+                if (!size.ok()) return SendError(res, size.status());
+                SendJson(res,
+                         api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
+              }));
     http->Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
-               SendJson(res, api.Sweep(req.matches[1]));
-             }));
+                SendJson(res, api.Sweep(req.matches[1]));
+              }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/curves)",
-             Guarded(Role::kView, [this](const auto& req, auto& res) {
-               const absl::StatusOr<int64_t> points = IntParam(req, "points", 1000, 100000);
-               if (!points.ok()) return SendError(res, points.status());
-               CurveQuery query;
-               query.points = static_cast<size_t>(*points);
-               query.normalized = req.get_param_value("normalized") == "1";
-               if (req.has_param("trials")) {
-                 query.trials =
-                     absl::StrSplit(req.get_param_value("trials"), ',', absl::SkipEmpty());
-               }
-               absl::StatusOr<std::string> body = api.Curves(req.matches[1], query);
-               if (!body.ok()) return SendError(res, body.status());
-               res.set_content(std::move(*body), "application/json");
-             }));
+              Guarded(Role::kView, [this](const auto& req, auto& res) {
+                const absl::StatusOr<int64_t> points = IntParam(req, "points", 1000, 100000);
+                if (!points.ok()) return SendError(res, points.status());
+                CurveQuery query;
+                query.points = static_cast<size_t>(*points);
+                query.normalized = req.get_param_value("normalized") == "1";
+                if (req.has_param("trials")) {
+                  query.trials =
+                      absl::StrSplit(req.get_param_value("trials"), ',', absl::SkipEmpty());
+                }
+                absl::StatusOr<std::string> body = api.Curves(req.matches[1], query);
+                if (!body.ok()) return SendError(res, body.status());
+                res.set_content(std::move(*body), "application/json");
+              }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
-             Guarded(Role::kView, [this](const auto& req, auto& res) {
-               const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
-               if (!points.ok()) return SendError(res, points.status());
-               SendJson(res,
-                        api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
-             }));
+              Guarded(Role::kView, [this](const auto& req, auto& res) {
+                const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
+                if (!points.ok()) return SendError(res, points.status());
+                SendJson(res,
+                         api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
+              }));
     http->Get("/api/v1/events",
-             Guarded(Role::kView, [this](const auto&, auto& res) { ServeEvents(res); }));
+              Guarded(Role::kView, [this](const auto&, auto& res) { ServeEvents(res); }));
   }
 
   // Server-sent events: "change" with the scheduler's version whenever a ranking may have
@@ -239,9 +243,10 @@ struct DashboardServer::Impl {
 
   void ServeActions() {
     const auto act = [this](TrialAction action) {
-      return Guarded(Role::kSubmit, [this, action](const auto& req, auto& res) {
+      return Guarded(Role::kSubmit, [this, action](const httplib::Request& req,
+                                                   httplib::Response& res, const Caller& caller) {
         if (!options.allow_actions) return SendError(res, ActionsOff());
-        if (absl::Status may = MayChange(req, req.matches[1]); !may.ok()) {
+        if (absl::Status may = MayChange(req, caller, req.matches[1]); !may.ok()) {
           return SendError(res, may);
         }
         const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -249,27 +254,28 @@ struct DashboardServer::Impl {
             body.is_object() && body.contains("reason") && body["reason"].is_string()
                 ? body["reason"].template get<std::string>()
                 : "";
-        SendJson(res, api.Act(req.matches[1], req.matches[2], action, reason, Who(req)));
+        SendJson(res, api.Act(req.matches[1], req.matches[2], action, reason, Who(caller)));
       });
     };
     http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
     http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/pause)", act(TrialAction::kPause));
     http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/resume)", act(TrialAction::kResume));
     http->Post(R"(/api/v1/sweeps/([^/]+)/tags)",
-              Guarded(Role::kSubmit, [this](const auto& req, auto& res) {
-                if (!options.allow_actions) return SendError(res, ActionsOff());
-                if (absl::Status may = MayChange(req, req.matches[1]); !may.ok()) {
-                  return SendError(res, may);
-                }
-                const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-                if (!body.is_object()) {
-                  return SendError(
-                      res, absl::InvalidArgumentError(
-                               "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
-                }
-                SendJson(res, api.Tag(req.matches[1], ListField(body, "add"),
-                                      ListField(body, "remove"), Who(req)));
-              }));
+               Guarded(Role::kSubmit, [this](const httplib::Request& req, httplib::Response& res,
+                                             const Caller& caller) {
+                 if (!options.allow_actions) return SendError(res, ActionsOff());
+                 if (absl::Status may = MayChange(req, caller, req.matches[1]); !may.ok()) {
+                   return SendError(res, may);
+                 }
+                 const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+                 if (!body.is_object()) {
+                   return SendError(
+                       res, absl::InvalidArgumentError(
+                                "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
+                 }
+                 SendJson(res, api.Tag(req.matches[1], ListField(body, "add"),
+                                       ListField(body, "remove"), Who(caller)));
+               }));
   }
 
   static absl::Status ActionsOff() {
@@ -278,10 +284,8 @@ struct DashboardServer::Impl {
         "stop, pause, resume and tags from the page");
   }
 
-  std::string Who(const httplib::Request& req) const {
-    Caller caller;
-    const bool known = auth->AuthorizeFacts(Facts(req), Role::kView, kMethod, &caller).ok();
-    return absl::StrCat(known ? caller.name : "unknown", " via the dashboard");
+  static std::string Who(const Caller& caller) {
+    return absl::StrCat(caller.name, " via the dashboard");
   }
 };
 
@@ -311,8 +315,9 @@ absl::StatusOr<std::unique_ptr<DashboardServer>> DashboardServer::Start(
     auto https = std::make_unique<httplib::SSLServer>(options.tls.cert_file.c_str(),
                                                       options.tls.key_file.c_str());
     if (!https->is_valid()) {
-      return absl::InvalidArgumentError(absl::StrCat("dashboard: cannot use ", options.tls.cert_file,
-                                                     " and ", options.tls.key_file, " for TLS"));
+      return absl::InvalidArgumentError(absl::StrCat("dashboard: cannot use ",
+                                                     options.tls.cert_file, " and ",
+                                                     options.tls.key_file, " for TLS"));
     }
     impl->http = std::move(https);
     impl->scheme = "https";
