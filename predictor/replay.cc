@@ -111,7 +111,7 @@ absl::StatusOr<ReplayResult> Replay(const std::vector<Curve>& sweep, const Stopp
     }
     const CurveControls& k = curves[i]->controls;
     const double w = (k.total_steps > 0 ? static_cast<double>(k.total_steps) : 1.0) *
-                     (k.params > 0 ? k.params : 1.0);
+                     (k.batch_tokens > 0 ? k.batch_tokens : 1.0) * (k.params > 0 ? k.params : 1.0);
     spent += w * t.stop_fraction;
     total += w;
     double score = t.true_final_loss;

@@ -57,8 +57,10 @@ struct MilestoneError {
 struct ReplayResult {
   std::string policy;
   std::string group;
-  // Compute spent as a fraction of running every trial to the end, each trial weighted by
-  // total_steps x params (by 1 where unknown).
+  // Compute spent as a fraction of running every trial to the end, each trial weighted by its
+  // training FLOPs up to a constant: params x tokens = params x total_steps x batch_tokens (each
+  // factor 1 where unknown). Tokens, not steps: in a batch-size sweep of one token budget every
+  // trial costs the same, though the smallest batch takes the most steps.
   double compute_fraction = 0;
   // Chosen, best and regret are on the scoring quantity when ReplayOptions::score_finals is
   // set, else on the true final loss.

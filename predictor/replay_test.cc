@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "predictor/test_util.h"
 
@@ -178,6 +179,38 @@ TEST(ReplayTest, DivergedRunsEndAndAreNeverChosen) {
   EXPECT_NEAR(r->trials[3].stop_fraction, 0.7525, 1e-9);
   EXPECT_NE(r->chosen_id, "t3");
   EXPECT_LT(r->compute_fraction, 1.0);
+}
+
+// Compute is counted in tokens (x params), not steps: two trials of one token budget cost the
+// same although the smaller batch takes twice the steps, so stopping either one at half way
+// saves a quarter of the sweep.
+TEST(ReplayTest, ComputeCountsTokensNotSteps) {
+  std::vector<Curve> sweep;
+  for (auto [batch, steps, final_loss] :
+       std::vector<std::tuple<double, int64_t, double>>{{8, 200, 3.0}, {16, 100, 3.5}}) {
+    Curve c;
+    c.id = "b" + std::to_string(static_cast<int>(batch));
+    c.controls.params = 1e6;
+    c.controls.batch_tokens = batch;
+    c.controls.total_steps = steps;
+    c.complete = true;
+    for (int64_t s = 1; s <= steps; ++s) {
+      const double f = static_cast<double>(s) / steps;
+      c.points.push_back({.step = s, .fraction = f, .loss = final_loss + 1.0 - f});
+    }
+    sweep.push_back(std::move(c));
+  }
+  PolicyConfig cfg;
+  cfg.name = "topk";
+  cfg.topk_fraction = 0.5;
+  auto topk = MakePolicy(cfg);
+  ASSERT_TRUE(topk.ok());
+  ReplayOptions options;
+  options.milestones = {};  // Only top-k's own decision.
+  auto r = Replay(sweep, **topk, options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->chosen_id, "b8");
+  EXPECT_NEAR(r->compute_fraction, 0.75, 1e-9);  // By steps it would be 250 / 300.
 }
 
 }  // namespace
