@@ -41,6 +41,22 @@ DispatcherOptions DispatchOptions(const SchedulerOptions& o) {
   return d;
 }
 
+// The trials a reconnecting worker keeps checkpoints of: at most this many are looked up.
+constexpr int kMaxKeptTrials = 4096;
+
+// TrialsEnded naming those of `kept` that ended for good, or whose sweep is gone.
+v1::SchedulerMessage EndedAmong(Store& store,
+                                const google::protobuf::RepeatedPtrField<std::string>& kept) {
+  v1::SchedulerMessage out;
+  const int n = std::min(kept.size(), kMaxKeptTrials);
+  for (int i = 0; i < n; ++i) {
+    auto trial = store.GetTrial(kept[i]);
+    const bool ended = trial.ok() ? IsTerminal(trial->state()) : absl::IsNotFound(trial.status());
+    if (ended) out.mutable_trials_ended()->add_trial_ids(kept[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 // The parts, wired so that each hands values on one way (scheduler.h, docs/scheduler.md).
@@ -215,6 +231,12 @@ absl::StatusOr<std::shared_ptr<WorkerSession>> Scheduler::OpenSession(
   // SessionAccepted goes first, before dispatch can see the session and queue a lease.
   ASSIGN_OR_RETURN(auto session,
                    parts_->sessions.Open(hello.worker_id(), slots, std::move(accepted)));
+  // Trials that ended while this worker was away (TrialsEnded went to the workers connected
+  // then): their kept checkpoints can go.
+  if (v1::SchedulerMessage ended = EndedAmong(*store, hello.kept_trials());
+      ended.trials_ended().trial_ids_size() > 0) {
+    session->Send(std::move(ended));
+  }
   parts_->dispatcher.Wake();
   parts_->activity.Changed();
   return session;

@@ -287,6 +287,30 @@ TEST_F(SchedulerTest, AWorkerRestartedUnderTheSameIdGetsItsLostTrialAgain) {
   EXPECT_EQ(store_.GetTrial(a.trial_id())->attempts(), 2);
 }
 
+// A worker that was away when a trial ended names the trials it keeps checkpoints of when it
+// connects: it hears which ended for good (or are gone), and only those.
+TEST_F(SchedulerTest, AReconnectingWorkerHearsWhichOfItsKeptTrialsEnded) {
+  CreateSweep(v1::POLICY_KIND_NONE, {}, 2);
+  auto first = Connect("w1", 2);
+  const v1::Lease a = Expect(*first, v1::SchedulerMessage::kLease).lease();
+  const v1::Lease b = Expect(*first, v1::SchedulerMessage::kLease).lease();
+  v1::WorkerMessage ended;
+  ended.mutable_ended()->set_trial_id(a.trial_id());
+  ended.mutable_ended()->set_fencing_token(a.fencing_token());
+  ended.mutable_ended()->set_state(v1::TRIAL_STATE_COMPLETED);
+  scheduler_->HandleWorkerMessage(first, ended);
+  scheduler_->WaitUntilIdle();
+  scheduler_->CloseSession(first);
+
+  auto other = Connect("w2", 1, {}, {a.trial_id(), b.trial_id(), "s-gone/t001"});
+  scheduler_->WaitUntilIdle();
+  std::vector<std::string> announced;
+  for (const v1::SchedulerMessage& m : Drain(*other)) {
+    for (const std::string& id : m.trials_ended().trial_ids()) announced.push_back(id);
+  }
+  EXPECT_EQ(announced, (std::vector<std::string>{a.trial_id(), "s-gone/t001"}));
+}
+
 TEST_F(SchedulerTest, PauseKeepsTheCheckpointAndResumeLeasesFromIt) {
   CreateSweep(v1::POLICY_KIND_NONE, {}, 1);
   auto s = Connect("w1", 1);

@@ -178,9 +178,11 @@ class SchedulerTest : public ::testing::Test {
   }
 
   // Registers the worker and opens its session, saying it holds `held` (a worker reconnecting
-  // with trials running); the SessionAccepted is taken off the session and kept in accepted_.
+  // with trials running) and keeps checkpoints of `kept`; the SessionAccepted is taken off the
+  // session and kept in accepted_.
   std::shared_ptr<WorkerSession> Connect(const std::string& worker, int slots,
-                                         const std::vector<v1::Lease>& held = {}) {
+                                         const std::vector<v1::Lease>& held = {},
+                                         const std::vector<std::string>& kept = {}) {
     v1::RegisterWorkerRequest req;
     req.set_worker_id(worker);
     req.set_cpu_slots(slots);
@@ -194,6 +196,7 @@ class SchedulerTest : public ::testing::Test {
       h->set_trial_id(l.trial_id());
       h->set_fencing_token(l.fencing_token());
     }
+    for (const std::string& id : kept) hello.add_kept_trials(id);
     auto s = scheduler_->OpenSession(hello);
     EXPECT_TRUE(s.ok()) << s.status();
     v1::SchedulerMessage m;

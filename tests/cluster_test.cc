@@ -112,6 +112,18 @@ TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
   EXPECT_GE(finished.attempts(), 2);
 
   ExpectUninterrupted(*stub, sweep_id, finished, dir);
+
+  // The dead worker's checkpoints of the trial outlived it; started again on the same folder
+  // after the trial ended elsewhere, it hears so when it connects and deletes them.
+  ASSERT_GT(CountCheckpoints(dir + "/work-a", ""), 0);
+  auto again = StartWorker(address, "doomed", dir + "/work-a");
+  ASSERT_TRUE(again.ok());
+  int left = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while ((left = CountCheckpoints(dir + "/work-a", "")) > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(left, 0) << "a restarted worker kept checkpoints of a trial that ended elsewhere";
 }
 
 // A running trial ordered to pause checkpoints and leaves its slot within seconds (another

@@ -29,6 +29,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// In each trial's folder: the trial id, one line.
+constexpr char kTrialIdFile[] = "trial_id";
+
 // One trial: its ranks' processes, one waiter thread per rank, and the end once all have exited.
 class ProcessTrial : public RunningTrial {
  public:
@@ -313,6 +316,20 @@ void ProcessTrialRunner::Discard(const std::string& trial_id) {
       ec ? absl::StrCat("partly: ", ec.message()) : "the trial ended for good");
 }
 
+std::vector<std::string> ProcessTrialRunner::KeptTrials(int limit) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.work_dir, ec)) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    std::error_code entry_ec;
+    if (!fs::is_directory(e.path() / "checkpoints", entry_ec)) continue;
+    std::ifstream in(e.path() / kTrialIdFile);
+    std::string id;
+    if (std::getline(in, id) && !id.empty()) out.push_back(id);
+  }
+  return out;
+}
+
 std::string ProcessTrialRunner::TrialDir(const std::string& trial_id) const {
   return (fs::path(options_.work_dir) / absl::StrReplaceAll(trial_id, {{"/", "_"}})).string();
 }
@@ -346,6 +363,12 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
   print.add_whitespace = true;
   if (!google::protobuf::util::MessageToJsonString(config, &json, print).ok()) {
     return absl::InternalError("cannot serialize the trial config");
+  }
+  {
+    // The folder's name maps '/' to '_': the id itself is kept for KeptTrials.
+    std::ofstream out(fs::path(dir) / kTrialIdFile, std::ios::trunc);
+    out << lease.trial_id() << "\n";
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write in ", dir));
   }
   const std::string config_path = dir + "/trial.yaml";
   {
@@ -399,9 +422,9 @@ absl::StatusOr<std::unique_ptr<RunningTrial>> ProcessTrialRunner::Start(const v1
     p.args.insert(p.args.end(), options_.extra_args.begin(), options_.extra_args.end());
     ranks.push_back(std::move(p));
   }
-  auto trial = std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace,
-                                              rendezvous, lease.run_until_fraction(),
-                                              dir + "/checkpoints");
+  auto trial =
+      std::make_unique<ProcessTrial>(std::move(callbacks), options_.rank_exit_grace, rendezvous,
+                                     lease.run_until_fraction(), dir + "/checkpoints");
   if (absl::Status st = trial->Launch(ranks); !st.ok()) {
     if (!rendezvous.empty()) fs::remove_all(rendezvous, ec);
     return st;

@@ -46,6 +46,10 @@ class ProcessTrialRunner : public TrialRunner {
   // Deletes the trial's checkpoints folder (logged with the bytes freed).
   void Discard(const std::string& trial_id) override;
 
+  // Trial folders under work_dir that still have a checkpoints folder (Discard removes it),
+  // named by the trial id Start wrote in them.
+  std::vector<std::string> KeptTrials(int limit) const override;
+
   // The folder a trial's files go to (trial ids contain '/').
   std::string TrialDir(const std::string& trial_id) const;
 

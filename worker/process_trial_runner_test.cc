@@ -189,6 +189,26 @@ TEST(ProcessTrialRunner, ALeaseRunUntilAMilestoneEndsWaitingThere) {
   EXPECT_EQ(r.message, "waiting at milestone 0.2");
 }
 
+// A trial that was started here is listed by its id ('/' and all) until it is discarded; a
+// folder without the id file (not made by Start) is not.
+TEST(ProcessTrialRunner, KeptTrialsAreThoseWithCheckpointsOnDisk) {
+  const std::string dir = FreshDir("kept");
+  ProcessTrialRunner runner(FakeRunner(dir, "exit 5"));
+  for (const std::string id : {"s_1/t001", "s_1/t002"}) {
+    Recorder r;
+    auto trial = runner.Start(LeaseFor(id, 1), Placement{.devices = {0}}, r.Callbacks());
+    ASSERT_TRUE(trial.ok()) << trial.status();
+    ASSERT_TRUE(r.ended.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  }
+  fs::create_directories(dir + "/work/stray/checkpoints");
+  std::vector<std::string> kept = runner.KeptTrials(10);
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, (std::vector<std::string>{"s_1/t001", "s_1/t002"}));
+  EXPECT_EQ(runner.KeptTrials(1).size(), 1u);
+  runner.Discard("s_1/t001");
+  EXPECT_EQ(runner.KeptTrials(10), std::vector<std::string>{"s_1/t002"});
+}
+
 TEST(ProcessTrialRunner, TheTrialEndsInTheWorstStateOfItsRanks) {
   const std::string dir = FreshDir("worst");
   ProcessTrialRunner runner(FakeRunner(dir, "[ $rank = 1 ] && exit 3; sleep 0.2; exit 0"));

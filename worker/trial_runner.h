@@ -50,6 +50,9 @@ class TrialRunner {
   // The trial ended for good (the scheduler says so): nothing will resume from its
   // checkpoints, which may be deleted. Its curve and config stay.
   virtual void Discard(const std::string& trial_id) {}
+  // Trials whose checkpoints are kept on this machine (at most `limit`, in no set order):
+  // a worker names them when it connects, to learn which ended while it was away.
+  virtual std::vector<std::string> KeptTrials(int limit) const { return {}; }
   // Starts the lease's trial on `placement` (resuming from lease.resume_from() when set).
   virtual absl::StatusOr<std::unique_ptr<RunningTrial>> Start(const v1::Lease& lease,
                                                               const Placement& placement,

@@ -12,6 +12,9 @@
 namespace augur {
 namespace {
 
+// Trials with kept checkpoints named in a SessionHello: the scheduler reads as many.
+constexpr int kMaxKeptTrials = 4096;
+
 v1::HeldLease HeldLeaseOf(const std::string& id, int64_t fencing, int64_t last_step) {
   v1::HeldLease h;
   h.set_trial_id(id);
@@ -167,6 +170,11 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
       *hello.mutable_hello()->add_held_leases() =
           HeldLeaseOf(id, slot.fencing_token, slot.last_step);
     }
+  }
+  // Outside mu_: this lists the work folder.
+  for (std::string& id : runner_->KeptTrials(kMaxKeptTrials)) {
+    absl::MutexLock lock(&mu_);
+    if (!slots_.contains(id)) hello.mutable_hello()->add_kept_trials(std::move(id));
   }
   buffer_.ResendAll();
   {

@@ -26,7 +26,7 @@ namespace {
 // Shared state of the fake scheduler; survives a server restart like a durable store would.
 struct SchedulerState {
   absl::Mutex mu;
-  std::map<std::string, std::map<int64_t, double>> points;  // trial -> step -> loss
+  std::map<std::string, std::map<int64_t, double>> points;    // trial -> step -> loss
   std::map<std::string, std::map<int64_t, int64_t>> wall_ms;  // trial -> step -> wall time
   std::map<std::string, v1::TrialEnded> ended;
   std::map<std::string, int64_t> valid_leases;  // trial -> fencing
@@ -40,7 +40,8 @@ struct SchedulerState {
   bool renew = true;             // Answer heartbeats with LeasesRenewed.
   int64_t refuse_from_step = 0;  // Refuse batches reaching this step as malformed (if > 0).
   int refused_batches = 0;
-  std::vector<std::string> announce_ended;  // Sent as TrialsEnded on the next heartbeat.
+  std::vector<std::string> announce_ended;           // Sent as TrialsEnded on the next heartbeat.
+  std::vector<std::vector<std::string>> hello_kept;  // Each session's hello.kept_trials.
 };
 
 class FakeScheduler final : public v1::WorkerService::Service {
@@ -71,6 +72,7 @@ class FakeScheduler final : public v1::WorkerService::Service {
       out.mutable_accepted()->set_server_unix_ms(absl::ToUnixMillis(absl::Now()));
       absl::MutexLock lock(&s_->mu);
       ++s_->sessions;
+      s_->hello_kept.emplace_back(in.hello().kept_trials().begin(), in.hello().kept_trials().end());
       for (const auto& h : in.hello().held_leases()) {
         auto it = s_->valid_leases.find(h.trial_id());
         if (it != s_->valid_leases.end() && it->second == h.fencing_token()) {
@@ -250,8 +252,14 @@ class FakeRunner : public TrialRunner {
     return discarded;
   }
 
-  Devices devices;
+  std::vector<std::string> KeptTrials(int limit) const override {
+    absl::MutexLock lock(&devices.mu);
+    return {kept.begin(), kept.begin() + std::min<size_t>(limit, kept.size())};
+  }
+
+  mutable Devices devices;
   std::vector<std::string> discarded;  // Guarded by devices.mu.
+  std::vector<std::string> kept;       // Guarded by devices.mu.
 };
 
 class Server {
@@ -405,6 +413,20 @@ TEST(WorkerDaemon, DiscardsTrialsAnnouncedEndedUnlessItRunsThem) {
   EXPECT_EQ(f.runner.Discarded(), std::vector<std::string>{"s/waited"});
   absl::MutexLock lock(&f.state.mu);
   EXPECT_EQ(f.state.ended.count("t1"), 0u);  // Still running.
+}
+
+// A worker away when a trial ended (no TrialsEnded reached it) names the trials it keeps
+// checkpoints of when it connects, except those it runs, so that the scheduler can answer.
+TEST(WorkerDaemon, NamesTheTrialsItKeepsCheckpointsOfWhenItConnects) {
+  Fixture f;
+  {
+    absl::MutexLock lock(&f.runner.devices.mu);
+    f.runner.kept = {"s/a", "s/b"};
+  }
+  f.Start();
+  ASSERT_TRUE(Eventually(&f.state, [&] { return f.state.sessions >= 1; }));
+  absl::MutexLock lock(&f.state.mu);
+  EXPECT_EQ(f.state.hello_kept.at(0), (std::vector<std::string>{"s/a", "s/b"}));
 }
 
 TEST(WorkerDaemon, ReconnectsAfterTheSchedulerRestartsAndLosesNoPoint) {
