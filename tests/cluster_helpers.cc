@@ -103,6 +103,15 @@ v1::SweepSpec PlainSweep(std::initializer_list<double> lrs) {
   return *spec;
 }
 
+v1::GetSweepResponse SweepOf(v1::SweepService::Stub& stub, const std::string& sweep_id) {
+  grpc::ClientContext ctx;
+  v1::GetSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  v1::GetSweepResponse resp;
+  EXPECT_TRUE(stub.GetSweep(&ctx, req, &resp).ok());
+  return resp;
+}
+
 int CountCheckpoints(const std::string& dir, const std::string& trial_dir) {
   int n = 0;
   std::error_code ec;

@@ -41,6 +41,8 @@ void Resume(v1::SweepService::Stub& stub, const std::string& id);
 v1::SweepSpec PlainSweep(std::initializer_list<double> lrs);
 
 // The step-*.ckpt files anywhere below `dir`.
+// The sweep as GetSweep returns it (empty, with a test failure, if the call fails).
+v1::GetSweepResponse SweepOf(v1::SweepService::Stub& stub, const std::string& sweep_id);
 int CountCheckpoints(const std::string& dir, const std::string& trial_dir = "");
 
 // Counts, every 20 ms until destroyed, the live augur-train processes of each trial (by the

@@ -78,16 +78,6 @@ TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
   EXPECT_EQ(left, 0) << "checkpoints of ended trials are left in " << dir;
 }
 
-// The sweep as GetSweep returns it.
-v1::GetSweepResponse SweepOf(v1::SweepService::Stub& stub, const std::string& sweep_id) {
-  grpc::ClientContext ctx;
-  v1::GetSweepRequest req;
-  req.set_sweep_id(sweep_id);
-  v1::GetSweepResponse resp;
-  EXPECT_TRUE(stub.GetSweep(&ctx, req, &resp).ok());
-  return resp;
-}
-
 TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
   const std::string dir = TempDir("kill-worker");
   std::string address;
