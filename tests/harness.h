@@ -27,6 +27,8 @@ class Proc {
   void Kill9();
   // SIGTERM, then waits up to `timeout` for the exit.
   absl::StatusOr<ProcessExit> Terminate(absl::Duration timeout);
+  // Waits up to `timeout` for the process to exit on its own.
+  absl::StatusOr<ProcessExit> Wait(absl::Duration timeout) { return process_->WaitFor(timeout); }
   std::vector<std::string> lines();
 
  private:
