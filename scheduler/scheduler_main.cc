@@ -33,7 +33,7 @@ constexpr char kUsage[] =
 int Run(int argc, char** argv) {
   augur::ServerOptions options;
   int64_t lease_ttl_ms = 30000, heartbeat_ms = 5000, max_points = 5000, max_message_kb = 16384;
-  int64_t max_sessions = 512;
+  int64_t max_sessions = 512, max_queued = 100'000;
   bool help = false;
   augur::dashboard::DashboardOptions dashboard;
   augur::FlagSet flags;
@@ -65,6 +65,8 @@ int Run(int argc, char** argv) {
                &limits.max_tokens);
   flags.AddInt("max-sessions", "N", "worker sessions at once; more are refused RESOURCE_EXHAUSTED",
                &max_sessions);
+  flags.AddInt("max-queued-messages", "N",
+               "answers waiting for one worker to read them; more close its session", &max_queued);
   flags.AddString("dashboard", "HOST:PORT",
                   "serve the web dashboard here (plain HTTP; port 0 picks one; 'off' = none)",
                   &dashboard.listen);
@@ -91,6 +93,7 @@ int Run(int argc, char** argv) {
   options.scheduler.max_points_per_batch = static_cast<int>(max_points);
   options.max_message_bytes = static_cast<int>(max_message_kb * 1024);
   options.scheduler.max_sessions = static_cast<size_t>(std::max<int64_t>(1, max_sessions));
+  options.scheduler.max_queued_per_session = static_cast<size_t>(std::max<int64_t>(1, max_queued));
   augur::SetLogComponent("augur-scheduler");
 
   augur::BlockTerminationSignals();
@@ -101,18 +104,19 @@ int Run(int argc, char** argv) {
     return 1;
   }
   dashboard.tokens_file = options.tokens_file;
-  dashboard.tls = options.tls;  // The same certificate serves the dashboard over HTTPS.
+  dashboard.tls = options.tls;      // The same certificate serves the dashboard over HTTPS.
   if (dashboard.listen != "off") {  // The gRPC port's rule, for the dashboard's address.
-    auto warning = augur::CheckListenPolicy(
-        dashboard.listen, {.tls = dashboard.tls.enabled(),
-                           .tokens = !dashboard.tokens_file.empty(),
-                           .insecure = options.insecure});
+    auto warning =
+        augur::CheckListenPolicy(dashboard.listen, {.tls = dashboard.tls.enabled(),
+                                                    .tokens = !dashboard.tokens_file.empty(),
+                                                    .insecure = options.insecure});
     if (!warning.ok()) {
       std::fprintf(stderr, "augur-scheduler: dashboard: %s\n",
                    std::string(warning.status().message()).c_str());
       return 1;
     }
-    if (!warning->empty()) std::fprintf(stderr, "augur-scheduler: dashboard: %s\n", warning->c_str());
+    if (!warning->empty())
+      std::fprintf(stderr, "augur-scheduler: dashboard: %s\n", warning->c_str());
   }
   auto web = augur::dashboard::StartUnlessOff((*server)->scheduler(), dashboard);
   if (!web.ok()) {

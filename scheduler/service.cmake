@@ -5,7 +5,7 @@ find_package(OpenSSL REQUIRED)
 augur_library(augur_scheduler
   SRCS scheduler.cc worker_session.cc session_registry.cc point_writer.cc trial_curves.cc
        milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc sweep_limits.cc
-       trial_speed.cc model_cache.cc policy_runner.cc auth.cc token_table.cc services.cc store_health.cc
+       trial_speed.cc model_cache.cc model_file.cc policy_runner.cc auth.cc token_table.cc services.cc store_health.cc
   DEPS augur_store augur_planner augur_predictor augur_proto augur_common augur_schedule_proto absl::status
        absl::statusor absl::strings absl::str_format absl::synchronization absl::time
        absl::flat_hash_map Threads::Threads OpenSSL::Crypto)

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "scheduler/model_file.h"
 #include "scheduler/ranking.h"
 #include "scheduler/sweep_limits.h"
 #include "scheduler/trial_speed.h"
@@ -32,11 +33,13 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
       absl::StrCat("s-", absl::FormatTime("%Y%m%d-%H%M%S", p_.clock->Now(), absl::UTCTimeZone()),
                    "-", absl::StrFormat("%04x", p_.random->Next() & 0xffff));
   RETURN_IF_ERROR(CheckSpecSize(req.spec(), p_.limits));
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(req.spec(), sweep_id));
+  v1::SweepSpec spec = req.spec();
+  RETURN_IF_ERROR(EmbedModelFile(*spec.mutable_policy()));  // Decisions never open a path.
+  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(spec, sweep_id));
   RETURN_IF_ERROR(CheckPlannedSize(trials, p_.limits));
   v1::Sweep sweep;
   sweep.set_sweep_id(sweep_id);
-  *sweep.mutable_spec() = req.spec();
+  *sweep.mutable_spec() = std::move(spec);
   sweep.set_state(v1::Sweep::STATE_RUNNING);
   sweep.set_created_unix_ms(p_.clock->NowUnixMs());
   sweep.set_owner(owner);

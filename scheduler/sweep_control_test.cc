@@ -3,6 +3,11 @@
 // only asks for a round), so every effect read here is SweepControl's own.
 #include "scheduler/sweep_control.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "predictor/model.h"
 #include "scheduler/memory_store.h"
 #include "scheduler/part_test_util.h"
 
@@ -104,6 +110,35 @@ TEST_F(SweepControlTest, APlanThatFailsStoresNothing) {
   refusal_ = absl::InvalidArgumentError("no sizes");
   EXPECT_EQ(control_.Submit({}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(store_.ListSweeps(0, "")->sweeps.empty());
+}
+
+// A model named by path is read at submit and kept in the stored spec, so that decisions never
+// open it; a FIFO there (which used to block the decision thread) is refused at once.
+TEST_F(SweepControlTest, SubmitEmbedsAModelFileAndRefusesAFifo) {
+  const std::string dir = ::testing::TempDir() + "/sweep-control-model-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  predictor::PredictorModel model;
+  model.calibrations.emplace_back();
+  model.calibrations[0].schedule_key = "*";
+  model.calibrations[0].error = predictor::DefaultErrorModel();
+  ASSERT_TRUE(predictor::SaveModel(model, dir + "/model.json").ok());
+  v1::SubmitSweepRequest req;
+  req.mutable_spec()->mutable_policy()->set_model_path(dir + "/model.json");
+  auto resp = control_.Submit(req);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->sweep().spec().policy().model_json(), predictor::ModelToJson(model));
+
+  ASSERT_EQ(mkfifo((dir + "/fifo").c_str(), 0600), 0);
+  req.mutable_spec()->mutable_policy()->set_model_path(dir + "/fifo");
+  auto fifo = control_.Submit(req);
+  EXPECT_EQ(fifo.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(fifo.status().message().find("not a regular file"), std::string::npos) << fifo.status();
+  req.mutable_spec()->mutable_policy()->set_model_path(dir + "/missing.json");
+  EXPECT_EQ(control_.Submit(req).status().code(), absl::StatusCode::kInvalidArgument);
+  std::ofstream(dir + "/text.json") << "{}";
+  req.mutable_spec()->mutable_policy()->set_model_path(dir + "/text.json");
+  EXPECT_EQ(control_.Submit(req).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_.ListSweeps(0, "")->sweeps.size(), 1u);  // Only the first was stored.
 }
 
 TEST_F(SweepControlTest, StopTrialCancelsARunningTrialAndOrdersItsWorkerToStop) {

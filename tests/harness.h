@@ -30,6 +30,7 @@ class Proc {
   // Waits up to `timeout` for the process to exit on its own.
   absl::StatusOr<ProcessExit> Wait(absl::Duration timeout) { return process_->WaitFor(timeout); }
   std::vector<std::string> lines();
+  pid_t pid() const { return process_->pid(); }
 
  private:
   absl::Mutex mu_;
