@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/flags.h"
+#include "common/grpc_log.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/tls_options.h"
@@ -95,6 +96,7 @@ int Run(int argc, char** argv) {
   options.scheduler.max_sessions = static_cast<size_t>(std::max<int64_t>(1, max_sessions));
   options.scheduler.max_queued_per_session = static_cast<size_t>(std::max<int64_t>(1, max_queued));
   augur::SetLogComponent("augur-scheduler");
+  augur::RouteGrpcLogs();
 
   augur::BlockTerminationSignals();
   augur::BlockReloadSignal();

@@ -17,7 +17,7 @@ augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc poli
 augur_library(augur_scheduler_server
   SRCS server.cc store_lock.cc listen_policy.cc
   DEPS augur_scheduler augur_planner augur_sqlite_store augur_tls gRPC::grpc++)
-augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_common)
+augur_binary(augur-scheduler SRCS scheduler_main.cc DEPS augur_scheduler_server augur_common augur_grpc_log)
 
 # Each part of the scheduler at its own boundary (scheduler_test drives the whole facade).
 augur_test(scheduler_parts_test

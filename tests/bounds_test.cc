@@ -1,6 +1,8 @@
 // Bounds on what workers can make the real scheduler hold (issue 14, item 6): sessions beyond
 // --max-sessions are refused and leave no threads behind, and a client that sends and never
 // reads does not grow the scheduler's memory (it grew from 25 MB to 620 MB).
+#include <sys/stat.h>
+
 #include <fstream>
 #include <memory>
 #include <string>
@@ -93,6 +95,27 @@ TEST(Bounds, AClientThatNeverReadsDoesNotGrowTheScheduler) {
               static_cast<long long>(rss_before), static_cast<long long>(rss_after));
   EXPECT_GT(sent, 10'000);
   EXPECT_LT(rss_after - rss_before, 64 * 1024) << "the scheduler grew by more than 64 MB";
+}
+
+// A FIFO named as the policy's model: it used to block the single decision thread (another
+// sweep's stop waited 20 s). Now the path is read once at submit, regular files only.
+TEST(Bounds, AFifoNamedAsTheModelIsRefusedAtSubmitNotWaitedOn) {
+  const std::string dir = TempDir("bounds-fifo");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address);
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  ASSERT_EQ(mkfifo((dir + "/model.json").c_str(), 0600), 0);
+  auto spec = LoadTestSpec("tiny_sweep.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  spec->mutable_policy()->set_model_path(dir + "/model.json");
+  const absl::Time start = absl::Now();
+  auto refused = SubmitSpec(*SweepStub(address), *spec);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("not a regular file"), std::string::npos)
+      << refused.status();
+  spec->mutable_policy()->clear_model_path();
+  EXPECT_TRUE(SubmitSpec(*SweepStub(address), *spec).ok());  // The scheduler carries on.
 }
 
 }  // namespace

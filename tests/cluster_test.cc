@@ -78,6 +78,32 @@ TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
   EXPECT_EQ(left, 0) << "checkpoints of ended trials are left in " << dir;
 }
 
+// A worker killed and started again under the same id (as `augur run` always is) gets its
+// trial back at once, long before the lease would expire. Before the fix its new session
+// renewed the dead process's lease for ever: the trial stayed RUNNING with no progress.
+TEST(Cluster, AWorkerRestartedUnderTheSameIdGetsItsTrialBackAtOnce) {
+  const std::string dir = TempDir("same-id");
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address,
+                                  {"--lease-ttl-ms", "600000", "--heartbeat-ms", "250"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  auto stub = SweepStub(address);
+  const std::string sweep_id = Submit(*stub, PlainSweep({0.006})).sweep().sweep_id();
+  auto first = StartWorker(address, "host-local", dir + "/work");
+  ASSERT_TRUE(first.ok());
+  ASSERT_GE(WaitForCheckpoint(*stub, sweep_id, sweep_id + "/t000").checkpoint_step(), 40);
+  (*first)->Kill9();
+
+  auto again = StartWorker(address, "host-local", dir + "/work");
+  ASSERT_TRUE(again.ok());
+  auto done = WaitForSweep(*stub, sweep_id, absl::Minutes(3));  // The lease lasts 10 minutes.
+  ASSERT_TRUE(done.ok()) << done.status();
+  const v1::Trial finished = done->ranking(0).trial();
+  EXPECT_EQ(finished.state(), v1::TRIAL_STATE_COMPLETED);
+  EXPECT_EQ(finished.attempts(), 2);
+  ExpectUninterrupted(*stub, sweep_id, finished, dir);
+}
+
 TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
   const std::string dir = TempDir("kill-worker");
   std::string address;

@@ -83,6 +83,41 @@ TEST(Startup, AStoreWithANewerSchemaIsRefusedWithTheVersions) {
   ExpectOneLineError(Scheduler({"--db", db}), "999", "newer schema");
 }
 
+// One store, one scheduler; one port, one server (gRPC's SO_REUSEPORT let a second one start
+// and the CLI then alternated between them).
+TEST(Startup, ASecondSchedulerOnTheSameStoreOrPortIsRefused) {
+  const std::string dir = TempDir("startup-second");
+  std::string address;
+  auto first = StartScheduler(dir + "/augur.db", &address);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ExpectOneLineError(Scheduler({"--db", dir + "/augur.db"}), "in use by another scheduler",
+                     "same store");
+  ExpectOneLineError(
+      RunToEnd(FindBinaries().scheduler, {"--listen", address, "--db", dir + "/other.db"}), address,
+      "same port");
+}
+
+// Damaged pages are found at start (PRAGMA quick_check), not by the first call that reads them.
+TEST(Startup, ACorruptStoreIsRefusedAtStart) {
+  const std::string dir = TempDir("startup-corrupt");
+  const std::string db = dir + "/augur.db";
+  {
+    std::string address;
+    auto s = StartScheduler(db, &address);
+    ASSERT_TRUE(s.ok()) << s.status();
+    ASSERT_TRUE((*s)->Terminate(absl::Seconds(30)).ok());
+  }
+  const auto size = std::filesystem::file_size(db);
+  ASSERT_GT(size, 8192u);
+  {  // Garbage over every page but the first (the header stays valid).
+    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    const std::string junk(size - 4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  ExpectOneLineError(Scheduler({"--db", db}), db + " is corrupt", "corrupt store");
+}
+
 TEST(Startup, AugurRunWithADbInAMissingFolderIsOneLineAndExitOne) {
   const std::string spec = std::string(AUGUR_SOURCE_DIR) + "/examples/quickstart.yaml";
   ExpectOneLineError(RunToEnd(AUGUR_BINARY, {"run", spec, "--db", "/nonexistent-augur/x.db"}),

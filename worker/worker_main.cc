@@ -12,6 +12,7 @@
 #include "common/client_auth.h"
 #include "common/client_token.h"
 #include "common/flags.h"
+#include "common/grpc_log.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/tls_options.h"
@@ -72,6 +73,7 @@ int Run(int argc, char** argv) {
   }
   augur::ClientTlsFromEnv([](const char* name) { return std::getenv(name); }, &tls);
   augur::SetLogComponent("augur-worker");
+  augur::RouteGrpcLogs();
   augur::DeviceOptions dev;
   dev.gpus = static_cast<int>(gpus);
   dev.cpu_slots = static_cast<int>(cpu_slots);
