@@ -90,28 +90,7 @@ TEST(SchedulerServer, ASecondSchedulerOnTheSameStoreIsRefused) {
   EXPECT_TRUE(SchedulerServer::Start(Options(db)).ok());
 }
 
-TEST(SchedulerServer, ACorruptStoreIsAnErrorAtStartNotAtTheFirstCallThatReadsIt) {
-  const std::string db = TempPath("corrupt.db");
-  {
-    auto s = SchedulerServer::Start(Options(db));
-    ASSERT_TRUE(s.ok()) << s.status();
-  }
-  std::filesystem::remove(db + "-wal");
-  std::filesystem::remove(db + "-shm");
-  const auto size = std::filesystem::file_size(db);
-  ASSERT_GT(size, 8192u);
-  {  // Garbage over every page but the first (the header stays valid).
-    std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(4096);
-    const std::string junk(size - 4096, '\x5a');
-    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
-  }
-  auto s = SchedulerServer::Start(Options(db));
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
-  EXPECT_NE(s.status().message().find(db + " is corrupt"), std::string::npos) << s.status();
-  EXPECT_EQ(s.status().message().find('\n'), std::string::npos);
-}
+// A corrupt store: tests/startup_test.cc (Startup.ACorruptStoreIsRefusedAtStart).
 
 TEST(SchedulerServer, AnEmptyTokensFileIsAnErrorNotAuthOff) {
   ServerOptions o = Options(TempPath("emptytokens.db"));
