@@ -8,12 +8,11 @@
 #include <type_traits>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "dashboard/api.h"
 #include "dashboard/assets.h"
+#include "dashboard/query_params.h"
 #include "httplib.h"
 #include "scheduler/auth.h"
 
@@ -58,20 +57,6 @@ void SendError(httplib::Response& res, const absl::Status& status) {
 void SendJson(httplib::Response& res, const absl::StatusOr<json>& body) {
   if (!body.ok()) return SendError(res, body.status());
   res.set_content(body->dump(), "application/json");
-}
-
-// A query parameter as a count; `fallback` when absent.
-absl::StatusOr<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t fallback,
-                                 int64_t max) {
-  if (!req.has_param(name)) return fallback;
-  const std::string text = req.get_param_value(name);
-  int64_t v = 0;
-  if (text == "all") return 0;
-  if (!absl::SimpleAtoi(text, &v) || v < 0 || v > max) {
-    return absl::InvalidArgumentError(absl::StrCat(name, " must be an integer in [0, ", max,
-                                                   "] (got '", text.substr(0, 20), "')"));
-  }
-  return v;
 }
 
 std::vector<std::string> ListField(const json& body, const char* name) {
@@ -186,16 +171,9 @@ struct DashboardServer::Impl {
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/curves)",
               Guarded(Role::kView, [this](const auto& req, auto& res) {
-                const absl::StatusOr<int64_t> points = IntParam(req, "points", 1000, 100000);
-                if (!points.ok()) return SendError(res, points.status());
-                CurveQuery query;
-                query.points = static_cast<size_t>(*points);
-                query.normalized = req.get_param_value("normalized") == "1";
-                if (req.has_param("trials")) {
-                  query.trials =
-                      absl::StrSplit(req.get_param_value("trials"), ',', absl::SkipEmpty());
-                }
-                absl::StatusOr<std::string> body = api.Curves(req.matches[1], query);
+                const absl::StatusOr<CurveQuery> query = ParseCurveQuery(req);
+                if (!query.ok()) return SendError(res, query.status());
+                absl::StatusOr<std::string> body = api.Curves(req.matches[1], *query);
                 if (!body.ok()) return SendError(res, body.status());
                 res.set_content(std::move(*body), "application/json");
               }));

@@ -1,6 +1,6 @@
 // Drives Debian's Chromium (playwright-core) through the dashboard of a running sweep, for
 // tests/dashboard_browser_test.cc, which serves the sweep from a real augur-scheduler and feeds
-// it points. Talks to the test on stdout: "READY" when it waits for a live update (the test
+// it points, and zooms the loss curves. Talks to the test on stdout: "READY" when it waits for a live update (the test
 // then sends points), and a last line "RESULT ok" or "RESULT fail: why".
 //
 //   node dashboard_check.mjs URL SWEEP_ID RUNNING_TRIAL SCREENSHOT_DIR CHROMIUM
@@ -35,6 +35,39 @@ async function expectChart(page, selector, what) {
   if (pixels < 100) fail(`${what} (${selector}) drew ${pixels} coloured pixels`);
   const points = await page.$eval(selector, (el) => el.dataset.points);
   console.log(`${what}: ${points} points, ${pixels} coloured pixels`);
+}
+
+// Points of the loss-curve chart's data with x in [from, to].
+function pointsWithin(page, from, to) {
+  return page.evaluate(([a, b]) => document.querySelector('#curves').chart.data.slice(1)
+    .reduce((n, [xs]) => n + xs.filter((x) => x >= a && x <= b).length, 0), [from, to]);
+}
+
+// Zooming the loss curves to a tenth of their x-range (as a drag does: uPlot's setScale) asks
+// the server for that range and draws more points inside it than the overview had; a
+// double-click goes back to the overview.
+async function checkZoom(page) {
+  const ranged = [];
+  page.on('request', (r) => { if (/\/curves\?.*x_from=/.test(r.url())) ranged.push(r.url()); });
+  const [from, to] = await page.evaluate(() => {
+    const xs = document.querySelector('#curves').chart.data.slice(1).flatMap(([x]) => x);
+    const lo = Math.min(...xs), hi = Math.max(...xs);
+    return [lo + (hi - lo) * 0.1, lo + (hi - lo) * 0.2];
+  });
+  const before = await pointsWithin(page, from, to);
+  await page.evaluate(([a, b]) => document.querySelector('#curves').chart.setScale('x', { min: a, max: b }), [from, to]);
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#curves');
+    return el.dataset.range && el.dataset.drawn;
+  }, null, { timeout: DEADLINE_MS }).catch(() => fail('zooming drew no range'));
+  const after = await pointsWithin(page, from, to);
+  if (!ranged.length) fail('zooming made no range request');
+  if (!(after > before)) fail(`zooming drew ${after} points in the range, the overview ${before}`);
+  console.log(`zoom: ${ranged.length} range request(s) (${ranged[0].replace(/^.*\/curves/, 'curves')}); points in [${from.toPrecision(4)}, ${to.toPrecision(4)}]: ${before} in the overview, ${after} zoomed`);
+  await page.locator('#curves').screenshot({ path: `${outDir}/zoomed.png` });
+  await page.dblclick('#curves .u-over');
+  await page.waitForFunction(() => !document.querySelector('#curves').dataset.range && document.querySelector('#curves').dataset.drawn,
+    null, { timeout: DEADLINE_MS }).catch(() => fail('a double-click did not go back to the overview'));
 }
 
 async function progressOf(page, trial) {
@@ -91,6 +124,7 @@ async function run() {
       return tip && tip.style.display === 'block' && /t\d+/.test(tip.textContent);
     }, null, { timeout: DEADLINE_MS }).catch(() => fail('hovering a line named no trial'));
     console.log(`hover: ${await page.$eval('#curves .tip', (t) => t.textContent)}`);
+    await checkZoom(page);
     // Sorting by a column reorders the rows; the filter hides the others.
     await page.click('#ranking th[data-key="trial"]');
     const ids = await page.$$eval('#ranking tbody tr', (trs) => trs.map((tr) => tr.dataset.trial));
