@@ -1,5 +1,7 @@
 #include "dashboard/http_server.h"
 
+#include <zlib.h>
+
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -12,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "dashboard/api.h"
 #include "dashboard/assets.h"
+#include "dashboard/compress.h"
 #include "dashboard/query_params.h"
 #include "httplib.h"
 #include "scheduler/auth.h"
@@ -54,9 +57,13 @@ void SendError(httplib::Response& res, const absl::Status& status) {
       "application/json");
 }
 
-void SendJson(httplib::Response& res, const absl::StatusOr<json>& body) {
+// JSON answers carry a charset, so that httplib leaves their compression to SetBody.
+constexpr char kJson[] = "application/json; charset=utf-8";
+
+void SendJson(const httplib::Request& req, httplib::Response& res,
+              const absl::StatusOr<json>& body) {
   if (!body.ok()) return SendError(res, body.status());
-  res.set_content(body->dump(), "application/json");
+  SetBody(req, res, body->dump(), kJson);
 }
 
 std::vector<std::string> ListField(const json& body, const char* name) {
@@ -153,9 +160,23 @@ struct DashboardServer::Impl {
     const Asset* assets = Assets(&count);
     for (int i = 0; i < count; ++i) {
       const Asset asset = assets[i];
-      http->Get(std::string(asset.path), [asset](const httplib::Request&, httplib::Response& res) {
-        res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
-      });
+      // Gzipped once, at zlib's best level (compress.h); httplib compresses text/ types (small:
+      // the page and its styles) itself.
+      auto gz = std::make_shared<std::string>();
+      if (asset.content_type.rfind("text/", 0) != 0) {
+        absl::StatusOr<std::string> z = Gzip(asset.body, Z_BEST_COMPRESSION);
+        if (z.ok()) *gz = std::move(*z);
+      }
+      http->Get(std::string(asset.path),
+                [asset, gz](const httplib::Request& req, httplib::Response& res) {
+                  const std::string type(asset.content_type);
+                  if (!gz->empty() && AcceptsGzip(req)) {
+                    res.set_header("Content-Encoding", "gzip");
+                    res.set_content(*gz, type);
+                  } else {
+                    res.set_content(asset.body.data(), asset.body.size(), type);
+                  }
+                });
     }
   }
 
@@ -163,11 +184,11 @@ struct DashboardServer::Impl {
     http->Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
                 const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
                 if (!size.ok()) return SendError(res, size.status());
-                SendJson(res,
+                SendJson(req, res,
                          api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
-                SendJson(res, api.Sweep(req.matches[1]));
+                SendJson(req, res, api.Sweep(req.matches[1]));
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/curves)",
               Guarded(Role::kView, [this](const auto& req, auto& res) {
@@ -175,13 +196,13 @@ struct DashboardServer::Impl {
                 if (!query.ok()) return SendError(res, query.status());
                 absl::StatusOr<std::string> body = api.Curves(req.matches[1], *query);
                 if (!body.ok()) return SendError(res, body.status());
-                res.set_content(std::move(*body), "application/json");
+                SetBody(req, res, std::move(*body), kJson);
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
               Guarded(Role::kView, [this](const auto& req, auto& res) {
                 const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
                 if (!points.ok()) return SendError(res, points.status());
-                SendJson(res,
+                SendJson(req, res,
                          api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
               }));
     http->Get("/api/v1/events",
@@ -232,7 +253,7 @@ struct DashboardServer::Impl {
             body.is_object() && body.contains("reason") && body["reason"].is_string()
                 ? body["reason"].template get<std::string>()
                 : "";
-        SendJson(res, api.Act(req.matches[1], req.matches[2], action, reason, Who(caller)));
+        SendJson(req, res, api.Act(req.matches[1], req.matches[2], action, reason, Who(caller)));
       });
     };
     http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
@@ -251,8 +272,9 @@ struct DashboardServer::Impl {
                        res, absl::InvalidArgumentError(
                                 "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
                  }
-                 SendJson(res, api.Tag(req.matches[1], ListField(body, "add"),
-                                       ListField(body, "remove"), Who(caller)));
+                 SendJson(req, res,
+                          api.Tag(req.matches[1], ListField(body, "add"), ListField(body, "remove"),
+                                  Who(caller)));
                }));
   }
 
