@@ -114,6 +114,9 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   ASSERT_TRUE(WaitForTrialState(*stub, sweep_id, by_id[0].trial_id(), v1::TRIAL_STATE_COMPLETED));
   ASSERT_TRUE(WaitForTrialState(*stub, sweep_id, by_id[1].trial_id(), v1::TRIAL_STATE_COMPLETED));
 
+  // A newer sweep, so that the sweeps list has a second page at one sweep a page.
+  ASSERT_FALSE(SubmitOk(*stub, NoPolicySpec(2)).empty());
+
   const std::string running = by_id[2].trial_id().substr(by_id[2].trial_id().rfind('/') + 1);
   const fs::path shots = fs::path(AUGUR_BUILD_DIR) / "dashboard_screenshots";
   fs::remove_all(shots);

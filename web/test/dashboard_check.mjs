@@ -87,7 +87,15 @@ async function run() {
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} for ${r.url()}`); });
 
-    // The sweeps list.
+    // The sweeps list, one sweep a page (the test submitted another, newer sweep): the older
+    // one appears when asked for.
+    await page.goto(`${url}?sweeps_page=1`);
+    await page.waitForSelector('table.sweeps tbody tr[data-sweep]', { timeout: DEADLINE_MS });
+    if (await page.$(`tr[data-sweep="${sweepId}"]`)) fail('the first page of one sweep shows the older sweep');
+    await page.click('button.older');
+    await page.waitForSelector(`tr[data-sweep="${sweepId}"]`, { timeout: DEADLINE_MS })
+      .catch(() => fail('"show older sweeps" did not show the older sweep'));
+    console.log(`sweeps: ${await page.$$eval('table.sweeps tbody tr', (trs) => trs.length)} rows after asking for older ones`);
     await page.goto(url);
     await page.waitForSelector(`tr[data-sweep="${sweepId}"]`, { timeout: DEADLINE_MS });
     await page.screenshot({ path: `${outDir}/sweeps.png` });
