@@ -48,17 +48,17 @@ int HttpCode(absl::StatusCode code) {
   }
 }
 
+// JSON answers carry a charset, so that httplib leaves their compression to SetBody.
+constexpr char kJson[] = "application/json; charset=utf-8";
+
+// Errors are small: sent as they are.
 void SendError(httplib::Response& res, const absl::Status& status) {
   std::string code = absl::StatusCodeToString(status.code());
   for (char& c : code) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
   res.status = HttpCode(status.code());
   res.set_content(
-      json{{"error", {{"code", code}, {"message", std::string(status.message())}}}}.dump(),
-      "application/json");
+      json{{"error", {{"code", code}, {"message", std::string(status.message())}}}}.dump(), kJson);
 }
-
-// JSON answers carry a charset, so that httplib leaves their compression to SetBody.
-constexpr char kJson[] = "application/json; charset=utf-8";
 
 void SendJson(const httplib::Request& req, httplib::Response& res,
               const absl::StatusOr<json>& body) {
