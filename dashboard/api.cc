@@ -40,8 +40,9 @@ json MedianDeviation(const v1::GetSweepResponse& sweep) {
   return Round(d[d.size() / 2]);
 }
 
+// `shows_end`: `c` reaches the trial's last point (a zoomed range may stop before it).
 json CurveJson(const v1::Trial& t, const std::string& label, const Curve& c, bool normalized,
-               double final_loss) {
+               double final_loss, bool shows_end = true) {
   json x = json::array(), y = json::array();
   for (size_t i = 0; i < c.loss.size(); ++i) {
     x.push_back(Round(normalized ? c.fraction[i] : c.tokens[i]));
@@ -57,7 +58,8 @@ json CurveJson(const v1::Trial& t, const std::string& label, const Curve& c, boo
     }
   }
   json end = nullptr;
-  if (cli::IsTerminal(t.state()) && t.state() != v1::TRIAL_STATE_COMPLETED && !c.loss.empty()) {
+  if (shows_end && cli::IsTerminal(t.state()) && t.state() != v1::TRIAL_STATE_COMPLETED &&
+      !c.loss.empty()) {
     end = {{"x", x.back()},
            {"y", y.back()},
            {"state", cli::TrialStateName(t.state())},
@@ -111,12 +113,14 @@ absl::StatusOr<std::string> DashboardApi::Curves(const std::string& sweep_id,
   for (const std::string& t : query.trials) wanted.insert(FullTrialId(sweep_id, t));
   const std::vector<v1::RankingRow> ranking(sweep.ranking().begin(), sweep.ranking().end());
   const cli::Varying varying = cli::FindVarying(ranking);
-  std::string out = json{{"sweep_id", sweep_id},
-                         {"x_axis", query.normalized ? "fraction" : "tokens"},
-                         {"y_axis", query.normalized ? "normalized_loss" : "train_loss"},
-                         {"points_per_curve", query.points},
-                         {"band", query.normalized ? MedianDeviation(sweep) : json(nullptr)}}
-                        .dump();
+  std::string out =
+      json{{"sweep_id", sweep_id},
+           {"x_axis", query.normalized ? "fraction" : "tokens"},
+           {"y_axis", query.normalized ? "normalized_loss" : "train_loss"},
+           {"points_per_curve", query.points},
+           {"band", query.normalized ? MedianDeviation(sweep) : json(nullptr)},
+           {"x_range", query.Ranged() ? json::array({query.x_from, query.x_to}) : json(nullptr)}}
+          .dump();
   out.pop_back();  // The closing brace: the curves follow.
   out += ",\"curves\":[";
   bool first = true;
@@ -125,12 +129,20 @@ absl::StatusOr<std::string> DashboardApi::Curves(const std::string& sweep_id,
     if (!wanted.empty() && !wanted.count(t.trial_id())) continue;
     const double final_loss = FinalForNormalizing(t);
     if (query.normalized && !(final_loss > 0)) continue;
-    absl::StatusOr<Curve> curve =
-        query.points == 0 ? cache_.ReadAll(t.trial_id()) : cache_.Get(t, query.points);
+    absl::StatusOr<Curve> curve = query.points == 0 || query.Ranged() ? cache_.ReadAll(t.trial_id())
+                                                                      : cache_.Get(t, query.points);
     if (!curve.ok()) return curve.status();
+    bool shows_end = true;
+    if (query.Ranged()) {
+      const XAxis axis = query.normalized ? XAxis::kFraction : XAxis::kTokens;
+      const std::vector<double>& x = query.normalized ? curve->fraction : curve->tokens;
+      shows_end = x.empty() || x.back() <= query.x_to;
+      *curve = InRange(*curve, axis, query.x_from, query.x_to, query.points);
+    }
     if (!first) out += ',';
     first = false;
-    out += CurveJson(t, cli::HyperparameterText(t, varying), *curve, query.normalized, final_loss)
+    out += CurveJson(t, cli::HyperparameterText(t, varying), *curve, query.normalized, final_loss,
+                     shows_end)
                .dump();
   }
   out += "]}";

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,15 @@ struct CurveQuery {
   bool normalized = false;
   // Short ("t007") or full trial ids; empty for every trial of the sweep.
   std::vector<std::string> trials;
+  // A zoomed chart: only the points with x (tokens, or the fraction when normalized) in
+  // [x_from, x_to], and the nearest on each side, with `points` per curve for that range alone
+  // (read from the store: the cache is too coarse for a narrow range). Infinite: no bound.
+  double x_from = -std::numeric_limits<double>::infinity();
+  double x_to = std::numeric_limits<double>::infinity();
+  bool Ranged() const {
+    return x_from > -std::numeric_limits<double>::infinity() ||
+           x_to < std::numeric_limits<double>::infinity();
+  }
 };
 
 enum class TrialAction { kStop, kPause, kResume };

@@ -55,6 +55,49 @@ TEST_F(ApiTest, CurvesAreDownsampledAndFollowNewPoints) {
   EXPECT_EQ(j["curves"][0]["points_total"], 60);  // The cached entry was refreshed.
 }
 
+// Points of the first curve of a curves answer with x in [from, to].
+int PointsWithin(const nlohmann::json& answer, double from, double to) {
+  int n = 0;
+  for (const nlohmann::json& x : answer["curves"][0]["x"]) n += x >= from && x <= to;
+  return n;
+}
+
+TEST_F(ApiTest, ANarrowRangeReturnsFinerPointsThanTheOverview) {
+  DashboardApi api(scheduler_.get());
+  SendPoints(session_, leases_["s1/t000"], 1, 50, 5.0, 1, 100);  // 100 tokens per step.
+  SendPoints(session_, leases_["s1/t000"], 51, 100, 5.0, 2, 100);
+  scheduler_->WaitUntilIdle();
+  CurveQuery q;
+  q.points = 20;
+  q.trials = {"t000"};
+  const nlohmann::json overview = nlohmann::json::parse(*api.Curves("s1", q));
+  EXPECT_EQ(overview["x_range"], nullptr);
+  q.x_from = 2000;  // Steps 20 to 40: a fifth of the curve.
+  q.x_to = 4000;
+  auto text = api.Curves("s1", q);
+  ASSERT_TRUE(text.ok()) << text.status();
+  const nlohmann::json zoomed = nlohmann::json::parse(*text);
+  EXPECT_EQ(zoomed["x_range"], nlohmann::json::array({2000.0, 4000.0}));
+  ASSERT_EQ(zoomed["curves"].size(), 1u);
+  const nlohmann::json& x = zoomed["curves"][0]["x"];
+  // The overview spends 20 points (5 M4 buckets) on the whole curve, the zoom 20 on the range
+  // alone; on this straight curve M4 keeps each bucket's first and last point (its highest and
+  // lowest): 10 points, of which 8 in the range, against 3 in the overview.
+  const int coarse = PointsWithin(overview, 2000, 4000), fine = PointsWithin(zoomed, 2000, 4000);
+  EXPECT_EQ(coarse, 3);
+  EXPECT_EQ(fine, 8);
+  EXPECT_GT(fine, coarse);
+  ASSERT_LE(x.size(), 20u);
+  ASSERT_GE(x.size(), 2u);
+  EXPECT_EQ(zoomed["curves"][0]["points_total"], 100);
+  // One point on each side of the range, so that the line reaches its edges.
+  EXPECT_EQ(x.front(), 1900.0);
+  EXPECT_EQ(x.back(), 4100.0);
+
+  q.points = 0;  // Every point of the range.
+  EXPECT_EQ(PointsWithin(nlohmann::json::parse(*api.Curves("s1", q)), 2000, 4000), 21);
+}
+
 TEST_F(ApiTest, UnknownSweepOrTrialIsNotFound) {
   DashboardApi api(scheduler_.get());
   EXPECT_EQ(api.Sweep("nope").status().code(), absl::StatusCode::kNotFound);

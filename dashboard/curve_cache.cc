@@ -22,6 +22,12 @@ Curve Select(const Curve& curve, const std::vector<size_t>& indices) {
   return out;
 }
 
+Curve InRange(const Curve& curve, XAxis axis, double from, double to, size_t max_points) {
+  Curve in =
+      Select(curve, RangeIndices(axis == XAxis::kTokens ? curve.tokens : curve.fraction, from, to));
+  return max_points == 0 ? in : Select(in, DownsampleIndices(in.loss, max_points));
+}
+
 CurveCache::CurveCache(Scheduler* scheduler, size_t resolution, size_t max_trials)
     : scheduler_(scheduler), resolution_(resolution), max_trials_(max_trials) {}
 

@@ -28,6 +28,13 @@ struct Curve {
 // The points of `curve` at `indices` (ascending).
 Curve Select(const Curve& curve, const std::vector<size_t>& indices);
 
+enum class XAxis { kTokens, kFraction };
+
+// The points of `curve` whose x (tokens or training fraction) lies in [from, to], with the
+// nearest on each side (RangeIndices), downsampled to at most `max_points` (0: all of them):
+// a zoomed view, drawn at the resolution the overview gives the whole curve.
+Curve InRange(const Curve& curve, XAxis axis, double from, double to, size_t max_points);
+
 class CurveCache {
  public:
   // `scheduler` must outlive the cache. Entries hold `resolution` points at most; past

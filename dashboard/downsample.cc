@@ -34,4 +34,17 @@ std::vector<size_t> DownsampleIndices(const std::vector<double>& y, size_t max_p
   return out;
 }
 
+std::vector<size_t> RangeIndices(const std::vector<double>& x, double from, double to) {
+  // First index with x >= from, and one past the last with x <= to.
+  size_t begin = static_cast<size_t>(std::lower_bound(x.begin(), x.end(), from) - x.begin());
+  size_t end = static_cast<size_t>(std::upper_bound(x.begin(), x.end(), to) - x.begin());
+  if (begin > 0) --begin;
+  if (end < x.size()) ++end;
+  std::vector<size_t> out;
+  if (begin >= end) return out;
+  out.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) out.push_back(i);
+  return out;
+}
+
 }  // namespace augur::dashboard

@@ -1,5 +1,7 @@
 #include "dashboard/http_server.h"
 
+#include <zlib.h>
+
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -8,12 +10,12 @@
 #include <type_traits>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "dashboard/api.h"
 #include "dashboard/assets.h"
+#include "dashboard/compress.h"
+#include "dashboard/query_params.h"
 #include "httplib.h"
 #include "scheduler/auth.h"
 
@@ -46,32 +48,22 @@ int HttpCode(absl::StatusCode code) {
   }
 }
 
+// JSON answers carry a charset, so that httplib leaves their compression to SetBody.
+constexpr char kJson[] = "application/json; charset=utf-8";
+
+// Errors are small: sent as they are.
 void SendError(httplib::Response& res, const absl::Status& status) {
   std::string code = absl::StatusCodeToString(status.code());
   for (char& c : code) c = c == ' ' ? '_' : static_cast<char>(std::tolower(c));
   res.status = HttpCode(status.code());
   res.set_content(
-      json{{"error", {{"code", code}, {"message", std::string(status.message())}}}}.dump(),
-      "application/json");
+      json{{"error", {{"code", code}, {"message", std::string(status.message())}}}}.dump(), kJson);
 }
 
-void SendJson(httplib::Response& res, const absl::StatusOr<json>& body) {
+void SendJson(const httplib::Request& req, httplib::Response& res,
+              const absl::StatusOr<json>& body) {
   if (!body.ok()) return SendError(res, body.status());
-  res.set_content(body->dump(), "application/json");
-}
-
-// A query parameter as a count; `fallback` when absent.
-absl::StatusOr<int64_t> IntParam(const httplib::Request& req, const char* name, int64_t fallback,
-                                 int64_t max) {
-  if (!req.has_param(name)) return fallback;
-  const std::string text = req.get_param_value(name);
-  int64_t v = 0;
-  if (text == "all") return 0;
-  if (!absl::SimpleAtoi(text, &v) || v < 0 || v > max) {
-    return absl::InvalidArgumentError(absl::StrCat(name, " must be an integer in [0, ", max,
-                                                   "] (got '", text.substr(0, 20), "')"));
-  }
-  return v;
+  SetBody(req, res, body->dump(), kJson);
 }
 
 std::vector<std::string> ListField(const json& body, const char* name) {
@@ -168,9 +160,23 @@ struct DashboardServer::Impl {
     const Asset* assets = Assets(&count);
     for (int i = 0; i < count; ++i) {
       const Asset asset = assets[i];
-      http->Get(std::string(asset.path), [asset](const httplib::Request&, httplib::Response& res) {
-        res.set_content(asset.body.data(), asset.body.size(), std::string(asset.content_type));
-      });
+      // Gzipped once, at zlib's best level (compress.h); httplib compresses text/ types (small:
+      // the page and its styles) itself.
+      auto gz = std::make_shared<std::string>();
+      if (asset.content_type.rfind("text/", 0) != 0) {
+        absl::StatusOr<std::string> z = Gzip(asset.body, Z_BEST_COMPRESSION);
+        if (z.ok()) *gz = std::move(*z);
+      }
+      http->Get(std::string(asset.path),
+                [asset, gz](const httplib::Request& req, httplib::Response& res) {
+                  const std::string type(asset.content_type);
+                  if (!gz->empty() && AcceptsGzip(req)) {
+                    res.set_header("Content-Encoding", "gzip");
+                    res.set_content(*gz, type);
+                  } else {
+                    res.set_content(asset.body.data(), asset.body.size(), type);
+                  }
+                });
     }
   }
 
@@ -178,32 +184,25 @@ struct DashboardServer::Impl {
     http->Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
                 const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
                 if (!size.ok()) return SendError(res, size.status());
-                SendJson(res,
+                SendJson(req, res,
                          api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
-                SendJson(res, api.Sweep(req.matches[1]));
+                SendJson(req, res, api.Sweep(req.matches[1]));
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/curves)",
               Guarded(Role::kView, [this](const auto& req, auto& res) {
-                const absl::StatusOr<int64_t> points = IntParam(req, "points", 1000, 100000);
-                if (!points.ok()) return SendError(res, points.status());
-                CurveQuery query;
-                query.points = static_cast<size_t>(*points);
-                query.normalized = req.get_param_value("normalized") == "1";
-                if (req.has_param("trials")) {
-                  query.trials =
-                      absl::StrSplit(req.get_param_value("trials"), ',', absl::SkipEmpty());
-                }
-                absl::StatusOr<std::string> body = api.Curves(req.matches[1], query);
+                const absl::StatusOr<CurveQuery> query = ParseCurveQuery(req);
+                if (!query.ok()) return SendError(res, query.status());
+                absl::StatusOr<std::string> body = api.Curves(req.matches[1], *query);
                 if (!body.ok()) return SendError(res, body.status());
-                res.set_content(std::move(*body), "application/json");
+                SetBody(req, res, std::move(*body), kJson);
               }));
     http->Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
               Guarded(Role::kView, [this](const auto& req, auto& res) {
                 const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
                 if (!points.ok()) return SendError(res, points.status());
-                SendJson(res,
+                SendJson(req, res,
                          api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
               }));
     http->Get("/api/v1/events",
@@ -254,7 +253,7 @@ struct DashboardServer::Impl {
             body.is_object() && body.contains("reason") && body["reason"].is_string()
                 ? body["reason"].template get<std::string>()
                 : "";
-        SendJson(res, api.Act(req.matches[1], req.matches[2], action, reason, Who(caller)));
+        SendJson(req, res, api.Act(req.matches[1], req.matches[2], action, reason, Who(caller)));
       });
     };
     http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
@@ -273,8 +272,9 @@ struct DashboardServer::Impl {
                        res, absl::InvalidArgumentError(
                                 "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
                  }
-                 SendJson(res, api.Tag(req.matches[1], ListField(body, "add"),
-                                       ListField(body, "remove"), Who(caller)));
+                 SendJson(req, res,
+                          api.Tag(req.matches[1], ListField(body, "add"), ListField(body, "remove"),
+                                  Who(caller)));
                }));
   }
 

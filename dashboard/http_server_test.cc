@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -60,10 +61,42 @@ TEST_F(HttpServerTest, ServesThePageAndJsonWithoutTokensWhenNoneAreConfigured) {
   auto bad = c.Get("/api/v1/sweeps/s1/curves?points=lots");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
+  for (const char* range : {"x_from=5&x_to=5", "x_from=a", "x_to=inf"}) {
+    auto bad_range = c.Get(absl::StrCat("/api/v1/sweeps/s1/curves?", range).c_str());
+    ASSERT_TRUE(bad_range);
+    EXPECT_EQ(bad_range->status, 400) << range;
+  }
+  auto zoomed = c.Get("/api/v1/sweeps/s1/curves?points=50&x_from=0.5&x_to=1e3");
+  ASSERT_TRUE(zoomed);
+  ASSERT_EQ(zoomed->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(zoomed->body)["x_range"], nlohmann::json::array({0.5, 1000.0}));
   // Read-only by default, whoever asks.
   auto stop = c.Post("/api/v1/sweeps/s1/trials/t001/stop", "{}", "application/json");
   ASSERT_TRUE(stop);
   EXPECT_EQ(stop->status, 403);
+}
+
+// Browsers accept Brotli, which Debian's httplib would answer at quality 11 (seconds per
+// megabyte): the page and the JSON are gzipped by the server instead (compress.h).
+TEST_F(HttpServerTest, BrowsersGetGzipNotBrotli) {
+  auto server = Serve(false, false);
+  httplib::Client c("127.0.0.1", server->port());
+  c.set_decompress(false);
+  const httplib::Headers browser = {{"Accept-Encoding", "gzip, deflate, br, zstd"}};
+  for (const char* path : {"/app.js", "/api/v1/sweeps", "/api/v1/sweeps/s1/curves?points=all"}) {
+    auto r = c.Get(path, browser);
+    ASSERT_TRUE(r) << path;
+    ASSERT_EQ(r->status, 200) << path;
+    if (r->body.size() > 1400) {
+      EXPECT_EQ(r->get_header_value("Content-Encoding"), "gzip") << path;
+    } else {
+      EXPECT_NE(r->get_header_value("Content-Encoding"), "br") << path;
+    }
+  }
+  c.set_decompress(true);
+  auto js = c.Get("/app.js", browser);
+  ASSERT_TRUE(js);
+  EXPECT_NE(js->body.find("augur:drawn"), std::string::npos);  // Decompressed: the bundle.
 }
 
 TEST_F(HttpServerTest, TokensAndRolesApplyToReadsActionsAndTheEventStream) {
@@ -133,9 +166,10 @@ TEST_F(HttpServerTest, WithTlsFilesItServesHttpsOnly) {
   const std::string dir = ::testing::TempDir() + "/dashboard_tls_" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
   const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
-  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                          "-addext subjectAltName=IP:127.0.0.1 -keyout " + key + " -out " + cert +
-                          " >/dev/null 2>&1";
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl (setup.sh installs it) failed: " << cmd;
   DashboardOptions o;
   o.tls.cert_file = cert;

@@ -28,8 +28,9 @@ double SweepProgress(const v1::Sweep& s) {
                              : 0.0;
 }
 
-// Stops, pauses and trials that ended badly, newest first; events without a time (a failure
-// is stored without one) come last.
+// Stops, pauses and trials that ended badly, newest first: stops at their decision's time,
+// the others at the trial's last change of state; events without a time (a trial whose state
+// changed before the store kept it) come last.
 json EventsJson(const v1::GetSweepResponse& sweep) {
   json events = json::array();
   for (const v1::Decision& d : sweep.decisions()) {
@@ -41,9 +42,6 @@ json EventsJson(const v1::GetSweepResponse& sweep) {
                       {"at_fraction", Number(d.milestone_fraction())},
                       {"reason", d.reason()}});
   }
-  std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) {
-    return a["unix_ms"].get<int64_t>() > b["unix_ms"].get<int64_t>();
-  });
   for (const v1::RankingRow& row : sweep.ranking()) {
     const v1::Trial& t = row.trial();
     const bool bad = t.state() == v1::TRIAL_STATE_FAILED || t.state() == v1::TRIAL_STATE_DIVERGED;
@@ -53,10 +51,13 @@ json EventsJson(const v1::GetSweepResponse& sweep) {
     events.push_back({{"kind", cli::TrialStateName(t.state())},
                       {"trial_id", t.trial_id()},
                       {"short_id", cli::ShortTrialId(t.trial_id())},
-                      {"unix_ms", 0},
+                      {"unix_ms", t.state_changed_unix_ms()},
                       {"at_fraction", Number(t.last_point().fraction())},
                       {"reason", t.message()}});
   }
+  std::stable_sort(events.begin(), events.end(), [](const json& a, const json& b) {
+    return a["unix_ms"].get<int64_t>() > b["unix_ms"].get<int64_t>();
+  });
   return events;
 }
 

@@ -43,7 +43,7 @@ TEST(ViewsTest, FinalLossIsActualForCompletedAndPredictedForStopped) {
   EXPECT_DOUBLE_EQ(f["high"].get<double>(), 3.2);
 }
 
-TEST(ViewsTest, SweepJsonHasRankingSearchedParametersAndStopEvents) {
+TEST(ViewsTest, SweepJsonHasRankingSearchedParametersAndTimedEvents) {
   v1::GetSweepResponse sweep;
   sweep.mutable_sweep()->set_sweep_id("s1");
   sweep.mutable_sweep()->mutable_spec()->set_source_yaml("name: big\n");
@@ -60,23 +60,31 @@ TEST(ViewsTest, SweepJsonHasRankingSearchedParametersAndStopEvents) {
   *sweep.add_ranking() = stopped;
   v1::RankingRow failed = Row("t002", v1::TRIAL_STATE_FAILED, 0.06);
   failed.mutable_trial()->set_message("out of memory");
+  failed.mutable_trial()->set_state_changed_unix_ms(2000);  // After the stop.
   *sweep.add_ranking() = failed;
+  // Paused before the store kept times.
+  *sweep.add_ranking() = Row("t003", v1::TRIAL_STATE_PAUSED, 0.07);
 
   const nlohmann::json j = SweepJson(sweep);
   EXPECT_FALSE(j["sweep"]["spec"].contains("source_yaml") &&
                !j["sweep"]["spec"]["source_yaml"].get<std::string>().empty());
   EXPECT_EQ(j["searched"], nlohmann::json::array({"peak_lr"}));
-  ASSERT_EQ(j["rows"].size(), 3u);
+  ASSERT_EQ(j["rows"].size(), 4u);
   EXPECT_EQ(j["rows"][0]["short_id"], "t000");
   EXPECT_EQ(j["rows"][0]["state"], "running");
   EXPECT_DOUBLE_EQ(j["rows"][0]["progress"].get<double>(), 0.5);
   EXPECT_EQ(j["rows"][1]["why_stopped"], "at 30%: behind the leader");
   EXPECT_DOUBLE_EQ(j["rows"][1]["ended_at_fraction"].get<double>(), 0.5);
-  ASSERT_EQ(j["events"].size(), 2u);
-  EXPECT_EQ(j["events"][0]["kind"], "stop");
-  EXPECT_EQ(j["events"][0]["reason"], "behind the leader");
-  EXPECT_EQ(j["events"][1]["kind"], "failed");
-  EXPECT_EQ(j["events"][1]["reason"], "out of memory");
+  // Newest first: the failure (with its time), the stop, then the pause without a time.
+  ASSERT_EQ(j["events"].size(), 3u);
+  EXPECT_EQ(j["events"][0]["kind"], "failed");
+  EXPECT_EQ(j["events"][0]["unix_ms"], 2000);
+  EXPECT_EQ(j["events"][0]["reason"], "out of memory");
+  EXPECT_EQ(j["events"][1]["kind"], "stop");
+  EXPECT_EQ(j["events"][1]["unix_ms"], 1000);
+  EXPECT_EQ(j["events"][1]["reason"], "behind the leader");
+  EXPECT_EQ(j["events"][2]["kind"], "paused");
+  EXPECT_EQ(j["events"][2]["unix_ms"], 0);
 }
 
 }  // namespace

@@ -137,6 +137,7 @@ absl::Status BackedStore::SetState(StoreBackend& db, TrialRecord& record, TrialS
                                    absl::string_view message) {
   const TrialState from = record.trial.state();
   record.trial.set_state(to);
+  record.trial.set_state_changed_unix_ms(clock_.NowUnixMs());
   if (from == v1::TRIAL_STATE_RUNNING && to != v1::TRIAL_STATE_RUNNING) {
     record.trial.clear_worker_id();
     record.lease_expires_unix_ms = 0;

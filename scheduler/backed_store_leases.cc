@@ -36,6 +36,7 @@ absl::StatusOr<LeaseGrant> BackedStore::Grant(StoreBackend& db, TrialRecord& rec
   record.fencing_token += 1 + static_cast<int64_t>(random_->Next() >> 16);
   record.lease_expires_unix_ms = now + absl::ToInt64Milliseconds(ttl);
   record.trial.set_state(v1::TRIAL_STATE_RUNNING);
+  record.trial.set_state_changed_unix_ms(now);
   record.trial.set_worker_id(std::string(worker_id));
   record.trial.set_attempts(record.trial.attempts() + 1);
   RETURN_IF_ERROR(db.UpdateTrial(record));

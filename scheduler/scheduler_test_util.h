@@ -241,8 +241,9 @@ class SchedulerTest : public ::testing::Test {
     return {};
   }
 
+  // Steps from..to (at most 50: max_points_per_batch) at `tokens_per_step` tokens each.
   void SendPoints(const std::shared_ptr<WorkerSession>& s, const v1::Lease& lease, int from, int to,
-                  double base_loss, int64_t seq = 1) {
+                  double base_loss, int64_t seq = 1, int64_t tokens_per_step = 0) {
     v1::WorkerMessage m;
     auto* b = m.mutable_points();
     b->set_trial_id(lease.trial_id());
@@ -251,6 +252,7 @@ class SchedulerTest : public ::testing::Test {
     for (int step = from; step <= to; ++step) {
       auto* p = b->add_points();
       p->set_step(step);
+      p->set_tokens(tokens_per_step * step);
       p->set_fraction(static_cast<double>(step) / kSteps);
       p->set_train_loss(base_loss - 0.001 * step);
     }

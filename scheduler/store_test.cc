@@ -145,6 +145,24 @@ TYPED_TEST(StoreSweepTest, TransitionIsCompareAndSet) {
   EXPECT_EQ(sweep->trial_counts().at("TRIAL_STATE_CANCELLED"), 1);
 }
 
+// Every change of a trial's state is stamped with the store's clock, and kept: the dashboard
+// shows when a trial failed.
+TYPED_TEST(StoreSweepTest, AStateChangeIsStampedWithTheClock) {
+  this->CreateSweep("s1", 1);
+  EXPECT_EQ(this->store().ListTrials("s1")->at(0).state_changed_unix_ms(), 0);  // Planned.
+  this->clock_.Advance(absl::Seconds(3));
+  LeaseGrant g = this->Lease();
+  EXPECT_EQ(this->store().ListTrials("s1")->at(0).state_changed_unix_ms(),
+            this->clock_.NowUnixMs());
+  this->clock_.Advance(absl::Seconds(5));
+  auto failed = this->store().TransitionTrial(g.lease.trial_id(), v1::TRIAL_STATE_RUNNING,
+                                              v1::TRIAL_STATE_FAILED, "out of memory");
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->state_changed_unix_ms(), this->clock_.NowUnixMs());
+  EXPECT_EQ(this->store().ListTrials("s1")->at(0).state_changed_unix_ms(),
+            this->clock_.NowUnixMs());
+}
+
 // The sweep is DONE exactly when its last live trial (pending, running or paused) becomes
 // terminal; other sweeps' trials do not count.
 TYPED_TEST(StoreSweepTest, SweepIsDoneWhenNoTrialIsLive) {

@@ -1,7 +1,8 @@
 // The dashboard in a real browser: a real augur-scheduler (real port, SQLite store) serves a
 // sweep whose trials a simulated worker runs; Debian's Chromium, driven by playwright-core
 // (web/test/dashboard_check.mjs), checks the ranking, that the loss curves and the loss-vs-LR
-// plot are drawn with data, and that a live update arrives without a reload, and saves
+// plot are drawn with data, that zooming the loss curves fetches finer points for the range,
+// and that a live update arrives without a reload, and saves
 // screenshots under the build folder (dashboard_screenshots/).
 #include <cmath>
 #include <filesystem>
@@ -73,7 +74,11 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   const std::string url = line->substr(line->find("dashboard at ") + 13);
 
   auto stub = SweepStub(address);
-  const std::string sweep_id = SubmitOk(*stub, NoPolicySpec(4));
+  // Ten times the tokens (~4,900 steps): more points than the page asks for a curve, so that
+  // a zoom has finer points to fetch.
+  v1::SweepSpec spec = NoPolicySpec(4);
+  spec.set_tokens_per_param(spec.tokens_per_param() * 10);
+  const std::string sweep_id = SubmitOk(*stub, spec);
   ASSERT_FALSE(sweep_id.empty());
   SimWorker worker(address, "sim-1", 4);
   ASSERT_TRUE(worker.Connect().ok());
@@ -86,7 +91,7 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   std::vector<v1::Lease> by_id;
   for (const auto& [id, l] : leases) by_id.push_back(l);
   const int64_t total = by_id[0].config().total_steps();
-  ASSERT_GT(total, 40);
+  ASSERT_GT(total, 4000);
   // Two trials complete, one runs at half way, one is stopped by hand at a third.
   for (int i : {0, 1}) {
     ASSERT_TRUE(SendCurve(worker, by_id[i], 1, total));
@@ -109,6 +114,9 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   ASSERT_TRUE(WaitForTrialState(*stub, sweep_id, by_id[0].trial_id(), v1::TRIAL_STATE_COMPLETED));
   ASSERT_TRUE(WaitForTrialState(*stub, sweep_id, by_id[1].trial_id(), v1::TRIAL_STATE_COMPLETED));
 
+  // A newer sweep, so that the sweeps list has a second page at one sweep a page.
+  ASSERT_FALSE(SubmitOk(*stub, NoPolicySpec(2)).empty());
+
   const std::string running = by_id[2].trial_id().substr(by_id[2].trial_id().rfind('/') + 1);
   const fs::path shots = fs::path(AUGUR_BUILD_DIR) / "dashboard_screenshots";
   fs::remove_all(shots);
@@ -128,7 +136,7 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   auto result = (*browser)->WaitForLine("RESULT ", absl::Seconds(120));
   ASSERT_TRUE(result.ok()) << result.status() << "; the browser said:\n" << lines();
   EXPECT_EQ(*result, "RESULT ok") << "the browser said:\n" << lines();
-  for (const char* name : {"sweeps.png", "sweep.png", "trial.png"}) {
+  for (const char* name : {"sweeps.png", "sweep.png", "zoomed.png", "trial.png"}) {
     EXPECT_GT(fs::exists(shots / name) ? fs::file_size(shots / name) : 0, 10000u) << name;
   }
   std::cout << "browser:\n" << lines() << "screenshots in " << shots.string() << "\n";

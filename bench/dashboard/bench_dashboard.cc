@@ -6,10 +6,13 @@
 // over HTTP what the sweep page asks for its first render (the sweep's ranking, the loss curves
 // and the normalized curves, downsampled to --view-points per curve), cold (nothing cached)
 // and warm, against the same curves with every point. Sizes are of the JSON body, and on the
-// wire with gzip (which the server applies when the client accepts it).
+// wire with gzip (which the server applies when the client accepts it). Then, on the same
+// server, Debian's Chromium loads the sweep page downsampled and with every point
+// (web/bench/first_render.mjs): time to first render (both charts drawn with data), payloads.
 //
-//   bench_dashboard                          # 1,000 x 10,000 points in SQLite, ~2 min
+//   bench_dashboard                          # 1,000 x 10,000 points in SQLite, a few minutes
 //   bench_dashboard --trials=100 --points=2000 --memory   # quick
+//   bench_dashboard --chromium=none          # the server's side only
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -136,14 +139,30 @@ absl::StatusOr<Fetch> PageLoad(int port, const std::string& points) {
   return total;
 }
 
+// Runs web/bench/first_render.mjs on the page served at `port`, passing its lines through;
+// false if it failed.
+bool BrowserRender(int port, const std::string& node, const std::string& chromium,
+                   const std::string& web_dir, int64_t runs) {
+  const std::string command = absl::StrCat("cd '", web_dir, "' && '", node,
+                                           "' bench/first_render.mjs http://127.0.0.1:", port,
+                                           "/ s-bench '", chromium, "' ", runs, " 2>&1");
+  std::fflush(stdout);
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) return false;
+  char line[1024];
+  while (std::fgets(line, sizeof(line), out) != nullptr) std::fputs(line, stdout);
+  return pclose(out) == 0;
+}
+
 void Report(const char* what, const Fetch& f) {
   std::printf("  %-34s %8.3f s  %10.2f MB JSON  %9.2f MB gzip\n", what, f.seconds,
               static_cast<double>(f.json_bytes) / 1e6, static_cast<double>(f.gzip_bytes) / 1e6);
 }
 
 int Run(int argc, char** argv) {
-  int64_t trials = 1000, points = 10000, view_points = 0;
+  int64_t trials = 1000, points = 10000, view_points = 0, browser_runs = 1;
   bool memory = false, help = false;
+  std::string chromium = AUGUR_CHROMIUM, node = AUGUR_NODE;
   std::string db = (std::filesystem::temp_directory_path() / "bench_dashboard.db").string();
   FlagSet flags;
   flags.AddInt("trials", "N", "trials in the sweep", &trials);
@@ -153,6 +172,11 @@ int Run(int argc, char** argv) {
                "200,000 / trials, in [50, 1500] for a 1000-pixel chart)",
                &view_points);
   flags.AddBool("memory", "use the in-memory store instead of SQLite", &memory);
+  flags.AddString("chromium", "PATH", "the browser for time to first render; 'none' skips it",
+                  &chromium);
+  flags.AddString("node", "PATH", "Node.js, to drive the browser (playwright-core)", &node);
+  flags.AddInt("browser-runs", "N", "page loads of each kind (the median is reported)",
+               &browser_runs);
   flags.AddString("db", "PATH", "SQLite file (removed first)", &db);
   flags.AddBool("help", "show this help", &help);
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -216,9 +240,25 @@ int Run(int argc, char** argv) {
       static_cast<double>(all->json_bytes) / static_cast<double>(warm->json_bytes),
       static_cast<double>(all->gzip_bytes) / static_cast<double>(warm->gzip_bytes),
       all->seconds / cold->seconds, all->seconds / warm->seconds);
+  // A zoom of the loss curves to a tenth of the x-range: the page asks for that range at the
+  // same points per curve, which the server reads from the store (docs/dashboard.md).
+  const int64_t tenth = int64_t{4096} * points / 10;
+  auto zoom = Get(port, absl::StrCat("/api/v1/sweeps/s-bench/curves?points=", view,
+                                     "&x_from=", tenth, "&x_to=", 2 * tenth));
+  if (!zoom.ok()) {
+    std::fprintf(stderr, "bench_dashboard: %s\n", zoom.status().ToString().c_str());
+    return 1;
+  }
+  Report("a zoom to a tenth (loss curves)", *zoom);
+  bool rendered = true;
+  if (chromium != "none") {
+    rendered =
+        BrowserRender(port, node, chromium, AUGUR_WEB_DIR, std::max<int64_t>(1, browser_runs));
+    if (!rendered) std::fprintf(stderr, "bench_dashboard: the browser run failed\n");
+  }
   (*web)->Stop();
   scheduler.Stop();
-  return 0;
+  return rendered ? 0 : 1;
 }
 
 }  // namespace

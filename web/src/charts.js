@@ -8,12 +8,16 @@ import { num } from './format.js';
 
 const HOVER_RADIUS_PX = 24;
 
-// spec: {title, xLabel, yLabel, logX, logY, yRange: [lo, hi] | null,
+// spec: {title, xLabel, yLabel, logX, logY, xRange, yRange: [lo, hi] | null,
 //   series: [{label, x, y, stroke, dash, width, points: bool, ends: [{x, y, label}]}],
-//   band: {x, lo, hi} | null, bars: [{x, lo, hi, stroke}], onPick(seriesIndex)}
-// Returns the chart; el.dataset.points holds how many points it was given.
+//   band: {x, lo, hi} | null, bars: [{x, lo, hi, stroke}], onPick(seriesIndex),
+//   onZoom([xMin, xMax] after a zoom, null after a double-click)}
+// Returns the chart (also el.chart). el.dataset.points holds how many points it was given;
+// once they are drawn, el.dataset.drawn is set and a performance mark "augur:drawn:NAME"
+// (NAME: el.id or its data-param) is added, which tests and bench/dashboard wait for.
 export function chart(el, spec, width) {
   el.innerHTML = '';
+  delete el.dataset.drawn;
   const keep = (x, y) => x != null && y != null && isFinite(x) && isFinite(y) &&
     (!spec.logX || x > 0) && (!spec.logY || y > 0);
   const data = [null];
@@ -38,7 +42,7 @@ export function chart(el, spec, width) {
     legend: { show: false },
     cursor: { drag: { x: true, y: true, uni: 20 }, points: { show: false } },
     scales: {
-      x: { time: false, distr: spec.logX ? 3 : 1 },
+      x: { time: false, distr: spec.logX ? 3 : 1, range: spec.xRange ? () => spec.xRange : undefined },
       y: { distr: spec.logY ? 3 : 1, range: spec.yRange ? () => spec.yRange : undefined },
     },
     axes: [
@@ -57,16 +61,47 @@ export function chart(el, spec, width) {
     }))],
     hooks: {
       drawClear: [(u) => drawBand(u, spec.band)],
-      draw: [(u) => { drawBars(u, spec.bars || []); drawMarkers(u, spec.series, data); drawEnds(u, spec.series); }],
+      draw: [(u) => {
+        drawBars(u, spec.bars || []); drawMarkers(u, spec.series, data); drawEnds(u, spec.series);
+        if (points > 0 && !el.dataset.drawn) {
+          el.dataset.drawn = String(performance.now());
+          performance.mark(`augur:drawn:${el.id || el.dataset.param}`);
+        }
+      }],
       setCursor: [(u) => hover(u, data, spec, tip)],
+      ready: [(u) => zoom.ready(u)],
+      setScale: [(u, key) => { if (key === 'x') zoom.scaled(u); }],
     },
   };
+  const zoom = zoomWatch(spec.onZoom);
   const u = new uPlot(opts, data, el);
+  el.chart = u;
+  u.over.addEventListener('dblclick', () => zoom.reset());
   u.over.appendChild(tip);
   u.over.addEventListener('click', () => {
     if (spec.onPick && tip.dataset.series) spec.onPick(Number(tip.dataset.series));
   });
   return u;
+}
+
+// Calls onZoom([min, max]) when the x-range changes from the one first drawn (a drag, or
+// u.setScale), once the dragging settles; onZoom(null) on a double-click (back to the whole).
+function zoomWatch(onZoom) {
+  let first = null;
+  let timer = null;
+  return {
+    ready(u) { first = [u.scales.x.min, u.scales.x.max]; },
+    scaled(u) {
+      const r = [u.scales.x.min, u.scales.x.max];
+      if (!onZoom || !first || (r[0] === first[0] && r[1] === first[1])) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => onZoom(r), 150);
+    },
+    reset() {
+      clearTimeout(timer);
+      if (onZoom) onZoom(null);
+    },
+  };
 }
 
 function px(u, x, y) {
@@ -180,14 +215,16 @@ function hover(u, data, spec, tip) {
   tip.style.top = `${top + 12}px`;
 }
 
-// [lo, hi] over the points at or after each series' `from` x (the end of warmup), padded 3%.
-export function yRangeAfter(series, log) {
+// [lo, hi] over the points at or after each series' `from` x (the end of warmup), and within
+// `xRange` when given, padded 3%.
+export function yRangeAfter(series, log, xRange) {
   let lo = Infinity, hi = -Infinity;
   for (const s of series) {
     for (let i = 0; i < s.x.length; i++) {
       const y = s.y[i];
       if (y == null || !isFinite(y) || (log && !(y > 0))) continue;
       if (s.from != null && s.x[i] < s.from) continue;
+      if (xRange && (s.x[i] < xRange[0] || s.x[i] > xRange[1])) continue;
       lo = Math.min(lo, y); hi = Math.max(hi, y);
     }
   }

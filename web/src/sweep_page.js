@@ -18,9 +18,10 @@ export async function sweepPage(main, sweepId) {
   const view = viewOf(sweepId);
   const base = `/api/v1/sweeps/${encodeURIComponent(sweepId)}`;
   const s = await get(base);
-  const points = pointsPerCurve(main.clientWidth || 1000, s.total_trials);
-  const [curves, normalized] = await Promise.all([
-    get(`${base}/curves?points=${points}`), get(`${base}/curves?points=${points}&normalized=1`)]);
+  const points = pointsOverride() || pointsPerCurve(main.clientWidth || 1000, s.total_trials);
+  const [curves, normalized, zoomed] = await Promise.all([
+    get(`${base}/curves?points=${points}`), get(`${base}/curves?points=${points}&normalized=1`),
+    view.zoom ? get(rangePath(base, points, view.zoom)) : null]);
   const sweep = s.sweep;
   const counts = Object.entries(sweep.trial_counts || {}).map(([k, v]) => `${esc(k)} ${v}`).join(', ');
   main.innerHTML = `<h1>${esc(sweep.spec.name)} <small>${esc(sweep.sweep_id)}</small>
@@ -35,7 +36,8 @@ export async function sweepPage(main, sweepId) {
     <div class="controls">smoothing <input type="range" id="smoothing" min="0" max="0.99" step="0.01" value="${view.smoothing}">
       <label><input type="checkbox" id="logx" ${view.logX ? 'checked' : ''}> log x</label>
       <label><input type="checkbox" id="logy" ${view.logY ? 'checked' : ''}> log y</label>
-      <span class="hint">drag to zoom, double-click to reset; hover names a trial, click opens it; × marks where a trial was stopped</span></div>
+      <span class="hint">drag to zoom (finer points are fetched for the range), double-click to reset; hover names a trial, click opens it; × marks where a trial was stopped</span>
+      <span class="zoom-error error"></span></div>
     <div id="curves" class="chart"></div>
     <h2>Normalized loss against the reference</h2><div id="normalized" class="chart"></div>
     <h2>Final loss against each searched hyperparameter</h2><div id="vs-params"></div>
@@ -51,7 +53,27 @@ export async function sweepPage(main, sweepId) {
   rerender(view, false);
   events(main.querySelector('#events'), s.events);
   const open = (shortId) => { location.hash = `#/sweep/${encodeURIComponent(sweepId)}/trial/${shortId}`; };
-  const drawCurves = () => lossCurves(main.querySelector('#curves'), curves, view, open);
+  const curvesEl = main.querySelector('#curves');
+  let shown = zoomed || curves;
+  const drawCurves = () => lossCurves(curvesEl, shown, view, open, zoomTo);
+  // A zoom asks the server for the range at the same points per curve, so detail the overview
+  // hid appears; a double-click goes back to the overview.
+  const zoomTo = async (range) => {
+    view.zoom = range;
+    if (!range) {
+      if (shown !== curves) { shown = curves; drawCurves(); }
+      return;
+    }
+    curvesEl.dataset.rangeRequests = String(Number(curvesEl.dataset.rangeRequests || 0) + 1);
+    try {
+      const data = await get(rangePath(base, points, range));
+      if (view.zoom !== range) return;  // Another zoom, or a reset, came after this one.
+      shown = data;
+      drawCurves();
+    } catch (e) {
+      main.querySelector('.zoom-error').textContent = `zoom: ${e.message}`;
+    }
+  };
   drawCurves();
   for (const [id, key] of [['#smoothing', 'smoothing'], ['#logx', 'logX'], ['#logy', 'logY']]) {
     main.querySelector(id).addEventListener('input', (e) => {
@@ -74,21 +96,36 @@ export function pointsPerCurve(width, trials) {
   return Math.max(50, Math.min(Math.round(width * 1.5), Math.floor(POINT_BUDGET / Math.max(1, trials))));
 }
 
+// ?points=N or ?points=all in the page's address (before the #) replaces the budget: how
+// bench/dashboard loads the page with every point as its baseline.
+function pointsOverride() {
+  const p = new URLSearchParams(location.search).get('points');
+  return p === 'all' || /^[0-9]+$/.test(p || '') ? p : null;
+}
+
+function rangePath(base, points, [from, to]) {
+  return `${base}/curves?points=${points}&x_from=${from}&x_to=${to}`;
+}
+
 function events(el, list) {
   if (!list.length) { el.innerHTML = '<p>No stops, pauses or failures yet.</p>'; return; }
   el.innerHTML = `<table class="events"><thead><tr><th>when</th><th>event</th><th>trial</th><th>at</th><th>reason</th></tr></thead><tbody>${
     list.map((e) => `<tr class="${esc(e.kind)}"><td>${time(e.unix_ms)}</td><td>${esc(e.kind)}</td><td>${esc(e.short_id)}</td><td>${pct(e.at_fraction)}</td><td class="reason">${esc(e.reason)}</td></tr>`).join('')}</tbody></table>`;
 }
 
-function lossCurves(el, data, view, open) {
+// `data` is the overview, or a zoomed range (data.x_range) with el.dataset.range set.
+function lossCurves(el, data, view, open, onZoom) {
   const series = data.curves.map((c, i) => ({
     label: `${c.short_id} ${c.label}`, x: c.x, y: smooth(c.y, view.smoothing), from: c.range_from_x,
     ...style(i), ends: c.end ? [c.end] : [],
   }));
+  const range = data.x_range;
+  if (range) el.dataset.range = range.join(','); else delete el.dataset.range;
   chart(el, {
-    title: `Training loss (${data.curves.length} trials, at most ${data.points_per_curve} points each)`,
+    title: `Training loss (${data.curves.length} trials, at most ${data.points_per_curve} points each${range ? ' in the zoomed range' : ''})`,
     xLabel: 'tokens', yLabel: 'training loss (nats/token)', logX: view.logX, logY: view.logY,
-    series, yRange: yRangeAfter(series, view.logY), onPick: (i) => open(data.curves[i].short_id),
+    series, xRange: range, yRange: yRangeAfter(series, view.logY, range),
+    onPick: (i) => open(data.curves[i].short_id), onZoom,
   });
 }
 

@@ -1,6 +1,6 @@
 // Drives Debian's Chromium (playwright-core) through the dashboard of a running sweep, for
 // tests/dashboard_browser_test.cc, which serves the sweep from a real augur-scheduler and feeds
-// it points. Talks to the test on stdout: "READY" when it waits for a live update (the test
+// it points, and zooms the loss curves. Talks to the test on stdout: "READY" when it waits for a live update (the test
 // then sends points), and a last line "RESULT ok" or "RESULT fail: why".
 //
 //   node dashboard_check.mjs URL SWEEP_ID RUNNING_TRIAL SCREENSHOT_DIR CHROMIUM
@@ -37,6 +37,39 @@ async function expectChart(page, selector, what) {
   console.log(`${what}: ${points} points, ${pixels} coloured pixels`);
 }
 
+// Points of the loss-curve chart's data with x in [from, to].
+function pointsWithin(page, from, to) {
+  return page.evaluate(([a, b]) => document.querySelector('#curves').chart.data.slice(1)
+    .reduce((n, [xs]) => n + xs.filter((x) => x >= a && x <= b).length, 0), [from, to]);
+}
+
+// Zooming the loss curves to a tenth of their x-range (as a drag does: uPlot's setScale) asks
+// the server for that range and draws more points inside it than the overview had; a
+// double-click goes back to the overview.
+async function checkZoom(page) {
+  const ranged = [];
+  page.on('request', (r) => { if (/\/curves\?.*x_from=/.test(r.url())) ranged.push(r.url()); });
+  const [from, to] = await page.evaluate(() => {
+    const xs = document.querySelector('#curves').chart.data.slice(1).flatMap(([x]) => x);
+    const lo = Math.min(...xs), hi = Math.max(...xs);
+    return [lo + (hi - lo) * 0.1, lo + (hi - lo) * 0.2];
+  });
+  const before = await pointsWithin(page, from, to);
+  await page.evaluate(([a, b]) => document.querySelector('#curves').chart.setScale('x', { min: a, max: b }), [from, to]);
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#curves');
+    return el.dataset.range && el.dataset.drawn;
+  }, null, { timeout: DEADLINE_MS }).catch(() => fail('zooming drew no range'));
+  const after = await pointsWithin(page, from, to);
+  if (!ranged.length) fail('zooming made no range request');
+  if (!(after > before)) fail(`zooming drew ${after} points in the range, the overview ${before}`);
+  console.log(`zoom: ${ranged.length} range request(s) (${ranged[0].replace(/^.*\/curves/, 'curves')}); points in [${from.toPrecision(4)}, ${to.toPrecision(4)}]: ${before} in the overview, ${after} zoomed`);
+  await page.locator('#curves').screenshot({ path: `${outDir}/zoomed.png` });
+  await page.dblclick('#curves .u-over');
+  await page.waitForFunction(() => !document.querySelector('#curves').dataset.range && document.querySelector('#curves').dataset.drawn,
+    null, { timeout: DEADLINE_MS }).catch(() => fail('a double-click did not go back to the overview'));
+}
+
 async function progressOf(page, trial) {
   return page.$eval(`#ranking tr[data-trial="${trial}"] td.progress`, (td) => td.textContent.trim());
 }
@@ -54,7 +87,15 @@ async function run() {
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} for ${r.url()}`); });
 
-    // The sweeps list.
+    // The sweeps list, one sweep a page (the test submitted another, newer sweep): the older
+    // one appears when asked for.
+    await page.goto(`${url}?sweeps_page=1`);
+    await page.waitForSelector('table.sweeps tbody tr[data-sweep]', { timeout: DEADLINE_MS });
+    if (await page.$(`tr[data-sweep="${sweepId}"]`)) fail('the first page of one sweep shows the older sweep');
+    await page.click('button.older');
+    await page.waitForSelector(`tr[data-sweep="${sweepId}"]`, { timeout: DEADLINE_MS })
+      .catch(() => fail('"show older sweeps" did not show the older sweep'));
+    console.log(`sweeps: ${await page.$$eval('table.sweeps tbody tr', (trs) => trs.length)} rows after asking for older ones`);
     await page.goto(url);
     await page.waitForSelector(`tr[data-sweep="${sweepId}"]`, { timeout: DEADLINE_MS });
     await page.screenshot({ path: `${outDir}/sweeps.png` });
@@ -91,6 +132,7 @@ async function run() {
       return tip && tip.style.display === 'block' && /t\d+/.test(tip.textContent);
     }, null, { timeout: DEADLINE_MS }).catch(() => fail('hovering a line named no trial'));
     console.log(`hover: ${await page.$eval('#curves .tip', (t) => t.textContent)}`);
+    await checkZoom(page);
     // Sorting by a column reorders the rows; the filter hides the others.
     await page.click('#ranking th[data-key="trial"]');
     const ids = await page.$$eval('#ranking tbody tr', (trs) => trs.map((tr) => tr.dataset.trial));
