@@ -53,16 +53,30 @@ class StoreBackend {
   virtual absl::Status InsertTrial(const TrialRecord& record) = 0;
   virtual absl::StatusOr<std::optional<TrialRecord>> LoadTrial(absl::string_view trial_id) = 0;
   virtual absl::Status UpdateTrial(const TrialRecord& record) = 0;
-  // By ordinal.
-  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) = 0;
+  // By ordinal, those with ordinal > after_ordinal, at most `limit` (< 0: all of them). Callers
+  // that walk a whole sweep take pages, so that memory does not grow with the sweep.
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id,
+                                                              int64_t after_ordinal,
+                                                              int64_t limit) = 0;
+  // In ranking order (RankTier, RankingLoss, ordinal: ranking.h), skipping `offset` rows, at
+  // most `limit` (< 0: all). SQLite: an index walk, without parsing the skipped rows.
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadRankedTrials(absl::string_view sweep_id,
+                                                                    int64_t offset,
+                                                                    int64_t limit) = 0;
+  // The sweep's trials in `state`, by ordinal (RUNNING ones are as many as the workers' slots).
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrialsInState(absl::string_view sweep_id,
+                                                                     v1::TrialState state) = 0;
+  virtual absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) = 0;
   // Whether any of the sweep's trials is not terminal (IsTerminal), without loading them:
   // SetState asks it on every terminal transition to see whether the sweep is done, so it
   // must not count them either (one index seek, however many trials are live).
   virtual absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) = 0;
-  // The PENDING trial of a RUNNING sweep to lease next among those with GpuNeed <= max_gpus:
-  // is_reference first, then sweep seq, then ordinal. Called once per grant, so it must not
-  // sort every pending trial (SQLite: an index walk, no temp B-tree).
-  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) = 0;
+  // The PENDING trial of a RUNNING sweep to lease next among those with GpuNeed <= max_gpus
+  // that a worker of `kind` may take (kCpuOnly: NeedsGpu false): is_reference first, then sweep
+  // seq, then ordinal. Called once per grant, so it must not sort every pending trial (SQLite:
+  // an index walk, no temp B-tree).
+  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus,
+                                                                      DeviceKind kind) = 0;
   // Ids of RUNNING trials leased to `worker_id` (empty = any worker) whose lease expires at or
   // before `expires_at_or_before`, by trial id.
   virtual absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker_id,
@@ -87,8 +101,11 @@ class StoreBackend {
   // when the key exists.
   virtual absl::StatusOr<bool> InsertDecision(absl::string_view sweep_id,
                                               const v1::Decision& decision) = 0;
-  // Oldest (insertion order) first.
-  virtual absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id) = 0;
+  // Oldest (insertion order) first, skipping `offset`, at most `limit` (< 0: all).
+  virtual absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id,
+                                                                  int64_t offset,
+                                                                  int64_t limit) = 0;
+  virtual absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep_id) = 0;
 
   // Removes the sweep and every row of its trials (points, checkpoint records, decisions,
   // the trials themselves); events stay. Returns how many trials were removed.
