@@ -112,6 +112,9 @@ class SubmitCommand : public Command {
               << (*client)->address() << ": " << response.planned_trials() << " trials planned, "
               << HumanCount(sweep.tokens_full()) << " tokens if every trial ran to the end\n"
               << "follow it with: augur top " << sweep.sweep_id() << " --watch\n";
+    if (!sweep.waiting_reason().empty()) {
+      inv.out() << "its trials ask for GPUs: " << sweep.waiting_reason() << "\n";
+    }
     return absl::OkStatus();
   }
 

@@ -87,38 +87,13 @@ absl::StatusOr<SweepRecord> BackedStore::MustLoadSweep(StoreBackend& db,
 
 absl::StatusOr<v1::Sweep> BackedStore::Summarize(StoreBackend& db, const SweepRecord& record) {
   v1::Sweep sweep = record.sweep;
-  sweep.clear_best_trial_id();
-  int64_t spent = 0;
-  int64_t full = 0;
-  int64_t left = 0;
-  // The best is the ranking's first (ranking.h) among the trials with a known loss: a
-  // contender before a trial that ended early, references never.
-  double best_loss = std::numeric_limits<double>::infinity();
-  bool best_ended_early = true;
-  RETURN_IF_ERROR(ForEachTrial(db, sweep.sweep_id(), [&](TrialRecord& r) -> absl::Status {
-    (*sweep.mutable_trial_counts())[StateName(r.trial.state())] += 1;
-    spent += r.trial.last_point().tokens();
-    if (!IsTerminal(r.trial.state())) {
-      left += std::max<int64_t>(
-          0, r.trial.controls().total_steps() * r.trial.controls().batch_tokens() -
-                 r.trial.last_point().tokens());
-    }
-    if (r.trial.is_reference()) return absl::OkStatus();
-    full += r.trial.controls().total_steps() * r.trial.controls().batch_tokens();
-    const double loss = RankingLoss(r.trial);
-    const bool ended_early =
-        IsTerminal(r.trial.state()) && r.trial.state() != v1::TRIAL_STATE_COMPLETED;
-    if (std::isfinite(loss) &&
-        std::make_tuple(ended_early, loss) < std::make_tuple(best_ended_early, best_loss)) {
-      best_loss = loss;
-      best_ended_early = ended_early;
-      sweep.set_best_trial_id(r.trial.trial_id());
-    }
-    return absl::OkStatus();
-  }));
-  sweep.set_tokens_spent(spent);
-  sweep.set_tokens_full(full);
-  sweep.set_tokens_left(left);
+  ASSIGN_OR_RETURN(TrialTotals totals, db.SumTrials(sweep.sweep_id()));
+  for (const auto& [state, n] : totals.counts)
+    (*sweep.mutable_trial_counts())[StateName(state)] = n;
+  sweep.set_tokens_spent(totals.tokens_spent);
+  sweep.set_tokens_full(totals.tokens_full);
+  sweep.set_tokens_left(totals.tokens_left);
+  sweep.set_best_trial_id(totals.best_trial_id);
   return sweep;
 }
 

@@ -68,6 +68,9 @@ class FailingBackend : public StoreBackend {
   absl::StatusOr<int64_t> CountTrials(absl::string_view id) override {
     return inner_->CountTrials(id);
   }
+  absl::StatusOr<TrialTotals> SumTrials(absl::string_view id) override {
+    return inner_->SumTrials(id);
+  }
   absl::StatusOr<bool> HasLiveTrials(absl::string_view id) override {
     return inner_->HasLiveTrials(id);
   }

@@ -1,11 +1,13 @@
 #include "scheduler/memory_store.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -118,6 +120,26 @@ class MemoryBackend : public StoreBackend {
   }
   absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) override {
     return static_cast<int64_t>(SweepTrials(sweep_id).size());
+  }
+  absl::StatusOr<TrialTotals> SumTrials(absl::string_view sweep_id) override {
+    TrialTotals totals;
+    std::optional<std::tuple<int, double>> best;  // (RankTier, RankingLoss), by ordinal.
+    for (const TrialRecord* r : SweepTrials(sweep_id)) {
+      const v1::Trial& t = r->trial;
+      totals.counts[t.state()] += 1;
+      totals.tokens_spent += t.last_point().tokens();
+      if (!IsTerminal(t.state())) {
+        totals.tokens_left += std::max<int64_t>(0, PlannedTokens(t) - t.last_point().tokens());
+      }
+      if (t.is_reference()) continue;
+      totals.tokens_full += PlannedTokens(t);
+      const auto key = std::make_tuple(RankTier(t), RankingLoss(t));
+      if (std::isfinite(std::get<1>(key)) && (!best || key < *best)) {
+        best = key;
+        totals.best_trial_id = t.trial_id();
+      }
+    }
+    return totals;
   }
   absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) override {
     for (const auto& [id, record] : trials_) {

@@ -304,7 +304,13 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req,
                                                           const std::string& owner) {
-  return parts_->control.Submit(req, owner);
+  ASSIGN_OR_RETURN(v1::SubmitSweepResponse response, parts_->control.Submit(req, owner));
+  SetWaitingReason(*response.mutable_sweep());
+  return response;
+}
+void Scheduler::SetWaitingReason(v1::Sweep& sweep) {
+  auto workers = parts_->store->ListWorkers();
+  if (workers.ok()) sweep.set_waiting_reason(WaitingReason(sweep, *workers));  // A nicety.
 }
 absl::StatusOr<std::string> Scheduler::SweepOwner(const std::string& sweep_id) {
   ASSIGN_OR_RETURN(v1::Sweep sweep, parts_->store->GetSweep(sweep_id));
@@ -314,10 +320,7 @@ absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& swee
                                                          const SweepSlice& slice) {
   ASSIGN_OR_RETURN(v1::GetSweepResponse response, parts_->control.GetSweep(sweep_id, slice));
   response.mutable_sweep()->set_store_warning(parts_->health.warning());
-  auto workers = parts_->store->ListWorkers();
-  if (workers.ok()) {  // The reason is a nicety; the page is right without it.
-    response.mutable_sweep()->set_waiting_reason(WaitingReason(response.sweep(), *workers));
-  }
+  SetWaitingReason(*response.mutable_sweep());
   return response;
 }
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,

@@ -106,6 +106,9 @@ class Scheduler {
 
  private:
   struct Parts;
+  // Sweep.waiting_reason from the workers the store knows (left empty if it cannot read them).
+  void SetWaitingReason(v1::Sweep& sweep);
+
   std::unique_ptr<Parts> parts_;
 };
 

@@ -114,8 +114,8 @@ class SqliteBackend : public StoreBackend {
     static constexpr char kSql[] =
         "INSERT INTO trials (trial_id, sweep_id, ordinal, state, is_reference, worker_id, "
         "fencing_token, lease_expires_unix_ms, last_step, checkpoint_step, trial, gpus, "
-        "rank_tier, rank_loss, needs_gpu) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+        "rank_tier, rank_loss, needs_gpu, tokens_spent, tokens_planned) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
     s->BindText(1, r.trial.trial_id()).BindText(2, r.trial.sweep_id()).Bind(3, r.ordinal);
     BindTrialColumns(*s, r, 4);
@@ -136,7 +136,8 @@ class SqliteBackend : public StoreBackend {
     static constexpr char kSql[] =
         "UPDATE trials SET state = ?4, worker_id = ?6, fencing_token = ?7, "
         "lease_expires_unix_ms = ?8, last_step = ?9, checkpoint_step = ?10, trial = ?11, "
-        "gpus = ?12, rank_tier = ?13, rank_loss = ?14, needs_gpu = ?15 WHERE trial_id = ?1";
+        "gpus = ?12, rank_tier = ?13, rank_loss = ?14, needs_gpu = ?15, "
+        "tokens_spent = ?16, tokens_planned = ?17 WHERE trial_id = ?1";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
     s->BindText(1, r.trial.trial_id());
     BindTrialColumns(*s, r, 4);
@@ -172,6 +173,30 @@ class SqliteBackend : public StoreBackend {
   }
   absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) override {
     return Count("SELECT COUNT(*) FROM trials WHERE sweep_id = ?1", sweep_id);
+  }
+  absl::StatusOr<TrialTotals> SumTrials(absl::string_view sweep_id) override {
+    TrialTotals totals;
+    ASSIGN_OR_RETURN(StmtPtr sums, db_->Prepare(kTrialTotalsSql));
+    sums->BindText(1, sweep_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, sums->Step());
+      if (!row) break;
+      const auto state = static_cast<v1::TrialState>(sums->Int(0));
+      totals.counts[state] = sums->Int(1);
+      totals.tokens_spent += sums->Int(2);
+      totals.tokens_full += sums->Int(3);
+      if (!IsTerminal(state)) totals.tokens_left += sums->Int(4);
+    }
+    for (int64_t tier : {0, 1}) {  // Contenders, then trials that ended early.
+      ASSIGN_OR_RETURN(StmtPtr best, db_->Prepare(kBestTrialSql));
+      best->BindText(1, sweep_id).Bind(2, tier);
+      ASSIGN_OR_RETURN(bool row, best->Step());
+      if (row) {
+        totals.best_trial_id = best->Text(0);
+        break;
+      }
+    }
+    return totals;
   }
   absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) override {
     // The non-terminal states listed (not the terminal ones excluded), so that the index on
@@ -424,7 +449,7 @@ class SqliteBackend : public StoreBackend {
       out.push_back(std::move(r));
     }
   }
-  // Binds ?first = state and the columns ?6.. ?15 shared by InsertTrial and UpdateTrial.
+  // Binds ?first = state and the columns ?6.. ?17 shared by InsertTrial and UpdateTrial.
   static void BindTrialColumns(Statement& s, const TrialRecord& r, int first) {
     s.Bind(first, static_cast<int64_t>(r.trial.state()))
         .BindText(6, r.trial.worker_id())
@@ -436,7 +461,9 @@ class SqliteBackend : public StoreBackend {
         .Bind(12, static_cast<int64_t>(GpuNeed(r.trial)))
         .Bind(13, static_cast<int64_t>(RankTier(r.trial)))
         .Bind(14, RankingLoss(r.trial))
-        .Bind(15, static_cast<int64_t>(NeedsGpu(r.trial)));
+        .Bind(15, static_cast<int64_t>(NeedsGpu(r.trial)))
+        .Bind(16, r.trial.last_point().tokens())
+        .Bind(17, PlannedTokens(r.trial));
   }
 
   std::unique_ptr<SqliteDb> db_;

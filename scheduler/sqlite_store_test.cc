@@ -231,6 +231,8 @@ TEST(SqliteStoreTest, LeaseChoiceAndLiveCountUseIndexesOnly) {
   const std::string rank_plan = QueryPlan(**db, kRankedTrialsSql);  // A page of the ranking.
   EXPECT_THAT(rank_plan, HasSubstr("trials_by_rank")) << rank_plan;
   EXPECT_THAT(rank_plan, Not(HasSubstr("TEMP B-TREE"))) << rank_plan;
+  const std::string totals_plan = QueryPlan(**db, kTrialTotalsSql);  // A sweep's summary.
+  EXPECT_THAT(totals_plan, HasSubstr("COVERING INDEX trials_by_totals")) << totals_plan;
 
   absl::Time start = absl::Now();
   int leased = 0;

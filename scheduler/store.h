@@ -363,6 +363,8 @@ int GpuNeed(const v1::Trial& trial);
 // Whether the trial must run on GPUs: it asks for some (resources.gpus > 0) and its spec does
 // not accept a CPU-only worker (resources.allow_cpu).
 bool NeedsGpu(const v1::Trial& trial);
+// The tokens a trial trains on to its end: controls.total_steps * controls.batch_tokens.
+int64_t PlannedTokens(const v1::Trial& trial);
 // The trial state machine (docs/store.md draws it). Self-edges are illegal.
 bool IsLegalTransition(v1::TrialState from, v1::TrialState to);
 

@@ -8,6 +8,7 @@
 #define AUGUR_SCHEDULER_STORE_BACKEND_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,17 @@ struct TrialRecord {
   int64_t ordinal = 0;                // Planning order within the sweep.
   int64_t fencing_token = 0;          // Token of the latest lease grant; 0 = never leased.
   int64_t lease_expires_unix_ms = 0;  // 0 unless RUNNING.
+};
+
+// A sweep's summary over its trials (the computed fields of Store::GetSweep).
+struct TrialTotals {
+  std::map<v1::TrialState, int64_t> counts;  // Trials by state (absent: none).
+  int64_t tokens_spent = 0;                  // Sum of last_point.tokens over every trial.
+  int64_t tokens_full = 0;  // Sum of PlannedTokens over the trials that are not references.
+  int64_t tokens_left = 0;  // Sum of max(0, PlannedTokens - spent) over the live trials.
+  // The ranking's first (ranking.h) among the non-reference trials with a finite RankingLoss:
+  // a contender before a trial that ended early, then the lower loss, then planning order.
+  std::string best_trial_id;
 };
 
 class StoreBackend {
@@ -67,6 +79,8 @@ class StoreBackend {
   virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrialsInState(absl::string_view sweep_id,
                                                                      v1::TrialState state) = 0;
   virtual absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) = 0;
+  // SQLite: from columns and indexes, without parsing the trials' blobs.
+  virtual absl::StatusOr<TrialTotals> SumTrials(absl::string_view sweep_id) = 0;
   // Whether any of the sweep's trials is not terminal (IsTerminal), without loading them:
   // SetState asks it on every terminal transition to see whether the sweep is done, so it
   // must not count them either (one index seek, however many trials are live).
