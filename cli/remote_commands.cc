@@ -112,6 +112,9 @@ class SubmitCommand : public Command {
               << (*client)->address() << ": " << response.planned_trials() << " trials planned, "
               << HumanCount(sweep.tokens_full()) << " tokens if every trial ran to the end\n"
               << "follow it with: augur top " << sweep.sweep_id() << " --watch\n";
+    if (!sweep.waiting_reason().empty()) {
+      inv.out() << "its trials ask for GPUs: " << sweep.waiting_reason() << "\n";
+    }
     return absl::OkStatus();
   }
 
@@ -195,6 +198,7 @@ void PrintSweepHeader(const v1::Sweep& sweep, std::ostream& out) {
   if (!sweep.best_trial_id().empty())
     out << "; best so far " << ShortTrialId(sweep.best_trial_id());
   out << "\n";
+  if (!sweep.waiting_reason().empty()) out << "pending trials: " << sweep.waiting_reason() << "\n";
   if (sweep.tokens_per_second() > 0) {
     out << "speed: " << HumanCount(std::llround(sweep.tokens_per_second())) << " tokens/s; ETA "
         << DurationText(static_cast<double>(sweep.tokens_left()) / sweep.tokens_per_second())

@@ -87,38 +87,13 @@ absl::StatusOr<SweepRecord> BackedStore::MustLoadSweep(StoreBackend& db,
 
 absl::StatusOr<v1::Sweep> BackedStore::Summarize(StoreBackend& db, const SweepRecord& record) {
   v1::Sweep sweep = record.sweep;
-  sweep.clear_best_trial_id();
-  ASSIGN_OR_RETURN(std::vector<TrialRecord> trials, db.LoadTrials(sweep.sweep_id()));
-  int64_t spent = 0;
-  int64_t full = 0;
-  int64_t left = 0;
-  // The best is the ranking's first (ranking.h) among the trials with a known loss: a
-  // contender before a trial that ended early, references never.
-  double best_loss = std::numeric_limits<double>::infinity();
-  bool best_ended_early = true;
-  for (const TrialRecord& r : trials) {
-    (*sweep.mutable_trial_counts())[StateName(r.trial.state())] += 1;
-    spent += r.trial.last_point().tokens();
-    if (!IsTerminal(r.trial.state())) {
-      left += std::max<int64_t>(
-          0, r.trial.controls().total_steps() * r.trial.controls().batch_tokens() -
-                 r.trial.last_point().tokens());
-    }
-    if (r.trial.is_reference()) continue;
-    full += r.trial.controls().total_steps() * r.trial.controls().batch_tokens();
-    const double loss = RankingLoss(r.trial);
-    const bool ended_early =
-        IsTerminal(r.trial.state()) && r.trial.state() != v1::TRIAL_STATE_COMPLETED;
-    if (std::isfinite(loss) &&
-        std::make_tuple(ended_early, loss) < std::make_tuple(best_ended_early, best_loss)) {
-      best_loss = loss;
-      best_ended_early = ended_early;
-      sweep.set_best_trial_id(r.trial.trial_id());
-    }
-  }
-  sweep.set_tokens_spent(spent);
-  sweep.set_tokens_full(full);
-  sweep.set_tokens_left(left);
+  ASSIGN_OR_RETURN(TrialTotals totals, db.SumTrials(sweep.sweep_id()));
+  for (const auto& [state, n] : totals.counts)
+    (*sweep.mutable_trial_counts())[StateName(state)] = n;
+  sweep.set_tokens_spent(totals.tokens_spent);
+  sweep.set_tokens_full(totals.tokens_full);
+  sweep.set_tokens_left(totals.tokens_left);
+  sweep.set_best_trial_id(totals.best_trial_id);
   return sweep;
 }
 
@@ -246,11 +221,10 @@ absl::StatusOr<v1::Sweep> BackedStore::CancelSweep(absl::string_view sweep_id,
       sweep.sweep.set_state(v1::Sweep::STATE_CANCELLED);
       RETURN_IF_ERROR(db.UpdateSweep(sweep.sweep));
       RETURN_IF_ERROR(Log(db, "sweep_cancelled", sweep_id, "", std::string(reason)));
-      ASSIGN_OR_RETURN(std::vector<TrialRecord> trials, db.LoadTrials(sweep_id));
-      for (TrialRecord& t : trials) {
-        if (IsTerminal(t.trial.state())) continue;
-        RETURN_IF_ERROR(SetState(db, t, v1::TRIAL_STATE_CANCELLED, reason));
-      }
+      RETURN_IF_ERROR(ForEachTrial(db, sweep_id, [&](TrialRecord& t) -> absl::Status {
+        if (IsTerminal(t.trial.state())) return absl::OkStatus();
+        return SetState(db, t, v1::TRIAL_STATE_CANCELLED, reason);
+      }));
     }
     return Summarize(db, sweep);
   });
@@ -267,7 +241,8 @@ absl::StatusOr<std::vector<v1::Trial>> BackedStore::ListTrials(absl::string_view
   using Trials = std::vector<v1::Trial>;
   return RunFor<Trials>([&](StoreBackend& db) -> absl::StatusOr<Trials> {
     RETURN_IF_ERROR(MustLoadSweep(db, sweep_id).status());
-    ASSIGN_OR_RETURN(std::vector<TrialRecord> records, db.LoadTrials(sweep_id));
+    ASSIGN_OR_RETURN(std::vector<TrialRecord> records,
+                     db.LoadTrials(sweep_id, std::numeric_limits<int64_t>::min(), -1));
     Trials trials;
     trials.reserve(records.size());
     for (TrialRecord& r : records) trials.push_back(std::move(r.trial));
@@ -351,7 +326,7 @@ absl::StatusOr<std::vector<v1::Decision>> BackedStore::ListDecisions(absl::strin
   using Decisions = std::vector<v1::Decision>;
   return RunFor<Decisions>([&](StoreBackend& db) -> absl::StatusOr<Decisions> {
     RETURN_IF_ERROR(MustLoadSweep(db, sweep_id).status());
-    return db.LoadDecisions(sweep_id);
+    return db.LoadDecisions(sweep_id, 0, -1);
   });
 }
 

@@ -42,16 +42,22 @@ class BackedStore : public Store {
                                           absl::string_view who) override;
   absl::StatusOr<v1::Trial> GetTrial(absl::string_view trial_id) override;
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(absl::string_view sweep_id) override;
+  absl::StatusOr<TrialPage> ListTrialsPage(absl::string_view sweep_id, int page_size,
+                                           absl::string_view page_token) override;
+  absl::StatusOr<RankingPage> ReadRanking(absl::string_view sweep_id,
+                                          const SweepSlice& slice) override;
   absl::StatusOr<v1::Trial> TransitionTrial(absl::string_view trial_id, v1::TrialState from,
                                             v1::TrialState to, absl::string_view message) override;
   absl::StatusOr<v1::Trial> PauseTrial(absl::string_view trial_id,
                                        absl::string_view reason) override;
   absl::StatusOr<v1::Trial> ResumeTrial(absl::string_view trial_id,
                                         absl::string_view reason) override;
-  absl::StatusOr<int> HeadPendingNeed() override;
+  using Store::AcquireLeases;  // And the overloads below.
+  using Store::HeadPendingNeed;
+  absl::StatusOr<int> HeadPendingNeed(DeviceKind kind) override;
   absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
                                                         absl::Duration ttl, int free_slots,
-                                                        int max_leases) override;
+                                                        int max_leases, DeviceKind kind) override;
   absl::StatusOr<std::vector<LeaseInfo>> RenewLeases(absl::string_view worker_id,
                                                      absl::Duration ttl) override;
   absl::StatusOr<std::vector<LeaseInfo>> ExpireLeases() override;
@@ -80,6 +86,10 @@ class BackedStore : public Store {
   absl::StatusOr<TrialRecord> MustLoadTrial(StoreBackend& db, absl::string_view trial_id);
   absl::StatusOr<SweepRecord> MustLoadSweep(StoreBackend& db, absl::string_view sweep_id);
   absl::StatusOr<v1::Sweep> Summarize(StoreBackend& db, const SweepRecord& record);
+  // Calls `fn` on each of the sweep's trials in planning order, reading them in pages so that
+  // memory does not grow with the sweep. `fn` may update the trial it is given.
+  absl::Status ForEachTrial(StoreBackend& db, absl::string_view sweep_id,
+                            absl::FunctionRef<absl::Status(TrialRecord&)> fn);
   // Moves the record to `to` (ending the lease when leaving RUNNING), writes it, logs it and
   // marks the sweep DONE when its last trial became terminal. No legality check.
   absl::Status SetState(StoreBackend& db, TrialRecord& record, v1::TrialState to,

@@ -56,10 +56,10 @@ absl::StatusOr<LeaseGrant> BackedStore::Grant(StoreBackend& db, TrialRecord& rec
   return grant;
 }
 
-absl::StatusOr<int> BackedStore::HeadPendingNeed() {
+absl::StatusOr<int> BackedStore::HeadPendingNeed(DeviceKind kind) {
   return RunFor<int>([&](StoreBackend& db) -> absl::StatusOr<int> {
     ASSIGN_OR_RETURN(std::optional<std::string> head,
-                     db.NextPendingTrial(std::numeric_limits<int64_t>::max()));
+                     db.NextPendingTrial(std::numeric_limits<int64_t>::max(), kind));
     if (!head) return 0;
     ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *head));
     return GpuNeed(record.trial);
@@ -68,7 +68,8 @@ absl::StatusOr<int> BackedStore::HeadPendingNeed() {
 
 absl::StatusOr<std::vector<LeaseGrant>> BackedStore::AcquireLeases(absl::string_view worker_id,
                                                                    absl::Duration ttl,
-                                                                   int free_slots, int max_leases) {
+                                                                   int free_slots, int max_leases,
+                                                                   DeviceKind kind) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id is empty");
   if (ttl <= absl::ZeroDuration()) return absl::InvalidArgumentError("lease ttl must be > 0");
   using Grants = std::vector<LeaseGrant>;
@@ -79,7 +80,7 @@ absl::StatusOr<std::vector<LeaseGrant>> BackedStore::AcquireLeases(absl::string_
     // Asking for the first trial that fits what is left, after each grant, is the greedy rule
     // of the contract: a trial skipped once (need > left) stays skipped as `left` only shrinks.
     while (static_cast<int>(grants.size()) < max_leases && left >= 1) {
-      ASSIGN_OR_RETURN(std::optional<std::string> next, db.NextPendingTrial(left));
+      ASSIGN_OR_RETURN(std::optional<std::string> next, db.NextPendingTrial(left, kind));
       if (!next) break;
       ASSIGN_OR_RETURN(TrialRecord record, MustLoadTrial(db, *next));
       left -= GpuNeed(record.trial);

@@ -53,14 +53,30 @@ class FailingBackend : public StoreBackend {
     RETURN_IF_ERROR(Maybe("UpdateTrial"));
     return inner_->UpdateTrial(r);
   }
-  absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view id) override {
-    return inner_->LoadTrials(id);
+  absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view id, int64_t after,
+                                                      int64_t limit) override {
+    return inner_->LoadTrials(id, after, limit);
+  }
+  absl::StatusOr<std::vector<TrialRecord>> LoadRankedTrials(absl::string_view id, int64_t offset,
+                                                            int64_t limit) override {
+    return inner_->LoadRankedTrials(id, offset, limit);
+  }
+  absl::StatusOr<std::vector<TrialRecord>> LoadTrialsInState(absl::string_view id,
+                                                             v1::TrialState state) override {
+    return inner_->LoadTrialsInState(id, state);
+  }
+  absl::StatusOr<int64_t> CountTrials(absl::string_view id) override {
+    return inner_->CountTrials(id);
+  }
+  absl::StatusOr<TrialTotals> SumTrials(absl::string_view id) override {
+    return inner_->SumTrials(id);
   }
   absl::StatusOr<bool> HasLiveTrials(absl::string_view id) override {
     return inner_->HasLiveTrials(id);
   }
-  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
-    return inner_->NextPendingTrial(max_gpus);
+  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus,
+                                                              DeviceKind kind) override {
+    return inner_->NextPendingTrial(max_gpus, kind);
   }
   absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker,
                                                          int64_t before) override {
@@ -91,8 +107,12 @@ class FailingBackend : public StoreBackend {
     RETURN_IF_ERROR(Maybe("InsertDecision"));
     return inner_->InsertDecision(sweep, d);
   }
-  absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep) override {
-    return inner_->LoadDecisions(sweep);
+  absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep, int64_t offset,
+                                                          int64_t limit) override {
+    return inner_->LoadDecisions(sweep, offset, limit);
+  }
+  absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep) override {
+    return inner_->CountDecisions(sweep);
   }
   absl::Status UpsertWorker(const v1::WorkerInfo& w) override {
     RETURN_IF_ERROR(Maybe("UpsertWorker"));

@@ -82,18 +82,26 @@ int Dispatcher::GpuNeedOf(const std::string& trial_id) {
   return t.ok() ? GpuNeed(*t) : 1;
 }
 
-std::string Dispatcher::HeldWorker(const std::vector<std::shared_ptr<WorkerSession>>& sessions,
-                                   const BySlots& by_free, const std::map<std::string, int>& used) {
-  if (by_free.empty()) return "";  // Nobody takes leases now anyway.
-  auto head = store_->HeadPendingNeed();
+std::string Dispatcher::HeldWorker(DeviceKind kind,
+                                   const std::vector<std::shared_ptr<WorkerSession>>& sessions,
+                                   const BySlots& by_free, const std::map<std::string, int>& used,
+                                   const std::map<std::string, DeviceKind>& kinds) {
+  const auto of_kind = [&](const WorkerSession& s) {
+    auto it = kinds.find(s.worker_id());
+    return (it == kinds.end() ? DeviceKind::kGpu : it->second) == kind;
+  };
+  bool any = false;
+  for (const auto& [free, s] : by_free) any = any || of_kind(*s);
+  if (!any) return "";  // No worker of this kind takes leases now anyway.
+  auto head = store_->HeadPendingNeed(kind);
   if (!head.ok() || *head <= 1) return "";
   for (const auto& [free, s] : by_free) {
-    if (free >= *head) return "";  // It fits now: AcquireLeases places it.
+    if (of_kind(*s) && free >= *head) return "";  // It fits now: AcquireLeases places it.
   }
   std::string best;
   int best_free = -1;
   for (const auto& s : sessions) {
-    if (s->closed() || s->slots() < *head) continue;
+    if (s->closed() || s->slots() < *head || !of_kind(*s)) continue;
     auto in_use = used.find(s->worker_id());
     const int free = s->slots() - (in_use == used.end() ? 0 : in_use->second);
     if (free > best_free) {
@@ -111,8 +119,10 @@ void Dispatcher::Dispatch() {
   if (!workers.ok()) return;  // Store trouble: the next round retries.
   // Slots (GPUs, or CPU slots) in use on each worker: the sum of its live leases' needs.
   std::map<std::string, int> used;
+  std::map<std::string, DeviceKind> kinds;  // As each worker registered.
   for (const v1::WorkerInfo& w : *workers) {
     for (const std::string& id : w.trial_ids()) used[w.worker_id()] += GpuNeedOf(id);
+    kinds[w.worker_id()] = w.gpus() > 0 ? DeviceKind::kGpu : DeviceKind::kCpuOnly;
   }
   // Best fit: the workers with the fewest free slots are filled first, so a trial that needs
   // k slots on one worker finds them on the emptier ones. The worker's own LeaseRequest (in
@@ -124,11 +134,15 @@ void Dispatcher::Dispatch() {
   }
   std::stable_sort(by_free.begin(), by_free.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  const std::string held = HeldWorker(sessions, by_free, used);
+  // Workers of each kind are held back for the first trial they alone may take.
+  const std::string held[] = {HeldWorker(DeviceKind::kGpu, sessions, by_free, used, kinds),
+                              HeldWorker(DeviceKind::kCpuOnly, sessions, by_free, used, kinds)};
   bool granted_any = false;
   for (auto& [free, s] : by_free) {
-    if (s->worker_id() == held) continue;
-    auto grants = store_->AcquireLeases(s->worker_id(), options_.lease_ttl, free, free);
+    if (s->worker_id() == held[0] || s->worker_id() == held[1]) continue;
+    const auto kind = kinds.find(s->worker_id());
+    auto grants = store_->AcquireLeases(s->worker_id(), options_.lease_ttl, free, free,
+                                        kind == kinds.end() ? DeviceKind::kGpu : kind->second);
     if (!grants.ok()) return;  // Store trouble: the next round retries.
     for (const LeaseGrant& g : *grants) {
       // In memory before its first points are committed.

@@ -1,5 +1,6 @@
 // Placement and the lease clock, on one thread. Grants pending trials to the connected workers
-// that asked for them (best fit by free slots; a worker is held back for a trial first in line
+// that asked for them (a CPU-only worker only trials that may train on CPU: NeedsGpu; best fit
+// by free slots; a worker is held back for a trial first in line
 // that fits on no worker's free slots yet, so smaller trials cannot overtake it for ever; in a
 // synchronous sweep a lease runs until the trial's next milestone, TrialCurves::Granted);
 // expires leases not renewed in time (their trials go back to PENDING); drops the curves of
@@ -54,11 +55,14 @@ class Dispatcher {
   using BySlots = std::vector<std::pair<int, std::shared_ptr<WorkerSession>>>;
   void Loop();
   void Dispatch();
-  // The worker held back for the trial first in line when that trial fits on no worker's free
-  // slots (`by_free`: free slots and session of the workers that may take leases; `used`: slots
-  // in use per worker); "" when none is held.
-  std::string HeldWorker(const std::vector<std::shared_ptr<WorkerSession>>& sessions,
-                         const BySlots& by_free, const std::map<std::string, int>& used);
+  // The worker of `kind` held back for the trial first in line for that kind when that trial
+  // fits on no such worker's free slots (`by_free`: free slots and session of the workers that
+  // may take leases; `used`: slots in use per worker; `kinds`: each worker's kind); "" when
+  // none is held.
+  std::string HeldWorker(DeviceKind kind,
+                         const std::vector<std::shared_ptr<WorkerSession>>& sessions,
+                         const BySlots& by_free, const std::map<std::string, int>& used,
+                         const std::map<std::string, DeviceKind>& kinds);
   int GpuNeedOf(const std::string& trial_id);
 
   Store* const store_;

@@ -87,6 +87,17 @@ absl::StatusOr<std::vector<v1::Trial>> FaultInjectingStore::ListTrials(absl::str
   RETURN_IF_ERROR(Check("ListTrials"));
   return inner_->ListTrials(sweep_id);
 }
+absl::StatusOr<TrialPage> FaultInjectingStore::ListTrialsPage(absl::string_view sweep_id,
+                                                              int page_size,
+                                                              absl::string_view page_token) {
+  RETURN_IF_ERROR(Check("ListTrialsPage"));
+  return inner_->ListTrialsPage(sweep_id, page_size, page_token);
+}
+absl::StatusOr<RankingPage> FaultInjectingStore::ReadRanking(absl::string_view sweep_id,
+                                                             const SweepSlice& slice) {
+  RETURN_IF_ERROR(Check("ReadRanking"));
+  return inner_->ReadRanking(sweep_id, slice);
+}
 absl::StatusOr<v1::Trial> FaultInjectingStore::TransitionTrial(absl::string_view trial_id,
                                                                v1::TrialState from,
                                                                v1::TrialState to,
@@ -104,14 +115,15 @@ absl::StatusOr<v1::Trial> FaultInjectingStore::ResumeTrial(absl::string_view tri
   RETURN_IF_ERROR(Check("ResumeTrial"));
   return inner_->ResumeTrial(trial_id, reason);
 }
-absl::StatusOr<int> FaultInjectingStore::HeadPendingNeed() {
+absl::StatusOr<int> FaultInjectingStore::HeadPendingNeed(DeviceKind kind) {
   RETURN_IF_ERROR(Check("HeadPendingNeed"));
-  return inner_->HeadPendingNeed();
+  return inner_->HeadPendingNeed(kind);
 }
 absl::StatusOr<std::vector<LeaseGrant>> FaultInjectingStore::AcquireLeases(
-    absl::string_view worker_id, absl::Duration ttl, int free_slots, int max_leases) {
+    absl::string_view worker_id, absl::Duration ttl, int free_slots, int max_leases,
+    DeviceKind kind) {
   RETURN_IF_ERROR(Check("AcquireLeases"));
-  return inner_->AcquireLeases(worker_id, ttl, free_slots, max_leases);
+  return inner_->AcquireLeases(worker_id, ttl, free_slots, max_leases, kind);
 }
 absl::StatusOr<std::vector<LeaseInfo>> FaultInjectingStore::RenewLeases(absl::string_view worker_id,
                                                                         absl::Duration ttl) {

@@ -49,16 +49,22 @@ class FaultInjectingStore : public Store {
                                           absl::string_view who) override;
   absl::StatusOr<v1::Trial> GetTrial(absl::string_view trial_id) override;
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(absl::string_view sweep_id) override;
+  absl::StatusOr<TrialPage> ListTrialsPage(absl::string_view sweep_id, int page_size,
+                                           absl::string_view page_token) override;
+  absl::StatusOr<RankingPage> ReadRanking(absl::string_view sweep_id,
+                                          const SweepSlice& slice) override;
   absl::StatusOr<v1::Trial> TransitionTrial(absl::string_view trial_id, v1::TrialState from,
                                             v1::TrialState to, absl::string_view message) override;
   absl::StatusOr<v1::Trial> PauseTrial(absl::string_view trial_id,
                                        absl::string_view reason) override;
   absl::StatusOr<v1::Trial> ResumeTrial(absl::string_view trial_id,
                                         absl::string_view reason) override;
-  absl::StatusOr<int> HeadPendingNeed() override;
+  using Store::AcquireLeases;  // And the overloads below.
+  using Store::HeadPendingNeed;
+  absl::StatusOr<int> HeadPendingNeed(DeviceKind kind) override;
   absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
                                                         absl::Duration ttl, int free_slots,
-                                                        int max_leases) override;
+                                                        int max_leases, DeviceKind kind) override;
   absl::StatusOr<std::vector<LeaseInfo>> RenewLeases(absl::string_view worker_id,
                                                      absl::Duration ttl) override;
   absl::StatusOr<std::vector<LeaseInfo>> ExpireLeases() override;

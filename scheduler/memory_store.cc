@@ -1,15 +1,20 @@
 #include "scheduler/memory_store.h"
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "scheduler/ranking.h"
 
 namespace augur {
 namespace {
@@ -85,14 +90,56 @@ class MemoryBackend : public StoreBackend {
     stored = record;
     return absl::OkStatus();
   }
-  absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) override {
-    std::map<int64_t, const TrialRecord*> by_ordinal;
-    for (const auto& [id, record] : trials_) {
-      if (record.trial.sweep_id() == sweep_id) by_ordinal[record.ordinal] = &record;
-    }
+  absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id,
+                                                      int64_t after_ordinal,
+                                                      int64_t limit) override {
     std::vector<TrialRecord> out;
-    for (const auto& [ordinal, record] : by_ordinal) out.push_back(*record);
+    for (const TrialRecord* r : SweepTrials(sweep_id)) {
+      if (r->ordinal > after_ordinal) out.push_back(*r);
+    }
+    return Cut(std::move(out), 0, limit);
+  }
+  absl::StatusOr<std::vector<TrialRecord>> LoadRankedTrials(absl::string_view sweep_id,
+                                                            int64_t offset,
+                                                            int64_t limit) override {
+    std::vector<TrialRecord> out;
+    for (const TrialRecord* r : SweepTrials(sweep_id)) out.push_back(*r);
+    std::stable_sort(out.begin(), out.end(), [](const TrialRecord& a, const TrialRecord& b) {
+      return std::make_tuple(RankTier(a.trial), RankingLoss(a.trial)) <
+             std::make_tuple(RankTier(b.trial), RankingLoss(b.trial));
+    });
+    return Cut(std::move(out), offset, limit);
+  }
+  absl::StatusOr<std::vector<TrialRecord>> LoadTrialsInState(absl::string_view sweep_id,
+                                                             v1::TrialState state) override {
+    std::vector<TrialRecord> out;
+    for (const TrialRecord* r : SweepTrials(sweep_id)) {
+      if (r->trial.state() == state) out.push_back(*r);
+    }
     return out;
+  }
+  absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) override {
+    return static_cast<int64_t>(SweepTrials(sweep_id).size());
+  }
+  absl::StatusOr<TrialTotals> SumTrials(absl::string_view sweep_id) override {
+    TrialTotals totals;
+    std::optional<std::tuple<int, double>> best;  // (RankTier, RankingLoss), by ordinal.
+    for (const TrialRecord* r : SweepTrials(sweep_id)) {
+      const v1::Trial& t = r->trial;
+      totals.counts[t.state()] += 1;
+      totals.tokens_spent += t.last_point().tokens();
+      if (!IsTerminal(t.state())) {
+        totals.tokens_left += std::max<int64_t>(0, PlannedTokens(t) - t.last_point().tokens());
+      }
+      if (t.is_reference()) continue;
+      totals.tokens_full += PlannedTokens(t);
+      const auto key = std::make_tuple(RankTier(t), RankingLoss(t));
+      if (std::isfinite(std::get<1>(key)) && (!best || key < *best)) {
+        best = key;
+        totals.best_trial_id = t.trial_id();
+      }
+    }
+    return totals;
   }
   absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) override {
     for (const auto& [id, record] : trials_) {
@@ -100,13 +147,15 @@ class MemoryBackend : public StoreBackend {
     }
     return false;
   }
-  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
+  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus,
+                                                              DeviceKind kind) override {
     // Key: (not reference, sweep seq, ordinal), smallest first.
     std::optional<std::tuple<bool, int64_t, int64_t>> best_key;
     std::optional<std::string> best;
     for (const auto& [id, record] : trials_) {
       if (record.trial.state() != v1::TRIAL_STATE_PENDING) continue;
       if (GpuNeed(record.trial) > max_gpus) continue;
+      if (kind == DeviceKind::kCpuOnly && NeedsGpu(record.trial)) continue;
       const SweepRecord& sweep = sweeps_.at(record.trial.sweep_id());
       if (sweep.sweep.state() != v1::Sweep::STATE_RUNNING) continue;
       auto key = std::make_tuple(!record.trial.is_reference(), sweep.seq, record.ordinal);
@@ -191,12 +240,18 @@ class MemoryBackend : public StoreBackend {
     undo_.push_back([this] { decisions_.pop_back(); });
     return true;
   }
-  absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id) override {
+  absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id,
+                                                          int64_t offset, int64_t limit) override {
     std::vector<v1::Decision> out;
     for (const auto& [sweep, d] : decisions_) {
       if (sweep == sweep_id) out.push_back(d);
     }
-    return out;
+    return Cut(std::move(out), offset, limit);
+  }
+  absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep_id) override {
+    int64_t n = 0;
+    for (const auto& [sweep, d] : decisions_) n += sweep == sweep_id;
+    return n;
   }
 
   absl::Status UpsertWorker(const v1::WorkerInfo& worker) override {
@@ -268,6 +323,25 @@ class MemoryBackend : public StoreBackend {
   }
 
  private:
+  // The sweep's trials by ordinal.
+  std::vector<const TrialRecord*> SweepTrials(absl::string_view sweep_id) const {
+    std::map<int64_t, const TrialRecord*> by_ordinal;
+    for (const auto& [id, record] : trials_) {
+      if (record.trial.sweep_id() == sweep_id) by_ordinal[record.ordinal] = &record;
+    }
+    std::vector<const TrialRecord*> out;
+    for (const auto& [ordinal, record] : by_ordinal) out.push_back(record);
+    return out;
+  }
+  // Rows [offset, offset + limit) of `rows` (to the end when limit < 0), as LIMIT/OFFSET.
+  template <typename T>
+  static std::vector<T> Cut(std::vector<T> rows, int64_t offset, int64_t limit) {
+    const size_t first = std::min(rows.size(), static_cast<size_t>(std::max<int64_t>(0, offset)));
+    const size_t last =
+        limit < 0 ? rows.size() : std::min(rows.size(), first + static_cast<size_t>(limit));
+    return std::vector<T>(std::make_move_iterator(rows.begin() + first),
+                          std::make_move_iterator(rows.begin() + last));
+  }
   std::vector<std::function<void()>> undo_;
   std::map<std::string, SweepRecord> sweeps_;
   int64_t sweep_seq_ = 0;

@@ -68,6 +68,7 @@ inline std::shared_ptr<WorkerSession> Connect(SessionRegistry& sessions, Store& 
                                               const std::string& worker, int slots) {
   v1::WorkerInfo info;
   info.set_worker_id(worker);
+  info.set_gpus(slots);  // A GPU worker: it may take any trial.
   EXPECT_TRUE(store.UpsertWorker(info).ok());
   v1::SchedulerMessage accepted;
   accepted.mutable_accepted();

@@ -5,16 +5,16 @@
 #ifndef AUGUR_SCHEDULER_RANKING_H_
 #define AUGUR_SCHEDULER_RANKING_H_
 
-#include <vector>
-
 #include "augur/v1/sweep.pb.h"
 
 namespace augur {
 
 // The key a trial is ranked by (lower is better); +infinity when nothing is known yet.
 double RankingLoss(const v1::Trial& trial);
-
-std::vector<v1::RankingRow> RankTrials(std::vector<v1::Trial> trials);
+// The trial's group in the ranking: 0 contenders, 1 ended early, 2 reference runs. The full
+// order is (RankTier, RankingLoss, planning order); the store keeps both keys in indexed
+// columns so that a page of the ranking is read without ranking the whole sweep.
+int RankTier(const v1::Trial& trial);
 
 }  // namespace augur
 

@@ -17,6 +17,7 @@
 #include "scheduler/store_health.h"
 #include "scheduler/sweep_control.h"
 #include "scheduler/trial_curves.h"
+#include "scheduler/waiting_reason.h"
 
 namespace augur {
 namespace {
@@ -177,6 +178,7 @@ absl::StatusOr<v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
   info.set_connected(false);
   info.set_last_heartbeat_unix_ms(parts_->clock->NowUnixMs());
   info.set_device(req.device());
+  info.set_gpus(req.gpus());
   RETURN_IF_ERROR(parts_->store->UpsertWorker(info));
   const SchedulerOptions& o = parts_->options;
   v1::RegisterWorkerResponse resp;
@@ -324,7 +326,13 @@ void Scheduler::HandleWorkerMessage(const std::shared_ptr<WorkerSession>& sessio
 
 absl::StatusOr<v1::SubmitSweepResponse> Scheduler::Submit(const v1::SubmitSweepRequest& req,
                                                           const std::string& owner) {
-  return parts_->control.Submit(req, owner);
+  ASSIGN_OR_RETURN(v1::SubmitSweepResponse response, parts_->control.Submit(req, owner));
+  SetWaitingReason(*response.mutable_sweep());
+  return response;
+}
+void Scheduler::SetWaitingReason(v1::Sweep& sweep) {
+  auto workers = parts_->store->ListWorkers();
+  if (workers.ok()) sweep.set_waiting_reason(WaitingReason(sweep, *workers));  // A nicety.
 }
 absl::StatusOr<std::string> Scheduler::SweepOwner(const std::string& sweep_id) {
   ASSIGN_OR_RETURN(v1::Sweep sweep, parts_->store->GetSweep(sweep_id));
@@ -334,6 +342,7 @@ absl::StatusOr<v1::GetSweepResponse> Scheduler::GetSweep(const std::string& swee
                                                          const SweepSlice& slice) {
   ASSIGN_OR_RETURN(v1::GetSweepResponse response, parts_->control.GetSweep(sweep_id, slice));
   response.mutable_sweep()->set_store_warning(parts_->health.warning());
+  SetWaitingReason(*response.mutable_sweep());
   return response;
 }
 absl::StatusOr<v1::Trial> Scheduler::StopTrial(const std::string& trial_id,
@@ -386,6 +395,10 @@ absl::StatusOr<SweepPage> Scheduler::ListSweeps(int page_size, const std::string
 }
 absl::StatusOr<std::vector<v1::Trial>> Scheduler::ListTrials(const std::string& sweep_id) {
   return parts_->store->ListTrials(sweep_id);
+}
+absl::StatusOr<TrialPage> Scheduler::ListTrialsPage(const std::string& sweep_id, int page_size,
+                                                    const std::string& page_token) {
+  return parts_->store->ListTrialsPage(sweep_id, page_size, page_token);
 }
 absl::StatusOr<std::vector<v1::LossPoint>> Scheduler::ReadPoints(const std::string& trial_id) {
   return parts_->store->ReadPoints(trial_id, 0);

@@ -88,6 +88,8 @@ class Scheduler {
   // contracts: newest sweeps first, trials in planning order, points by ascending step).
   absl::StatusOr<SweepPage> ListSweeps(int page_size, const std::string& page_token);
   absl::StatusOr<std::vector<v1::Trial>> ListTrials(const std::string& sweep_id);
+  absl::StatusOr<TrialPage> ListTrialsPage(const std::string& sweep_id, int page_size,
+                                           const std::string& page_token);
   absl::StatusOr<std::vector<v1::LossPoint>> ReadPoints(const std::string& trial_id);
 
   // A counter that grows whenever anything a ranking shows may have changed. Returns the new
@@ -104,6 +106,9 @@ class Scheduler {
 
  private:
   struct Parts;
+  // Sweep.waiting_reason from the workers the store knows (left empty if it cannot read them).
+  void SetWaitingReason(v1::Sweep& sweep);
+
   std::unique_ptr<Parts> parts_;
 };
 

@@ -14,6 +14,7 @@
 #include "augur/v1/trial.pb.h"
 #include "common/random.h"
 #include "scheduler/scheduler_observer.h"
+#include "scheduler/store.h"  // SweepSlice.
 
 namespace augur {
 
@@ -28,15 +29,6 @@ struct SweepLimits {
   int64_t max_trials = 100'000;              // Planned trials, references included.
   int64_t max_points_per_trial = 1'000'000;  // Optimizer steps of the longest trial (a point each).
   int64_t max_tokens = 1'000'000'000'000;    // Tokens if every trial ran to the end.
-};
-
-// Which rows of a sweep GetSweep returns: the ranking from `first_trial`, the decisions from
-// `first_decision`; max_* < 0 means all of them.
-struct SweepSlice {
-  int64_t first_trial = 0;
-  int64_t max_trials = -1;
-  int64_t first_decision = 0;
-  int64_t max_decisions = -1;
 };
 
 struct SchedulerOptions {

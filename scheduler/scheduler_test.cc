@@ -302,7 +302,7 @@ TEST_F(SchedulerTest, AReconnectingWorkerHearsWhichOfItsKeptTrialsEnded) {
   scheduler_->WaitUntilIdle();
   scheduler_->CloseSession(first);
 
-  auto other = Connect("w2", 1, {}, {a.trial_id(), b.trial_id(), "s-gone/t001"});
+  auto other = Connect("w2", 1, {}, DeviceKind::kGpu, {a.trial_id(), b.trial_id(), "s-gone/t001"});
   scheduler_->WaitUntilIdle();
   std::vector<std::string> announced;
   for (const v1::SchedulerMessage& m : Drain(*other)) {

@@ -179,13 +179,21 @@ class SchedulerTest : public ::testing::Test {
 
   // Registers the worker and opens its session, saying it holds `held` (a worker reconnecting
   // with trials running) and keeps checkpoints of `kept`; the SessionAccepted is taken off the
-  // session and kept in accepted_.
+  // session and kept in accepted_. Its `slots` are GPUs, or CPU slots for a kCpuOnly worker
+  // (which reports no GPU).
   std::shared_ptr<WorkerSession> Connect(const std::string& worker, int slots,
                                          const std::vector<v1::Lease>& held = {},
+                                         DeviceKind kind = DeviceKind::kGpu,
                                          const std::vector<std::string>& kept = {}) {
     v1::RegisterWorkerRequest req;
     req.set_worker_id(worker);
-    req.set_cpu_slots(slots);
+    if (kind == DeviceKind::kGpu) {
+      req.set_gpus(slots);
+      req.set_device("fake GPU");
+    } else {
+      req.set_cpu_slots(slots);
+      req.set_device("cpu");
+    }
     auto reg = scheduler_->RegisterWorker(req);
     EXPECT_TRUE(reg.ok()) << reg.status();
     v1::SessionHello hello;

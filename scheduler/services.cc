@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
-#include <set>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "scheduler/curve_export.h"
 
 namespace augur {
 namespace {
@@ -60,31 +59,9 @@ grpc::Status TrialAction(const v1::TrialActionRequest& req, v1::TrialActionRespo
 
 constexpr int64_t kDefaultPageSize = 1000;
 constexpr int64_t kMaxPageSize = 5000;
-constexpr size_t kPointsPerCurveMessage = 10000;
 
 int64_t PageSize(int32_t asked) {
   return asked <= 0 ? kDefaultPageSize : std::min<int64_t>(asked, kMaxPageSize);
-}
-
-// NOT_FOUND naming the wanted trials the sweep lacks, with the ids it has that are nearest.
-absl::Status CheckKnownTrials(const std::set<std::string>& wanted,
-                              const std::vector<v1::Trial>& trials, const std::string& sweep_id) {
-  if (wanted.empty()) return absl::OkStatus();
-  std::set<std::string> have;
-  for (const v1::Trial& t : trials) have.insert(t.trial_id());
-  std::vector<std::string> unknown;
-  for (const std::string& id : wanted) {
-    if (!have.count(id)) unknown.push_back(id.substr(id.rfind('/') + 1));
-  }
-  if (unknown.empty()) return absl::OkStatus();
-  std::string hint;
-  if (!trials.empty()) {
-    const auto short_id = [](const std::string& id) { return id.substr(id.rfind('/') + 1); };
-    hint = absl::StrCat("; it has ", short_id(trials.front().trial_id()), " to ",
-                        short_id(trials.back().trial_id()), " (see augur status ", sweep_id, ")");
-  }
-  return absl::NotFoundError(
-      absl::StrCat("sweep ", sweep_id, " has no trial ", absl::StrJoin(unknown, ", "), hint));
 }
 
 }  // namespace
@@ -324,33 +301,10 @@ grpc::Status SweepServiceImpl::ExportCurves(grpc::ServerContext* ctx,
                                             const v1::ExportCurvesRequest* req,
                                             grpc::ServerWriter<v1::TrialCurve>* writer) {
   return Guarded(ctx, auth_, Role::kView, "ExportCurves", [&](const Caller& caller) {
-    auto trials = scheduler_->ListTrials(req->sweep_id());
-    if (!trials.ok()) return ToGrpcStatus(trials.status());
-    std::set<std::string> wanted;
-    for (const std::string& id : req->trial_ids()) {
-      wanted.insert(id.find('/') == std::string::npos ? absl::StrCat(req->sweep_id(), "/", id)
-                                                      : id);
-    }
-    if (absl::Status known = CheckKnownTrials(wanted, *trials, req->sweep_id()); !known.ok()) {
-      return ToGrpcStatus(known);
-    }
-    for (v1::Trial& t : *trials) {
-      if (!wanted.empty() && !wanted.count(t.trial_id())) continue;
-      auto points = scheduler_->ReadPoints(t.trial_id());
-      if (!points.ok()) return ToGrpcStatus(points.status());
-      t.clear_config();
-      // Consecutive messages of at most kPointsPerCurveMessage points each, so that no
-      // message nears the 4 MiB limit however long the curve (an empty curve is one message).
-      for (size_t from = 0; from == 0 || from < points->size(); from += kPointsPerCurveMessage) {
-        v1::TrialCurve curve;
-        *curve.mutable_trial() = t;
-        const size_t to = std::min(points->size(), from + kPointsPerCurveMessage);
-        for (size_t i = from; i < to; ++i) *curve.add_points() = std::move((*points)[i]);
-        if (!writer->Write(curve)) return grpc::Status::OK;
-        if (to == points->size()) break;
-      }
-    }
-    return grpc::Status::OK;
+    absl::Status status = augur::ExportCurves(
+        *scheduler_, req->sweep_id(), {req->trial_ids().begin(), req->trial_ids().end()},
+        [&](const v1::TrialCurve& curve) { return writer->Write(curve); });
+    return ToGrpcStatus(status);
   });
 }
 

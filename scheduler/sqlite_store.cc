@@ -1,11 +1,13 @@
 #include "scheduler/sqlite_store.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "scheduler/ranking.h"
 #include "scheduler/sqlite_db.h"
 #include "scheduler/sqlite_schema.h"
 
@@ -111,8 +113,9 @@ class SqliteBackend : public StoreBackend {
   absl::Status InsertTrial(const TrialRecord& r) override {
     static constexpr char kSql[] =
         "INSERT INTO trials (trial_id, sweep_id, ordinal, state, is_reference, worker_id, "
-        "fencing_token, lease_expires_unix_ms, last_step, checkpoint_step, trial, gpus) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+        "fencing_token, lease_expires_unix_ms, last_step, checkpoint_step, trial, gpus, "
+        "rank_tier, rank_loss, needs_gpu, tokens_spent, tokens_planned) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
     s->BindText(1, r.trial.trial_id()).BindText(2, r.trial.sweep_id()).Bind(3, r.ordinal);
     BindTrialColumns(*s, r, 4);
@@ -133,24 +136,67 @@ class SqliteBackend : public StoreBackend {
     static constexpr char kSql[] =
         "UPDATE trials SET state = ?4, worker_id = ?6, fencing_token = ?7, "
         "lease_expires_unix_ms = ?8, last_step = ?9, checkpoint_step = ?10, trial = ?11, "
-        "gpus = ?12 WHERE trial_id = ?1";
+        "gpus = ?12, rank_tier = ?13, rank_loss = ?14, needs_gpu = ?15, "
+        "tokens_spent = ?16, tokens_planned = ?17 WHERE trial_id = ?1";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
     s->BindText(1, r.trial.trial_id());
     BindTrialColumns(*s, r, 4);
     return s->Run();
   }
-  absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) override {
+  absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id,
+                                                      int64_t after_ordinal,
+                                                      int64_t limit) override {
     static const std::string kSql =
-        absl::StrCat("SELECT ", kTrialColumns, " FROM trials WHERE sweep_id = ?1 ORDER BY ordinal");
+        absl::StrCat("SELECT ", kTrialColumns,
+                     " FROM trials WHERE sweep_id = ?1 AND ordinal > ?2 ORDER BY ordinal LIMIT ?3");
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql.c_str()));
-    s->BindText(1, sweep_id);
-    std::vector<TrialRecord> out;
+    s->BindText(1, sweep_id).Bind(2, after_ordinal).Bind(3, limit < 0 ? int64_t{-1} : limit);
+    return ReadTrials(*s);
+  }
+  absl::StatusOr<std::vector<TrialRecord>> LoadRankedTrials(absl::string_view sweep_id,
+                                                            int64_t offset,
+                                                            int64_t limit) override {
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kRankedTrialsSql));
+    s->BindText(1, sweep_id)
+        .Bind(2, limit < 0 ? int64_t{-1} : limit)
+        .Bind(3, std::max<int64_t>(0, offset));
+    return ReadTrials(*s);
+  }
+  absl::StatusOr<std::vector<TrialRecord>> LoadTrialsInState(absl::string_view sweep_id,
+                                                             v1::TrialState state) override {
+    static const std::string kSql =
+        absl::StrCat("SELECT ", kTrialColumns,
+                     " FROM trials WHERE sweep_id = ?1 AND state = ?2 ORDER BY ordinal");
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql.c_str()));
+    s->BindText(1, sweep_id).Bind(2, static_cast<int64_t>(state));
+    return ReadTrials(*s);
+  }
+  absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) override {
+    return Count("SELECT COUNT(*) FROM trials WHERE sweep_id = ?1", sweep_id);
+  }
+  absl::StatusOr<TrialTotals> SumTrials(absl::string_view sweep_id) override {
+    TrialTotals totals;
+    ASSIGN_OR_RETURN(StmtPtr sums, db_->Prepare(kTrialTotalsSql));
+    sums->BindText(1, sweep_id);
     while (true) {
-      ASSIGN_OR_RETURN(bool row, s->Step());
-      if (!row) return out;
-      ASSIGN_OR_RETURN(TrialRecord r, ReadTrial(*s));
-      out.push_back(std::move(r));
+      ASSIGN_OR_RETURN(bool row, sums->Step());
+      if (!row) break;
+      const auto state = static_cast<v1::TrialState>(sums->Int(0));
+      totals.counts[state] = sums->Int(1);
+      totals.tokens_spent += sums->Int(2);
+      totals.tokens_full += sums->Int(3);
+      if (!IsTerminal(state)) totals.tokens_left += sums->Int(4);
     }
+    for (int64_t tier : {0, 1}) {  // Contenders, then trials that ended early.
+      ASSIGN_OR_RETURN(StmtPtr best, db_->Prepare(kBestTrialSql));
+      best->BindText(1, sweep_id).Bind(2, tier);
+      ASSIGN_OR_RETURN(bool row, best->Step());
+      if (row) {
+        totals.best_trial_id = best->Text(0);
+        break;
+      }
+    }
+    return totals;
   }
   absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) override {
     // The non-terminal states listed (not the terminal ones excluded), so that the index on
@@ -165,7 +211,8 @@ class SqliteBackend : public StoreBackend {
     ASSIGN_OR_RETURN(bool row, s->Step());
     return row && s->Int(0) != 0;
   }
-  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) override {
+  absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus,
+                                                              DeviceKind kind) override {
     // References of every running sweep before any other trial: one index walk for each, as
     // "is_reference DESC" first in one ORDER BY would need a sort of all pending trials.
     for (int64_t reference : {1, 0}) {
@@ -173,7 +220,8 @@ class SqliteBackend : public StoreBackend {
       s->Bind(1, static_cast<int64_t>(v1::Sweep::STATE_RUNNING))
           .Bind(2, static_cast<int64_t>(v1::TRIAL_STATE_PENDING))
           .Bind(3, reference)
-          .Bind(4, max_gpus);
+          .Bind(4, max_gpus)
+          .Bind(5, int64_t{kind == DeviceKind::kGpu});
       ASSIGN_OR_RETURN(bool row, s->Step());
       if (row) return std::optional<std::string>(s->Text(0));
     }
@@ -292,10 +340,14 @@ class SqliteBackend : public StoreBackend {
     RETURN_IF_ERROR(s->Run());
     return sqlite3_changes(db_->raw()) == 1;
   }
-  absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id) override {
-    static constexpr char kSql[] = "SELECT decision FROM decisions WHERE sweep_id = ?1 ORDER BY id";
+  absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id,
+                                                          int64_t offset, int64_t limit) override {
+    static constexpr char kSql[] =
+        "SELECT decision FROM decisions WHERE sweep_id = ?1 ORDER BY id LIMIT ?2 OFFSET ?3";
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));
-    s->BindText(1, sweep_id);
+    s->BindText(1, sweep_id)
+        .Bind(2, limit < 0 ? int64_t{-1} : limit)
+        .Bind(3, std::max<int64_t>(0, offset));
     std::vector<v1::Decision> out;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s->Step());
@@ -303,6 +355,9 @@ class SqliteBackend : public StoreBackend {
       ASSIGN_OR_RETURN(v1::Decision d, ParseBlob<v1::Decision>(s->Blob(0), "decision"));
       out.push_back(std::move(d));
     }
+  }
+  absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep_id) override {
+    return Count("SELECT COUNT(*) FROM decisions WHERE sweep_id = ?1", sweep_id);
   }
 
   absl::StatusOr<int> DeleteSweepRows(absl::string_view sweep_id) override {
@@ -378,7 +433,23 @@ class SqliteBackend : public StoreBackend {
     ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(sql));
     return s->Run();
   }
-  // Binds ?first = state and the columns ?6.. ?12 shared by InsertTrial and UpdateTrial.
+  // A query of one count with the sweep id as ?1.
+  absl::StatusOr<int64_t> Count(const char* sql, absl::string_view sweep_id) {
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(sql));
+    s->BindText(1, sweep_id);
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    return row ? s->Int(0) : 0;
+  }
+  static absl::StatusOr<std::vector<TrialRecord>> ReadTrials(Statement& s) {
+    std::vector<TrialRecord> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return out;
+      ASSIGN_OR_RETURN(TrialRecord r, ReadTrial(s));
+      out.push_back(std::move(r));
+    }
+  }
+  // Binds ?first = state and the columns ?6.. ?17 shared by InsertTrial and UpdateTrial.
   static void BindTrialColumns(Statement& s, const TrialRecord& r, int first) {
     s.Bind(first, static_cast<int64_t>(r.trial.state()))
         .BindText(6, r.trial.worker_id())
@@ -387,7 +458,12 @@ class SqliteBackend : public StoreBackend {
         .Bind(9, r.trial.last_point().step())
         .Bind(10, r.trial.checkpoint_step())
         .BindBlob(11, r.trial.SerializeAsString())
-        .Bind(12, static_cast<int64_t>(GpuNeed(r.trial)));
+        .Bind(12, static_cast<int64_t>(GpuNeed(r.trial)))
+        .Bind(13, static_cast<int64_t>(RankTier(r.trial)))
+        .Bind(14, RankingLoss(r.trial))
+        .Bind(15, static_cast<int64_t>(NeedsGpu(r.trial)))
+        .Bind(16, r.trial.last_point().tokens())
+        .Bind(17, PlannedTokens(r.trial));
   }
 
   std::unique_ptr<SqliteDb> db_;

@@ -209,9 +209,9 @@ std::string QueryPlan(SqliteDb& db, const char* sql) {
   return plan;
 }
 
-// Choosing the next lease walks indexes (no sort of every pending trial), and so does the
-// live-trial count behind "sweep done". Also prints the rate of leasing 1,000 trials 10 per
-// transaction versus one per transaction (no timing assertion; docs/store.md).
+// Choosing the next lease walks indexes (no sort of every pending trial), and so do the
+// live-trial count behind "sweep done" and a page of the ranking. Also prints the rate of leasing
+// 1,000 trials 10 per transaction versus one per transaction (no timing assertion; docs/store.md).
 TEST(SqliteStoreTest, LeaseChoiceAndLiveCountUseIndexesOnly) {
   TempDir dir;
   FakeClock clock;
@@ -228,6 +228,11 @@ TEST(SqliteStoreTest, LeaseChoiceAndLiveCountUseIndexesOnly) {
   EXPECT_THAT(lease_plan, HasSubstr("trials_by_sweep_state")) << lease_plan;
   const std::string live_plan = QueryPlan(**db, kHasLiveTrialsSql);
   EXPECT_THAT(live_plan, HasSubstr("COVERING INDEX trials_by_sweep_state")) << live_plan;
+  const std::string rank_plan = QueryPlan(**db, kRankedTrialsSql);  // A page of the ranking.
+  EXPECT_THAT(rank_plan, HasSubstr("trials_by_rank")) << rank_plan;
+  EXPECT_THAT(rank_plan, Not(HasSubstr("TEMP B-TREE"))) << rank_plan;
+  const std::string totals_plan = QueryPlan(**db, kTrialTotalsSql);  // A sweep's summary.
+  EXPECT_THAT(totals_plan, HasSubstr("COVERING INDEX trials_by_totals")) << totals_plan;
 
   absl::Time start = absl::Now();
   int leased = 0;

@@ -83,6 +83,15 @@ absl::StatusOr<std::optional<LeaseGrant>> Store::AcquireLease(absl::string_view 
 
 int GpuNeed(const v1::Trial& trial) { return std::max(1, trial.config().resources().gpus()); }
 
+int64_t PlannedTokens(const v1::Trial& trial) {
+  return trial.controls().total_steps() * trial.controls().batch_tokens();
+}
+
+bool NeedsGpu(const v1::Trial& trial) {
+  const v1::Resources& r = trial.config().resources();
+  return r.gpus() > 0 && !r.allow_cpu();
+}
+
 bool IsTerminal(TrialState state) {
   switch (state) {
     case v1::TRIAL_STATE_COMPLETED:

@@ -187,6 +187,37 @@ struct SweepPage {
   std::string next_page_token;    // Empty at the end.
 };
 
+// What a worker trains on, as it reported at registration (RegisterWorkerRequest.gpus).
+enum class DeviceKind {
+  kGpu,      // One or more GPUs: any trial.
+  kCpuOnly,  // No GPU: only trials that may train on CPU (NeedsGpu false).
+};
+
+// Which rows of a sweep a ranking read returns: the ranking from `first_trial`, the decisions
+// from `first_decision`; max_* < 0 means all of them.
+struct SweepSlice {
+  int64_t first_trial = 0;
+  int64_t max_trials = -1;
+  int64_t first_decision = 0;
+  int64_t max_decisions = -1;
+};
+
+// One slice of a sweep's ranking and decisions, read in one transaction. Memory is the slice's
+// rows (and the running trials'), whatever the size of the sweep.
+struct RankingPage {
+  v1::Sweep sweep;                      // As GetSweep returns it.
+  int64_t total_trials = 0;             // In the sweep.
+  std::vector<v1::Trial> trials;        // Ranks first_trial + 1, ... in ranking.h's order.
+  int64_t total_decisions = 0;          // In the sweep.
+  std::vector<v1::Decision> decisions;  // Oldest first, from first_decision.
+  std::vector<v1::Trial> running;       // Every RUNNING trial of the sweep, in planning order.
+};
+
+struct TrialPage {
+  std::vector<v1::Trial> trials;  // Planning order.
+  std::string next_page_token;    // Empty at the end.
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -218,8 +249,19 @@ class Store {
 
   // --- Trials ---
   virtual absl::StatusOr<v1::Trial> GetTrial(absl::string_view trial_id) = 0;
-  // In planning order.
+  // In planning order. Memory grows with the sweep: a reader that may meet a large sweep
+  // pages with ListTrialsPage instead.
   virtual absl::StatusOr<std::vector<v1::Trial>> ListTrials(absl::string_view sweep_id) = 0;
+  // At most `page_size` trials (<= 0: 100) in planning order from `page_token` (empty: the
+  // first; else a previous page's next_page_token: a page never repeats or skips a trial, even
+  // while states change). INVALID_ARGUMENT for a bad token, NOT_FOUND for an unknown sweep.
+  virtual absl::StatusOr<TrialPage> ListTrialsPage(absl::string_view sweep_id, int page_size,
+                                                   absl::string_view page_token) = 0;
+  // A slice of the sweep's ranking (ranking.h) and decisions, without reading the rows outside
+  // it (the store keeps the ranking keys indexed). Each call reads afresh: a listing that pages
+  // through a sweep whose trials change between pages may see a trial twice or miss one.
+  virtual absl::StatusOr<RankingPage> ReadRanking(absl::string_view sweep_id,
+                                                  const SweepSlice& slice) = 0;
   // Compare-and-set: moves the trial from `from` to `to` if its state is `from` and the edge is
   // legal (IsLegalTransition). RUNNING is entered only through AcquireLease. Leaving RUNNING
   // ends the lease. `message` becomes Trial.message. When every trial of a sweep is terminal,
@@ -241,14 +283,23 @@ class Store {
   // planning order), skipping any trial whose GPU need (GpuNeed) is more than what is left of
   // `free_slots`; each grant subtracts its need. One transaction. Empty when nothing fits or
   // nothing is pending (also when free_slots or max_leases is < 1).
+  // A kCpuOnly worker is granted only trials that may train on CPU (NeedsGpu false).
   virtual absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
                                                                 absl::Duration ttl, int free_slots,
-                                                                int max_leases) = 0;
-  // The GPU need (GpuNeed) of the PENDING trial that is first in lease priority order, whatever
-  // its size; 0 when nothing is pending. The scheduler holds a worker back for it when it fits
-  // on no worker's free slots (placement would otherwise let smaller trials overtake it for
-  // ever).
-  virtual absl::StatusOr<int> HeadPendingNeed() = 0;
+                                                                int max_leases,
+                                                                DeviceKind kind) = 0;
+  // For a worker with GPUs.
+  absl::StatusOr<std::vector<LeaseGrant>> AcquireLeases(absl::string_view worker_id,
+                                                        absl::Duration ttl, int free_slots,
+                                                        int max_leases) {
+    return AcquireLeases(worker_id, ttl, free_slots, max_leases, DeviceKind::kGpu);
+  }
+  // The GPU need (GpuNeed) of the PENDING trial that is first in lease priority order among
+  // those a worker of `kind` may take, whatever its size; 0 when there is none. The scheduler
+  // holds a worker of that kind back for it when it fits on no such worker's free slots
+  // (placement would otherwise let smaller trials overtake it for ever).
+  virtual absl::StatusOr<int> HeadPendingNeed(DeviceKind kind) = 0;
+  absl::StatusOr<int> HeadPendingNeed() { return HeadPendingNeed(DeviceKind::kGpu); }
   // One lease, whatever its GPU need: AcquireLeases(worker_id, ttl, INT_MAX, 1). nullopt when
   // nothing is pending.
   absl::StatusOr<std::optional<LeaseGrant>> AcquireLease(absl::string_view worker_id,
@@ -309,6 +360,11 @@ absl::Status CheckCheckpointPath(absl::string_view trial_id, int64_t step, absl:
 bool IsTerminal(v1::TrialState state);
 // The GPU slots a trial occupies on a worker: max(1, config.resources.gpus).
 int GpuNeed(const v1::Trial& trial);
+// Whether the trial must run on GPUs: it asks for some (resources.gpus > 0) and its spec does
+// not accept a CPU-only worker (resources.allow_cpu).
+bool NeedsGpu(const v1::Trial& trial);
+// The tokens a trial trains on to its end: controls.total_steps * controls.batch_tokens.
+int64_t PlannedTokens(const v1::Trial& trial);
 // The trial state machine (docs/store.md draws it). Self-edges are illegal.
 bool IsLegalTransition(v1::TrialState from, v1::TrialState to);
 

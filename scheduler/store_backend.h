@@ -8,6 +8,7 @@
 #define AUGUR_SCHEDULER_STORE_BACKEND_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,17 @@ struct TrialRecord {
   int64_t lease_expires_unix_ms = 0;  // 0 unless RUNNING.
 };
 
+// A sweep's summary over its trials (the computed fields of Store::GetSweep).
+struct TrialTotals {
+  std::map<v1::TrialState, int64_t> counts;  // Trials by state (absent: none).
+  int64_t tokens_spent = 0;                  // Sum of last_point.tokens over every trial.
+  int64_t tokens_full = 0;  // Sum of PlannedTokens over the trials that are not references.
+  int64_t tokens_left = 0;  // Sum of max(0, PlannedTokens - spent) over the live trials.
+  // The ranking's first (ranking.h) among the non-reference trials with a finite RankingLoss:
+  // a contender before a trial that ended early, then the lower loss, then planning order.
+  std::string best_trial_id;
+};
+
 class StoreBackend {
  public:
   virtual ~StoreBackend() = default;
@@ -53,16 +65,32 @@ class StoreBackend {
   virtual absl::Status InsertTrial(const TrialRecord& record) = 0;
   virtual absl::StatusOr<std::optional<TrialRecord>> LoadTrial(absl::string_view trial_id) = 0;
   virtual absl::Status UpdateTrial(const TrialRecord& record) = 0;
-  // By ordinal.
-  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id) = 0;
+  // By ordinal, those with ordinal > after_ordinal, at most `limit` (< 0: all of them). Callers
+  // that walk a whole sweep take pages, so that memory does not grow with the sweep.
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrials(absl::string_view sweep_id,
+                                                              int64_t after_ordinal,
+                                                              int64_t limit) = 0;
+  // In ranking order (RankTier, RankingLoss, ordinal: ranking.h), skipping `offset` rows, at
+  // most `limit` (< 0: all). SQLite: an index walk, without parsing the skipped rows.
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadRankedTrials(absl::string_view sweep_id,
+                                                                    int64_t offset,
+                                                                    int64_t limit) = 0;
+  // The sweep's trials in `state`, by ordinal (RUNNING ones are as many as the workers' slots).
+  virtual absl::StatusOr<std::vector<TrialRecord>> LoadTrialsInState(absl::string_view sweep_id,
+                                                                     v1::TrialState state) = 0;
+  virtual absl::StatusOr<int64_t> CountTrials(absl::string_view sweep_id) = 0;
+  // SQLite: from columns and indexes, without parsing the trials' blobs.
+  virtual absl::StatusOr<TrialTotals> SumTrials(absl::string_view sweep_id) = 0;
   // Whether any of the sweep's trials is not terminal (IsTerminal), without loading them:
   // SetState asks it on every terminal transition to see whether the sweep is done, so it
   // must not count them either (one index seek, however many trials are live).
   virtual absl::StatusOr<bool> HasLiveTrials(absl::string_view sweep_id) = 0;
-  // The PENDING trial of a RUNNING sweep to lease next among those with GpuNeed <= max_gpus:
-  // is_reference first, then sweep seq, then ordinal. Called once per grant, so it must not
-  // sort every pending trial (SQLite: an index walk, no temp B-tree).
-  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus) = 0;
+  // The PENDING trial of a RUNNING sweep to lease next among those with GpuNeed <= max_gpus
+  // that a worker of `kind` may take (kCpuOnly: NeedsGpu false): is_reference first, then sweep
+  // seq, then ordinal. Called once per grant, so it must not sort every pending trial (SQLite:
+  // an index walk, no temp B-tree).
+  virtual absl::StatusOr<std::optional<std::string>> NextPendingTrial(int64_t max_gpus,
+                                                                      DeviceKind kind) = 0;
   // Ids of RUNNING trials leased to `worker_id` (empty = any worker) whose lease expires at or
   // before `expires_at_or_before`, by trial id.
   virtual absl::StatusOr<std::vector<std::string>> RunningTrials(absl::string_view worker_id,
@@ -87,8 +115,11 @@ class StoreBackend {
   // when the key exists.
   virtual absl::StatusOr<bool> InsertDecision(absl::string_view sweep_id,
                                               const v1::Decision& decision) = 0;
-  // Oldest (insertion order) first.
-  virtual absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id) = 0;
+  // Oldest (insertion order) first, skipping `offset`, at most `limit` (< 0: all).
+  virtual absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id,
+                                                                  int64_t offset,
+                                                                  int64_t limit) = 0;
+  virtual absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep_id) = 0;
 
   // Removes the sweep and every row of its trials (points, checkpoint records, decisions,
   // the trials themselves); events stay. Returns how many trials were removed.

@@ -5,27 +5,16 @@
 #include <span>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "scheduler/model_file.h"
-#include "scheduler/ranking.h"
 #include "scheduler/sweep_limits.h"
 #include "scheduler/trial_speed.h"
 
 namespace augur {
-namespace {
-
-// [first, last) of `size` rows from `offset`, at most `max` of them (all when max < 0).
-std::pair<size_t, size_t> Cut(size_t size, int64_t offset, int64_t max) {
-  const size_t first = std::min(size, static_cast<size_t>(std::max<int64_t>(0, offset)));
-  const size_t last = max < 0 ? size : std::min(size, first + static_cast<size_t>(max));
-  return {first, last};
-}
-
-}  // namespace
-
 absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req,
                                                              const std::string& owner) {
   if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
@@ -53,58 +42,35 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
   return resp;
 }
 
-absl::StatusOr<std::shared_ptr<const SweepControl::Snapshot>> SweepControl::ReadSnapshot(
-    const std::string& sweep_id) {
-  const int64_t version = p_.activity->version();
-  const absl::Time now = p_.clock->Now();
-  {
-    absl::MutexLock lock(&snapshot_mu_);
-    if (snapshot_ && snapshot_->sweep_id == sweep_id && snapshot_->version == version &&
-        now - snapshot_->taken < kSnapshotLife) {
-      return snapshot_;
-    }
-    snapshot_.reset();  // Another sweep's, or stale: its memory goes before the next read.
-  }
-  auto snapshot = std::make_shared<Snapshot>();
-  snapshot->sweep_id = sweep_id;
-  snapshot->version = version;
-  snapshot->taken = now;
-  ASSIGN_OR_RETURN(snapshot->sweep, p_.store->GetSweep(sweep_id));
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
+absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id,
+                                                            const SweepSlice& slice) {
+  ASSIGN_OR_RETURN(RankingPage page, p_.store->ReadRanking(sweep_id, slice));
   // Speeds of the running trials (as many as the workers have slots), from their recent points.
+  absl::flat_hash_map<std::string, double> speeds;
   double sweep_speed = 0;
-  for (v1::Trial& t : trials) {
-    if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
+  for (const v1::Trial& t : page.running) {
     auto recent = p_.store->ReadPoints(
         t.trial_id(), std::max<int64_t>(1, t.last_point().step() - kSpeedWindowSteps));
     if (!recent.ok()) continue;  // A speed is a nicety; the page is still right without it.
-    t.set_tokens_per_second(TokensPerSecond(*recent));
-    sweep_speed += t.tokens_per_second();
+    const double speed = TokensPerSecond(*recent);
+    speeds[t.trial_id()] = speed;
+    sweep_speed += speed;
   }
-  snapshot->sweep.set_tokens_per_second(sweep_speed);
-  snapshot->ranking = RankTrials(std::move(trials));
-  ASSIGN_OR_RETURN(snapshot->decisions, p_.store->ListDecisions(sweep_id));
-  absl::MutexLock lock(&snapshot_mu_);
-  snapshot_ = snapshot;
-  return snapshot;
-}
-
-absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& sweep_id,
-                                                            const SweepSlice& slice) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snapshot, ReadSnapshot(sweep_id));
   v1::GetSweepResponse resp;
-  *resp.mutable_sweep() = snapshot->sweep;
-  resp.set_total_trials(static_cast<int32_t>(snapshot->ranking.size()));
-  resp.set_total_decisions(static_cast<int32_t>(snapshot->decisions.size()));
-  const auto [first, last] = Cut(snapshot->ranking.size(), slice.first_trial, slice.max_trials);
-  for (size_t i = first; i < last; ++i) *resp.add_ranking() = snapshot->ranking[i];
-  const auto [d_first, d_last] =
-      Cut(snapshot->decisions.size(), slice.first_decision, slice.max_decisions);
-  for (size_t i = d_first; i < d_last; ++i) *resp.add_decisions() = snapshot->decisions[i];
-  if (last == snapshot->ranking.size() && d_last == snapshot->decisions.size()) {
-    absl::MutexLock lock(&snapshot_mu_);  // The listing is done with it.
-    if (snapshot_ == snapshot) snapshot_.reset();
+  *resp.mutable_sweep() = std::move(page.sweep);
+  resp.mutable_sweep()->set_tokens_per_second(sweep_speed);
+  resp.set_total_trials(static_cast<int32_t>(page.total_trials));
+  resp.set_total_decisions(static_cast<int32_t>(page.total_decisions));
+  const int64_t first_rank = std::max<int64_t>(0, slice.first_trial) + 1;
+  for (size_t i = 0; i < page.trials.size(); ++i) {
+    v1::RankingRow* row = resp.add_ranking();
+    row->set_rank(static_cast<int32_t>(first_rank + static_cast<int64_t>(i)));
+    if (auto it = speeds.find(page.trials[i].trial_id()); it != speeds.end()) {
+      page.trials[i].set_tokens_per_second(it->second);
+    }
+    *row->mutable_trial() = std::move(page.trials[i]);
   }
+  for (v1::Decision& d : page.decisions) *resp.add_decisions() = std::move(d);
   return resp;
 }
 

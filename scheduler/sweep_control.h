@@ -10,9 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "augur/v1/sweep.pb.h"
 #include "common/clock.h"
@@ -45,6 +43,8 @@ class SweepControl {
 
   absl::StatusOr<v1::SubmitSweepResponse> Submit(const v1::SubmitSweepRequest& req,
                                                  const std::string& owner = "local");
+  // A slice of the sweep's ranking and decisions, read from the store's indexes (Store::
+  // ReadRanking): memory is the slice's rows, not the sweep's.
   absl::StatusOr<v1::GetSweepResponse> GetSweep(const std::string& sweep_id,
                                                 const SweepSlice& slice = {});
   absl::StatusOr<v1::Trial> StopTrial(const std::string& trial_id, const std::string& reason);
@@ -66,26 +66,8 @@ class SweepControl {
   absl::StatusOr<v1::Trial> EndTrial(const std::string& trial_id, v1::TrialState to,
                                      const std::string& reason);
 
-  // One sweep's ranking and decisions, as read at `version` of the activity counter. A listing
-  // that pages through a sweep reads the store once instead of once per page: the snapshot
-  // serves the next pages while nothing changed (and for at most kSnapshotLife), and is dropped
-  // when a page reaches the end of both lists or another sweep is read, so it holds at most one
-  // sweep's rows.
-  struct Snapshot {
-    std::string sweep_id;
-    int64_t version = 0;
-    absl::Time taken;
-    v1::Sweep sweep;
-    std::vector<v1::RankingRow> ranking;
-    std::vector<v1::Decision> decisions;
-  };
-  static constexpr absl::Duration kSnapshotLife = absl::Seconds(5);
-  absl::StatusOr<std::shared_ptr<const Snapshot>> ReadSnapshot(const std::string& sweep_id);
-
   const Parts p_;
   const SweepPlanner planner_;
-  absl::Mutex snapshot_mu_;
-  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(snapshot_mu_);
 };
 
 }  // namespace augur

@@ -287,7 +287,9 @@ void WorkerDaemon::StartTrial(const v1::Lease& lease) {
     }
     const v1::Resources& wants = lease.config().resources();
     if (wants.gpus() > 0 && options_.gpus == 0 && !wants.allow_cpu()) {
-      // Never silently on CPU: the trial goes back to PENDING for a GPU worker.
+      // Never silently on CPU: the trial goes back to PENDING for a GPU worker. A scheduler of
+      // this version never offers such a lease (it places by device kind: this worker
+      // registered with no GPU); the guard is for a scheduler of an earlier version, which did.
       RefuseLease(lease, absl::StrCat("worker ", options_.worker_id, " has no GPU and the trial ",
                                       "asks for ", wants.gpus(),
                                       " (resources.allow_cpu: true lets it run on CPU)"));

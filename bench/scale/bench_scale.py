@@ -5,8 +5,11 @@ and the `augur` commands a user runs on them. Reports per size: submit time, the
 `status` (best 50), `status --limit 0 --output json` (every trial, paged), `ls` and `export`
 (every point, streamed); the CLI's peak RSS for each, and the scheduler's RSS and peak.
 
+Each size runs on a fresh scheduler and store, so the scheduler's peak (VmHWM) is that size's.
 Everything is measured in this run: the ratio columns compare each size with the smallest one
 (the baseline), so that what scales linearly and what stays flat can be read off one table.
+With --baseline-scheduler (e.g. the previous commit's binary), every size is measured with both
+schedulers in turn, and the scheduler's peak per size and its growth per trial are compared.
 
   bench_scale.py --augur build/cli/augur --scheduler build/scheduler/augur-scheduler
   bench_scale.py ... --sizes 1000,10000,100000 --points 10     # the 100k row takes minutes
@@ -79,48 +82,49 @@ def add_points(db, sweep_id, points_per_trial):
     return len(trials) * points_per_trial
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--augur", required=True)
-    ap.add_argument("--scheduler", required=True)
-    ap.add_argument("--sizes", default="1000,10000")
-    ap.add_argument("--points", type=int, default=10, help="points per trial")
-    a = ap.parse_args()
-    sizes = [int(s) for s in a.sizes.split(",")]
+def measure(augur, scheduler, n, points_per_trial):
+    """One size on a fresh scheduler and store; returns the row of measurements."""
     work = tempfile.mkdtemp(prefix="augur_bench_scale_")
     db = os.path.join(work, "augur.db")
-    sched = subprocess.Popen([a.scheduler, "--listen", "127.0.0.1:0", "--db", db],
+    sched = subprocess.Popen([scheduler, "--listen", "127.0.0.1:0", "--db", db],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = sched.stdout.readline()
-    address = re.search(r"listening on (\S+)", line).group(1)
-    env_args = ["--scheduler", address]
-    rows = []
     try:
-        for n in sizes:
-            spec = os.path.join(work, f"scale{n}.yaml")
-            with open(spec, "w") as f:
-                f.write(SPEC.format(n=n))
-            t_submit, _, out = run([a.augur, "submit", spec, "--skip-path-checks", "--output",
-                                    "json"] + env_args, out=None)
-            sweep = json.loads(out)["sweep_id"]
-            points = add_points(db, sweep, a.points)
-            r = {"trials": n, "points": points, "submit_s": t_submit}
-            r["status_s"], r["status_kb"], _ = run([a.augur, "status", sweep] + env_args)
-            r["status_all_s"], r["status_all_kb"], _ = run(
-                [a.augur, "status", sweep, "--limit", "0", "--output", "json"] + env_args)
-            r["ls_s"], r["ls_kb"], _ = run([a.augur, "ls"] + env_args)
-            r["export_s"], r["export_kb"], _ = run(
-                [a.augur, "export", sweep, "--out", os.path.join(work, "x.csv")] + env_args)
-            r["sched_rss_kb"] = proc_kb(sched.pid, "VmRSS")
-            r["sched_peak_kb"] = proc_kb(sched.pid, "VmHWM")
-            rows.append(r)
-            print(json.dumps(r), flush=True)
+        address = None
+        while address is None:  # The dashboard's line may come first.
+            line = sched.stdout.readline()
+            if not line:
+                sys.exit(f"{scheduler} exited before listening")
+            found = re.search(r"listening on (\S+)", line)
+            address = found.group(1) if found else None
+        env_args = ["--scheduler", address]
+        spec = os.path.join(work, f"scale{n}.yaml")
+        with open(spec, "w") as f:
+            f.write(SPEC.format(n=n))
+        t_submit, _, out = run([augur, "submit", spec, "--skip-path-checks", "--output",
+                                "json"] + env_args, out=None)
+        sweep = json.loads(out)["sweep_id"]
+        points = add_points(db, sweep, points_per_trial)
+        # Planning and storing the sweep has its own peak; the reads below add to it or not.
+        r = {"trials": n, "points": points, "submit_s": t_submit,
+             "sched_submit_peak_kb": proc_kb(sched.pid, "VmHWM")}
+        r["status_s"], r["status_kb"], _ = run([augur, "status", sweep] + env_args)
+        r["status_all_s"], r["status_all_kb"], _ = run(
+            [augur, "status", sweep, "--limit", "0", "--output", "json"] + env_args)
+        r["ls_s"], r["ls_kb"], _ = run([augur, "ls"] + env_args)
+        r["export_s"], r["export_kb"], _ = run(
+            [augur, "export", sweep, "--out", os.path.join(work, "x.csv")] + env_args)
+        r["sched_rss_kb"] = proc_kb(sched.pid, "VmRSS")
+        r["sched_peak_kb"] = proc_kb(sched.pid, "VmHWM")
+        return r
     finally:
         sched.terminate()
         sched.wait()
         shutil.rmtree(work, ignore_errors=True)  # The 100k store is ~0.5 GB.
+
+
+def print_table(title, rows):
     base = rows[0]
-    print(f"\nbaseline: the {base['trials']}-trial sweep of this run; x = ratio to it")
+    print(f"\n{title}; baseline: the {base['trials']}-trial sweep of this run; x = ratio to it")
     cols = [("status_s", "status"), ("status_all_s", "status all"), ("ls_s", "ls"),
             ("export_s", "export")]
     print("| trials | points | submit s | " + " | ".join(f"{c} s (x)" for _, c in cols) +
@@ -131,6 +135,45 @@ def main():
         print(f"| {r['trials']} | {r['points']} | {r['submit_s']:.2f} | " + " | ".join(cells) +
               f" | {r['status_all_kb'] / 1024:.0f} / {r['export_kb'] / 1024:.0f}"
               f" | {r['sched_rss_kb'] / 1024:.0f} / {r['sched_peak_kb'] / 1024:.0f} |")
+
+
+def growth_kb_per_trial(rows):
+    """Scheduler peak growth per trial between the smallest and the largest size."""
+    first, last = rows[0], rows[-1]
+    if last["trials"] == first["trials"]:
+        return 0.0
+    return (last["sched_peak_kb"] - first["sched_peak_kb"]) / (last["trials"] - first["trials"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--augur", required=True)
+    ap.add_argument("--scheduler", required=True)
+    ap.add_argument("--baseline-scheduler", help="another augur-scheduler to compare with")
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--points", type=int, default=10, help="points per trial")
+    a = ap.parse_args()
+    sizes = [int(s) for s in a.sizes.split(",")]
+    schedulers = [("this scheduler", a.scheduler)]
+    if a.baseline_scheduler:
+        schedulers.insert(0, ("baseline scheduler", a.baseline_scheduler))
+    rows = {name: [] for name, _ in schedulers}
+    for n in sizes:
+        for name, binary in schedulers:  # Interleaved, so both see the same machine load.
+            r = measure(a.augur, binary, n, a.points)
+            rows[name].append(r)
+            print(json.dumps({"scheduler": name, **r}), flush=True)
+    for name, _ in schedulers:
+        print_table(name, rows[name])
+    print("\nscheduler peak MB after submit / after the reads")
+    print("| trials | " + " | ".join(f"{name}" for name, _ in schedulers) + " |")
+    print("|" + "---|" * (1 + len(schedulers)))
+    for i, n in enumerate(sizes):
+        print(f"| {n} | " + " | ".join(
+            f"{rows[name][i]['sched_submit_peak_kb'] / 1024:.0f} / "
+            f"{rows[name][i]['sched_peak_kb'] / 1024:.0f}" for name, _ in schedulers) + " |")
+    print("| KB per trial (peak) | " + " | ".join(f"{growth_kb_per_trial(rows[name]):.2f}"
+                                                 for name, _ in schedulers) + " |")
 
 
 if __name__ == "__main__":

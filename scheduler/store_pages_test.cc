@@ -1,0 +1,104 @@
+// Store contract, part 6: reads that stay bounded however large the sweep — a slice of the
+// ranking (ranking.h's order, read from indexed keys), decisions by offset, and trials in
+// planning order by page token. Runs against every backend (store_typed_test.h).
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "scheduler/store_typed_test.h"
+
+namespace augur::testing_util {
+namespace {
+
+using ::testing::ElementsAre;
+
+template <typename F>
+class StorePagesTest : public StoreTest<F> {};
+TYPED_TEST_SUITE(StorePagesTest, StoreBackends);
+
+std::vector<std::string> Ids(const std::vector<v1::Trial>& trials) {
+  std::vector<std::string> ids;
+  for (const v1::Trial& t : trials) ids.push_back(t.trial_id());
+  return ids;
+}
+
+TYPED_TEST(StorePagesTest, ASliceOfTheRankingIsTheWholeRankingCutAtItsOffset) {
+  // t000 a reference run; t001..t005 trials.
+  this->CreateSweep("s1", 6, /*references=*/1);
+  std::vector<LeaseGrant> g;
+  for (int i = 0; i < 4; ++i) g.push_back(this->Lease());  // t000 (reference first) .. t003.
+  ASSERT_EQ(g[3].trial.trial_id(), "s1/t003");
+  // Current losses: t001 3.0, t002 2.0, t003 1.0 (then cancelled: it ended early).
+  const double loss[] = {0, 3.0, 2.0, 1.0};
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(this->store().AppendPoints(this->Write(g[i], {Point(5, loss[i])})).ok());
+  }
+  ASSERT_TRUE(
+      this->store()
+          .TransitionTrial("s1/t003", v1::TRIAL_STATE_RUNNING, v1::TRIAL_STATE_CANCELLED, "by hand")
+          .ok());
+  // Contenders by loss (unknown last, in planning order), then ended early, then references.
+  const std::vector<std::string> order = {"s1/t002", "s1/t001", "s1/t004",
+                                          "s1/t005", "s1/t003", "s1/t000"};
+
+  auto all = this->store().ReadRanking("s1", {});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(Ids(all->trials), order);
+  EXPECT_EQ(all->total_trials, 6);
+  EXPECT_THAT(Ids(all->running), ElementsAre("s1/t000", "s1/t001", "s1/t002"));
+  EXPECT_EQ(all->sweep.trial_counts().at("TRIAL_STATE_PENDING"), 2);
+
+  std::vector<std::string> paged;
+  for (int64_t offset = 0; offset < 8; offset += 4) {
+    auto page = this->store().ReadRanking("s1", {offset, 4, 0, 0});
+    ASSERT_TRUE(page.ok()) << page.status();
+    EXPECT_EQ(page->total_trials, 6);
+    EXPECT_TRUE(page->decisions.empty());
+    for (const std::string& id : Ids(page->trials)) paged.push_back(id);
+  }
+  EXPECT_EQ(paged, order);
+  EXPECT_TRUE(this->store().ReadRanking("s1", {0, 0, 0, 0})->trials.empty());
+  EXPECT_EQ(this->store().ReadRanking("nope", {}).status().code(), absl::StatusCode::kNotFound);
+}
+
+TYPED_TEST(StorePagesTest, DecisionsComeOldestFirstFromTheirOffset) {
+  this->CreateSweep("s1", 3);
+  for (int i = 0; i < 3; ++i) {
+    v1::Decision d;
+    d.set_trial_id("s1/t00" + std::to_string(i));
+    d.set_milestone_fraction(0.1);
+    d.set_action(v1::DECISION_ACTION_CONTINUE);
+    ASSERT_TRUE(this->store().RecordDecision(d).ok());
+  }
+  auto page = this->store().ReadRanking("s1", {0, 0, 1, 1});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->total_decisions, 3);
+  ASSERT_EQ(page->decisions.size(), 1u);
+  EXPECT_EQ(page->decisions[0].trial_id(), "s1/t001");
+}
+
+TYPED_TEST(StorePagesTest, TrialPagesWalkThePlanningOrderOnceWhateverChanges) {
+  this->CreateSweep("s1", 7);
+  this->CreateSweep("s2", 2);
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = this->store().ListTrialsPage("s1", 3, token);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const std::string& id : Ids(page->trials)) seen.push_back(id);
+    token = page->next_page_token;
+    if (++pages == 1) this->Lease();  // A state change between pages moves nothing.
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(seen, ElementsAre("s1/t000", "s1/t001", "s1/t002", "s1/t003", "s1/t004", "s1/t005",
+                                "s1/t006"));
+  EXPECT_EQ(this->store().ListTrialsPage("s1", 3, "x").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(this->store().ListTrialsPage("nope", 3, "").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace augur::testing_util
