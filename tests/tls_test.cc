@@ -55,6 +55,13 @@ TlsClientFiles Trust(const std::string& ca_file) {
   return files;
 }
 
+// `trust` presenting the worker certificate that `augur certs` made in `certs`.
+TlsClientFiles WithWorkerCert(TlsClientFiles trust, const std::string& certs) {
+  trust.cert_file = certs + "/worker.crt";
+  trust.key_file = certs + "/worker.key";
+  return trust;
+}
+
 grpc::Status ListSweeps(const std::string& address, const ClientSecurity& security) {
   auto channel = SchedulerChannel(address, security);
   if (!channel.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "no channel");
@@ -101,14 +108,9 @@ TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
   // Mutual TLS: a worker token alone is not enough; a certificate from another CA does not
   // get through the handshake; ours does.
   EXPECT_EQ(Register(address, {"w0rker", right}).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  TlsClientFiles foreign_cert = right;
-  foreign_cert.cert_file = other + "/worker.crt";
-  foreign_cert.key_file = other + "/worker.key";
-  EXPECT_NE(Register(address, {"w0rker", foreign_cert}).error_code(), grpc::StatusCode::OK);
-  TlsClientFiles worker_cert = right;
-  worker_cert.cert_file = ours + "/worker.crt";
-  worker_cert.key_file = ours + "/worker.key";
-  const grpc::Status registered = Register(address, {"w0rker", worker_cert});
+  EXPECT_NE(Register(address, {"w0rker", WithWorkerCert(right, other)}).error_code(),
+            grpc::StatusCode::OK);
+  const grpc::Status registered = Register(address, {"w0rker", WithWorkerCert(right, ours)});
   EXPECT_TRUE(registered.ok()) << registered.error_message();
 
   // The augur CLI with the same files.
@@ -163,15 +165,10 @@ TEST(Tls, RenewedCertificatesTakeEffectWithoutARestart) {
   ASSERT_TRUE(with_new.ok()) << with_new.error_message();
   std::cout << "new certificate served " << absl::Now() - renewed << " after the rename\n";
   EXPECT_EQ(ListSweeps(address, {"us3r", trusts_old}).error_code(), grpc::StatusCode::UNAVAILABLE);
-  TlsClientFiles new_worker = trusts_new;
-  new_worker.cert_file = new_ca + "/worker.crt";
-  new_worker.key_file = new_ca + "/worker.key";
-  const grpc::Status registered = Register(address, {"w0rker", new_worker});
+  const grpc::Status registered = Register(address, {"w0rker", WithWorkerCert(trusts_new, new_ca)});
   EXPECT_TRUE(registered.ok()) << registered.error_message();
-  TlsClientFiles old_worker = trusts_new;
-  old_worker.cert_file = old_ca + "/worker.crt";
-  old_worker.key_file = old_ca + "/worker.key";
-  EXPECT_NE(Register(address, {"w0rker", old_worker}).error_code(), grpc::StatusCode::OK);
+  EXPECT_NE(Register(address, {"w0rker", WithWorkerCert(trusts_new, old_ca)}).error_code(),
+            grpc::StatusCode::OK);
 }
 
 TEST(Tls, OffLoopbackTheSchedulerNeedsTlsAndTokensOrSaysInsecure) {
