@@ -77,12 +77,15 @@ for lib in libblas.so.3 liblapack.so.3; do
   fi
 done
 
-# The dashboard page's npm packages, at the versions web/package-lock.json pins.
-if [ ! -f web/node_modules/.package-lock.json ] ||
-    [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-  echo "==> installing the dashboard's npm packages (web/package-lock.json)"
-  (cd web && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages at the versions their package-lock.json pins: the dashboard page's, and the
+# Kubernetes API schema the deployment test checks the manifests against.
+for dir in web tests/deploy/kubernetes_schema; do
+  if [ ! -f $dir/node_modules/.package-lock.json ] ||
+      [ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]; then
+    echo "==> installing npm packages ($dir/package-lock.json)"
+    (cd $dir && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 [ "$do_build" = 1 ] || exit 0
 

@@ -15,8 +15,9 @@
 
 namespace augur {
 
-// SSL server credentials (with client certificates requested and verified when
-// `client_ca_file` is set), or insecure ones when TLS is off. Errors as ReadServerPem.
+// TLS server credentials (with client certificates requested and verified when
+// `client_ca_file` is set) that re-read their files every `reload_seconds`, or read them once
+// when it is 0; insecure ones when TLS is off. Errors (of the files at start) as ReadServerPem.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
     const TlsServerFiles& files);
 

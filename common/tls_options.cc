@@ -30,6 +30,9 @@ void AddServerTlsFlags(FlagSet& flags, TlsServerFiles* files) {
   flags.AddString("tls-client-ca", "PEM",
                   "mutual TLS: CA of client certificates; workers must present one",
                   &files->client_ca_file);
+  flags.AddInt("tls-reload-seconds", "N",
+               "re-read the three files this often, for renewed certificates (0: never)",
+               &files->reload_seconds);
 }
 
 void AddClientTlsFlags(FlagSet& flags, TlsClientFiles* files) {

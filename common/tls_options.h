@@ -6,6 +6,7 @@
 #ifndef AUGUR_COMMON_TLS_OPTIONS_H_
 #define AUGUR_COMMON_TLS_OPTIONS_H_
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -22,6 +23,10 @@ struct TlsServerFiles {
   std::string cert_file;       // Certificate chain, PEM. Empty with key_file: no TLS.
   std::string key_file;        // Private key, PEM.
   std::string client_ca_file;  // CA of client certificates (mutual TLS); empty: none asked.
+  // How often the gRPC port re-reads the three files, so that renewed certificates (a rotated
+  // Kubernetes secret, a cron job of `augur certs`) take effect without a restart; 0: read once.
+  // New handshakes use the new files, open connections keep theirs.
+  int64_t reload_seconds = 60;
   bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
 };
 
@@ -47,7 +52,7 @@ inline constexpr char kTlsCaEnv[] = "AUGUR_TLS_CA";
 inline constexpr char kTlsCertEnv[] = "AUGUR_TLS_CERT";
 inline constexpr char kTlsKeyEnv[] = "AUGUR_TLS_KEY";
 
-// --tls-cert, --tls-key, --tls-client-ca.
+// --tls-cert, --tls-key, --tls-client-ca, --tls-reload-seconds.
 void AddServerTlsFlags(FlagSet& flags, TlsServerFiles* files);
 // --tls-ca, --tls-cert, --tls-key, --tls-server-name.
 void AddClientTlsFlags(FlagSet& flags, TlsClientFiles* files);

@@ -96,6 +96,16 @@ struct DashboardServer::Impl {
   absl::Mutex stop_mu;
   bool stopping ABSL_GUARDED_BY(stop_mu) = false;
   std::atomic<int> live_streams{0};
+  std::vector<std::string> endpoints;  // "METHOD PATTERN" of every route, in order.
+
+  void Get(const std::string& pattern, httplib::Server::Handler handler) {
+    endpoints.push_back("GET " + pattern);
+    http->Get(pattern, std::move(handler));
+  }
+  void Post(const std::string& pattern, httplib::Server::Handler handler) {
+    endpoints.push_back("POST " + pattern);
+    http->Post(pattern, std::move(handler));
+  }
 
   // Waits `d` of wall time, or less when Stop is called; true once stopping. The live streams
   // wait here rather than in Scheduler::WaitForChange, whose timeout runs on the scheduler's
@@ -167,46 +177,46 @@ struct DashboardServer::Impl {
         absl::StatusOr<std::string> z = Gzip(asset.body, Z_BEST_COMPRESSION);
         if (z.ok()) *gz = std::move(*z);
       }
-      http->Get(std::string(asset.path),
-                [asset, gz](const httplib::Request& req, httplib::Response& res) {
-                  const std::string type(asset.content_type);
-                  if (!gz->empty() && AcceptsGzip(req)) {
-                    res.set_header("Content-Encoding", "gzip");
-                    res.set_content(*gz, type);
-                  } else {
-                    res.set_content(asset.body.data(), asset.body.size(), type);
-                  }
-                });
+      Get(std::string(asset.path),
+          [asset, gz](const httplib::Request& req, httplib::Response& res) {
+            const std::string type(asset.content_type);
+            if (!gz->empty() && AcceptsGzip(req)) {
+              res.set_header("Content-Encoding", "gzip");
+              res.set_content(*gz, type);
+            } else {
+              res.set_content(asset.body.data(), asset.body.size(), type);
+            }
+          });
     }
   }
 
   void ServeReads() {
-    http->Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
-                const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
-                if (!size.ok()) return SendError(res, size.status());
-                SendJson(req, res,
-                         api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
-              }));
-    http->Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
-                SendJson(req, res, api.Sweep(req.matches[1]));
-              }));
-    http->Get(R"(/api/v1/sweeps/([^/]+)/curves)",
-              Guarded(Role::kView, [this](const auto& req, auto& res) {
-                const absl::StatusOr<CurveQuery> query = ParseCurveQuery(req);
-                if (!query.ok()) return SendError(res, query.status());
-                absl::StatusOr<std::string> body = api.Curves(req.matches[1], *query);
-                if (!body.ok()) return SendError(res, body.status());
-                SetBody(req, res, std::move(*body), kJson);
-              }));
-    http->Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
-              Guarded(Role::kView, [this](const auto& req, auto& res) {
-                const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
-                if (!points.ok()) return SendError(res, points.status());
-                SendJson(req, res,
-                         api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
-              }));
-    http->Get("/api/v1/events",
-              Guarded(Role::kView, [this](const auto&, auto& res) { ServeEvents(res); }));
+    Get("/api/v1/sweeps", Guarded(Role::kView, [this](const auto& req, auto& res) {
+          const absl::StatusOr<int64_t> size = IntParam(req, "page_size", 100, 1000);
+          if (!size.ok()) return SendError(res, size.status());
+          SendJson(req, res,
+                   api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
+        }));
+    Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
+          SendJson(req, res, api.Sweep(req.matches[1]));
+        }));
+    Get(R"(/api/v1/sweeps/([^/]+)/curves)",
+        Guarded(Role::kView, [this](const auto& req, auto& res) {
+          const absl::StatusOr<CurveQuery> query = ParseCurveQuery(req);
+          if (!query.ok()) return SendError(res, query.status());
+          absl::StatusOr<std::string> body = api.Curves(req.matches[1], *query);
+          if (!body.ok()) return SendError(res, body.status());
+          SetBody(req, res, std::move(*body), kJson);
+        }));
+    Get(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+))",
+        Guarded(Role::kView, [this](const auto& req, auto& res) {
+          const absl::StatusOr<int64_t> points = IntParam(req, "points", 2000, 100000);
+          if (!points.ok()) return SendError(res, points.status());
+          SendJson(req, res,
+                   api.Trial(req.matches[1], req.matches[2], static_cast<size_t>(*points)));
+        }));
+    Get("/api/v1/events",
+        Guarded(Role::kView, [this](const auto&, auto& res) { ServeEvents(res); }));
   }
 
   // Server-sent events: "change" with the scheduler's version whenever a ranking may have
@@ -256,26 +266,26 @@ struct DashboardServer::Impl {
         SendJson(req, res, api.Act(req.matches[1], req.matches[2], action, reason, Who(caller)));
       });
     };
-    http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
-    http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/pause)", act(TrialAction::kPause));
-    http->Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/resume)", act(TrialAction::kResume));
-    http->Post(R"(/api/v1/sweeps/([^/]+)/tags)",
-               Guarded(Role::kSubmit, [this](const httplib::Request& req, httplib::Response& res,
-                                             const Caller& caller) {
-                 if (!options.allow_actions) return SendError(res, ActionsOff());
-                 if (absl::Status may = MayChange(req, caller, req.matches[1]); !may.ok()) {
-                   return SendError(res, may);
-                 }
-                 const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
-                 if (!body.is_object()) {
-                   return SendError(
-                       res, absl::InvalidArgumentError(
-                                "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
-                 }
-                 SendJson(req, res,
-                          api.Tag(req.matches[1], ListField(body, "add"), ListField(body, "remove"),
-                                  Who(caller)));
-               }));
+    Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/stop)", act(TrialAction::kStop));
+    Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/pause)", act(TrialAction::kPause));
+    Post(R"(/api/v1/sweeps/([^/]+)/trials/([^/]+)/resume)", act(TrialAction::kResume));
+    Post(R"(/api/v1/sweeps/([^/]+)/tags)",
+         Guarded(Role::kSubmit,
+                 [this](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
+                   if (!options.allow_actions) return SendError(res, ActionsOff());
+                   if (absl::Status may = MayChange(req, caller, req.matches[1]); !may.ok()) {
+                     return SendError(res, may);
+                   }
+                   const json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+                   if (!body.is_object()) {
+                     return SendError(
+                         res, absl::InvalidArgumentError(
+                                  "expected a JSON object {\"add\": [...], \"remove\": [...]}"));
+                   }
+                   SendJson(req, res,
+                            api.Tag(req.matches[1], ListField(body, "add"),
+                                    ListField(body, "remove"), Who(caller)));
+                 }));
   }
 
   static absl::Status ActionsOff() {
@@ -358,6 +368,8 @@ std::string DashboardServer::url() const {
 }
 
 int DashboardServer::port() const { return impl_->port; }
+
+std::vector<std::string> DashboardServer::endpoints() const { return impl_->endpoints; }
 
 void DashboardServer::Stop() {
   {

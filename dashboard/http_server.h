@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/tls_options.h"
@@ -40,6 +41,9 @@ class DashboardServer {
   // "http://HOST:PORT/", or https:// with TLS.
   std::string url() const;
   int port() const;
+  // "METHOD PATTERN" of every route it serves (patterns as httplib takes them), so that a test
+  // can insist each one is covered (tests of access control).
+  std::vector<std::string> endpoints() const;
   // Ends live streams and stops serving; idempotent.
   void Stop();
 

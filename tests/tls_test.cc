@@ -1,17 +1,20 @@
 // TLS and secure-by-default with the real binaries (issue 17): certificates from `augur certs`,
 // a handshake against the wrong CA refused, mutual TLS required of workers, and a scheduler
 // that refuses to serve off loopback without TLS and tokens unless told --insecure, which it
-// then announces at start and to `augur workers`.
+// then announces at start and to `augur workers`; renewed certificates used without a restart.
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/client_auth.h"
 #include "gtest/gtest.h"
 #include "tests/harness.h"
@@ -50,6 +53,13 @@ TlsClientFiles Trust(const std::string& ca_file) {
   TlsClientFiles files;
   files.ca_file = ca_file;
   return files;
+}
+
+// `trust` presenting the worker certificate that `augur certs` made in `certs`.
+TlsClientFiles WithWorkerCert(TlsClientFiles trust, const std::string& certs) {
+  trust.cert_file = certs + "/worker.crt";
+  trust.key_file = certs + "/worker.key";
+  return trust;
 }
 
 grpc::Status ListSweeps(const std::string& address, const ClientSecurity& security) {
@@ -98,14 +108,9 @@ TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
   // Mutual TLS: a worker token alone is not enough; a certificate from another CA does not
   // get through the handshake; ours does.
   EXPECT_EQ(Register(address, {"w0rker", right}).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  TlsClientFiles foreign_cert = right;
-  foreign_cert.cert_file = other + "/worker.crt";
-  foreign_cert.key_file = other + "/worker.key";
-  EXPECT_NE(Register(address, {"w0rker", foreign_cert}).error_code(), grpc::StatusCode::OK);
-  TlsClientFiles worker_cert = right;
-  worker_cert.cert_file = ours + "/worker.crt";
-  worker_cert.key_file = ours + "/worker.key";
-  const grpc::Status registered = Register(address, {"w0rker", worker_cert});
+  EXPECT_NE(Register(address, {"w0rker", WithWorkerCert(right, other)}).error_code(),
+            grpc::StatusCode::OK);
+  const grpc::Status registered = Register(address, {"w0rker", WithWorkerCert(right, ours)});
   EXPECT_TRUE(registered.ok()) << registered.error_message();
 
   // The augur CLI with the same files.
@@ -116,6 +121,54 @@ TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
                          other, "/ca.crt"));
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "did its certificate verify against --tls-ca")) << r.err;
+}
+
+// Renewal without a restart: the scheduler re-reads its certificate, key and client CA
+// (--tls-reload-seconds), so once new files from another CA are renamed into place, a client
+// that trusts only the new CA gets through, one that trusts only the old CA no longer does, and
+// a worker certificate of the new CA is accepted.
+TEST(Tls, RenewedCertificatesTakeEffectWithoutARestart) {
+  const std::string dir = TempDir("tls-reload");
+  const std::string old_ca = MakeCerts(dir + "/old");
+  const std::string new_ca = MakeCerts(dir + "/new");
+  const std::string live = dir + "/live";
+  std::filesystem::create_directories(live);
+  // As a renewal should: each file written beside its place, then renamed over it, key first.
+  const auto install = [&live](const std::string& from) {
+    for (const char* name : {"scheduler.key", "scheduler.crt", "ca.crt"}) {
+      std::filesystem::copy_file(from + "/" + name, live + "/" + name + ".new",
+                                 std::filesystem::copy_options::overwrite_existing);
+      std::filesystem::rename(live + "/" + name + ".new", live + "/" + name);
+    }
+  };
+  install(old_ca);
+  std::ofstream(dir + "/tokens") << "submit us3r alice\nworker w0rker nodes\n";
+  std::string address;
+  auto scheduler = StartScheduler(dir + "/augur.db", &address,
+                                  {"--tls-cert", live + "/scheduler.crt", "--tls-key",
+                                   live + "/scheduler.key", "--tls-client-ca", live + "/ca.crt",
+                                   "--tokens-file", dir + "/tokens", "--tls-reload-seconds", "1"});
+  ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+  const TlsClientFiles trusts_old = Trust(old_ca + "/ca.crt");
+  const TlsClientFiles trusts_new = Trust(new_ca + "/ca.crt");
+  ASSERT_TRUE(ListSweeps(address, {"us3r", trusts_old}).ok());
+  ASSERT_EQ(ListSweeps(address, {"us3r", trusts_new}).error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  install(new_ca);
+  // The watcher looks every second: poll for the new certificate, within a bound.
+  const absl::Time renewed = absl::Now();
+  grpc::Status with_new;
+  while (!(with_new = ListSweeps(address, {"us3r", trusts_new})).ok() &&
+         absl::Now() - renewed < absl::Seconds(30)) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_TRUE(with_new.ok()) << with_new.error_message();
+  std::cout << "new certificate served " << absl::Now() - renewed << " after the rename\n";
+  EXPECT_EQ(ListSweeps(address, {"us3r", trusts_old}).error_code(), grpc::StatusCode::UNAVAILABLE);
+  const grpc::Status registered = Register(address, {"w0rker", WithWorkerCert(trusts_new, new_ca)});
+  EXPECT_TRUE(registered.ok()) << registered.error_message();
+  EXPECT_NE(Register(address, {"w0rker", WithWorkerCert(trusts_new, old_ca)}).error_code(),
+            grpc::StatusCode::OK);
 }
 
 TEST(Tls, OffLoopbackTheSchedulerNeedsTlsAndTokensOrSaysInsecure) {

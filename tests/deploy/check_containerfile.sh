@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks deploy/Containerfile without a container runtime: every COPY source exists in the
 # build context (the repository), the RUN step's script exists and is executable, every file it
-# installs is a binary this build produces, and the image does not run as root. Where a
-# runtime is present (podman or a docker daemon), AUGUR_BUILD_IMAGE=1 also builds the image.
+# installs is a binary this build produces, and the image does not run as root.
+# AUGUR_BUILD_IMAGE=1 also builds and runs the image (tests/deploy/build_image.sh; root).
 # Usage: check_containerfile.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
@@ -20,10 +20,8 @@ if [ -z "$user" ] || [ "${user%%:*}" = root ] || [ "${user%%:*}" = 0 ]; then
   echo "the image runs as root" >&2; status=1
 fi
 grep -q '^build$' "$src/.containerignore" || { echo ".containerignore must leave build/ out" >&2; status=1; }
-if [ "${AUGUR_BUILD_IMAGE:-0}" = 1 ]; then
-  if command -v podman >/dev/null; then podman build -f "$file" -t augur:test "$src" || status=1
-  elif docker info >/dev/null 2>&1; then docker build -f "$file" -t augur:test "$src" || status=1
-  else echo "AUGUR_BUILD_IMAGE=1 but no container runtime here" >&2; status=1; fi
+if [ "${AUGUR_BUILD_IMAGE:-0}" = 1 ]; then  # Builds and runs it (about an hour on 2 cores).
+  bash "$src/tests/deploy/build_image.sh" "$src" || status=1
 fi
 [ $status = 0 ] && echo "Containerfile: sources, setup.sh, installed binaries and USER checked"
 exit $status
