@@ -1,7 +1,6 @@
 // The `policy` section: parsing, per-kind defaults and checks (docs/spec.md, "policy").
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <utility>
 
 #include "cli/spec_internal.h"
 #include "common/text.h"
@@ -68,19 +67,13 @@ void Milestones(YamlReader& r, augur::v1::StoppingPolicy& p) {
 // Reads the fitted model at policy.model_path into policy.model_json, reporting at
 // policy.model a file that cannot be read or is not a model augur-predict fit wrote.
 void EmbedModel(YamlReader& r, augur::v1::StoppingPolicy& p) {
-  std::ifstream in(p.model_path(), std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    r.ErrorAt("policy.model", Cat("cannot read ", p.model_path()));
+  absl::StatusOr<std::string> text = augur::predictor::ReadModelText(p.model_path());
+  if (!text.ok()) {
+    r.ErrorAt("policy.model",
+              Cat(text.status().message(), " (models come from augur-predict fit)"));
     return;
   }
-  if (auto model = augur::predictor::ModelFromJson(text.str()); !model.ok()) {
-    r.ErrorAt("policy.model", Cat(p.model_path(), " is not a fitted predictor model (",
-                                  model.status().message(), "); make one with augur-predict fit"));
-    return;
-  }
-  p.set_model_json(text.str());
+  p.set_model_json(*std::move(text));
 }
 
 }  // namespace

@@ -1,12 +1,19 @@
 #include "predictor/model.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace augur::predictor {
@@ -170,16 +177,43 @@ absl::Status SaveModel(const PredictorModel& model, const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PredictorModel> LoadModel(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open model ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto model = ModelFromJson(ss.str());
-  if (!model.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", model.status().message()));
+absl::StatusOr<std::string> ReadModelText(const std::string& path) {
+  // O_NONBLOCK: opening a FIFO with no writer would otherwise wait for one.
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+  struct stat st {};
+  std::string text;
+  absl::Status status;
+  if (fstat(fd, &st) != 0) {
+    status = absl::InvalidArgumentError(absl::StrCat(path, ": ", strerror(errno)));
+  } else if (!S_ISREG(st.st_mode)) {
+    status = absl::InvalidArgumentError(absl::StrCat(path, " is not a regular file"));
+  } else if (st.st_size > kMaxModelFileBytes) {
+    status = absl::InvalidArgumentError(absl::StrCat(
+        path, " holds ", st.st_size, " bytes, more than a model's limit of ", kMaxModelFileBytes));
+  } else {
+    text.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = read(fd, text.data() + got, text.size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    text.resize(got);
   }
-  return model;
+  close(fd);
+  if (!status.ok()) return status;
+  if (auto model = ModelFromJson(text); !model.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a fitted predictor model (", model.status().message(), ")"));
+  }
+  return text;
+}
+
+absl::StatusOr<PredictorModel> LoadModel(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadModelText(path));
+  return ModelFromJson(text);
 }
 
 }  // namespace augur::predictor

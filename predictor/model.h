@@ -51,6 +51,13 @@ absl::StatusOr<PredictorModel> FitModel(const std::vector<Curve>& refs, const Fi
 std::string ModelToJson(const PredictorModel& model);
 absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text);
 absl::Status SaveModel(const PredictorModel& model, const std::string& path);
+// The text of the fitted model at `path`, checked to parse as one. Only a regular file of at
+// most kMaxModelFileBytes is read, opened without blocking (a FIFO or device is refused, not
+// waited on). NOT_FOUND if it cannot be opened, INVALID_ARGUMENT otherwise; messages name the
+// path.
+inline constexpr int64_t kMaxModelFileBytes = 64 << 20;
+absl::StatusOr<std::string> ReadModelText(const std::string& path);
+// ReadModelText, parsed.
 absl::StatusOr<PredictorModel> LoadModel(const std::string& path);
 
 }  // namespace augur::predictor

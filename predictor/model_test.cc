@@ -1,6 +1,7 @@
 #include "predictor/model.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -55,7 +56,28 @@ TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
     EXPECT_EQ(a.error.rel_rmse, b.error.rel_rmse);
   }
   EXPECT_EQ(ModelToJson(*model), ModelToJson(*loaded));
+  EXPECT_EQ(*ReadModelText(path), ModelToJson(*model));  // The file's text, as written.
   std::remove(path.c_str());
+}
+
+// A model path is read only as a regular file holding a model, and never waited on.
+TEST(ModelTest, ReadModelTextRefusesWhatIsNotAModelFile) {
+  const std::string dir = ::testing::TempDir() + "/augur_model_text_" + std::to_string(::getpid());
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  EXPECT_EQ(ReadModelText(dir + "/missing.json").status().code(), absl::StatusCode::kNotFound);
+  ASSERT_EQ(mkfifo((dir + "/fifo").c_str(), 0600), 0);  // No writer: a blocking open would hang.
+  const auto fifo = ReadModelText(dir + "/fifo");
+  EXPECT_EQ(fifo.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(fifo.status().message().find("is not a regular file"), std::string::npos);
+  EXPECT_EQ(ReadModelText(dir).status().code(), absl::StatusCode::kInvalidArgument);
+  std::FILE* f = std::fopen((dir + "/text.json").c_str(), "w");
+  std::fputs("{\"calibrations\": 3}", f);
+  std::fclose(f);
+  const auto text = ReadModelText(dir + "/text.json");
+  EXPECT_EQ(text.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(text.status().message().find("is not a fitted predictor model"), std::string::npos);
+  for (const char* name : {"/fifo", "/text.json"}) std::remove((dir + name).c_str());
+  rmdir(dir.c_str());
 }
 
 TEST(ModelTest, ReadsModelsKeyedByOldShapeNames) {

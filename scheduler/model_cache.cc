@@ -7,17 +7,6 @@
 
 namespace augur {
 
-absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelCache::Get(
-    const std::string& path) {
-  absl::MutexLock lock(&mu_);
-  auto it = models_.find(path);
-  if (it != models_.end()) return it->second;
-  ASSIGN_OR_RETURN(predictor::PredictorModel model, predictor::LoadModel(path));
-  auto source = std::make_shared<predictor::ModelReferenceSource>(std::move(model));
-  models_[path] = source;
-  return source;
-}
-
 absl::StatusOr<std::shared_ptr<const predictor::ReferenceSource>> ModelCache::FromJson(
     const std::string& json) {
   absl::MutexLock lock(&mu_);

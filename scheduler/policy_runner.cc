@@ -120,11 +120,16 @@ absl::StatusOr<PolicyRound> PolicyRound::Prepare(const v1::StoppingPolicy& polic
   ASSIGN_OR_RETURN(round.config_, PolicyConfigFor(policy));
   round.reference_name_ = ReferenceKey(policy, references);
   if (!policy.model_path().empty()) {
+    // A round never opens a user's path: the model was read and embedded at submit
+    // (model_file.h). Only a sweep stored before that lacks it.
+    if (policy.model_json().empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "policy.model ", policy.model_path(),
+          " was not embedded when the sweep was submitted; resubmit it to use the model"));
+    }
     ModelCache uncached;
     ModelCache& cache = models ? *models : uncached;
-    ASSIGN_OR_RETURN(round.config_.references, policy.model_json().empty()
-                                                   ? cache.Get(policy.model_path())
-                                                   : cache.FromJson(policy.model_json()));
+    ASSIGN_OR_RETURN(round.config_.references, cache.FromJson(policy.model_json()));
   } else {
     std::vector<predictor::Curve> curves;
     for (const TrialCurve& r : references) {

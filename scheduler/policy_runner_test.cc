@@ -156,7 +156,11 @@ TEST(PolicyRound, AnEmbeddedModelIsUsedWithoutOpeningItsPath) {
   v1::StoppingPolicy collapse;
   collapse.set_kind(v1::POLICY_KIND_COLLAPSE);
   collapse.set_model_path("/nonexistent/augur/model.json");
-  EXPECT_FALSE(PolicyRound::Prepare(collapse, {}).ok());  // Only the path: it is read, and fails.
+  // Only the path (a sweep stored before submit embedded models): refused without opening it.
+  const auto unembedded = PolicyRound::Prepare(collapse, {});
+  EXPECT_EQ(unembedded.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(unembedded.status().message().find("resubmit"), std::string::npos)
+      << unembedded.status();
   collapse.set_model_json(predictor::ModelToJson(model));
   ModelCache cache;
   auto round = PolicyRound::Prepare(collapse, {}, &cache);
