@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/kept_trials.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "scheduler/activity.h"
@@ -41,9 +42,6 @@ DispatcherOptions DispatchOptions(const SchedulerOptions& o) {
   d.maintenance_interval = o.maintenance_interval;
   return d;
 }
-
-// The trials a reconnecting worker keeps checkpoints of: at most this many are looked up.
-constexpr int kMaxKeptTrials = 4096;
 
 // TrialsEnded naming those of `kept` that ended for good, or whose sweep is gone.
 v1::SchedulerMessage EndedAmong(Store& store,

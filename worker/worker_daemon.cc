@@ -6,14 +6,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/kept_trials.h"
 #include "common/log.h"
 #include "grpcpp/client_context.h"
 
 namespace augur {
 namespace {
-
-// Trials with kept checkpoints named in a SessionHello: the scheduler reads as many.
-constexpr int kMaxKeptTrials = 4096;
 
 v1::HeldLease HeldLeaseOf(const std::string& id, int64_t fencing, int64_t last_step) {
   v1::HeldLease h;
@@ -171,10 +169,12 @@ void WorkerDaemon::RunSession(const v1::RegisterWorkerResponse& reg) {
           HeldLeaseOf(id, slot.fencing_token, slot.last_step);
     }
   }
-  // Outside mu_: this lists the work folder.
-  for (std::string& id : runner_->KeptTrials(kMaxKeptTrials)) {
+  std::vector<std::string> kept = runner_->KeptTrials(kMaxKeptTrials);  // Lists the folder.
+  {
     absl::MutexLock lock(&mu_);
-    if (!slots_.contains(id)) hello.mutable_hello()->add_kept_trials(std::move(id));
+    for (std::string& id : kept) {
+      if (!slots_.contains(id)) hello.mutable_hello()->add_kept_trials(std::move(id));
+    }
   }
   buffer_.ResendAll();
   {
