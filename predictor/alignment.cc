@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
@@ -95,17 +96,22 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   out.noise_half_width = noise;
   // The held-out errors behind rel_q90 already hold the references' own alignment noise, so the
   // measured 90% quantile is not added to this trial's noise in quadrature: the interval is the
-  // wider of the two, each a 90% interval on its own.
+  // hull of the two, each a 90% interval on its own. A held-out error is relative to the true
+  // final F, |P - F| <= q F, so the final lies in [P / (1 + q), P / (1 - q)]: a prediction's
+  // share of the error is not the truth's, and at 10% of training, where predictions run
+  // several percent high, P (1 - q) would widen the interval's low side by that bias.
   const double q90 = reference.Errors().Q90At(end);
-  double half;
   if (std::abs(options.level - 0.9) < 1e-12 && std::isfinite(q90)) {
-    half = std::max(noise, q90);
+    out.lower = std::min(out.final_loss * (1.0 - noise), out.final_loss / (1.0 + q90));
+    out.upper = std::max(
+        out.final_loss * (1.0 + noise),
+        q90 < 1.0 ? out.final_loss / (1.0 - q90) : std::numeric_limits<double>::infinity());
   } else {
     const double model = z * out.rel_model_error;
-    half = std::sqrt(noise * noise + model * model);
+    const double half = std::sqrt(noise * noise + model * model);
+    out.lower = out.final_loss * (1.0 - half);
+    out.upper = out.final_loss * (1.0 + half);
   }
-  out.lower = out.final_loss * (1.0 - half);
-  out.upper = out.final_loss * (1.0 + half);
   return out;
 }
 

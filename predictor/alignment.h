@@ -12,8 +12,9 @@
 // for lag-1 autocorrelation ((1 + rho) / (1 - rho)), and s_model = reference.ModelRelError
 // (x_end), the held-out error of the reference measured at calibration time. At the default
 // level 0.9, when the reference measured the 90% quantile of its held-out errors (ErrorModel::
-// rel_q90), the half-width is instead max(t * s_noise, q90): held-out errors have heavy tails,
-// and they already include the references' own alignment noise.
+// rel_q90), the interval is instead the hull of P (1 -+ t * s_noise) and [P / (1 + q90),
+// P / (1 - q90)] (a held-out error is relative to the true final): held-out errors have heavy
+// tails, and they already include the references' own alignment noise.
 // Pure functions; thread-safe.
 #ifndef AUGUR_PREDICTOR_ALIGNMENT_H_
 #define AUGUR_PREDICTOR_ALIGNMENT_H_

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "predictor/alignment.h"
@@ -72,7 +73,7 @@ struct Problem {
   }
 
   // Whether a control's spread over `subset` identifies its exponent.
-  bool Varies(const std::vector<size_t>& subset, double Prepared::* control) const {
+  bool Varies(const std::vector<size_t>& subset, double Prepared::*control) const {
     double lo = 1e300, hi = -1e300;
     for (size_t i : subset) {
       lo = std::min(lo, curves[i].*control);
@@ -241,15 +242,27 @@ absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOpt
   cal.curves = static_cast<int>(usable.size());
   cal.dropped = static_cast<int>(refs.size() - usable.size());
 
-  // Held-out error model. Folds hold out whole comparison groups when there are several, so
-  // that a held-out group is predicted as a new sweep would be (its calibration bias included)
-  // and its pairs share one fold's constants; with one group, curves are dealt out in turn.
+  // Held-out error model. The folds hold out what a trial is new in: a trial is of a model size
+  // the references never saw, at controls (tau, TPP, schedule) they span. So when the
+  // references have several sizes, a fold holds out whole sizes, and a held-out size is
+  // predicted as a new sweep would be: from other sizes, its calibration bias included, its
+  // pairs sharing one fold's constants. (Holding out a TPP or length of a size the fold still
+  // sees would measure an easier step and dilute the quantile.) With one size no fold can
+  // measure the size transfer, which the form assumes (METHOD.md §2), and holding out a TPP
+  // would measure an extrapolation the trials do not make (on the synthetic sweeps the 90%
+  // intervals covered 99-100% that way): curves are dealt out in turn.
   const std::vector<size_t> groups = ComparisonGroups(usable);
-  const size_t n_groups = *std::max_element(groups.begin(), groups.end()) + 1;
-  const bool by_group = n_groups >= 2;
-  const int folds =
-      std::min<int>(std::max(1, o.cv_folds), static_cast<int>(by_group ? n_groups : usable.size()));
-  auto fold_of = [&](size_t i) { return static_cast<int>((by_group ? groups[i] : i) % folds); };
+  std::vector<size_t> unit;
+  {
+    std::map<double, size_t> sizes;
+    for (const Curve* c : usable) {
+      unit.push_back(sizes.try_emplace(c->controls.params, sizes.size()).first->second);
+    }
+    if (sizes.size() < 2) std::iota(unit.begin(), unit.end(), 0);
+  }
+  const size_t n_units = *std::max_element(unit.begin(), unit.end()) + 1;
+  const int folds = std::min<int>(std::max(1, o.cv_folds), static_cast<int>(n_units));
+  auto fold_of = [&](size_t i) { return static_cast<int>(unit[i] % folds); };
   // A fold that holds out the only curves varying a control (say the references at another
   // TPP) cannot identify that exponent: it keeps the full fit's value rather than fitting noise.
   std::vector<FormConstants> fold_constants(folds, cal.constants);

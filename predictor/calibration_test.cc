@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "predictor/alignment.h"
+#include "predictor/reference.h"
 #include "predictor/test_util.h"
 
 namespace augur::predictor {
@@ -85,6 +87,59 @@ TEST(CalibrationTest, DropsDivergedAndIncompleteCurvesAndFixesUnidentifiedExpone
   ASSERT_TRUE(fixed.ok());
   EXPECT_EQ(fixed->constants.q_e, 0.0);
   EXPECT_LT(fixed->mae, 1e-4);
+}
+
+// Two sizes whose curves do not collapse (the larger one has another b): the held-out error
+// of the larger size is that of a fit that never saw it. The larger size has two lengths (two
+// comparison groups): folds by group trained on one to predict the other and measured a smaller
+// error than a new size meets.
+TEST(CalibrationTest, ASizeIsHeldOutWholeWhenTheReferencesHaveSeveral) {
+  FitOptions o;
+  o.smooth_window_fraction = 0;
+  o.error_fractions = {0.5};
+  FormConstants other = TrueConstants();
+  other.b_c *= 2.0;
+  std::vector<Curve> small, large;
+  int i = 0;
+  for (double tau : {0.05, 0.1, 0.2, 0.4}) {
+    SyntheticOptions so;
+    so.points = 300;
+    small.push_back(
+        FormCurve("s" + std::to_string(i), TrueConstants(), D2zControls(tau, 20), 3.0, so));
+    for (int64_t steps : {10000, 20000}) {
+      CurveControls c = D2zControls(tau, 20, steps);
+      c.params = 8e6;
+      large.push_back(FormCurve("l" + std::to_string(i), other, c, 2.5, so));
+      ++i;
+    }
+  }
+  // The error a new size meets: the larger size predicted by a fit on the smaller alone.
+  auto only_small = FitForm(small, o);
+  ASSERT_TRUE(only_small.ok());
+  double ss = 0;
+  for (const Curve& c : large) {
+    const ErrorModel none{{0.0}, {0.0}, {}, {}, 0, {}};
+    const FormReference ref(ParamsFor(only_small->constants, c.controls), c.controls.schedule,
+                            none);
+    auto p = AlignAndPredict(PrefixTo(c.points, 0.5), ref, 0.1);
+    ASSERT_TRUE(p.ok());
+    const double r = p->final_loss / FinalLoss(c.points) - 1;
+    ss += r * r;
+  }
+  const double new_size_error = std::sqrt(ss / large.size());
+  ASSERT_GT(new_size_error, 0.005);
+  std::vector<Curve> both = small;
+  both.insert(both.end(), large.begin(), large.end());
+  auto cal = FitForm(both, o);
+  ASSERT_TRUE(cal.ok());
+  // Held out whole, each size is predicted from the other alone (the smaller from the larger
+  // errs about as much the other way); by group it measured 0.11 against 0.20 here.
+  EXPECT_GT(cal->error.At(0.5), 0.9 * new_size_error)
+      << cal->error.At(0.5) << " " << new_size_error;
+  // One size: curves are dealt out in turn, and exact form curves are predicted exactly.
+  auto one = FitForm(small, o);
+  ASSERT_TRUE(one.ok());
+  EXPECT_LT(one->error.At(0.5), 1e-3);
 }
 
 TEST(CalibrationTest, RejectsNoUsableCurve) {

@@ -64,8 +64,12 @@ TEST(IntervalQuantileTest, TheNinetyPercentIntervalIsTheMeasuredQuantileWhenNois
                              ErrorModel{{0.1, 0.3}, {0.04, 0.02}, {}, {}, 0, {0.03, 0.01}});
   auto p = AlignAndPredict(PrefixTo(curve.points, 0.2), with_q, 0.1);
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_NEAR(p->upper / p->final_loss - 1, 0.02, 1e-9);  // q90 interpolated at 0.2.
-  EXPECT_NEAR(1 - p->lower / p->final_loss, 0.02, 1e-9);
+  // q90 interpolated at 0.2 is 0.02 of the true final F: |P - F| <= 0.02 F puts F in
+  // [P / 1.02, P / 0.98], not P (1 -+ 0.02).
+  EXPECT_NEAR(p->upper, p->final_loss / 0.98, 1e-9);
+  EXPECT_NEAR(p->lower, p->final_loss / 1.02, 1e-9);
+  // So a prediction 2% above the final (relative to the final) is at the interval's low edge.
+  EXPECT_NEAR((p->final_loss - p->lower) / p->lower, 0.02, 1e-9);
   // Another level has no measured quantile: z x rms, as before.
   AlignOptions o;
   o.level = 0.8;
