@@ -75,7 +75,7 @@ TEST(SpecSummaryTest, GridCountsPointsSizesAndSeeds) {
   EXPECT_EQ(s.full_tokens, 18 * 1978880);
   EXPECT_EQ(s.data_tokens, 1000);
   EXPECT_EQ(s.search, "grid 9 points: lr [0.001, 0.003, 0.01] x tau log[0.1, 0.4] (3 points)");
-  EXPECT_THAT(s.policy, HasSubstr("collapse at 0.1, 0.2 of training, per model size; stop a "
+  EXPECT_THAT(s.policy, HasSubstr("collapse at 0.1, 0.15 of training, per model size; stop a "
                                   "trial when its chance to end better than the leader by more "
                                   "than 0.1% is below 5%; at the last milestone keep the top 1 per "
                                   "reference"));

@@ -226,7 +226,7 @@ TEST_F(SpecTest, DefaultsAreFilled) {
   EXPECT_EQ(s.search().dimensions(0).parameter(), augur::v1::SEARCH_PARAMETER_PEAK_LR);
   EXPECT_THAT(s.search().dimensions(0).values(), ElementsAre(s.optimizer().peak_lr()));
   EXPECT_EQ(s.policy().kind(), augur::v1::POLICY_KIND_COLLAPSE);
-  EXPECT_THAT(s.policy().milestone_fractions(), ElementsAre(0.1, 0.2));
+  EXPECT_THAT(s.policy().milestone_fractions(), ElementsAre(0.1, 0.15));
   EXPECT_EQ(s.policy().keep_top(), 1);
   EXPECT_DOUBLE_EQ(s.policy().reference_width_ratio(), 0.5);
   EXPECT_TRUE(s.policy().use_interval());

@@ -75,7 +75,7 @@ Example:
 Flags:
   --policy P                collapse (default), asha, median, topk, extrapolation or none
   --all-policies            run every policy and print them side by side
-  --milestones LIST         decision fractions (default 0.1,0.2; the last one commits)
+  --milestones LIST         decision fractions (default 0.1,0.15; the last one commits)
   --model PATH              collapse: reference from a fitted model (from outside the sweep)
   --references PATH         collapse: reference from proxy runs (from outside the sweep)
   --tolerance T             collapse: a relative difference of finals that does not matter

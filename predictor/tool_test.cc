@@ -109,7 +109,7 @@ TEST_F(ToolTest, ReplayWithDefaultFlagsRunsCollapseAndSummarizesTheGroups) {
   Write("two.csv", CurvesToCsv(two));
   ASSERT_EQ(Run({"replay", P("two.csv"), "--model", P("model.json")}), 0) << err_.str();
   const std::string text = out_.str();
-  EXPECT_NE(text.find("group a: 3 runs, milestones 0.1,0.2"), std::string::npos) << text;
+  EXPECT_NE(text.find("group a: 3 runs, milestones 0.1,0.15"), std::string::npos) << text;
   EXPECT_NE(text.find("all 2 groups:"), std::string::npos) << text;
   const size_t summary = text.find("all 2 groups:");
   const size_t row = text.find("collapse", summary);

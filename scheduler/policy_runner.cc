@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "common/schedule_proto.h"
 #include "common/status_macros.h"
 #include "predictor/deviation.h"
@@ -210,7 +211,12 @@ std::vector<v1::Decision> PolicyRound::Decide(
     v.set_policy(spec_.kind() == v1::POLICY_KIND_UNSPECIFIED ? v1::POLICY_KIND_COLLAPSE
                                                              : spec_.kind());
     v.set_milestone_fraction(m);
-    v.set_reason(d.reason);
+    // Reasons name other trials (the leader) by id; within a sweep its short id says it all,
+    // as everywhere else users see trial ids ("t009", not "s-.../t009").
+    const size_t slash = d.trial_id.rfind('/');
+    v.set_reason(slash == std::string::npos
+                     ? d.reason
+                     : absl::StrReplaceAll(d.reason, {{d.trial_id.substr(0, slash + 1), ""}}));
     if (std::isfinite(d.compared_loss)) v.set_compared_loss(d.compared_loss);
     if (std::isfinite(d.predicted_final_loss)) {
       v1::Prediction* p = v.mutable_prediction();

@@ -113,6 +113,27 @@ TEST(PolicyRunner, CollapseDecisionsCarryPredictionsAndDeviation) {
   EXPECT_NE(by_id["good"].prediction().reference().find("empirical:ref"), std::string::npos);
 }
 
+TEST(PolicyRunner, AStopReasonNamesTheLeaderByItsShortId) {
+  v1::StoppingPolicy policy;
+  policy.set_kind(v1::POLICY_KIND_COLLAPSE);
+  policy.add_milestone_fractions(0.3);
+  policy.set_keep_top(1);
+  policy.set_use_interval(true);  // The paired rule, whose reasons name the leader.
+  const std::vector<TrialCurve> refs = {MakeCurve("s-1/ref", 1.0, true, kSteps)};
+  const std::vector<TrialCurve> group = {MakeCurve("s-1/t001", 0.9, false, 120),
+                                         MakeCurve("s-1/t002", 1.1, false, 120)};
+  auto decisions = DecideGroup(policy, group, refs, 0.3, 1);
+  ASSERT_TRUE(decisions.ok()) << decisions.status();
+  bool stopped = false;
+  for (const v1::Decision& d : *decisions) {
+    if (d.trial_id() != "s-1/t002") continue;
+    stopped = d.action() == v1::DECISION_ACTION_STOP;
+    EXPECT_NE(d.reason().find("from the leader t001 ("), std::string::npos) << d.reason();
+    EXPECT_EQ(d.reason().find("s-1/"), std::string::npos) << d.reason();
+  }
+  EXPECT_TRUE(stopped);
+}
+
 TEST(PolicyRunner, WithoutAReferenceNobodyIsStoppedOnAGuess) {
   v1::StoppingPolicy policy;
   policy.set_kind(v1::POLICY_KIND_COLLAPSE);

@@ -50,7 +50,7 @@ std::vector<Contender> Lineup(const std::vector<double>& milestones, int n,
   c.name = "topk";
   c.keep_top = 1;
   c.topk_fraction = last;
-  add(absl::StrFormat("top-1@%.1f", last), c);
+  add(absl::StrFormat("top-1@%g", last), c);
   c = base;
   c.name = "asha";
   // Same budget as collapse: one rung at the first milestone cutting to about 1/3, then to

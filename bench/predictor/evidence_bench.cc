@@ -107,7 +107,7 @@ std::string Errors(const ReplayResult& r) {
   std::vector<std::string> parts;
   for (const auto& e : r.errors) {
     if (e.predictions > 0) {
-      parts.push_back(absl::StrFormat("%.1f:%.1f%%", e.milestone, 100 * e.median_abs_rel_error));
+      parts.push_back(absl::StrFormat("%g:%.1f%%", e.milestone, 100 * e.median_abs_rel_error));
     }
   }
   return parts.empty() ? "-" : absl::StrJoin(parts, " ");
@@ -124,7 +124,7 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
               "chosen", "regret", "/noise", "false", "cover", "median |err|");
   std::vector<std::string> ratios;
   for (const std::vector<double>& ms :
-       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
+       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     const std::string ms_label = absl::StrJoin(ms, ",");
     std::map<std::string, ReplayResult> by_label;
     for (const Setting& s : Settings(ms, model, empirical, refit)) {

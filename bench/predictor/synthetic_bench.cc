@@ -183,7 +183,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
   // Replays.
   const int n = static_cast<int>(SweepLrs().size());
   for (const std::vector<double>& ms :
-       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
+       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     std::printf(
         "\nReplay, %s (%zu sweeps; regret in loss and in seed-noise units; |err| = "
         "median prediction error at the last milestone):\n",
