@@ -67,7 +67,8 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   ASSERT_TRUE(fs::exists(fs::path(AUGUR_WEB_DIR) / "node_modules/playwright-core"))
       << "web/node_modules is missing: ./setup.sh runs npm ci in web/";
   std::string address;
-  auto scheduler = StartScheduler(TempDir("dashboard_browser") + "/augur.db", &address);
+  const TempDir tmp("dashboard_browser");
+  auto scheduler = StartScheduler(tmp.File("augur.db"), &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   auto line = (*scheduler)->WaitForLine("dashboard at ", absl::Seconds(10));
   ASSERT_TRUE(line.ok()) << line.status();
