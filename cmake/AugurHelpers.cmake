@@ -43,13 +43,23 @@ function(augur_test name)
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   augur_target_options(${name})
-  augur_test_tmpdir_of(${name} tmpdir)
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     DISCOVERY_TIMEOUT 120
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "AUGUR_SOURCE_DIR=${PROJECT_SOURCE_DIR};AUGUR_BUILD_DIR=${PROJECT_BINARY_DIR};TMPDIR=${tmpdir};TEST_TMPDIR=${tmpdir}"
-               FIXTURES_REQUIRED augur_test_tmpdir)
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+  # The environment is set by a ctest include file read after the discovered tests (they are
+  # listed in ${name}_TESTS there): a list value given to gtest_discover_tests's PROPERTIES is
+  # split into separate arguments, so that only its first entry was ever set.
+  augur_test_tmpdir_of(${name} tmpdir)
+  set(env "AUGUR_SOURCE_DIR=${PROJECT_SOURCE_DIR};AUGUR_BUILD_DIR=${PROJECT_BINARY_DIR}")
+  string(APPEND env ";TMPDIR=${tmpdir};TEST_TMPDIR=${tmpdir}")
+  set(include_file ${CMAKE_CURRENT_BINARY_DIR}/${name}_environment.cmake)
+  file(WRITE ${include_file}
+    "if(${name}_TESTS)\n"
+    "  set_tests_properties(\${${name}_TESTS} PROPERTIES ENVIRONMENT \"${env}\"\n"
+    "    FIXTURES_REQUIRED augur_test_tmpdir)\n"
+    "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${include_file})
 endfunction()
 
 # Temporary files of the tests (docs/build.md): every test runs with TMPDIR and TEST_TMPDIR set
