@@ -41,8 +41,10 @@ inline std::filesystem::path TestTmpRoot() {
 class TempDir {
  public:
   // <root>/augur-<name>-XXXXXX, made by mkdtemp (so unique across processes and tests).
-  explicit TempDir(std::string_view name = "test") {
-    std::string tmpl = (TestTmpRoot() / ("augur-" + std::string(name) + "-XXXXXX")).string();
+  explicit TempDir(std::string_view name = "test") : TempDir(name, TestTmpRoot()) {}
+  // The same under another folder, e.g. a shorter one for a Unix socket (at most 107 bytes).
+  TempDir(std::string_view name, const std::filesystem::path& root) {
+    std::string tmpl = (root / ("augur-" + std::string(name) + "-XXXXXX")).string();
     if (mkdtemp(tmpl.data()) == nullptr) {
       throw std::filesystem::filesystem_error("mkdtemp", tmpl,
                                               std::error_code(errno, std::generic_category()));

@@ -5,7 +5,9 @@
 // and that a live update arrives without a reload, and saves
 // screenshots under the build folder (dashboard_screenshots/).
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -121,8 +123,19 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   const std::string running = by_id[2].trial_id().substr(by_id[2].trial_id().rfind('/') + 1);
   const fs::path shots = fs::path(AUGUR_BUILD_DIR) / "dashboard_screenshots";
   fs::remove_all(shots);
-  auto browser = Proc::Start(AUGUR_NODE, {std::string(AUGUR_WEB_DIR) + "/test/dashboard_check.mjs",
-                                          url, sweep_id, running, shots.string(), AUGUR_CHROMIUM});
+  // Chromium stops when its socket $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket passes
+  // 107 bytes: under a deep build tree (ctest's TMPDIR) its temporary files go to a folder of
+  // this test in /tmp instead.
+  std::string browser_tmpdir = TestTmpRoot().string();
+  std::optional<TempDir> short_tmp;
+  if (browser_tmpdir.size() + std::strlen("/org.chromium.Chromium.XXXXXX/SingletonSocket") > 107) {
+    short_tmp.emplace("chromium", "/tmp");
+    browser_tmpdir = short_tmp->path();
+  }
+  auto browser =
+      Proc::Start("/usr/bin/env", {"TMPDIR=" + browser_tmpdir, AUGUR_NODE,
+                                   std::string(AUGUR_WEB_DIR) + "/test/dashboard_check.mjs", url,
+                                   sweep_id, running, shots.string(), AUGUR_CHROMIUM});
   ASSERT_TRUE(browser.ok()) << browser.status();
   auto lines = [&] {
     std::string all;
