@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/spec.h"
+#include "common/test_temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -16,25 +17,14 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// Per process: ctest runs test cases in parallel processes.
+// A folder of this process (ctest runs test cases in parallel processes), removed at exit.
 std::filesystem::path TestDir() {
-  return std::filesystem::path(::testing::TempDir()) /
-         ("augur_summary_test_" + std::to_string(::getpid()));
+  static const augur::testing::TempDir dir("summary_test");
+  return dir.path();
 }
-
-class RemoveTestDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(TestDir(), ec);
-  }
-};
-::testing::Environment* const kRemoveTestDir =
-    ::testing::AddGlobalTestEnvironment(new RemoveTestDir);
 
 augur::v1::SweepSpec Parse(const std::string& yaml) {
   const auto dir = TestDir();
-  std::filesystem::create_directories(dir);
   std::ofstream(dir / "corpus.txt") << std::string(1000, 'a');
   SpecParseOptions options;
   options.base_dir = dir;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
+#include "common/test_temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "predictor/model.h"
@@ -24,8 +25,7 @@ namespace fs = std::filesystem;
 class SpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // Per process: ctest runs test cases in parallel processes.
-    dir_ = fs::path(::testing::TempDir()) / ("augur_spec_test_" + std::to_string(::getpid()));
+    dir_ = tmp_.path();
     fs::create_directories(dir_ / "data");
     std::ofstream(dir_ / "data" / "corpus.txt") << "In the beginning";
     std::ofstream(dir_ / "data" / "tokens.bin") << std::string(1030, '\0');
@@ -39,10 +39,6 @@ class SpecTest : public ::testing::Test {
     options_.file_name = "sweep.yaml";
     options_.base_dir = dir_;
   }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
 
   SpecParseResult Parse(const std::string& yaml) { return ParseSweepSpecDetailed(yaml, options_); }
 
@@ -53,6 +49,7 @@ class SpecTest : public ::testing::Test {
     return out;
   }
 
+  const augur::testing::TempDir tmp_{"spec_test"};  // Removed with the fixture.
   fs::path dir_;
   std::string model_json_;  // The valid model written to model.json.
   SpecParseOptions options_;

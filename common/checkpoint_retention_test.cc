@@ -6,19 +6,13 @@
 #include <set>
 #include <string>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string FreshDir(const std::string& name) {
-  const fs::path dir = fs::path(::testing::TempDir()) / ("retention-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
 
 void Touch(const std::string& dir, int64_t step) {
   char name[64];
@@ -36,7 +30,8 @@ std::set<int64_t> Steps(const std::string& dir) {
 }
 
 TEST(CheckpointRetention, WithoutACommittedStepKeepsTheNewest) {
-  const std::string dir = FreshDir("plain");
+  const augur::testing::TempDir tmp("retention-plain");
+  const std::string& dir = tmp.path();
   for (int64_t s : {20, 40, 60, 80, 100}) Touch(dir, s);
   std::ofstream(fs::path(dir) / "notes.txt") << "not a checkpoint";
   EXPECT_EQ(PruneCheckpoints(dir, 3), 2);
@@ -47,7 +42,8 @@ TEST(CheckpointRetention, WithoutACommittedStepKeepsTheNewest) {
 // The scheduler is away: the trainer goes on checkpointing, and the store still points at
 // step 40. That file must outlive any number of newer ones.
 TEST(CheckpointRetention, NeverDeletesTheCommittedCheckpointNorNewerOnes) {
-  const std::string dir = FreshDir("committed");
+  const augur::testing::TempDir tmp("retention-committed");
+  const std::string& dir = tmp.path();
   ASSERT_TRUE(WriteCommittedStep(dir, 40).ok());
   for (int64_t s = 20; s <= 200; s += 20) Touch(dir, s);
   EXPECT_EQ(PruneCheckpoints(dir, 3), 1);  // Only step 20, older than the committed one.
@@ -67,7 +63,8 @@ TEST(CheckpointRetention, NeverDeletesTheCommittedCheckpointNorNewerOnes) {
 
 TEST(CheckpointRetention, ACommittedStepOfZeroKeepsEverything) {
   // A fresh lease: nothing committed yet, so nothing the store may soon point at is deleted.
-  const std::string dir = FreshDir("zero");
+  const augur::testing::TempDir tmp("retention-zero");
+  const std::string& dir = tmp.path();
   ASSERT_TRUE(WriteCommittedStep(dir, 0).ok());
   for (int64_t s : {20, 40, 60, 80, 100}) Touch(dir, s);
   EXPECT_EQ(PruneCheckpoints(dir, 3), 0);
@@ -75,10 +72,11 @@ TEST(CheckpointRetention, ACommittedStepOfZeroKeepsEverything) {
 }
 
 TEST(CheckpointRetention, AnUnreadableCommittedFileCountsAsNone) {
-  const std::string dir = FreshDir("garbage");
+  const augur::testing::TempDir tmp("retention-garbage");
+  const std::string& dir = tmp.path();
   std::ofstream(fs::path(dir) / kCommittedCheckpointFile) << "step forty";
   EXPECT_EQ(ReadCommittedStep(dir), std::nullopt);
-  EXPECT_EQ(ReadCommittedStep(FreshDir("missing")), std::nullopt);
+  EXPECT_EQ(ReadCommittedStep(augur::testing::TempDir("retention-missing").path()), std::nullopt);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "common/log.h"
+#include "common/test_temp_dir.h"
 #include "dashboard/assets.h"
 #include "dashboard/http_server.h"
 #include "gtest/gtest.h"
@@ -83,7 +84,7 @@ class HttpAccess : public testing::SchedulerTest {
         store_.CreateSweep(sweep, {testing::MakeTrial("s1", 0), testing::MakeTrial("s1", 1)}).ok());
     DashboardOptions o;
     o.allow_actions = true;  // The strictest case: actions exist, and only some may use them.
-    o.tokens_file = ::testing::TempDir() + "/http_access_tokens";
+    o.tokens_file = tmp_.File("tokens");
     std::ofstream(o.tokens_file) << "admin adm1n-t0ken root\nsubmit al1ce-t0ken alice\n"
                                     "submit b0b-t0ken bob\nview v1ew-t0ken viewer\n"
                                     "worker w0rker-t0ken nodes\n";
@@ -127,6 +128,7 @@ class HttpAccess : public testing::SchedulerTest {
     return out;
   }
 
+  const testing::TempDir tmp_{"http_access"};  // The tokens file; removed with the fixture.
   std::unique_ptr<DashboardServer> server_;
 };
 

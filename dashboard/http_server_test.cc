@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -26,7 +27,7 @@ class HttpServerTest : public testing::SchedulerTest {
     DashboardOptions o;
     o.allow_actions = allow_actions;
     if (with_tokens) {
-      o.tokens_file = ::testing::TempDir() + "/dashboard_tokens";
+      o.tokens_file = tmp_.File("tokens");
       std::ofstream(o.tokens_file)
           << "view v-token alice\nsubmit s-token bob\nadmin a-token root\n";
     }
@@ -38,6 +39,8 @@ class HttpServerTest : public testing::SchedulerTest {
   static httplib::Headers Bearer(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
   }
+
+  const testing::TempDir tmp_{"http_server"};  // Tokens and TLS files; removed with the fixture.
 };
 
 TEST_F(HttpServerTest, ServesThePageAndJsonWithoutTokensWhenNoneAreConfigured) {
@@ -152,7 +155,7 @@ TEST_F(HttpServerTest, ABadAddressOrTokensFileIsAnError) {
   EXPECT_EQ(DashboardServer::Start(scheduler_.get(), o).status().code(),
             absl::StatusCode::kInvalidArgument);
   o.listen = "127.0.0.1:0";
-  o.tokens_file = ::testing::TempDir() + "/missing_tokens_file";
+  o.tokens_file = tmp_.File("missing_tokens_file");
   EXPECT_FALSE(DashboardServer::Start(scheduler_.get(), o).ok());
   o.listen = "off";
   auto none = StartUnlessOff(scheduler_.get(), o);
@@ -163,8 +166,7 @@ TEST_F(HttpServerTest, ABadAddressOrTokensFileIsAnError) {
 // With the scheduler's certificate and key the dashboard serves HTTPS, checked against the CA
 // (here the self-signed certificate itself), and plain HTTP on that port gets nothing.
 TEST_F(HttpServerTest, WithTlsFilesItServesHttpsOnly) {
-  const std::string dir = ::testing::TempDir() + "/dashboard_tls_" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  const std::string& dir = tmp_.path();
   const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
   const std::string cmd =
       "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/test_temp_dir.h"
 #include "predictor/reference_source.h"
 #include "predictor/test_util.h"
 
@@ -41,8 +42,8 @@ TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
   EXPECT_EQ(model->For("cosine")->schedule_key, "*");
 
   // Per process: ctest may run another binary's test writing a model at the same time.
-  const std::string path =
-      ::testing::TempDir() + "/augur_model_test_" + std::to_string(::getpid()) + ".json";
+  const augur::testing::TempDir dir("model_test");
+  const std::string path = dir.File("model.json");
   ASSERT_TRUE(SaveModel(*model, path).ok());
   auto loaded = LoadModel(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
@@ -57,13 +58,12 @@ TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
   }
   EXPECT_EQ(ModelToJson(*model), ModelToJson(*loaded));
   EXPECT_EQ(*ReadModelText(path), ModelToJson(*model));  // The file's text, as written.
-  std::remove(path.c_str());
 }
 
 // A model path is read only as a regular file holding a model, and never waited on.
 TEST(ModelTest, ReadModelTextRefusesWhatIsNotAModelFile) {
-  const std::string dir = ::testing::TempDir() + "/augur_model_text_" + std::to_string(::getpid());
-  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  const augur::testing::TempDir tmp("model_text");
+  const std::string& dir = tmp.path();
   EXPECT_EQ(ReadModelText(dir + "/missing.json").status().code(), absl::StatusCode::kNotFound);
   ASSERT_EQ(mkfifo((dir + "/fifo").c_str(), 0600), 0);  // No writer: a blocking open would hang.
   const auto fifo = ReadModelText(dir + "/fifo");
@@ -76,8 +76,6 @@ TEST(ModelTest, ReadModelTextRefusesWhatIsNotAModelFile) {
   const auto text = ReadModelText(dir + "/text.json");
   EXPECT_EQ(text.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(text.status().message().find("is not a fitted predictor model"), std::string::npos);
-  for (const char* name : {"/fifo", "/text.json"}) std::remove((dir + name).c_str());
-  rmdir(dir.c_str());
 }
 
 TEST(ModelTest, ReadsModelsKeyedByOldShapeNames) {

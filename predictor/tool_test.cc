@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/test_temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "predictor/curve_csv.h"
 #include "predictor/policy.h"
@@ -25,12 +26,7 @@ const FormConstants kK{0.1, -0.5, 1.0, 0.0};
 class ToolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // A directory of its own: ctest runs the cases of this fixture in parallel processes, and
-    // a shared one let a case read a file another was rewriting.
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ =
-        ::testing::TempDir() + "augur_tool_test_" + info->name() + "_" + std::to_string(::getpid());
-    std::filesystem::create_directories(dir_);
+    dir_ = tmp_.path();
     std::vector<Curve> refs, sweep, partial;
     for (double tau : {0.02, 0.06, 0.12, 0.25, 0.5}) {
       refs.push_back(FormCurve("ref" + std::to_string(tau), kK, D2zControls(tau, 20), 4.0,
@@ -59,8 +55,9 @@ class ToolTest : public ::testing::Test {
   }
   std::string P(const std::string& name) { return dir_ + "/" + name; }
 
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
+  // A directory of its own (ctest runs the cases of this fixture in parallel processes, and a
+  // shared one let a case read a file another was rewriting), removed with the fixture.
+  const augur::testing::TempDir tmp_{"tool_test"};
   std::string dir_;
   std::ostringstream out_, err_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 #include "scheduler/auth.h"
 #include "scheduler/listen_policy.h"
@@ -16,10 +17,8 @@ namespace augur {
 namespace {
 
 std::string TempFile(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("augur_authorizer_test_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / name).string();
+  static const augur::testing::TempDir dir("authorizer_test");  // Removed at exit.
+  const std::string path = dir.File(name);
   // Written aside and renamed over, as an operator's editor or `install` would.
   std::ofstream(path + ".new") << text;
   std::filesystem::rename(path + ".new", path);

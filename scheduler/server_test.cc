@@ -6,16 +6,16 @@
 #include <fstream>
 #include <string>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur {
 namespace {
 
+// A file in a folder of this process, removed at exit.
 std::string TempPath(const std::string& name) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("augur_server_test_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const augur::testing::TempDir dir("server_test");
+  return dir.File(name);
 }
 
 ServerOptions Options(const std::string& db) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "augur/v1/sweep.pb.h"
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur::testing_util {
@@ -24,23 +25,8 @@ inline std::string CheckpointPathFor(std::string trial_id, int64_t step) {
   return absl::StrCat("/work/", trial_id, "/checkpoints/", name);
 }
 
-// A fresh directory under the test temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "augur_store_XXXXXX";
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+// A fresh directory under the test temp dir, removed on destruction (common/test_temp_dir.h).
+using TempDir = augur::testing::TempDir;
 
 inline v1::Trial MakeTrial(const std::string& sweep_id, int index, bool is_reference = false) {
   v1::Trial t;

@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/test_temp_dir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "predictor/model.h"
@@ -115,8 +116,8 @@ TEST_F(SweepControlTest, APlanThatFailsStoresNothing) {
 // A model named by path is read at submit and kept in the stored spec, so that decisions never
 // open it; a FIFO there (which used to block the decision thread) is refused at once.
 TEST_F(SweepControlTest, SubmitEmbedsAModelFileAndRefusesAFifo) {
-  const std::string dir = ::testing::TempDir() + "/sweep-control-model-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
+  const augur::testing::TempDir tmp("sweep-control-model");
+  const std::string& dir = tmp.path();
   predictor::PredictorModel model;
   model.calibrations.emplace_back();
   model.calibrations[0].schedule_key = "*";

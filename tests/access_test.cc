@@ -186,7 +186,7 @@ const std::vector<CallerKind>& Callers() {
 class Access : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string dir = TempDir("access");
+    const std::string& dir = tmp_.path();
     ServerOptions o;
     o.listen_address = "127.0.0.1:0";
     o.db_path = dir + "/augur.db";
@@ -241,6 +241,7 @@ class Access : public ::testing::Test {
     for (const v1::WorkerInfo& w : workers.workers()) out += w.SerializeAsString();
     return out;
   }
+  const TempDir tmp_{"access"};  // The store and tokens; removed after the server stops.
   std::unique_ptr<SchedulerServer> server_;
 };
 

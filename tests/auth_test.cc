@@ -34,8 +34,8 @@ std::string Slurp(const std::string& path) {
 // AUGUR_SCHEDULER unset.
 Ran RunToEnd(const std::string& binary, const std::vector<std::string>& args,
              const std::string& env_token = "") {
-  static int n = 0;
-  const std::string base = absl::StrCat(TempDir(absl::StrCat("run", ++n)), "/");
+  const TempDir tmp("run");  // Its output, read below; removed on return.
+  const std::string base = tmp.path() + "/";
   std::string command = absl::StrCat(
       "env -u AUGUR_SCHEDULER ",
       env_token.empty() ? "-u AUGUR_TOKEN " : absl::StrCat("AUGUR_TOKEN=", env_token, " "), binary);
@@ -55,7 +55,8 @@ std::string WriteFile(const std::string& path, const std::string& text) {
 }
 
 TEST(Auth, TheCliAndTheWorkerSendTheirTokensAndEmptyTokenFilesAreRefused) {
-  const std::string dir = TempDir("auth");
+  const TempDir tmp("auth");
+  const std::string& dir = tmp.path();
   const std::string tokens = WriteFile(dir + "/tokens", "worker w0rker-t0ken\nsubmit us3r-t0ken\n");
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--tokens-file", tokens});

@@ -33,7 +33,8 @@ int64_t ProcStatus(pid_t pid, const std::string& field) {
 }
 
 TEST(Bounds, SessionsBeyondTheCapAreRefusedAndLeaveNoThreads) {
-  const std::string dir = TempDir("bounds-sessions");
+  const TempDir tmp("bounds-sessions");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--max-sessions", "4"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -60,7 +61,8 @@ TEST(Bounds, SessionsBeyondTheCapAreRefusedAndLeaveNoThreads) {
 
 // 20 s of heartbeats whose answers are never read (over 100,000 of them here).
 TEST(Bounds, AClientThatNeverReadsDoesNotGrowTheScheduler) {
-  const std::string dir = TempDir("bounds-reader");
+  const TempDir tmp("bounds-reader");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--max-queued-messages", "2000"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -100,7 +102,8 @@ TEST(Bounds, AClientThatNeverReadsDoesNotGrowTheScheduler) {
 // A FIFO named as the policy's model: it used to block the single decision thread (another
 // sweep's stop waited 20 s). Now the path is read once at submit, regular files only.
 TEST(Bounds, AFifoNamedAsTheModelIsRefusedAtSubmitNotWaitedOn) {
-  const std::string dir = TempDir("bounds-fifo");
+  const TempDir tmp("bounds-fifo");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();

@@ -14,7 +14,8 @@ namespace augur::testing {
 namespace {
 
 TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
-  const std::string dir = TempDir("sweep");
+  const TempDir tmp("sweep");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "500"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -82,7 +83,8 @@ TEST(Cluster, SweepRunsToCompletionAcrossThreeWorkersWithCollapseStopping) {
 // trial back at once, long before the lease would expire. Before the fix its new session
 // renewed the dead process's lease for ever: the trial stayed RUNNING with no progress.
 TEST(Cluster, AWorkerRestartedUnderTheSameIdGetsItsTrialBackAtOnce) {
-  const std::string dir = TempDir("same-id");
+  const TempDir tmp("same-id");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address,
                                   {"--lease-ttl-ms", "600000", "--heartbeat-ms", "250"});
@@ -105,7 +107,8 @@ TEST(Cluster, AWorkerRestartedUnderTheSameIdGetsItsTrialBackAtOnce) {
 }
 
 TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
-  const std::string dir = TempDir("kill-worker");
+  const TempDir tmp("kill-worker");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address,
                                   {"--lease-ttl-ms", "2000", "--heartbeat-ms", "250"});
@@ -145,7 +148,8 @@ TEST(Cluster, KilledWorkersTrialResumesElsewhereAndMatchesAnUninterruptedRun) {
 // A running trial ordered to pause checkpoints and leaves its slot within seconds (another
 // trial takes it), and once resumed it finishes with the curve of an uninterrupted run.
 TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
-  const std::string dir = TempDir("pause");
+  const TempDir tmp("pause");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -187,7 +191,8 @@ TEST(Cluster, APausedTrialFreesItsSlotAndResumesBitExactly) {
 // checkpoints where it is and the worker leaves within seconds; resumed, the trial finishes on
 // another worker with the curve of an uninterrupted run.
 TEST(Cluster, AWorkerToldToStopPausesItsTrialAndLeavesWithinSeconds) {
-  const std::string dir = TempDir("drain");
+  const TempDir tmp("drain");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -223,7 +228,8 @@ TEST(Cluster, AWorkerToldToStopPausesItsTrialAndLeavesWithinSeconds) {
 // the slot for the next; the group of three is decided once, all together; the survivor
 // resumes from its checkpoint and finishes with the curve of an uninterrupted run.
 TEST(Cluster, ASynchronousGroupWaitsOnOneSlotAndItsSurvivorResumesBitExactly) {
-  const std::string dir = TempDir("sync");
+  const TempDir tmp("sync");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -289,7 +295,8 @@ TEST(Cluster, ASynchronousGroupWaitsOnOneSlotAndItsSurvivorResumesBitExactly) {
 // Cancelling a sweep (augur stop SWEEP) stops its running trial within seconds — the worker's
 // slot is free again — and none of its pending trials ever starts.
 TEST(Cluster, ACancelledSweepStopsItsRunningTrialWithinSecondsAndStartsNoOther) {
-  const std::string dir = TempDir("cancel");
+  const TempDir tmp("cancel");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();

@@ -5,7 +5,9 @@
 // and that a live update arrives without a reload, and saves
 // screenshots under the build folder (dashboard_screenshots/).
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -67,7 +69,8 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   ASSERT_TRUE(fs::exists(fs::path(AUGUR_WEB_DIR) / "node_modules/playwright-core"))
       << "web/node_modules is missing: ./setup.sh runs npm ci in web/";
   std::string address;
-  auto scheduler = StartScheduler(TempDir("dashboard_browser") + "/augur.db", &address);
+  const TempDir tmp("dashboard_browser");
+  auto scheduler = StartScheduler(tmp.File("augur.db"), &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   auto line = (*scheduler)->WaitForLine("dashboard at ", absl::Seconds(10));
   ASSERT_TRUE(line.ok()) << line.status();
@@ -120,8 +123,19 @@ TEST(DashboardBrowserTest, RankingCurvesLossAgainstLrAndLiveUpdateInChromium) {
   const std::string running = by_id[2].trial_id().substr(by_id[2].trial_id().rfind('/') + 1);
   const fs::path shots = fs::path(AUGUR_BUILD_DIR) / "dashboard_screenshots";
   fs::remove_all(shots);
-  auto browser = Proc::Start(AUGUR_NODE, {std::string(AUGUR_WEB_DIR) + "/test/dashboard_check.mjs",
-                                          url, sweep_id, running, shots.string(), AUGUR_CHROMIUM});
+  // Chromium stops when its socket $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket passes
+  // 107 bytes: under a deep build tree (ctest's TMPDIR) its temporary files go to a folder of
+  // this test in /tmp instead.
+  std::string browser_tmpdir = TestTmpRoot().string();
+  std::optional<TempDir> short_tmp;
+  if (browser_tmpdir.size() + std::strlen("/org.chromium.Chromium.XXXXXX/SingletonSocket") > 107) {
+    short_tmp.emplace("chromium", "/tmp");
+    browser_tmpdir = short_tmp->path();
+  }
+  auto browser =
+      Proc::Start("/usr/bin/env", {"TMPDIR=" + browser_tmpdir, AUGUR_NODE,
+                                   std::string(AUGUR_WEB_DIR) + "/test/dashboard_check.mjs", url,
+                                   sweep_id, running, shots.string(), AUGUR_CHROMIUM});
   ASSERT_TRUE(browser.ok()) << browser.status();
   auto lines = [&] {
     std::string all;

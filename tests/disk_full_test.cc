@@ -51,7 +51,7 @@ class DiskFull : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "disk-full test skipped: mounting a tmpfs needs root";
-    mnt_ = TempDir("diskfull-mnt");
+    mnt_ = mnt_tmp_.path();
     if (const std::string why = MountTmpfs(mnt_, 64 << 20, false); !why.empty()) {
       GTEST_SKIP() << "disk-full test skipped: " << why;
     }
@@ -61,12 +61,14 @@ class DiskFull : public ::testing::Test {
     if (mounted_) umount2(mnt_.c_str(), MNT_DETACH);
   }
 
+  const TempDir mnt_tmp_{"diskfull-mnt"};  // Removed after TearDown unmounts it.
   std::string mnt_;
   bool mounted_ = false;
 };
 
 TEST_F(DiskFull, AFullFileSystemIsReportedAndTheTrialLosesNothingOnceThereIsRoom) {
-  const std::string dir = TempDir("diskfull");
+  const TempDir tmp("diskfull");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(mnt_ + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();

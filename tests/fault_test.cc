@@ -22,7 +22,8 @@ namespace augur::testing {
 namespace {
 
 TEST(Faults, SchedulerKill9UnderLoadLosesNoAcknowledgedPointAndTheSweepFinishes) {
-  const std::string dir = TempDir("kill-scheduler");
+  const TempDir tmp("kill-scheduler");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -112,7 +113,8 @@ TEST(Faults, SchedulerKill9UnderLoadLosesNoAcknowledgedPointAndTheSweepFinishes)
 }
 
 TEST(Faults, BadInputGetsAClearStatusAndChangesNothing) {
-  const std::string dir = TempDir("bad-input");
+  const TempDir tmp("bad-input");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address,
                                   {"--max-points-per-batch", "100", "--max-message-kb", "64"});

@@ -29,7 +29,8 @@ std::string CheckpointPath(const std::string& trial_id, int64_t step) {
 // 1, 2, 3, and a refusal named the current one), committed /etc/shadow as a checkpoint and
 // ended another worker's trial COMPLETED.
 TEST(Fencing, ASessionThatDoesNotHoldTheLeaseCannotWriteCommitOrEndIt) {
-  const std::string dir = TempDir("fencing");
+  const TempDir tmp("fencing");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
@@ -103,7 +104,8 @@ TEST(Fencing, ASessionThatDoesNotHoldTheLeaseCannotWriteCommitOrEndIt) {
 // session in the batch was cancelled with no rejection, the sender looped for ever, and steps of
 // 2^62 were accepted.
 TEST(Fencing, APoisonPointIsRejectedAloneAndTheOtherSessionsCarryOn) {
-  const std::string dir = TempDir("poison");
+  const TempDir tmp("poison");
+  const std::string& dir = tmp.path();
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();

@@ -72,15 +72,6 @@ Binaries FindBinaries() {
   return {AUGUR_SCHEDULER_BINARY, AUGUR_WORKER_BINARY, AUGUR_TRAIN_BINARY};
 }
 
-std::string TempDir(const std::string& name) {
-  const char* base = std::getenv("TEST_TMPDIR");
-  fs::path dir = fs::path(base != nullptr ? base : fs::temp_directory_path().string()) /
-                 absl::StrCat("augur-test-", getpid(), "-", name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
 absl::StatusOr<std::unique_ptr<Proc>> StartScheduler(const std::string& db, std::string* address,
                                                      std::vector<std::string> extra) {
   std::vector<std::string> args = {"--listen", address->empty() ? "127.0.0.1:0" : *address, "--db",

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "augur/v1/sweep.grpc.pb.h"
 #include "augur/v1/worker.grpc.pb.h"
+#include "common/test_temp_dir.h"  // TempDir: a test's folder, removed when done.
 #include "worker/trial_process.h"
 
 namespace augur::testing {
@@ -42,9 +43,6 @@ struct Binaries {
   std::string scheduler, worker, trainer;
 };
 Binaries FindBinaries();  // From compile definitions set by tests/CMakeLists.txt.
-
-// A fresh empty folder under the test's temp dir.
-std::string TempDir(const std::string& name);
 
 // Starts augur-scheduler with `db` on `*address`, or on a free port when it is empty; fills
 // `address` ("127.0.0.1:PORT").

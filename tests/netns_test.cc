@@ -31,7 +31,7 @@ class Netns : public ::testing::Test {
     if (const std::string why = NetnsCluster::WhyUnavailable(); !why.empty()) {
       GTEST_SKIP() << "multi-host tests skipped: " << why;
     }
-    dir_ = TempDir("netns");
+    dir_ = tmp_.path();
     auto cluster = NetnsCluster::Create(3);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = std::move(*cluster);
@@ -52,7 +52,8 @@ class Netns : public ::testing::Test {
 
   // Runs a command to its end; "" on success, else its output.
   static std::string Shell(const std::string& command) {
-    const std::string out = TempDir("netns-shell") + "/out";
+    const TempDir tmp("netns-shell");
+    const std::string out = tmp.File("out");
     const int rc = std::system(absl::StrCat(command, " > ", out, " 2>&1").c_str());
     std::stringstream s;
     s << std::ifstream(out).rdbuf();
@@ -111,6 +112,7 @@ class Netns : public ::testing::Test {
     }
   }
 
+  const TempDir tmp_{"netns"};  // Removed after the processes below end.
   std::string dir_, address_;
   std::unique_ptr<NetnsCluster> cluster_;
   std::unique_ptr<v1::SweepService::Stub> stub_;

@@ -19,7 +19,8 @@ constexpr char kLeaseTtlMs[] = "3000";
 // pointed at (only the 3 newest were kept): on restart each trial failed 3 times on "cannot
 // open checkpoint" and ended FAILED.
 TEST(Outage, TrialsResumeFromTheirCheckpointAfterASchedulerOutageLongerThanTheLease) {
-  const std::string dir = TempDir("outage");
+  const TempDir tmp("outage");
+  const std::string& dir = tmp.path();
   TrainerWatch watch;
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address,
@@ -56,7 +57,8 @@ TEST(Outage, TrialsResumeFromTheirCheckpointAfterASchedulerOutageLongerThanTheLe
 // that takes the trial next never runs it at the same time. Before the fix the cut-off
 // trainer ran to the end while the new lease holder trained the same trial.
 TEST(Outage, AWorkerCutOffFromTheNetworkStopsItsTrialSoThatItNeverRunsTwiceAtOnce) {
-  const std::string dir = TempDir("cut");
+  const TempDir tmp("cut");
+  const std::string& dir = tmp.path();
   TrainerWatch watch;
   std::string address;
   auto scheduler = StartScheduler(dir + "/augur.db", &address,

@@ -43,7 +43,8 @@ ProcessExit Scheduler(const std::vector<std::string>& extra) {
 }
 
 TEST(Startup, EachSchedulerStartupErrorIsOneLineAndExitOne) {
-  const std::string dir = TempDir("startup");
+  const TempDir tmp("startup");
+  const std::string& dir = tmp.path();
   ExpectOneLineError(Scheduler({"--db", "/nonexistent-augur/x.db"}), "/nonexistent-augur/x.db",
                      "db in a missing folder");
 
@@ -64,7 +65,8 @@ TEST(Startup, EachSchedulerStartupErrorIsOneLineAndExitOne) {
 }
 
 TEST(Startup, AStoreWithANewerSchemaIsRefusedWithTheVersions) {
-  const std::string dir = TempDir("startup-schema");
+  const TempDir tmp("startup-schema");
+  const std::string& dir = tmp.path();
   const std::string db = dir + "/augur.db";
   {
     std::string address;
@@ -86,7 +88,8 @@ TEST(Startup, AStoreWithANewerSchemaIsRefusedWithTheVersions) {
 // One store, one scheduler; one port, one server (gRPC's SO_REUSEPORT let a second one start
 // and the CLI then alternated between them).
 TEST(Startup, ASecondSchedulerOnTheSameStoreOrPortIsRefused) {
-  const std::string dir = TempDir("startup-second");
+  const TempDir tmp("startup-second");
+  const std::string& dir = tmp.path();
   std::string address;
   auto first = StartScheduler(dir + "/augur.db", &address);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -99,7 +102,8 @@ TEST(Startup, ASecondSchedulerOnTheSameStoreOrPortIsRefused) {
 
 // Damaged pages are found at start (PRAGMA quick_check), not by the first call that reads them.
 TEST(Startup, ACorruptStoreIsRefusedAtStart) {
-  const std::string dir = TempDir("startup-corrupt");
+  const TempDir tmp("startup-corrupt");
+  const std::string& dir = tmp.path();
   const std::string db = dir + "/augur.db";
   {
     std::string address;

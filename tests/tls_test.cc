@@ -29,8 +29,8 @@ struct Ran {
 
 // Runs a command line to its end (for `augur certs` and a scheduler that must refuse to start).
 Ran Shell(const std::string& command) {
-  static int n = 0;
-  const std::string base = TempDir(absl::StrCat("tls-run", ++n));
+  const TempDir tmp("tls-run");  // Its output, read below; removed on return.
+  const std::string& base = tmp.path();
   const int status =
       std::system(absl::StrCat(command, " > ", base, "/out 2> ", base, "/err").c_str());
   Ran r;
@@ -86,7 +86,8 @@ grpc::Status Register(const std::string& address, const ClientSecurity& security
 }
 
 TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
-  const std::string dir = TempDir("tls");
+  const TempDir tmp("tls");
+  const std::string& dir = tmp.path();
   const std::string ours = MakeCerts(dir + "/ours");
   const std::string other = MakeCerts(dir + "/other");
   std::ofstream(dir + "/tokens") << "submit us3r alice\nworker w0rker nodes\n";
@@ -128,7 +129,8 @@ TEST(Tls, WrongCaAndPlainTextAreRefusedAndWorkersNeedTheirCertificate) {
 // that trusts only the new CA gets through, one that trusts only the old CA no longer does, and
 // a worker certificate of the new CA is accepted.
 TEST(Tls, RenewedCertificatesTakeEffectWithoutARestart) {
-  const std::string dir = TempDir("tls-reload");
+  const TempDir tmp("tls-reload");
+  const std::string& dir = tmp.path();
   const std::string old_ca = MakeCerts(dir + "/old");
   const std::string new_ca = MakeCerts(dir + "/new");
   const std::string live = dir + "/live";
@@ -172,7 +174,8 @@ TEST(Tls, RenewedCertificatesTakeEffectWithoutARestart) {
 }
 
 TEST(Tls, OffLoopbackTheSchedulerNeedsTlsAndTokensOrSaysInsecure) {
-  const std::string dir = TempDir("secure-default");
+  const TempDir tmp("secure-default");
+  const std::string& dir = tmp.path();
   const std::string certs = MakeCerts(dir + "/certs");
   std::ofstream(dir + "/tokens") << "admin adm1n root\n";
   const std::string scheduler = FindBinaries().scheduler;

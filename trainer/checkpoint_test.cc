@@ -4,15 +4,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur::trainer {
 namespace {
 
 TEST(CheckpointTest, RoundTripsAndDetectsCorruption) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("augur_ckpt_test." + std::to_string(::getpid())))
-          .string();
+  const augur::testing::TempDir dir("ckpt_test");
+  const std::string path = dir.File("step.ckpt");
   const std::string fp = "v1 w=32";
   std::vector<float> p = {1, 2, 3}, m = {0.5f, -1, 0}, v = {1e-8f, 2, 3};
   CheckpointView view{&fp, 12, 12 * 512, 7, 9, std::nan(""), p, m, v};
@@ -30,8 +30,7 @@ TEST(CheckpointTest, RoundTripsAndDetectsCorruption) {
   EXPECT_EQ(s->adam_v, v);
   // No temp file left behind.
   int files = 0;
-  for (const auto& e :
-       std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
     files += e.path().string().starts_with(path + ".tmp");
   }
   EXPECT_EQ(files, 0);

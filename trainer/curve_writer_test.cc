@@ -7,6 +7,7 @@
 #include <fstream>
 #include <vector>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur::trainer {
@@ -20,9 +21,8 @@ std::vector<std::string> Lines(const std::string& path) {
 }
 
 TEST(CurveWriterTest, WritesPredictorCsvAndAppendsOnResume) {
-  const std::string path = (std::filesystem::temp_directory_path() /
-                            ("augur_curve_test_" + std::to_string(::getpid()) + ".csv"))
-                               .string();
+  const augur::testing::TempDir dir("curve_test");
+  const std::string path = dir.File("curve.csv");
   CurveControls c{.run_id = "r1",
                   .tokens_per_param = 20,
                   .tau = 0.175,

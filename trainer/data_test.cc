@@ -5,14 +5,16 @@
 #include <numeric>
 #include <vector>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur::trainer {
 namespace {
 
+// A file in a folder of this process, removed at exit.
 std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / (name + "." + std::to_string(::getpid())))
-      .string();
+  static const augur::testing::TempDir dir("data_test");
+  return dir.File(name);
 }
 
 TEST(DataTest, TextBatchesAreDeterministicAndFromTheTrainSplit) {

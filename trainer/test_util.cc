@@ -49,12 +49,4 @@ TrialSpec TinyTrial(const std::string& data_path) {
   return s;
 }
 
-std::string FreshTempDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   (name + "_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
-
 }  // namespace augur::trainer

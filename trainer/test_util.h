@@ -15,9 +15,6 @@ std::string CorpusSlicePath(size_t bytes = 400'000);
 // A tiny trial on `data_path`: width 32, depth 2, 2 heads, context 64, 1 CPU thread.
 TrialSpec TinyTrial(const std::string& data_path);
 
-// A fresh, empty temp directory.
-std::string FreshTempDir(const std::string& name);
-
 }  // namespace augur::trainer
 
 #endif  // AUGUR_TRAINER_TEST_UTIL_H_

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 #include "trainer/test_util.h"
 
@@ -68,7 +69,8 @@ TEST_F(TrainerTest, ResumedRunEqualsUninterruptedBitForBit) {
   Curve full;
   ASSERT_TRUE(RunTrial(spec, Recording(&full)).ok());
 
-  const std::string dir = FreshTempDir("augur_resume");
+  const augur::testing::TempDir tmp("resume");
+  const std::string& dir = tmp.path();
   Curve first, second;
   RunOptions o1 = Recording(&first);
   o1.checkpoint_dir = dir;
@@ -104,7 +106,6 @@ TEST_F(TrainerTest, ResumedRunEqualsUninterruptedBitForBit) {
   // A checkpoint of another trial is refused.
   spec.seed = 99;
   EXPECT_EQ(RunTrial(spec, o2).status().code(), absl::StatusCode::kFailedPrecondition);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_F(TrainerTest, DivergingLearningRateEndsAsDiverged) {
@@ -127,7 +128,8 @@ TEST_F(TrainerTest, DivergingLearningRateEndsAsDiverged) {
 std::array<absl::StatusOr<RunResult>, 2> RunOnTwoGlooRanks(
     const TrialSpec& spec, const std::string& name,
     const std::function<RunOptions(int)>& options_for) {
-  const std::string dir = FreshTempDir(name);
+  const augur::testing::TempDir tmp(name);
+  const std::string& dir = tmp.path();
   std::array<absl::StatusOr<RunResult>, 2> results;
   std::vector<std::thread> threads;
   for (int rank = 0; rank < 2; ++rank) {
@@ -143,7 +145,6 @@ std::array<absl::StatusOr<RunResult>, 2> RunOnTwoGlooRanks(
     });
   }
   for (auto& t : threads) t.join();
-  std::filesystem::remove_all(dir);
   return results;
 }
 

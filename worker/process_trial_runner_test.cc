@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -24,19 +25,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string FreshDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / absl::StrCat("augur-ptr-", getpid(), "-", name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -116,7 +111,8 @@ ProcessRunnerOptions FakeRunner(const std::string& dir, const std::string& body)
 
 TEST(ProcessTrialRunner, GpuRanksEachGetTheirDeviceAndOneFreshRendezvous) {
   unsetenv("CUDA_VISIBLE_DEVICES");
-  const std::string dir = FreshDir("gpu");
+  const augur::testing::TempDir tmp("ptr-gpu");
+  const std::string& dir = tmp.path();
   // Both ranks print a point; only rank 0's may reach the trial.
   ProcessTrialRunner runner(FakeRunner(dir,
                                        "echo \"{\\\"event\\\":\\\"point\\\",\\\"step\\\":1,"
@@ -155,7 +151,8 @@ TEST(ProcessTrialRunner, GpuRanksEachGetTheirDeviceAndOneFreshRendezvous) {
 
 TEST(ProcessTrialRunner, OneCpuRankRunsAsBeforeWithoutRankFlagsOrDevices) {
   unsetenv("CUDA_VISIBLE_DEVICES");
-  const std::string dir = FreshDir("cpu1");
+  const augur::testing::TempDir tmp("ptr-cpu1");
+  const std::string& dir = tmp.path();
   ProcessTrialRunner runner(FakeRunner(dir, "exit 0"));
   Recorder r;
   auto trial =
@@ -175,7 +172,8 @@ TEST(ProcessTrialRunner, OneCpuRankRunsAsBeforeWithoutRankFlagsOrDevices) {
 // A lease that runs until a milestone: the trainer is told where to stop, and its exit there
 // (5) ends the trial WAITING, with a message naming the milestone.
 TEST(ProcessTrialRunner, ALeaseRunUntilAMilestoneEndsWaitingThere) {
-  const std::string dir = FreshDir("until");
+  const augur::testing::TempDir tmp("ptr-until");
+  const std::string& dir = tmp.path();
   ProcessTrialRunner runner(FakeRunner(dir, "exit 5"));
   Recorder r;
   v1::Lease lease = LeaseFor("t", 1);
@@ -192,7 +190,8 @@ TEST(ProcessTrialRunner, ALeaseRunUntilAMilestoneEndsWaitingThere) {
 // A trial that was started here is listed by its id ('/' and all) until it is discarded; a
 // folder without the id file (not made by Start) is not.
 TEST(ProcessTrialRunner, KeptTrialsAreThoseWithCheckpointsOnDisk) {
-  const std::string dir = FreshDir("kept");
+  const augur::testing::TempDir tmp("ptr-kept");
+  const std::string& dir = tmp.path();
   ProcessTrialRunner runner(FakeRunner(dir, "exit 5"));
   for (const std::string id : {"s_1/t001", "s_1/t002"}) {
     Recorder r;
@@ -210,7 +209,8 @@ TEST(ProcessTrialRunner, KeptTrialsAreThoseWithCheckpointsOnDisk) {
 }
 
 TEST(ProcessTrialRunner, TheTrialEndsInTheWorstStateOfItsRanks) {
-  const std::string dir = FreshDir("worst");
+  const augur::testing::TempDir tmp("ptr-worst");
+  const std::string& dir = tmp.path();
   ProcessTrialRunner runner(FakeRunner(dir, "[ $rank = 1 ] && exit 3; sleep 0.2; exit 0"));
   Recorder r;
   auto trial = runner.Start(LeaseFor("t", 2), Placement{.devices = {0, 1}}, r.Callbacks());
@@ -222,7 +222,8 @@ TEST(ProcessTrialRunner, TheTrialEndsInTheWorstStateOfItsRanks) {
 
 TEST(ProcessTrialRunner, AFailedRankTakesTheOthersDownAtOnce) {
   // Rank 0 stands for a rank blocked in an all-reduce whose peer died (NCCL waits forever).
-  const std::string dir = FreshDir("failed");
+  const augur::testing::TempDir tmp("ptr-failed");
+  const std::string& dir = tmp.path();
   ProcessTrialRunner runner(
       FakeRunner(dir, "[ $rank = 1 ] && { echo boom >&2; exit 1; }; exec sleep 60"));
   Recorder r;
@@ -237,7 +238,8 @@ TEST(ProcessTrialRunner, AFailedRankTakesTheOthersDownAtOnce) {
 }
 
 TEST(ProcessTrialRunner, ARankThatDoesNotFollowACleanExitIsKilled) {
-  const std::string dir = FreshDir("hang");
+  const augur::testing::TempDir tmp("ptr-hang");
+  const std::string& dir = tmp.path();
   ProcessRunnerOptions o = FakeRunner(dir, "[ $rank = 0 ] && exit 0; exec sleep 60");
   o.rank_exit_grace = absl::Milliseconds(300);
   ProcessTrialRunner runner(o);
@@ -328,15 +330,13 @@ class RealTrainer : public ::testing::Test {
     if (!fs::exists("/usr/bin/bible") && std::getenv("AUGUR_CORPUS") == nullptr) {
       GTEST_SKIP() << "no corpus (Debian bible-kjv, or $AUGUR_CORPUS)";
     }
-    dir_ = FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_.emplace(
+        absl::StrCat("ptr-", ::testing::UnitTest::GetInstance()->current_test_info()->name()));
     options_.train_binary = AUGUR_TRAIN_BINARY;
-    options_.work_dir = dir_;
+    options_.work_dir = dir_->path();
     options_.threads_per_trial = 1;
   }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-  std::string dir_;
+  std::optional<augur::testing::TempDir> dir_;  // Removed with the fixture.
   ProcessRunnerOptions options_;
 };
 

@@ -6,7 +6,6 @@ docs/evidence*.md and their plots from the repository alone (plus augur-predict)
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -67,7 +66,9 @@ def analyze(p, runs_dir, data_dir, predictor, repo):
     fig_dir = os.path.join(repo, "docs", "evidence", preset)
     os.makedirs(fig_dir, exist_ok=True)
     # Concatenated CSVs are scratch (they would duplicate the curves); fitted models are kept.
-    work = tempfile.mkdtemp(prefix="augur-evidence-")
+    # Removed at the end, or at exit when an exception ends the analysis before it.
+    scratch = tempfile.TemporaryDirectory(prefix="augur-evidence-")
+    work = scratch.name
     models_dir = os.path.join(data_dir, "models")
     os.makedirs(models_dir, exist_ok=True)
     try:
@@ -117,7 +118,7 @@ def analyze(p, runs_dir, data_dir, predictor, repo):
             "--target augur-train augur-predict -j2",
             "bench/evidence/run_evidence.py --preset %s   # /usr/bin/python3 (Debian's, with "
             "python3-matplotlib)" % preset, "```", "")
-    shutil.rmtree(work, ignore_errors=True)
+    scratch.cleanup()
     with open(os.path.join(repo, "docs", doc_name), "w") as f:
         text = "\n".join(rep.lines).rstrip() + "\n"
         f.write(text.replace("](evidence/", "](evidence/%s/" % preset))

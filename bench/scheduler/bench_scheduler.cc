@@ -182,8 +182,9 @@ int Main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, f)) return 2;
   bool temp_dir = false;  // Created here, so removed at the end (the files reach 0.5 GB).
   if (f.dir.empty()) {
-    char tmpl[] = "/tmp/bench_scheduler.XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) {
+    // Under $TMPDIR when it is set, as everything else here.
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bench_scheduler.XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
       std::perror("mkdtemp");
       return 1;
     }

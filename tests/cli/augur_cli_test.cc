@@ -20,17 +20,6 @@ using ::augur::cli_test::TestDir;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// Removes this process's folder after the last test.
-class RemoveTestDir : public ::testing::Environment {
- public:
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(TestDir(), ec);
-  }
-};
-::testing::Environment* const kRemoveTestDir =
-    ::testing::AddGlobalTestEnvironment(new RemoveTestDir);
-
 std::vector<fs::path> Examples() {
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(SourceDir() / "examples")) {

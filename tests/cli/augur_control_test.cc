@@ -174,8 +174,9 @@ TEST_F(AugurControlTest, JsonIsForScriptsNumbersStatesErrorsAndTheSpecText) {
 
 TEST_F(AugurControlTest, ASweepOverTheSchedulersLimitIsRefusedNamingIt) {
   std::string address;
-  auto limited = augur::testing::StartScheduler(augur::testing::TempDir("limited") + "/augur.db",
-                                                &address, {"--max-trials-per-sweep", "4"});
+  const augur::testing::TempDir tmp("limited");
+  auto limited = augur::testing::StartScheduler(tmp.File("augur.db"), &address,
+                                                {"--max-trials-per-sweep", "4"});
   ASSERT_TRUE(limited.ok()) << limited.status();
   Result r = Augur(WithPathCheck({"submit", spec_}), address);
   EXPECT_EQ(r.code, 1);

@@ -19,7 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 TEST(AugurRunTest, RunsInterruptsResumesAndReports) {
-  const fs::path dir = augur::testing::TempDir("run");
+  const augur::testing::TempDir tmp("run");
+  const fs::path dir = tmp.path();
   const fs::path spec = dir / "tiny.yaml";
   fs::copy_file(SourceDir() / "tests/data/tiny_sweep.yaml", spec);
 

@@ -23,8 +23,8 @@ constexpr int kTrials = 20000;
 
 TEST(AugurScaleTest, A20000TrialSweepPagesThroughStatusLsAndExport) {
   std::string address;
-  auto scheduler =
-      augur::testing::StartScheduler(augur::testing::TempDir("scale") + "/augur.db", &address);
+  const augur::testing::TempDir tmp("scale");
+  auto scheduler = augur::testing::StartScheduler(tmp.File("augur.db"), &address);
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   const std::string spec = (SourceDir() / "tests/data/scale_sweep.yaml").string();
   Result r = Augur(WithPathCheck({"submit", spec, "--output", "json"}), address);

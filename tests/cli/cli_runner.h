@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace augur::cli_test {
@@ -32,12 +33,10 @@ inline std::string ReadAll(const fs::path& path) {
   return text.str();
 }
 
-// A folder of this process: ctest runs test cases in parallel processes.
+// A folder of this process (ctest runs test cases in parallel processes), removed at exit.
 inline fs::path TestDir() {
-  const fs::path dir =
-      fs::path(::testing::TempDir()) / ("augur_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
+  static const augur::testing::TempDir dir("cli_test");
+  return dir.path();
 }
 
 inline fs::path SourceDir() {

@@ -16,11 +16,10 @@ namespace augur::cli_test {
 class SchedulerFixture : public ::testing::Test {
  protected:
   // `name` names the temporary folder of the store.
-  explicit SchedulerFixture(std::string name) : name_(std::move(name)) {}
+  explicit SchedulerFixture(std::string name) : name_(std::move(name)), tmp_(name_) {}
 
   void SetUp() override {
-    auto p =
-        augur::testing::StartScheduler(augur::testing::TempDir(name_) + "/augur.db", &address_);
+    auto p = augur::testing::StartScheduler(tmp_.File("augur.db"), &address_);
     ASSERT_TRUE(p.ok()) << p.status();
     scheduler_ = std::move(*p);
     spec_ = (SourceDir() / "tests/data/tiny_sweep.yaml").string();
@@ -34,6 +33,7 @@ class SchedulerFixture : public ::testing::Test {
   }
 
   const std::string name_;
+  const augur::testing::TempDir tmp_;  // The store; removed after the scheduler below ends.
   std::string address_;
   std::unique_ptr<augur::testing::Proc> scheduler_;
   std::string spec_;
