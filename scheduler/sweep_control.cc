@@ -24,21 +24,22 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
   RETURN_IF_ERROR(CheckSpecSize(req.spec(), p_.limits));
   v1::SweepSpec spec = req.spec();
   RETURN_IF_ERROR(EmbedModelFile(*spec.mutable_policy()));  // Decisions never open a path.
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(spec, sweep_id));
-  RETURN_IF_ERROR(CheckPlannedSize(trials, p_.limits));
+  // Sized before anything is built or written; then planned and written a batch at a time.
+  ASSIGN_OR_RETURN(std::unique_ptr<TrialStream> trials, planner_(spec, sweep_id));
+  RETURN_IF_ERROR(CheckPlannedSize(trials->size(), p_.limits));
   v1::Sweep sweep;
   sweep.set_sweep_id(sweep_id);
   *sweep.mutable_spec() = std::move(spec);
   sweep.set_state(v1::Sweep::STATE_RUNNING);
   sweep.set_created_unix_ms(p_.clock->NowUnixMs());
   sweep.set_owner(owner);
-  RETURN_IF_ERROR(p_.store->CreateSweep(sweep, trials));
+  RETURN_IF_ERROR(p_.store->CreateSweep(sweep, *trials));
   ASSIGN_OR_RETURN(v1::Sweep stored, p_.store->GetSweep(sweep_id));
   p_.dispatcher->Wake();
   p_.activity->Changed();
   v1::SubmitSweepResponse resp;
   *resp.mutable_sweep() = stored;
-  resp.set_planned_trials(static_cast<int32_t>(trials.size()));
+  resp.set_planned_trials(static_cast<int32_t>(trials->size().trials));
   return resp;
 }
 
