@@ -15,6 +15,13 @@
 #include "scheduler/trial_speed.h"
 
 namespace augur {
+namespace {
+
+// Trials per page while a cancel hands the ended rows on.
+constexpr int kCancelPage = 1000;
+
+}  // namespace
+
 absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req,
                                                              const std::string& owner) {
   if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
@@ -139,13 +146,14 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
                                                     const std::string& reason) {
   const std::string why = absl::StrCat("cancelled by ", who.empty() ? "local" : who,
                                        reason.empty() ? "" : ": ", reason);
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
-  // The leases to revoke, read before the store ends them, and the trials it ends.
+  // The leases to revoke, read before the store ends them: the running trials only (as many as
+  // the workers' slots), not the sweep.
+  SweepSlice running_only;
+  running_only.max_trials = 0;
+  running_only.max_decisions = 0;
+  ASSIGN_OR_RETURN(RankingPage before, p_.store->ReadRanking(sweep_id, running_only));
   std::vector<TrialOrderFor> orders;
-  std::vector<std::string> ending;
-  for (const v1::Trial& t : trials) {
-    if (!IsTerminal(t.state())) ending.push_back(t.trial_id());
-    if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
+  for (const v1::Trial& t : before.running) {
     auto lease = p_.store->GetLease(t.trial_id());
     if (lease.ok() && !lease->worker_id.empty()) {
       orders.push_back(
@@ -158,12 +166,22 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
   ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, why));
   const absl::Time now = p_.clock->Now();
   p_.sessions->SendOrders(orders, absl::ToUnixMillis(now));
-  p_.sessions->AnnounceEnded(ending);
   if (p_.observer) {
     for (size_t i = 0; i < orders.size(); ++i) p_.observer->StopOrderQueued(p_.clock->Now() - now);
   }
-  ASSIGN_OR_RETURN(trials, p_.store->ListTrials(sweep_id));
-  p_.curves->Update(trials);
+  // The ended rows, a page at a time, to the curves; and to the workers, those that ran (only
+  // they can have kept checkpoints).
+  std::string token;
+  do {
+    ASSIGN_OR_RETURN(TrialPage page, p_.store->ListTrialsPage(sweep_id, kCancelPage, token));
+    std::vector<std::string> ran;
+    for (const v1::Trial& t : page.trials) {
+      if (t.state() == v1::TRIAL_STATE_CANCELLED && t.attempts() > 0) ran.push_back(t.trial_id());
+    }
+    p_.sessions->AnnounceEnded(ran);
+    p_.curves->Update(page.trials);
+    token = std::move(page.next_page_token);
+  } while (!token.empty());
   if (!orders.empty()) p_.dispatcher->Wake();  // Their slots are free.
   p_.activity->Changed();
   return sweep;

@@ -159,7 +159,7 @@ class TrialCurves {
   TrialMemory* UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
                             std::vector<CurveEvent>& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Holds a trial of a loaded sweep that memory does not hold (an unstarted one, leased
+  // Holds a live trial of a loaded sweep that memory does not hold (an unstarted one, leased
   // while its sweep was loading), with its points, before a batch of it is appended.
   void Adopt(const std::string& trial_id);
 

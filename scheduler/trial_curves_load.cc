@@ -85,8 +85,10 @@ void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
 }
 
 void TrialCurves::Adopt(const std::string& trial_id) {
+  // Only a live trial: an ended one is held (or dropped) by the row that ended it, and a late
+  // batch of it must not read its curve back in.
   auto trial = store_->GetTrial(trial_id);
-  if (!trial.ok() || IsUnstarted(*trial)) return;
+  if (!trial.ok() || IsUnstarted(*trial) || IsTerminal(trial->state())) return;
   const std::string sweep_id = trial->sweep_id();
   const std::optional<SweepPolicy> policy = Policy(sweep_id);
   if (!policy) return;

@@ -79,6 +79,8 @@ TEST_F(TrialCurvesMemoryTest, RowsHeldStayBoundedByLiveTrialsWhileALargeSweepIsD
     }
     curves_.TakeCommitted(ended);
     EXPECT_EQ(curves_.held_trials(), 0u);
+    curves_.TakeArrived(WholeRun(grants[0]), clock_.Now());  // A late re-send reads nothing in.
+    EXPECT_EQ(curves_.held_trials(), 0u);
     clock_.Advance(absl::Seconds(1));
   }
   EXPECT_EQ(most_held, static_cast<size_t>(kSlots));
