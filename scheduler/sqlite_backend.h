@@ -99,6 +99,20 @@ class SqliteBackend : public StoreBackend {
   // Binds ?first = state and the columns ?6.. ?17 shared by InsertTrial and UpdateTrial.
   static void BindTrialColumns(Statement& s, const TrialRecord& r, int first);
 
+  // The last sweep summary SumTrials computed, with the connection's count of changed rows
+  // (sqlite3_total_changes64) when it did: while no row has changed since, it is still the
+  // answer. A listing's pages then share one summary instead of each scanning every trial's
+  // index entry (docs/benchmarks.md, "Sweep size"). One sweep's, so memory stays flat; dropped
+  // by Rollback (a rolled-back change does not lower the count).
+  struct KeptTotals {
+    std::string sweep_id;
+    int64_t changes = 0;
+    TrialTotals totals;
+  };
+  // The kept summary of `sweep_id` if it is still the answer, else null.
+  const TrialTotals* KeptTotalsOf(absl::string_view sweep_id) const;
+  std::optional<KeptTotals> kept_totals_;
+
   std::unique_ptr<SqliteDb> db_;
 };
 

@@ -165,11 +165,25 @@ absl::StatusOr<std::vector<TrialRecord>> SqliteBackend::LoadTrialsInState(
   return ReadTrials(*s);
 }
 
+const TrialTotals* SqliteBackend::KeptTotalsOf(absl::string_view sweep_id) const {
+  if (!kept_totals_ || kept_totals_->sweep_id != sweep_id ||
+      kept_totals_->changes != sqlite3_total_changes64(db_->raw())) {
+    return nullptr;
+  }
+  return &kept_totals_->totals;
+}
+
 absl::StatusOr<int64_t> SqliteBackend::CountTrials(absl::string_view sweep_id) {
+  if (const TrialTotals* kept = KeptTotalsOf(sweep_id)) {
+    int64_t trials = 0;
+    for (const auto& [state, n] : kept->counts) trials += n;
+    return trials;
+  }
   return Count("SELECT COUNT(*) FROM trials WHERE sweep_id = ?1", sweep_id);
 }
 
 absl::StatusOr<TrialTotals> SqliteBackend::SumTrials(absl::string_view sweep_id) {
+  if (const TrialTotals* kept = KeptTotalsOf(sweep_id)) return *kept;
   TrialTotals totals;
   ASSIGN_OR_RETURN(StmtPtr sums, db_->Prepare(kTrialTotalsSql));
   sums->BindText(1, sweep_id);
@@ -191,6 +205,7 @@ absl::StatusOr<TrialTotals> SqliteBackend::SumTrials(absl::string_view sweep_id)
       break;
     }
   }
+  kept_totals_ = KeptTotals{std::string(sweep_id), sqlite3_total_changes64(db_->raw()), totals};
   return totals;
 }
 

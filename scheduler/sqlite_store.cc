@@ -11,6 +11,7 @@
 namespace augur {
 
 void SqliteBackend::Rollback() {
+  kept_totals_.reset();  // It may count a change that is now undone.
   if (!sqlite3_get_autocommit(db_->raw())) (void)Run("ROLLBACK");
 }
 
