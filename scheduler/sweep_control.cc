@@ -17,8 +17,8 @@
 namespace augur {
 namespace {
 
-// Trials per page while a cancel hands the ended rows on.
-constexpr int kCancelPage = 1000;
+// Trials per page when a whole sweep is walked (a cancel's ended rows, stored stops).
+constexpr int kTrialPage = 1000;
 
 }  // namespace
 
@@ -173,7 +173,7 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
   // they can have kept checkpoints).
   std::string token;
   do {
-    ASSIGN_OR_RETURN(TrialPage page, p_.store->ListTrialsPage(sweep_id, kCancelPage, token));
+    ASSIGN_OR_RETURN(TrialPage page, p_.store->ListTrialsPage(sweep_id, kTrialPage, token));
     std::vector<std::string> ran;
     for (const v1::Trial& t : page.trials) {
       if (t.state() == v1::TRIAL_STATE_CANCELLED && t.attempts() > 0) ran.push_back(t.trial_id());
@@ -224,15 +224,20 @@ void SweepControl::ExecuteStoredStops() {
     if (!page.ok()) return;
     for (const v1::Sweep& sweep : page->sweeps) {
       if (sweep.state() != v1::Sweep::STATE_RUNNING) continue;
-      auto trials = p_.store->ListTrials(sweep.sweep_id());
-      if (!trials.ok()) continue;
-      for (const v1::Trial& t : *trials) {
-        if (IsTerminal(t.state()) || !t.has_last_decision() ||
-            t.last_decision().action() != v1::DECISION_ACTION_STOP) {
-          continue;
+      std::string trials_token;  // A page at a time: memory does not grow with the sweep.
+      do {
+        auto trials = p_.store->ListTrialsPage(sweep.sweep_id(), kTrialPage, trials_token);
+        if (!trials.ok()) break;
+        for (const v1::Trial& t : trials->trials) {
+          if (IsTerminal(t.state()) || !t.has_last_decision() ||
+              t.last_decision().action() != v1::DECISION_ACTION_STOP) {
+            continue;
+          }
+          EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason())
+              .IgnoreError();
         }
-        EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason()).IgnoreError();
-      }
+        trials_token = std::move(trials->next_page_token);
+      } while (!trials_token.empty());
     }
     token = page->next_page_token;
   } while (!token.empty());
