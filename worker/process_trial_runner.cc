@@ -72,8 +72,9 @@ class ProcessTrial : public RunningTrial {
     return absl::OkStatus();
   }
 
-  void Stop() override {
-    for (auto& p : ranks_) p->Terminate(absl::Seconds(2));
+  void Stop() override { StopWithin(absl::Seconds(2)); }
+  void StopWithin(absl::Duration grace) override {
+    for (auto& p : ranks_) p->Terminate(grace);
   }
   void Pause() override {
     {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "augur/v1/worker.pb.h"
 
 namespace augur {
@@ -21,6 +22,9 @@ class RunningTrial {
   virtual ~RunningTrial() = default;
   // Ends the trial as soon as possible; on_end reports STOPPED.
   virtual void Stop() = 0;
+  // Stop, with the trial killed if it has not ended within `grace` (a fenced trial must be gone
+  // before its lease can expire at the scheduler). By default the same as Stop().
+  virtual void StopWithin(absl::Duration grace) { Stop(); }
   // Writes a checkpoint, reports it, then ends; on_end reports PAUSED.
   virtual void Pause() = 0;
   // The scheduler has durably committed the checkpoint at `step`: the trial resumes from it

@@ -57,6 +57,9 @@ struct WorkerOptions {
 // the lease timeout, less the 2 s a trainer may take to exit, so that every trainer is gone
 // before the scheduler can expire the lease (never less than a quarter of the timeout).
 absl::Duration FenceAfter(absl::Duration lease_timeout);
+// How long a fenced trial may take to end before it is killed: min(2 s, lease_timeout / 4),
+// never more than lease_timeout - FenceAfter(lease_timeout).
+absl::Duration FenceExitTime(absl::Duration lease_timeout);
 
 // Thread-safe. Run() blocks; Shutdown() may be called from any thread (or a signal watcher).
 class WorkerDaemon {

@@ -170,6 +170,8 @@ class FakeScheduler final : public v1::WorkerService::Service {
 // records each trial's placement and checks that no device is used by two live trials.
 class FakeRunner : public TrialRunner {
  public:
+  // The grace of the last StopWithin (a fence), in milliseconds; -1 when none.
+  inline static std::atomic<int64_t> last_stop_grace_ms{-1};
   struct Devices {
     absl::Mutex mu;
     std::map<std::string, std::vector<int>> placed;      // trial -> devices, in start order.
@@ -188,6 +190,10 @@ class FakeRunner : public TrialRunner {
       thread_.join();
     }
     void Stop() override { stop_ = true; }
+    void StopWithin(absl::Duration grace) override {
+      last_stop_grace_ms = absl::ToInt64Milliseconds(grace);
+      stop_ = true;
+    }
     void Pause() override { pause_ = true; }
 
    private:
@@ -545,6 +551,12 @@ TEST(WorkerDaemon, PointsRefusedAsMalformedFailTheTrialInsteadOfBeingResent) {
 TEST(WorkerDaemon, AWorkerThatHearsNoRenewalStopsItsTrialAndReportsItPending) {
   EXPECT_EQ(FenceAfter(absl::Seconds(30)), absl::Milliseconds(20500));
   EXPECT_EQ(FenceAfter(absl::Seconds(1)), absl::Milliseconds(500));
+  // A fenced trial is killed if it is not gone before its lease can expire at the scheduler.
+  for (int ms : {400, 1000, 3000, 8000, 30000, 600000}) {
+    const absl::Duration ttl = absl::Milliseconds(ms);
+    EXPECT_LE(FenceAfter(ttl) + FenceExitTime(ttl), ttl) << ms;
+  }
+  FakeRunner::last_stop_grace_ms = -1;
   Fixture f;
   f.state.lease_timeout_ms = 1000;
   f.state.pending = {MakeLease("t1", 5, 1000000)};
@@ -558,6 +570,7 @@ TEST(WorkerDaemon, AWorkerThatHearsNoRenewalStopsItsTrialAndReportsItPending) {
   absl::MutexLock lock(&f.state.mu);
   EXPECT_EQ(f.state.ended["t1"].state(), v1::TRIAL_STATE_PENDING);
   EXPECT_NE(f.state.ended["t1"].message().find("lost contact"), std::string::npos);
+  EXPECT_EQ(FakeRunner::last_stop_grace_ms, 250);  // FenceExitTime(1 s), not Stop()'s 2 s.
 }
 
 }  // namespace

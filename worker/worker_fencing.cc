@@ -11,9 +11,12 @@
 
 namespace augur {
 
+absl::Duration FenceExitTime(absl::Duration lease_timeout) {
+  return std::min(absl::Seconds(2), lease_timeout / 4);
+}
+
 absl::Duration FenceAfter(absl::Duration lease_timeout) {
-  const absl::Duration exit_time = std::min(absl::Seconds(2), lease_timeout / 4);
-  return std::max(lease_timeout / 4, lease_timeout * 3 / 4 - exit_time);
+  return std::max(lease_timeout / 4, lease_timeout * 3 / 4 - FenceExitTime(lease_timeout));
 }
 
 void WorkerDaemon::Fence(Slot& slot, const std::string& trial_id, const std::string& why) {
@@ -26,7 +29,11 @@ void WorkerDaemon::Fence(Slot& slot, const std::string& trial_id, const std::str
       absl::StrCat("stopping the trial so that it never runs twice: ", why));
   // Its points and the end stay queued: if the lease is still ours after all, the scheduler
   // takes them and requeues the trial; if not, they are refused and the slot forgotten.
-  slot.trial->Stop();
+  // Killed if not gone within the exit time, which is never more than the time left before the
+  // lease can expire at the scheduler (lease_timeout - FenceAfter >= FenceExitTime). With a
+  // fixed 2 s grace, a trainer slow to checkpoint on a loaded machine ran into the next
+  // worker's lease: 1.5 s were left on a 3 s lease (seen once in Outage.AWorkerCutOff...).
+  slot.trial->StopWithin(FenceExitTime(lease_timeout_));
 }
 
 absl::Duration WorkerDaemon::FenceIfUnrenewed() {
