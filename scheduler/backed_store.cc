@@ -7,7 +7,6 @@
 #include <tuple>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -22,6 +21,20 @@ constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
 constexpr int kDefaultPageSize = 100;
 
 std::string StateName(TrialState s) { return v1::TrialState_Name(s); }
+
+// INVALID_ARGUMENT unless `t` can be stored as a planned trial of `sweep_id`.
+absl::Status CheckPlannedTrial(const v1::Trial& t, const std::string& sweep_id) {
+  if (t.trial_id().empty()) return absl::InvalidArgumentError("a trial has an empty trial_id");
+  if (t.sweep_id() != sweep_id) {
+    return absl::InvalidArgumentError(absl::StrCat("trial ", t.trial_id(), " has sweep_id '",
+                                                   t.sweep_id(), "', expected ", sweep_id));
+  }
+  if (t.state() != v1::TRIAL_STATE_PENDING && t.state() != v1::TRIAL_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("trial ", t.trial_id(), " is ", StateName(t.state()), ", not PENDING"));
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -135,28 +148,8 @@ absl::Status BackedStore::SetState(StoreBackend& db, TrialRecord& record, TrialS
   return Log(db, "sweep_done", sweep_id, "", "every trial is terminal");
 }
 
-absl::Status BackedStore::CreateSweep(const v1::Sweep& sweep,
-                                      const std::vector<v1::Trial>& trials) {
+absl::Status BackedStore::CreateSweep(const v1::Sweep& sweep, TrialStream& trials) {
   if (sweep.sweep_id().empty()) return absl::InvalidArgumentError("sweep_id is empty");
-  if (trials.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("sweep ", sweep.sweep_id(), " has no trials"));
-  }
-  absl::flat_hash_set<std::string> ids;
-  for (const v1::Trial& t : trials) {
-    if (t.trial_id().empty()) return absl::InvalidArgumentError("a trial has an empty trial_id");
-    if (t.sweep_id() != sweep.sweep_id()) {
-      return absl::InvalidArgumentError(absl::StrCat("trial ", t.trial_id(), " has sweep_id '",
-                                                     t.sweep_id(), "', expected ",
-                                                     sweep.sweep_id()));
-    }
-    if (t.state() != v1::TRIAL_STATE_PENDING && t.state() != v1::TRIAL_STATE_UNSPECIFIED) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("trial ", t.trial_id(), " is ", StateName(t.state()), ", not PENDING"));
-    }
-    if (!ids.insert(t.trial_id()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("duplicate trial_id ", t.trial_id()));
-    }
-  }
   v1::Sweep stored = sweep;
   stored.set_state(v1::Sweep::STATE_RUNNING);
   if (stored.created_unix_ms() == 0) stored.set_created_unix_ms(clock_.NowUnixMs());
@@ -166,19 +159,31 @@ absl::Status BackedStore::CreateSweep(const v1::Sweep& sweep,
   stored.clear_tokens_left();
   stored.clear_tokens_per_second();
   stored.clear_best_trial_id();
+  // One transaction for the whole sweep (atomic: nothing is left of a failed submit), fed one
+  // batch at a time. A repeated id fails in the backend (ALREADY_EXISTS), not in a set of ids.
   return Run([&](StoreBackend& db) -> absl::Status {
     RETURN_IF_ERROR(db.InsertSweep(stored).status());
     int64_t ordinal = 0;
-    for (const v1::Trial& t : trials) {
-      TrialRecord record;
-      record.trial = t;
-      record.trial.set_state(v1::TRIAL_STATE_PENDING);
-      record.trial.clear_worker_id();
-      record.ordinal = ordinal++;
-      RETURN_IF_ERROR(db.InsertTrial(record));
+    std::vector<v1::Trial> batch;
+    while (true) {
+      RETURN_IF_ERROR(trials.Next(kCreateSweepBatch, batch));
+      if (batch.empty()) break;
+      for (v1::Trial& t : batch) {
+        RETURN_IF_ERROR(CheckPlannedTrial(t, stored.sweep_id()));
+        TrialRecord record;
+        record.trial = std::move(t);
+        record.trial.set_state(v1::TRIAL_STATE_PENDING);
+        record.trial.clear_worker_id();
+        record.ordinal = ordinal++;
+        RETURN_IF_ERROR(db.InsertTrial(record));
+      }
+    }
+    if (ordinal == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sweep ", stored.sweep_id(), " has no trials"));
     }
     return Log(db, "sweep_created", stored.sweep_id(), "",
-               absl::StrCat(trials.size(), " trials planned"));
+               absl::StrCat(ordinal, " trials planned"));
   });
 }
 

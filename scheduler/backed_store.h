@@ -29,7 +29,8 @@ class BackedStore : public Store {
   // `random` draws fencing tokens (nullptr: the operating system's); it must outlive the store.
   BackedStore(std::unique_ptr<StoreBackend> backend, const Clock& clock, Random* random = nullptr);
 
-  absl::Status CreateSweep(const v1::Sweep& sweep, const std::vector<v1::Trial>& trials) override;
+  using Store::CreateSweep;  // And the overload over a vector.
+  absl::Status CreateSweep(const v1::Sweep& sweep, TrialStream& trials) override;
   absl::StatusOr<v1::Sweep> GetSweep(absl::string_view sweep_id) override;
   absl::StatusOr<SweepPage> ListSweeps(int page_size, absl::string_view page_token) override;
   absl::StatusOr<v1::Sweep> CancelSweep(absl::string_view sweep_id,

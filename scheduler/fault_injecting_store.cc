@@ -46,8 +46,7 @@ absl::Status FaultInjectingStore::Check(const char* operation) {
   return absl::OkStatus();
 }
 
-absl::Status FaultInjectingStore::CreateSweep(const v1::Sweep& sweep,
-                                              const std::vector<v1::Trial>& trials) {
+absl::Status FaultInjectingStore::CreateSweep(const v1::Sweep& sweep, TrialStream& trials) {
   RETURN_IF_ERROR(Check("CreateSweep"));
   return inner_->CreateSweep(sweep, trials);
 }

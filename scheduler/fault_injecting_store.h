@@ -36,7 +36,8 @@ class FaultInjectingStore : public Store {
   int calls() const;
   std::vector<std::string> failed_operations() const;
 
-  absl::Status CreateSweep(const v1::Sweep& sweep, const std::vector<v1::Trial>& trials) override;
+  using Store::CreateSweep;  // And the overload over a vector.
+  absl::Status CreateSweep(const v1::Sweep& sweep, TrialStream& trials) override;
   absl::StatusOr<v1::Sweep> GetSweep(absl::string_view sweep_id) override;
   absl::StatusOr<SweepPage> ListSweeps(int page_size, absl::string_view page_token) override;
   absl::StatusOr<v1::Sweep> CancelSweep(absl::string_view sweep_id,

@@ -1,11 +1,10 @@
 #include "scheduler/planner.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <utility>
 
@@ -14,89 +13,10 @@
 #include "common/model_params.h"
 #include "common/status_macros.h"
 #include "scheduler/planner_checks.h"
-#include "scheduler/sobol.h"
+#include "scheduler/search_points.h"
 
 namespace augur {
 namespace {
-
-using v1::SearchDimension;
-using v1::SearchParameter;
-
-// One point of the search space: a value per searched parameter (indexed by the enum).
-using SearchPoint = std::array<std::optional<double>, 5>;
-
-constexpr int kDefaultGridPoints = 3;
-
-// Values of a dimension for grid search, in order.
-std::vector<double> GridValues(const SearchDimension& d) {
-  if (d.values_size() > 0) return {d.values().begin(), d.values().end()};
-  const int n = d.grid_points() > 0 ? d.grid_points() : kDefaultGridPoints;
-  std::vector<double> out;
-  for (int i = 0; i < n; ++i) {
-    const double f = n == 1 ? 0.0 : static_cast<double>(i) / (n - 1);
-    if (i == n - 1 && n > 1) {
-      out.push_back(d.max());  // Exactly, not up to rounding.
-    } else if (d.log_scale()) {
-      out.push_back(std::exp(std::log(d.min()) + f * (std::log(d.max()) - std::log(d.min()))));
-    } else {
-      out.push_back(d.min() + f * (d.max() - d.min()));
-    }
-  }
-  return out;
-}
-
-// Maps u in [0, 1) to the dimension: an index into its values, or a point of its range.
-double FromUnit(const SearchDimension& d, double u) {
-  if (d.values_size() > 0) {
-    const int i = std::min(d.values_size() - 1, static_cast<int>(u * d.values_size()));
-    return d.values(i);
-  }
-  if (d.log_scale())
-    return std::exp(std::log(d.min()) + u * (std::log(d.max()) - std::log(d.min())));
-  return d.min() + u * (d.max() - d.min());
-}
-
-// `micro_batch` > 0 rounds batch sizes drawn from a range to a multiple of it.
-std::vector<SearchPoint> SearchPoints(const v1::SearchSpace& search, int32_t micro_batch) {
-  const auto& dims = search.dimensions();
-  std::vector<SearchPoint> points;
-  if (search.method() == v1::SEARCH_METHOD_RANDOM || search.method() == v1::SEARCH_METHOD_SOBOL) {
-    std::mt19937_64 rng(search.sample_seed());
-    std::optional<SobolSequence> sobol;
-    if (search.method() == v1::SEARCH_METHOD_SOBOL) {
-      sobol.emplace(dims.size(), /*scramble=*/true, search.sample_seed());
-    }
-    for (int t = 0; t < search.trials(); ++t) {
-      std::vector<double> u(dims.size());
-      if (sobol) {
-        u = sobol->Next();
-      } else {
-        for (double& x : u) x = static_cast<double>(rng() >> 11) * 0x1.0p-53;  // [0, 1).
-      }
-      SearchPoint p;
-      for (int i = 0; i < dims.size(); ++i) p[dims[i].parameter()] = FromUnit(dims[i], u[i]);
-      points.push_back(p);
-    }
-  } else {
-    points.push_back(SearchPoint());
-    for (const SearchDimension& d : dims) {
-      std::vector<SearchPoint> next;
-      for (const SearchPoint& p : points) {
-        for (double v : GridValues(d)) {
-          next.push_back(p);
-          next.back()[d.parameter()] = v;
-        }
-      }
-      points = std::move(next);
-    }
-  }
-  for (SearchPoint& p : points) {
-    auto& batch = p[v1::SEARCH_PARAMETER_BATCH_SEQUENCES];
-    const double unit = micro_batch > 0 ? micro_batch : 1;
-    if (batch) batch = std::max(unit, std::round(*batch / unit) * unit);
-  }
-  return points;
-}
 
 // How the trial's weight decay is decided.
 struct Decay {
@@ -114,8 +34,16 @@ struct TrialInputs {
   bool is_reference = false;
 };
 
-v1::Trial BuildTrial(const v1::SweepSpec& spec, const PlannerOptions& options,
-                     const TrialInputs& in) {
+// The numbers a trial's row is built from (and the size guard and reference groups read).
+struct TrialNumbers {
+  GptParamCount params;
+  int64_t batch_tokens = 0;
+  int64_t steps = 0;
+  double wd = 0;
+  double tau = 0;
+};
+
+TrialNumbers NumbersOf(const v1::SweepSpec& spec, const TrialInputs& in) {
   const v1::ModelShape& shape = in.shape;
   GptShape gpt;
   gpt.width = shape.width();
@@ -124,13 +52,25 @@ v1::Trial BuildTrial(const v1::SweepSpec& spec, const PlannerOptions& options,
   gpt.context_tokens = shape.context_tokens();
   gpt.vocab_size = shape.vocab_size();
   gpt.mlp_ratio = shape.mlp_ratio() > 0 ? shape.mlp_ratio() : 4.0;
-  const GptParamCount params = CountGptParams(gpt);
-  const int64_t batch_tokens = static_cast<int64_t>(in.batch_sequences) * shape.context_tokens();
-  const int64_t steps = StepsForBudget(gpt, spec.tokens_per_param(), batch_tokens);
+  TrialNumbers n;
+  n.params = CountGptParams(gpt);
+  n.batch_tokens = static_cast<int64_t>(in.batch_sequences) * shape.context_tokens();
+  n.steps = StepsForBudget(gpt, spec.tokens_per_param(), n.batch_tokens);
   const double eta = HiddenLr(in.peak_lr, shape.base_width(), shape.width());
-  const double wd =
-      in.decay.tau ? WeightDecayForTau(*in.decay.tau, eta, steps) : in.decay.weight_decay;
-  const double tau = in.decay.tau ? *in.decay.tau : TauForWeightDecay(wd, eta, steps);
+  n.wd = in.decay.tau ? WeightDecayForTau(*in.decay.tau, eta, n.steps) : in.decay.weight_decay;
+  n.tau = in.decay.tau ? *in.decay.tau : TauForWeightDecay(n.wd, eta, n.steps);
+  return n;
+}
+
+v1::Trial BuildTrial(const v1::SweepSpec& spec, const PlannerOptions& options,
+                     const TrialInputs& in) {
+  const v1::ModelShape& shape = in.shape;
+  const TrialNumbers n = NumbersOf(spec, in);
+  const GptParamCount& params = n.params;
+  const int64_t batch_tokens = n.batch_tokens;
+  const int64_t steps = n.steps;
+  const double wd = n.wd;
+  const double tau = n.tau;
 
   v1::Trial trial;
   trial.set_state(v1::TRIAL_STATE_PENDING);
@@ -229,12 +169,172 @@ absl::StatusOr<std::vector<std::pair<std::string, v1::ModelShape>>> ReferenceSha
   return out;
 }
 
+// The lower median of a multiset held as value -> count (`n` values in all).
 template <typename T>
-T LowerMedian(std::vector<T> values) {
-  std::sort(values.begin(), values.end());
-  return values[(values.size() - 1) / 2];
+T LowerMedian(const std::map<T, int64_t>& counts, int64_t n) {
+  int64_t seen = 0;
+  for (const auto& [value, count] : counts) {
+    seen += count;
+    if (seen > (n - 1) / 2) return value;
+  }
+  return counts.rbegin()->first;
 }
 
+// The peak LRs and batches of a collapse group's trials, as counts of each value: a grid
+// repeats a few values, and the median needs no order of arrival.
+struct GroupStats {
+  std::map<double, int64_t> lrs;
+  std::map<int32_t, int64_t> batches;
+  int64_t n = 0;
+};
+
+TrialInputs SearchedInputs(const v1::SweepSpec& spec, const v1::ModelSize& size,
+                           const SearchPoint& p, uint64_t seed) {
+  TrialInputs in;
+  in.size_name = SizeName(size);
+  in.shape = size.shape();
+  in.peak_lr = p[v1::SEARCH_PARAMETER_PEAK_LR].value_or(spec.optimizer().peak_lr());
+  in.batch_sequences = static_cast<int32_t>(
+      p[v1::SEARCH_PARAMETER_BATCH_SEQUENCES].value_or(spec.batch_sequences()));
+  if (p[v1::SEARCH_PARAMETER_TAU]) {
+    in.decay.tau = *p[v1::SEARCH_PARAMETER_TAU];
+  } else if (p[v1::SEARCH_PARAMETER_WEIGHT_DECAY]) {
+    in.decay.weight_decay = *p[v1::SEARCH_PARAMETER_WEIGHT_DECAY];
+  } else if (spec.optimizer().tau() > 0) {
+    in.decay.tau = spec.optimizer().tau();
+  } else {
+    in.decay.weight_decay = spec.optimizer().weight_decay();
+  }
+  in.seed = seed;
+  return in;
+}
+
+// The plan as a stream: references first, then every searched size x point x seed, each trial
+// built when it is handed out. Holds the spec, one search point, and the reference runs'
+// inputs (one per collapse group and reference shape); never a list of trials.
+class SweepStream : public TrialStream {
+ public:
+  // Validates the spec and walks the searched trials once, without building them, for the
+  // plan's size and the collapse groups' median LR and batch.
+  static absl::StatusOr<std::unique_ptr<SweepStream>> Make(const v1::SweepSpec& spec,
+                                                           absl::string_view sweep_id,
+                                                           const PlannerOptions& options) {
+    RETURN_IF_ERROR(ValidateSweepSpec(spec, options));
+    std::unique_ptr<SweepStream> s(new SweepStream(spec, sweep_id, options));
+    const v1::PolicyKind kind = spec.policy().kind();
+    const bool references =
+        (kind == v1::POLICY_KIND_COLLAPSE || kind == v1::POLICY_KIND_UNSPECIFIED) &&
+        spec.policy().model_path().empty();
+    std::vector<double> keys;  // Collapse groups by rounded tau, in order of first appearance.
+    std::map<double, GroupStats> groups;
+    TrialInputs in;
+    while (s->NextSearched(in)) {
+      const TrialNumbers n = NumbersOf(spec, in);
+      s->size_.Add(n.steps, n.batch_tokens);
+      if (!references) continue;
+      const double key = RoundSignificant3(n.tau);
+      auto [group, added] = groups.try_emplace(key);
+      if (added) keys.push_back(key);
+      ++group->second.lrs[in.peak_lr];
+      ++group->second.batches[in.batch_sequences];
+      ++group->second.n;
+    }
+    s->RestartSearched();
+    if (!references) return s;
+    ASSIGN_OR_RETURN(const auto shapes, ReferenceShapes(spec));
+    for (double key : keys) {
+      const GroupStats& group = groups[key];
+      for (const auto& [name, shape] : shapes) {
+        TrialInputs ref;
+        ref.size_name = name;
+        ref.shape = shape;
+        ref.peak_lr = LowerMedian(group.lrs, group.n);
+        ref.batch_sequences = LowerMedian(group.batches, group.n);
+        if (key > 0) ref.decay.tau = key;  // key 0: no weight decay in this group.
+        ref.seed = s->seeds_.front();
+        ref.is_reference = true;
+        const TrialNumbers n = NumbersOf(spec, ref);
+        s->size_.Add(n.steps, n.batch_tokens);
+        s->references_.push_back(std::move(ref));
+      }
+    }
+    return s;
+  }
+
+  const PlannedSize& size() const override { return size_; }
+
+  absl::Status Next(size_t max, std::vector<v1::Trial>& batch) override {
+    batch.clear();
+    while (batch.size() < std::max<size_t>(1, max)) {
+      TrialInputs in;
+      if (reference_at_ < references_.size()) {
+        in = references_[reference_at_++];
+      } else if (!NextSearched(in)) {
+        break;
+      }
+      v1::Trial trial = BuildTrial(spec_, options_, in);
+      trial.set_trial_id(absl::StrFormat("%s/t%03d", sweep_id_, handed_out_++));
+      trial.set_sweep_id(sweep_id_);
+      batch.push_back(std::move(trial));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  SweepStream(const v1::SweepSpec& spec, absl::string_view sweep_id, const PlannerOptions& options)
+      : spec_(spec),
+        sweep_id_(sweep_id),
+        options_(options),
+        points_(spec_.search(), options.micro_batch_sequences) {
+    // No seeds listed means seed 0.
+    if (spec_.seeds().empty()) seeds_.push_back(0);
+    for (uint64_t seed : spec_.seeds()) seeds_.push_back(seed);
+    for (int i = 0; i < spec_.sizes_size(); ++i) {
+      if (!spec_.sizes(i).reference_only()) sizes_.push_back(i);
+    }
+  }
+
+  // The inputs of the next searched trial (size, then point, then seed); false at the end.
+  bool NextSearched(TrialInputs& in) {
+    while (size_at_ < sizes_.size()) {
+      if (seed_at_ == 0) {
+        if (point_at_ == points_.count()) {
+          ++size_at_;
+          point_at_ = 0;
+          points_.Restart();
+          continue;
+        }
+        point_ = points_.Next();
+        ++point_at_;
+      }
+      in = SearchedInputs(spec_, spec_.sizes(sizes_[size_at_]), point_, seeds_[seed_at_]);
+      seed_at_ = (seed_at_ + 1) % seeds_.size();
+      return true;
+    }
+    return false;
+  }
+  void RestartSearched() {
+    size_at_ = 0;
+    point_at_ = 0;
+    seed_at_ = 0;
+    points_.Restart();
+  }
+
+  const v1::SweepSpec spec_;
+  const std::string sweep_id_;
+  const PlannerOptions options_;
+  std::vector<uint64_t> seeds_;
+  std::vector<int> sizes_;  // The searched sizes, as indexes into spec_.sizes().
+  SearchPoints points_;     // Over spec_.search().
+  std::vector<TrialInputs> references_;
+  PlannedSize size_;
+  size_t reference_at_ = 0;
+  int64_t handed_out_ = 0;
+  size_t size_at_ = 0;
+  int64_t point_at_ = 0;
+  size_t seed_at_ = 0;
+  SearchPoint point_;
+};
 }  // namespace
 
 double HiddenLr(double peak_lr, int32_t base_width, int32_t width) {
@@ -257,85 +357,24 @@ double RoundSignificant3(double value) {
   return std::round(value * scale) / scale;
 }
 
+absl::StatusOr<std::unique_ptr<TrialStream>> StreamSweep(const v1::SweepSpec& spec,
+                                                         absl::string_view sweep_id,
+                                                         const PlannerOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SweepStream> stream, SweepStream::Make(spec, sweep_id, options));
+  return std::unique_ptr<TrialStream>(std::move(stream));
+}
+
 absl::StatusOr<std::vector<v1::Trial>> PlanSweep(const v1::SweepSpec& spec,
                                                  absl::string_view sweep_id,
                                                  const PlannerOptions& options) {
-  RETURN_IF_ERROR(ValidateSweepSpec(spec, options));
-  const std::vector<SearchPoint> points =
-      SearchPoints(spec.search(), options.micro_batch_sequences);
-  // No seeds listed means seed 0. (Built in one expression: GCC 12 at -O3 reports a false
-  // free-nonheap-object when a copied vector is grown afterwards.)
-  const std::vector<uint64_t> seeds =
-      spec.seeds().empty() ? std::vector<uint64_t>{0}
-                           : std::vector<uint64_t>(spec.seeds().begin(), spec.seeds().end());
-
-  std::vector<v1::Trial> searched;
-  for (const v1::ModelSize& size : spec.sizes()) {
-    if (size.reference_only()) continue;
-    for (const SearchPoint& p : points) {
-      for (uint64_t seed : seeds) {
-        TrialInputs in;
-        in.size_name = SizeName(size);
-        in.shape = size.shape();
-        in.peak_lr = p[v1::SEARCH_PARAMETER_PEAK_LR].value_or(spec.optimizer().peak_lr());
-        in.batch_sequences = static_cast<int32_t>(
-            p[v1::SEARCH_PARAMETER_BATCH_SEQUENCES].value_or(spec.batch_sequences()));
-        if (p[v1::SEARCH_PARAMETER_TAU]) {
-          in.decay.tau = *p[v1::SEARCH_PARAMETER_TAU];
-        } else if (p[v1::SEARCH_PARAMETER_WEIGHT_DECAY]) {
-          in.decay.weight_decay = *p[v1::SEARCH_PARAMETER_WEIGHT_DECAY];
-        } else if (spec.optimizer().tau() > 0) {
-          in.decay.tau = spec.optimizer().tau();
-        } else {
-          in.decay.weight_decay = spec.optimizer().weight_decay();
-        }
-        in.seed = seed;
-        searched.push_back(BuildTrial(spec, options, in));
-      }
-    }
+  ASSIGN_OR_RETURN(std::unique_ptr<SweepStream> stream, SweepStream::Make(spec, sweep_id, options));
+  std::vector<v1::Trial> trials, batch;
+  trials.reserve(static_cast<size_t>(stream->size().trials));
+  while (true) {
+    RETURN_IF_ERROR(stream->Next(1000, batch));
+    if (batch.empty()) return trials;
+    for (v1::Trial& t : batch) trials.push_back(std::move(t));
   }
-
-  std::vector<v1::Trial> references;
-  const v1::PolicyKind kind = spec.policy().kind();
-  if ((kind == v1::POLICY_KIND_COLLAPSE || kind == v1::POLICY_KIND_UNSPECIFIED) &&
-      spec.policy().model_path().empty()) {
-    // Collapse groups by rounded tau, in order of first appearance.
-    std::vector<double> keys;
-    std::map<double, std::vector<const v1::Trial*>> groups;
-    for (const v1::Trial& t : searched) {
-      const double key = RoundSignificant3(t.controls().tau());
-      if (!groups.contains(key)) keys.push_back(key);
-      groups[key].push_back(&t);
-    }
-    ASSIGN_OR_RETURN(const auto shapes, ReferenceShapes(spec));
-    for (double key : keys) {
-      std::vector<double> lrs;
-      std::vector<int32_t> batches;
-      for (const v1::Trial* t : groups[key]) {
-        lrs.push_back(t->hyperparameters().peak_lr());
-        batches.push_back(t->hyperparameters().batch_sequences());
-      }
-      for (const auto& [name, shape] : shapes) {
-        TrialInputs in;
-        in.size_name = name;
-        in.shape = shape;
-        in.peak_lr = LowerMedian(lrs);
-        in.batch_sequences = LowerMedian(batches);
-        if (key > 0) in.decay.tau = key;  // key 0: no weight decay in this group.
-        in.seed = seeds.front();
-        in.is_reference = true;
-        references.push_back(BuildTrial(spec, options, in));
-      }
-    }
-  }
-
-  std::vector<v1::Trial> trials = std::move(references);
-  for (v1::Trial& t : searched) trials.push_back(std::move(t));
-  for (size_t i = 0; i < trials.size(); ++i) {
-    trials[i].set_trial_id(absl::StrFormat("%s/t%03d", sweep_id, i));
-    trials[i].set_sweep_id(std::string(sweep_id));
-  }
-  return trials;
 }
 
 }  // namespace augur

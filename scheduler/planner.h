@@ -1,12 +1,8 @@
 // The sweep planner: a pure function from a SweepSpec to the trials to run.
 //
-// - Search points: GRID (cartesian product of each dimension's values, or `grid_points`
-//   spaced linearly or logarithmically over [min, max]; the last dimension varies fastest),
-//   RANDOM (independent uniform or log-uniform draws from a seeded 64-bit Mersenne Twister) or
-//   SOBOL (a digitally shifted Sobol sequence seeded by sample_seed; sobol.h). A dimension with
-//   explicit values samples among them. RANDOM and SOBOL draw `trials` points once and use the
-//   same points for every size, so that sizes can be compared configuration by configuration.
-//   Batch sizes drawn from a range are rounded to the nearest multiple of the micro batch.
+// - Search points: GRID, RANDOM or SOBOL (search_points.h). RANDOM and SOBOL draw `trials`
+//   points once and use the same points for every size, so that sizes can be compared
+//   configuration by configuration.
 // - Every point is planned for every searched (not reference_only) size, times every seed.
 // - Tau (METHOD.md §1): the hidden-weight LR under muP is eta = peak_lr * base_width / width.
 //   With T the trial's steps and D = T * B its training tokens (B = batch tokens), a tau (from
@@ -23,15 +19,22 @@
 //   keeps its group's tau (weight decay re-solved for its own steps and muP LR), uses the
 //   group's median peak LR and batch and the first seed, and is planned first.
 // - Ids are "<sweep_id>/t000", "<sweep_id>/t001", ... in plan order; every trial is PENDING.
+// - Memory: StreamSweep builds each trial as it is handed out (trial_stream.h). Before the
+//   first one it walks the searched trials once without building them, for the plan's size
+//   (the size guard's input) and each collapse group's median peak LR and batch (kept as
+//   counts of each distinct value); it holds the spec, one search point and the reference
+//   runs' inputs, never a list of trials.
 #ifndef AUGUR_SCHEDULER_PLANNER_H_
 #define AUGUR_SCHEDULER_PLANNER_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "augur/v1/sweep.pb.h"
+#include "scheduler/trial_stream.h"
 
 namespace augur {
 
@@ -45,7 +48,13 @@ struct PlannerOptions {
   int32_t micro_batch_sequences = 0;
 };
 
-// The planned trials, or INVALID_ARGUMENT naming the offending spec field.
+// The plan as a stream of trials (sized before the first is built), or INVALID_ARGUMENT
+// naming the offending spec field (FAILED_PRECONDITION when no collapse reference fits).
+absl::StatusOr<std::unique_ptr<TrialStream>> StreamSweep(const v1::SweepSpec& spec,
+                                                         absl::string_view sweep_id,
+                                                         const PlannerOptions& options = {});
+// Every planned trial at once (StreamSweep drained): for small sweeps and tests, as memory
+// grows with the sweep.
 absl::StatusOr<std::vector<v1::Trial>> PlanSweep(const v1::SweepSpec& spec,
                                                  absl::string_view sweep_id,
                                                  const PlannerOptions& options = {});

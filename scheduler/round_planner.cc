@@ -117,6 +117,10 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
                                                                std::set<std::string>& stopping) {
   auto policy = curves_->Policy(key.sweep_id);
   if (!policy) return std::nullopt;  // Left memory meanwhile: the sweep ended.
+  // An unstarted trial (PENDING, never leased: not in memory) holds m like any pending one.
+  if (policy->synchronous && curves_->HasUnstarted(key.sweep_id, key.group_key)) {
+    return std::nullopt;
+  }
   ASSIGN_OR_RETURN(SweepState * state, State(key.sweep_id));
   const double m = key.fraction;
   const absl::Time start = clock_->Now();

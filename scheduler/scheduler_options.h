@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,10 @@
 
 namespace augur {
 
-// Turns a spec into its planned trials (scheduler/planner.h in production; tests inject their
-// own). INVALID_ARGUMENT for a spec it cannot plan.
-using SweepPlanner = std::function<absl::StatusOr<std::vector<v1::Trial>>(
+// Turns a spec into a stream of its planned trials, sized before any is built (StreamSweep,
+// scheduler/planner.h, in production; tests inject their own). INVALID_ARGUMENT for a spec it
+// cannot plan.
+using SweepPlanner = std::function<absl::StatusOr<std::unique_ptr<TrialStream>>(
     const v1::SweepSpec& spec, const std::string& sweep_id)>;
 
 // What one sweep may ask for; Submit refuses more with INVALID_ARGUMENT naming the limit (and

@@ -34,7 +34,7 @@ absl::StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(
   s->scheduler_ =
       std::make_unique<Scheduler>(s->store_.get(), clock, options.scheduler,
                                   [](const v1::SweepSpec& spec, const std::string& sweep_id) {
-                                    return PlanSweep(spec, sweep_id);
+                                    return StreamSweep(spec, sweep_id);
                                   });
   s->worker_service_ = std::make_unique<WorkerServiceImpl>(
       s->scheduler_.get(), s->auth_.get(), static_cast<size_t>(options.max_message_bytes));

@@ -4,6 +4,7 @@ find_package(OpenSSL REQUIRED)
 # The scheduler core, its gRPC services and server (included from scheduler/CMakeLists.txt).
 augur_library(augur_scheduler
   SRCS scheduler.cc worker_session.cc session_registry.cc point_writer.cc trial_curves.cc
+       trial_curves_load.cc
        milestones.cc round_planner.cc decider.cc dispatcher.cc sweep_control.cc sweep_limits.cc
        trial_speed.cc model_cache.cc model_file.cc policy_runner.cc auth.cc token_table.cc services.cc store_health.cc
        curve_export.cc waiting_reason.cc
@@ -12,7 +13,7 @@ augur_library(augur_scheduler
        absl::flat_hash_map Threads::Threads OpenSSL::Crypto)
 augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc policy_runner_test.cc
            trial_curves_test.cc dispatcher_test.cc sweep_control_test.cc milestones_test.cc
-           scheduler_sync_test.cc scheduler_device_test.cc
+           scheduler_sync_test.cc scheduler_device_test.cc trial_curves_memory_test.cc
            DEPS augur_scheduler)
 
 augur_library(augur_scheduler_server

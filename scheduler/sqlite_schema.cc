@@ -209,8 +209,8 @@ const char kTrialTotalsSql[] =
 const char kBestTrialSql[] =
     "SELECT trial_id FROM trials WHERE sweep_id = ?1 AND rank_tier = ?2 AND rank_loss < 9e999 "
     "ORDER BY rank_loss, ordinal LIMIT 1";
-const char kRankedTrialsSql[] =
-    "SELECT trial, ordinal, fencing_token, lease_expires_unix_ms FROM trials WHERE sweep_id = ?1 "
+const char kRankedRowidsSql[] =
+    "SELECT rowid FROM trials WHERE sweep_id = ?1 "
     "ORDER BY rank_tier, rank_loss, ordinal LIMIT ?2 OFFSET ?3";
 const char kHasLiveTrialsSql[] =
     "SELECT EXISTS (SELECT 1 FROM trials WHERE sweep_id = ?1 AND state IN (?2, ?3, ?4, ?5, ?6))";

@@ -32,9 +32,10 @@ extern const char kTrialTotalsSql[];
 // The first trial of sweep ?1 in ranking tier ?2 with a known (finite) loss, through
 // trials_by_rank: the sweep's best is tier 0's, else tier 1's (references never).
 extern const char kBestTrialSql[];
-// A page of sweep ?1's ranking (ranking.h's order): ?2 rows at most (-1: all), skipping ?3,
-// walking trials_by_rank (v4) without a sort. Columns as SqliteStore reads a trial.
-extern const char kRankedTrialsSql[];
+// The rowids of a page of sweep ?1's ranking (ranking.h's order): ?2 rows at most (-1: all),
+// skipping ?3, from trials_by_rank (v4) alone: no sort, no trial row read (the rows are then
+// read by rowid, in storage order).
+extern const char kRankedRowidsSql[];
 // The number of live (non-terminal) trials of sweep ?1; ?2..?5 are the live states.
 extern const char kHasLiveTrialsSql[];
 

@@ -228,8 +228,8 @@ TEST(SqliteStoreTest, LeaseChoiceAndLiveCountUseIndexesOnly) {
   EXPECT_THAT(lease_plan, HasSubstr("trials_by_sweep_state")) << lease_plan;
   const std::string live_plan = QueryPlan(**db, kHasLiveTrialsSql);
   EXPECT_THAT(live_plan, HasSubstr("COVERING INDEX trials_by_sweep_state")) << live_plan;
-  const std::string rank_plan = QueryPlan(**db, kRankedTrialsSql);  // A page of the ranking.
-  EXPECT_THAT(rank_plan, HasSubstr("trials_by_rank")) << rank_plan;
+  const std::string rank_plan = QueryPlan(**db, kRankedRowidsSql);  // A page of the ranking.
+  EXPECT_THAT(rank_plan, HasSubstr("COVERING INDEX trials_by_rank")) << rank_plan;
   EXPECT_THAT(rank_plan, Not(HasSubstr("TEMP B-TREE"))) << rank_plan;
   const std::string totals_plan = QueryPlan(**db, kTrialTotalsSql);  // A sweep's summary.
   EXPECT_THAT(totals_plan, HasSubstr("COVERING INDEX trials_by_totals")) << totals_plan;

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -71,6 +73,17 @@ absl::Status Store::RecordDecision(const v1::Decision& decision) {
   batch.decisions.push_back(decision);
   ASSIGN_OR_RETURN(WriteBatchResult result, ApplyBatch(batch));
   return result.decisions.at(0);
+}
+
+absl::Status Store::CreateSweep(const v1::Sweep& sweep, const std::vector<v1::Trial>& trials) {
+  absl::flat_hash_set<std::string> ids;
+  for (const v1::Trial& t : trials) {
+    if (!ids.insert(t.trial_id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate trial_id ", t.trial_id()));
+    }
+  }
+  std::unique_ptr<TrialStream> stream = StreamOf(trials);
+  return CreateSweep(sweep, *stream);
 }
 
 absl::StatusOr<std::optional<LeaseGrant>> Store::AcquireLease(absl::string_view worker_id,

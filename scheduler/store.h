@@ -31,6 +31,7 @@
 #include "augur/v1/sweep.pb.h"
 #include "augur/v1/trial.pb.h"
 #include "augur/v1/worker.pb.h"
+#include "scheduler/trial_stream.h"
 
 namespace augur {
 
@@ -172,6 +173,9 @@ struct WriteBatchResult {
   std::vector<LeaseEndResult> lease_ends;     // One per WriteBatch::lease_ends.
 };
 
+// Trials per batch that Store::CreateSweep pulls from its stream.
+inline constexpr size_t kCreateSweepBatch = 1000;
+
 // One entry of the append-only event log.
 struct StoreEvent {
   int64_t seq = 0;       // Assigned by the store, strictly increasing.
@@ -223,11 +227,16 @@ class Store {
   virtual ~Store() = default;
 
   // --- Sweeps ---
-  // Stores `sweep` (state RUNNING, created now) with its planned trials in one transaction.
-  // Trials must belong to the sweep, have unique ids and state PENDING; their order is their
-  // planning order. ALREADY_EXISTS if the sweep or a trial id exists.
-  virtual absl::Status CreateSweep(const v1::Sweep& sweep,
-                                   const std::vector<v1::Trial>& trials) = 0;
+  // Stores `sweep` (state RUNNING, created now) with its planned trials in one transaction,
+  // pulled from `trials` in batches of kCreateSweepBatch and written as they come: memory
+  // holds one batch, whatever the size of the sweep, and a failure at any trial (or of the
+  // stream) leaves nothing behind. Trials must belong to the sweep, have non-empty ids and
+  // state PENDING; their order is their planning order. INVALID_ARGUMENT for a sweep without
+  // trials or a trial that breaks those rules; ALREADY_EXISTS if the sweep or a trial id exists
+  // (also for an id the stream repeats).
+  virtual absl::Status CreateSweep(const v1::Sweep& sweep, TrialStream& trials) = 0;
+  // The same over trials planned already; an id repeated among them is INVALID_ARGUMENT.
+  absl::Status CreateSweep(const v1::Sweep& sweep, const std::vector<v1::Trial>& trials);
   // The sweep with trial_counts (by TrialState name), tokens_spent and tokens_full filled in.
   virtual absl::StatusOr<v1::Sweep> GetSweep(absl::string_view sweep_id) = 0;
   // Newest first; page_size <= 0 means 100. `page_token` comes from a previous page.

@@ -100,5 +100,35 @@ TYPED_TEST(StorePagesTest, TrialPagesWalkThePlanningOrderOnceWhateverChanges) {
             absl::StatusCode::kNotFound);
 }
 
+// The pages of one listing may share the sweep's summary (SqliteStore keeps the last one while
+// no row changes), but never past a change: each page's summary and total are the store's now.
+TYPED_TEST(StorePagesTest, EachPagesSummaryFollowsTheChangesBetweenPages) {
+  this->CreateSweep("s1", 4);
+  this->CreateSweep("s2", 2);
+  auto first = this->store().ReadRanking("s1", {0, 2, 0, 0});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->sweep.trial_counts().at("TRIAL_STATE_PENDING"), 4);
+  EXPECT_EQ(first->total_trials, 4);
+  const LeaseGrant g = this->Lease();  // s1/t000: RUNNING.
+  ASSERT_TRUE(this->store().AppendPoints(this->Write(g, {Point(5, 2.0)})).ok());
+  auto other = this->store().GetSweep("s2");  // Another sweep's summary in between.
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->trial_counts().at("TRIAL_STATE_PENDING"), 2);
+  auto second = this->store().ReadRanking("s1", {2, 2, 0, 0});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->sweep.trial_counts().at("TRIAL_STATE_PENDING"), 3);
+  EXPECT_EQ(second->sweep.trial_counts().at("TRIAL_STATE_RUNNING"), 1);
+  EXPECT_EQ(second->sweep.best_trial_id(), "s1/t000");
+  EXPECT_EQ(second->total_trials, 4);
+  ASSERT_TRUE(this->store()
+                  .TransitionTrial("s1/t000", v1::TRIAL_STATE_RUNNING, v1::TRIAL_STATE_COMPLETED,
+                                   "")
+                  .ok());
+  auto third = this->store().GetSweep("s1");
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->trial_counts().at("TRIAL_STATE_COMPLETED"), 1);
+  EXPECT_FALSE(third->trial_counts().contains("TRIAL_STATE_RUNNING"));
+}
+
 }  // namespace
 }  // namespace augur::testing_util

@@ -15,6 +15,13 @@
 #include "scheduler/trial_speed.h"
 
 namespace augur {
+namespace {
+
+// Trials per page when a whole sweep is walked (a cancel's ended rows, stored stops).
+constexpr int kTrialPage = 1000;
+
+}  // namespace
+
 absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSweepRequest& req,
                                                              const std::string& owner) {
   if (!planner_) return absl::UnimplementedError("this scheduler has no sweep planner");
@@ -24,21 +31,22 @@ absl::StatusOr<v1::SubmitSweepResponse> SweepControl::Submit(const v1::SubmitSwe
   RETURN_IF_ERROR(CheckSpecSize(req.spec(), p_.limits));
   v1::SweepSpec spec = req.spec();
   RETURN_IF_ERROR(EmbedModelFile(*spec.mutable_policy()));  // Decisions never open a path.
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, planner_(spec, sweep_id));
-  RETURN_IF_ERROR(CheckPlannedSize(trials, p_.limits));
+  // Sized before anything is built or written; then planned and written a batch at a time.
+  ASSIGN_OR_RETURN(std::unique_ptr<TrialStream> trials, planner_(spec, sweep_id));
+  RETURN_IF_ERROR(CheckPlannedSize(trials->size(), p_.limits));
   v1::Sweep sweep;
   sweep.set_sweep_id(sweep_id);
   *sweep.mutable_spec() = std::move(spec);
   sweep.set_state(v1::Sweep::STATE_RUNNING);
   sweep.set_created_unix_ms(p_.clock->NowUnixMs());
   sweep.set_owner(owner);
-  RETURN_IF_ERROR(p_.store->CreateSweep(sweep, trials));
+  RETURN_IF_ERROR(p_.store->CreateSweep(sweep, *trials));
   ASSIGN_OR_RETURN(v1::Sweep stored, p_.store->GetSweep(sweep_id));
   p_.dispatcher->Wake();
   p_.activity->Changed();
   v1::SubmitSweepResponse resp;
   *resp.mutable_sweep() = stored;
-  resp.set_planned_trials(static_cast<int32_t>(trials.size()));
+  resp.set_planned_trials(static_cast<int32_t>(trials->size().trials));
   return resp;
 }
 
@@ -138,13 +146,14 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
                                                     const std::string& reason) {
   const std::string why = absl::StrCat("cancelled by ", who.empty() ? "local" : who,
                                        reason.empty() ? "" : ": ", reason);
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, p_.store->ListTrials(sweep_id));
-  // The leases to revoke, read before the store ends them, and the trials it ends.
+  // The leases to revoke, read before the store ends them: the running trials only (as many as
+  // the workers' slots), not the sweep.
+  SweepSlice running_only;
+  running_only.max_trials = 0;
+  running_only.max_decisions = 0;
+  ASSIGN_OR_RETURN(RankingPage before, p_.store->ReadRanking(sweep_id, running_only));
   std::vector<TrialOrderFor> orders;
-  std::vector<std::string> ending;
-  for (const v1::Trial& t : trials) {
-    if (!IsTerminal(t.state())) ending.push_back(t.trial_id());
-    if (t.state() != v1::TRIAL_STATE_RUNNING) continue;
+  for (const v1::Trial& t : before.running) {
     auto lease = p_.store->GetLease(t.trial_id());
     if (lease.ok() && !lease->worker_id.empty()) {
       orders.push_back(
@@ -157,12 +166,22 @@ absl::StatusOr<v1::Sweep> SweepControl::CancelSweep(const std::string& sweep_id,
   ASSIGN_OR_RETURN(v1::Sweep sweep, p_.store->CancelSweep(sweep_id, why));
   const absl::Time now = p_.clock->Now();
   p_.sessions->SendOrders(orders, absl::ToUnixMillis(now));
-  p_.sessions->AnnounceEnded(ending);
   if (p_.observer) {
     for (size_t i = 0; i < orders.size(); ++i) p_.observer->StopOrderQueued(p_.clock->Now() - now);
   }
-  ASSIGN_OR_RETURN(trials, p_.store->ListTrials(sweep_id));
-  p_.curves->Update(trials);
+  // The ended rows, a page at a time, to the curves; and to the workers, those that ran (only
+  // they can have kept checkpoints).
+  std::string token;
+  do {
+    ASSIGN_OR_RETURN(TrialPage page, p_.store->ListTrialsPage(sweep_id, kTrialPage, token));
+    std::vector<std::string> ran;
+    for (const v1::Trial& t : page.trials) {
+      if (t.state() == v1::TRIAL_STATE_CANCELLED && t.attempts() > 0) ran.push_back(t.trial_id());
+    }
+    p_.sessions->AnnounceEnded(ran);
+    p_.curves->Update(page.trials);
+    token = std::move(page.next_page_token);
+  } while (!token.empty());
   if (!orders.empty()) p_.dispatcher->Wake();  // Their slots are free.
   p_.activity->Changed();
   return sweep;
@@ -205,15 +224,20 @@ void SweepControl::ExecuteStoredStops() {
     if (!page.ok()) return;
     for (const v1::Sweep& sweep : page->sweeps) {
       if (sweep.state() != v1::Sweep::STATE_RUNNING) continue;
-      auto trials = p_.store->ListTrials(sweep.sweep_id());
-      if (!trials.ok()) continue;
-      for (const v1::Trial& t : *trials) {
-        if (IsTerminal(t.state()) || !t.has_last_decision() ||
-            t.last_decision().action() != v1::DECISION_ACTION_STOP) {
-          continue;
+      std::string trials_token;  // A page at a time: memory does not grow with the sweep.
+      do {
+        auto trials = p_.store->ListTrialsPage(sweep.sweep_id(), kTrialPage, trials_token);
+        if (!trials.ok()) break;
+        for (const v1::Trial& t : trials->trials) {
+          if (IsTerminal(t.state()) || !t.has_last_decision() ||
+              t.last_decision().action() != v1::DECISION_ACTION_STOP) {
+            continue;
+          }
+          EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason())
+              .IgnoreError();
         }
-        EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason()).IgnoreError();
-      }
+        trials_token = std::move(trials->next_page_token);
+      } while (!trials_token.empty());
     }
     token = page->next_page_token;
   } while (!token.empty());

@@ -38,16 +38,18 @@ class SweepControlTest : public ::testing::Test {
   // Plans `planned_` trials, or fails with `refusal_` if it is set.
   SweepPlanner Planner() {
     return [this](const v1::SweepSpec&,
-                  const std::string& sweep_id) -> absl::StatusOr<std::vector<v1::Trial>> {
+                  const std::string& sweep_id) -> absl::StatusOr<std::unique_ptr<TrialStream>> {
       if (!refusal_.ok()) return refusal_;
       std::vector<v1::Trial> trials;
       for (int i = 0; i < planned_; ++i) trials.push_back(testing::MakeTrial(sweep_id, i));
-      return trials;
+      return StreamOf(std::move(trials));
     };
   }
-  // s1 with `trials` trials, loaded in the curves, its first trial leased to w1.
+  // s1 with `trials` trials, loaded in the curves, its first trial leased to w1. With a
+  // milestone, so that the curves keep ended trials (a sweep without one drops them).
   LeaseGrant RunningSweep(int trials) {
-    StoreSweep(store_, "s1", {.trials = trials});
+    StoreSweep(store_, "s1",
+               {.trials = trials, .kind = v1::POLICY_KIND_MEDIAN, .milestones = {0.5}});
     curves_.EnsureLoaded("s1");
     const LeaseGrant g = Lease(store_, "w1");
     curves_.Granted(g.trial, g.lease.fencing_token());

@@ -48,27 +48,23 @@ absl::Status CheckSpecSize(const v1::SweepSpec& spec, const SweepLimits& limits)
   return absl::OkStatus();
 }
 
-absl::Status CheckPlannedSize(const std::vector<v1::Trial>& trials, const SweepLimits& limits) {
-  const int64_t count = static_cast<int64_t>(trials.size());
-  if (limits.max_trials > 0 && count > limits.max_trials) {
-    return TooMany("trials", count, limits.max_trials, "max-trials-per-sweep");
+absl::Status CheckPlannedSize(const PlannedSize& size, const SweepLimits& limits) {
+  if (limits.max_trials > 0 && size.trials > limits.max_trials) {
+    return TooMany("trials", size.trials, limits.max_trials, "max-trials-per-sweep");
   }
-  int64_t longest = 0;
-  int64_t tokens = 0;
-  for (const v1::Trial& t : trials) {
-    longest = std::max(longest, t.controls().total_steps());
-    const int64_t full = SaturatingMul(t.controls().total_steps(), t.controls().batch_tokens());
-    tokens = tokens > kMax - full ? kMax : tokens + full;
-  }
-  if (limits.max_points_per_trial > 0 && longest > limits.max_points_per_trial) {
-    return TooMany("points in its longest trial (one per step)", longest,
+  if (limits.max_points_per_trial > 0 && size.longest_steps > limits.max_points_per_trial) {
+    return TooMany("points in its longest trial (one per step)", size.longest_steps,
                    limits.max_points_per_trial, "max-points-per-trial");
   }
-  if (limits.max_tokens > 0 && tokens > limits.max_tokens) {
-    return TooMany("tokens if every trial ran to the end", tokens, limits.max_tokens,
+  if (limits.max_tokens > 0 && size.full_tokens > limits.max_tokens) {
+    return TooMany("tokens if every trial ran to the end", size.full_tokens, limits.max_tokens,
                    "max-tokens-per-sweep");
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckPlannedSize(const std::vector<v1::Trial>& trials, const SweepLimits& limits) {
+  return CheckPlannedSize(SizeOf(trials), limits);
 }
 
 }  // namespace augur

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "augur/v1/sweep.pb.h"
 #include "scheduler/scheduler_options.h"
+#include "scheduler/trial_stream.h"
 
 namespace augur {
 
@@ -21,8 +22,11 @@ int64_t SearchedTrials(const v1::SweepSpec& spec);
 // planned first. INVALID_ARGUMENT naming the limit and its flag.
 absl::Status CheckSpecSize(const v1::SweepSpec& spec, const SweepLimits& limits);
 
-// Checked on the planned trials: their count, the longest trial's points (one per step) and
-// the tokens if every trial ran to the end. INVALID_ARGUMENT naming the limit and its flag.
+// Checked on the plan's size before any trial is written: the trials' count, the longest
+// trial's points (one per step) and the tokens if every trial ran to the end.
+// INVALID_ARGUMENT naming the limit and its flag.
+absl::Status CheckPlannedSize(const PlannedSize& size, const SweepLimits& limits);
+// The same on trials planned already.
 absl::Status CheckPlannedSize(const std::vector<v1::Trial>& trials, const SweepLimits& limits);
 
 }  // namespace augur

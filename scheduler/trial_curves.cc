@@ -16,8 +16,11 @@ namespace {
 // over.
 constexpr double kBlocksPerRun = 1000;
 
-void AppendToCurve(std::vector<predictor::CurvePoint>& curve, int& merged,
-                   const predictor::CurvePoint& p) {
+}  // namespace
+
+void TrialCurves::AppendToCurve(TrialMemory& m, const predictor::CurvePoint& p) {
+  std::vector<predictor::CurvePoint>& curve = m.points;
+  int& merged = m.merged;
   if (!curve.empty()) {
     predictor::CurvePoint& last = curve.back();
     if (std::floor(last.fraction * kBlocksPerRun) == std::floor(p.fraction * kBlocksPerRun)) {
@@ -32,64 +35,21 @@ void AppendToCurve(std::vector<predictor::CurvePoint>& curve, int& merged,
   merged = 1;
 }
 
-}  // namespace
-
 TrialCurves::TrialCurves(Store* store, const Clock* clock, std::function<void(CurveEvent)> sink)
     : store_(store), clock_(clock), sink_(std::move(sink)) {}
 
-void TrialCurves::EnsureLoaded(const std::string& sweep_id) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (sweeps_.count(sweep_id)) return;
-  }
-  auto sweep = store_->GetSweep(sweep_id);
-  auto trials = store_->ListTrials(sweep_id);
-  if (!sweep.ok() || !trials.ok()) return;
-  LoadedSweep loaded;
-  loaded.policy.policy = sweep->spec().policy();
-  loaded.policy.milestones = DecisionFractions(sweep->spec().policy());
-  loaded.policy.synchronous =
-      !loaded.policy.policy.asynchronous() && !loaded.policy.milestones.empty();
-  for (v1::Trial& t : *trials) {
-    auto points = store_->ReadPoints(t.trial_id(), 0);
-    if (!points.ok()) return;
-    TrialMemory& m = loaded.trials[t.trial_id()];
-    for (const predictor::CurvePoint& p : ToPredictorPoints(*points)) {
-      AppendToCurve(m.points, m.merged, p);
-    }
-    if (t.state() == v1::TRIAL_STATE_RUNNING) {
-      auto lease = store_->GetLease(t.trial_id());
-      if (!lease.ok()) return;
-      m.fencing_token = lease->fencing_token;
-      // As it was granted, unless the curve the store has lags behind the worker (then the
-      // group waits for the trial's next stop, where it has reached this milestone).
-      if (loaded.policy.synchronous && !t.is_reference()) {
-        m.run_until = RunUntilFraction(loaded.policy.milestones,
-                                       m.points.empty() ? 0 : m.points.back().fraction);
-      }
-    }
-    m.group_key = CollapseGroupKey(t.controls());
-    m.trial = std::make_shared<const v1::Trial>(std::move(t));
-  }
-  {
-    absl::MutexLock lock(&mu_);
-    if (sweeps_.count(sweep_id)) return;  // Loaded concurrently.
-    for (const auto& [id, m] : loaded.trials) trial_sweep_[id] = sweep_id;
-    sweeps_[sweep_id] = std::move(loaded);
-  }
-  sink_({CurveEvent::Kind::kRecheck, sweep_id, "", 0, clock_->Now()});
-}
-
 void TrialCurves::TakeArrived(const v1::LossPointBatch& batch, absl::Time arrived) {
-  bool loaded = false;
-  std::vector<CurveEvent> events = Append(batch, arrived, loaded);
-  if (!loaded) {
+  bool held = false;
+  std::vector<CurveEvent> events = Append(batch, arrived, held);
+  if (!held) {
     // After a restart, the first batch of a sweep loads it; the store does not hold this batch
-    // yet, so it is appended after the load.
+    // yet, so it is appended after the load. A trial memory counted as unstarted (leased while
+    // its sweep was loading) is read in first.
     auto t = store_->GetTrial(batch.trial_id());
     if (!t.ok()) return;
     EnsureLoaded(t->sweep_id());
-    events = Append(batch, arrived, loaded);
+    Adopt(batch.trial_id());
+    events = Append(batch, arrived, held);
   }
   for (CurveEvent& e : events) sink_(std::move(e));
 }
@@ -105,7 +65,7 @@ void TrialCurves::TakeCommitted(const CommittedWrites& writes) {
 }
 
 std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, absl::Time arrived,
-                                            bool& loaded) {
+                                            bool& held) {
   // Points may come in any order within a batch; memory takes them in step order.
   std::vector<const v1::LossPoint*> sorted;
   sorted.reserve(batch.points_size());
@@ -115,8 +75,8 @@ std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, abs
   std::vector<CurveEvent> events;
   absl::MutexLock lock(&mu_);
   auto sweep = trial_sweep_.find(batch.trial_id());
-  loaded = sweep != trial_sweep_.end() && sweeps_.count(sweep->second) > 0;
-  if (!loaded || sorted.empty()) return {};
+  held = sweep != trial_sweep_.end() && sweeps_.count(sweep->second) > 0;
+  if (!held || sorted.empty()) return {};
   LoadedSweep& s = sweeps_.at(sweep->second);
   auto found = s.trials.find(batch.trial_id());
   if (found == s.trials.end() || !found->second.trial) return {};
@@ -137,8 +97,7 @@ std::vector<CurveEvent> TrialCurves::Append(const v1::LossPointBatch& batch, abs
     top = std::max(top, p->fraction());
     if (!tm.points.empty() && p->step() <= tm.points.back().step) continue;
     AppendToCurve(
-        tm.points, tm.merged,
-        {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
+        tm, {p->step(), static_cast<double>(p->tokens()), p->fraction(), p->train_loss(), p->lr()});
   }
   if (tm.trial->is_reference()) return {};  // References are never stopped.
   for (double m : s.policy.milestones) {
@@ -182,20 +141,28 @@ TrialCurves::TrialMemory* TrialCurves::UpdateLocked(const v1::Trial& trial, int6
                                                     std::vector<CurveEvent>& events) {
   auto sweep = sweeps_.find(trial.sweep_id());
   if (sweep == sweeps_.end()) return nullptr;  // Not loaded: a later load reads the fresh row.
-  TrialMemory& m = sweep->second.trials[trial.trial_id()];
+  auto held = sweep->second.trials.find(trial.trial_id());
+  const bool newly_held = held == sweep->second.trials.end();
+  if (newly_held) {
+    // Every trial of a loaded sweep that memory does not hold was unstarted at its load.
+    if (IsUnstarted(trial)) return nullptr;
+    CountStarted(sweep->second, trial);
+    held = sweep->second.trials.emplace(trial.trial_id(), TrialMemory{}).first;
+  }
+  TrialMemory& m = held->second;
   // A row from before a newer lease (each grant counts an attempt) is stale: the decider's
   // release of a waiting trial can reach memory after the dispatcher leased it again, and
   // taking it would drop the new lease's points (Append keeps only the live lease's), leaving
   // the trial short of its milestone in memory for ever.
   if (m.trial && trial.attempts() < m.trial->attempts()) return &m;
-  const v1::TrialState was = m.trial ? m.trial->state() : v1::TRIAL_STATE_UNSPECIFIED;
+  const v1::TrialState was = newly_held ? v1::TRIAL_STATE_PENDING : m.trial->state();
   if (trial.state() != v1::TRIAL_STATE_RUNNING) {
     m.fencing_token = 0;
     m.run_until = 0;
   } else if (fencing_token >= 0) {
     m.fencing_token = fencing_token;
   }
-  m.trial = std::make_shared<const v1::Trial>(trial);
+  m.trial = Slim(trial);
   m.group_key = CollapseGroupKey(trial.controls());
   trial_sweep_[trial.trial_id()] = trial.sweep_id();
   // A reference run ended: trials of any group that waited for the references may be decided
@@ -217,6 +184,14 @@ TrialCurves::TrialMemory* TrialCurves::UpdateLocked(const v1::Trial& trial, int6
     events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), "", 0, clock_->Now()});
   } else if (may_release) {
     events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), m.group_key, 0, clock_->Now()});
+  }
+  // A sweep without milestones compares no curves: an ended trial that is not a reference
+  // leaves memory (a repeated row of it comes back only to leave again).
+  if (sweep->second.policy.milestones.empty() && IsTerminal(trial.state()) &&
+      !trial.is_reference()) {
+    sweep->second.trials.erase(held);
+    trial_sweep_.erase(trial.trial_id());
+    return nullptr;
   }
   return &m;
 }
@@ -293,6 +268,19 @@ bool TrialCurves::Visit(const std::string& sweep_id, const std::string& group_ke
   }
   visit(entries);
   return true;
+}
+
+bool TrialCurves::HasUnstarted(const std::string& sweep_id, const std::string& group_key) const {
+  absl::MutexLock lock(&mu_);
+  auto loaded = sweeps_.find(sweep_id);
+  return loaded != sweeps_.end() && loaded->second.unstarted.contains(group_key);
+}
+
+size_t TrialCurves::held_trials() const {
+  absl::MutexLock lock(&mu_);
+  size_t held = 0;
+  for (const auto& [id, sweep] : sweeps_) held += sweep.trials.size();
+  return held;
 }
 
 size_t TrialCurves::loaded_sweeps() const {

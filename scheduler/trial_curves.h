@@ -6,6 +6,16 @@
 // fresh by whichever part changes a trial's state. A sweep is loaded from the store the first
 // time it is needed (after a start or restart) and dropped once it is no longer RUNNING.
 //
+// Memory grows with the trials that have started, not with the sweep: a trial that was never
+// leased and is PENDING ("unstarted": no points, nothing to decide, never a reference the
+// policy uses) is not held, only counted in its group (it holds every milestone of a
+// synchronous sweep: HasUnstarted). It is held from the first row that shows it otherwise (its
+// lease, a pause, an end). Held rows are kept without their trainer config (TrialConfig but
+// its resources): decisions read states, ids and curve controls. Ended trials stay held while
+// the sweep has milestones (their curves are compared there), so such a sweep's memory is its
+// started trials'; in a sweep without milestones an ended trial (not a reference) is dropped,
+// and memory is its live trials'.
+//
 // Events go to the sink given at construction, outside the curves' lock. Thread-safe.
 #ifndef AUGUR_SCHEDULER_TRIAL_CURVES_H_
 #define AUGUR_SCHEDULER_TRIAL_CURVES_H_
@@ -20,6 +30,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "augur/v1/sweep.pb.h"
@@ -59,6 +70,11 @@ struct CurveEntry {
   double run_until;  // Lease.run_until_fraction of its live lease (0 if none, or running on).
 };
 
+// A trial that was never leased and is PENDING: no points, and nothing to hold in memory.
+inline bool IsUnstarted(const v1::Trial& trial) {
+  return trial.state() == v1::TRIAL_STATE_PENDING && trial.attempts() == 0;
+}
+
 class TrialCurves {
  public:
   // `store` and `clock` must outlive the curves.
@@ -81,7 +97,7 @@ class TrialCurves {
   // lease's run_until_fraction: in a synchronous sweep, the next milestone the trial's curve
   // has not reached (RunUntilFraction); otherwise, or for a reference run, 0.
   double Granted(const v1::Trial& trial, int64_t fencing_token);
-  // Re-reads one trial's row from the store.
+  // Re-reads one trial's row from the store (and, if it was not held, its points).
   void Refresh(const std::string& trial_id);
   // Drops the sweeps that are no longer RUNNING (raising kForget for each).
   void ForgetEnded();
@@ -95,14 +111,20 @@ class TrialCurves {
     bool synchronous = false;
   };
   std::optional<SweepPolicy> Policy(const std::string& sweep_id) const;
-  // The GPU slots a loaded trial needs (GpuNeed); nullopt if it is not in memory.
+  // The GPU slots a held trial needs (GpuNeed); nullopt if it is not in memory.
   std::optional<int> GpuNeedOf(const std::string& trial_id) const;
-  // Calls `visit` once with every trial of the sweep (of `group_key` only, if not empty), under
-  // the curves' lock; `visit` must not call back into the curves. False if the sweep is not
-  // loaded.
+  // Whether the group of a loaded sweep has unstarted trials (not references), which hold
+  // every milestone of a synchronous sweep. Unstarted trials only ever become fewer, so a false
+  // answer stays false.
+  bool HasUnstarted(const std::string& sweep_id, const std::string& group_key) const;
+  // Calls `visit` once with every held trial of the sweep (of `group_key` only, if not empty),
+  // under the curves' lock; `visit` must not call back into the curves. Unstarted trials are
+  // left out (HasUnstarted). False if the sweep is not loaded.
   bool Visit(const std::string& sweep_id, const std::string& group_key,
              absl::FunctionRef<void(std::span<const CurveEntry>)> visit) const;
   size_t loaded_sweeps() const;
+  // Trial rows held, over every loaded sweep.
+  size_t held_trials() const;
 
  private:
   struct TrialMemory {
@@ -116,8 +138,19 @@ class TrialCurves {
   };
   struct LoadedSweep {
     SweepPolicy policy;
-    std::map<std::string, TrialMemory> trials;
+    std::map<std::string, TrialMemory> trials;  // Held: every trial but the unstarted ones.
+    std::map<std::string, int64_t> unstarted;   // Group key -> its unstarted non-references.
   };
+  // Appends a point to a curve, merging points within one 1/1000 of training.
+  static void AppendToCurve(TrialMemory& m, const predictor::CurvePoint& p);
+  // The row as memory keeps it: without its trainer config, but for config.resources.
+  static std::shared_ptr<const v1::Trial> Slim(v1::Trial trial);
+  // Counts a trial memory did not hold as started: its group has one unstarted trial less.
+  static void CountStarted(LoadedSweep& sweep, const v1::Trial& trial);
+  // A trial's memory as the store has it: its row, points and live lease's token. `policy`
+  // sets run_until.
+  static absl::StatusOr<TrialMemory> ReadMemory(Store& store, v1::Trial trial,
+                                                const SweepPolicy& policy);
   // Appends a batch under the live lease; returns the milestone events it raises. `loaded`:
   // whether the trial's sweep was found in memory.
   std::vector<CurveEvent> Append(const v1::LossPointBatch& batch, absl::Time arrived, bool& loaded);
@@ -125,6 +158,10 @@ class TrialCurves {
   // (null if its sweep is not loaded).
   TrialMemory* UpdateLocked(const v1::Trial& trial, int64_t fencing_token,
                             std::vector<CurveEvent>& events) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Holds a live trial of a loaded sweep that memory does not hold (an unstarted one, leased
+  // while its sweep was loading), with its points, before a batch of it is appended.
+  void Adopt(const std::string& trial_id);
 
   Store* const store_;
   const Clock* const clock_;

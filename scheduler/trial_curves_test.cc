@@ -124,19 +124,19 @@ TEST_F(TrialCurvesTest, ARowFromBeforeANewerLeaseIsIgnored) {
 
 TEST_F(TrialCurvesTest, ABatchForATrialThatIsNotRunningIsNotTaken) {
   curves_.EnsureLoaded("s1");
-  // Leased in the store, but the curves were not told: in memory it is still PENDING.
+  // Leased in the store, but the curves were not told: memory does not hold it (it was
+  // unstarted at the load), so its first batch reads it in from the store, lease and all.
   const LeaseGrant g = Lease(store_, "w1");
-  events_.clear();
   Arrive(Batch(g, 1, 25));
-  EXPECT_TRUE(Curve(g.trial.trial_id()).empty());
-  // Told, then stopped: the store still takes its late points, the curves do not.
-  curves_.Granted(g.trial, g.lease.fencing_token());
+  EXPECT_EQ(Curve(g.trial.trial_id()).size(), 25u);
+  // Stopped: the store still takes its late points, the curves do not.
   auto stopped = store_.TransitionTrial(g.trial.trial_id(), v1::TRIAL_STATE_RUNNING,
                                         v1::TRIAL_STATE_STOPPED, "stopped");
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   curves_.Update(std::span(&*stopped, 1));
-  Arrive(Batch(g, 1, 25));
-  EXPECT_TRUE(Curve(g.trial.trial_id()).empty());
+  events_.clear();
+  Arrive(Batch(g, 26, 60));
+  EXPECT_EQ(Curve(g.trial.trial_id()).size(), 25u);
   // Never leased: no token at all (0) is not a lease either.
   LeaseGrant never;
   never.trial.set_trial_id("s1/t001");
@@ -238,12 +238,19 @@ TEST_F(TrialCurvesTest, ForgetEndedDropsOnlySweepsThatStoppedRunning) {
   EXPECT_TRUE(curves_.Policy("s2").has_value());
 }
 
-TEST_F(TrialCurvesTest, GpuNeedOfALoadedTrial) {
+TEST_F(TrialCurvesTest, GpuNeedOfAHeldTrial) {
   EXPECT_FALSE(curves_.GpuNeedOf("s1/t000").has_value());  // Not loaded yet.
   curves_.EnsureLoaded("s1");
-  EXPECT_EQ(curves_.GpuNeedOf("s1/t000"), 4);
-  EXPECT_EQ(curves_.GpuNeedOf("s1/t001"), 1);  // 0 GPUs still takes a slot.
+  // Unstarted trials are not held (the dispatcher asks the store about those).
+  EXPECT_FALSE(curves_.GpuNeedOf("s1/t000").has_value());
+  for (int i = 0; i < 2; ++i) {
+    const LeaseGrant g = Lease(store_, "w1");
+    curves_.Granted(g.trial, g.lease.fencing_token());
+  }
+  EXPECT_EQ(curves_.GpuNeedOf("s1/t000"), 4);  // Its row is held without the trainer config...
+  EXPECT_EQ(curves_.GpuNeedOf("s1/t001"), 1);  // ...but with its resources; 0 GPUs takes a slot.
   EXPECT_FALSE(curves_.GpuNeedOf("s1/nope").has_value());
+  EXPECT_EQ(testing::InCurves(curves_, "s1/t000").trial.config().total_steps(), 0);
 }
 
 // Synchronous milestones: a lease runs until the trial's next milestone, and a trial that

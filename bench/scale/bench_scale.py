@@ -4,6 +4,10 @@
 and the `augur` commands a user runs on them. Reports per size: submit time, the latency of
 `status` (best 50), `status --limit 0 --output json` (every trial, paged), `ls` and `export`
 (every point, streamed); the CLI's peak RSS for each, and the scheduler's RSS and peak.
+With --train-seconds and --sim-workers, a sweep of the same size then trains for that long on
+a fresh scheduler and store, on simulated workers (bench_sim_workers: 4 workers x 4 slots,
+leasing, streaming points and completing trials): the scheduler's peak while it trains (VmHWM
+reset after the submit) and the latency of `augur top` (one refresh), run back to back.
 
 Each size runs on a fresh scheduler and store, so the scheduler's peak (VmHWM) is that size's.
 Everything is measured in this run: the ratio columns compare each size with the smallest one
@@ -13,6 +17,7 @@ schedulers in turn, and the scheduler's peak per size and its growth per trial a
 
   bench_scale.py --augur build/cli/augur --scheduler build/scheduler/augur-scheduler
   bench_scale.py ... --sizes 1000,10000,100000 --points 10     # the 100k row takes minutes
+  bench_scale.py ... --sim-workers build/bench/scheduler/bench_sim_workers --train-seconds 30
 """
 import argparse
 import json
@@ -82,20 +87,65 @@ def add_points(db, sweep_id, points_per_trial):
     return len(trials) * points_per_trial
 
 
-def measure(augur, scheduler, n, points_per_trial):
+def start_scheduler(scheduler, db):
+    """Starts a scheduler on a fresh store; returns (process, address)."""
+    sched = subprocess.Popen([scheduler, "--listen", "127.0.0.1:0", "--db", db],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    while True:  # The dashboard's line may come first.
+        line = sched.stdout.readline()
+        if not line:
+            sys.exit(f"{scheduler} exited before listening")
+        found = re.search(r"listening on (\S+)", line)
+        if found:
+            return sched, found.group(1)
+
+
+def train(augur, scheduler, sim_workers, n, seconds):
+    """A sweep of n trials, submitted to a fresh scheduler, trains for `seconds` on simulated
+    workers; returns the scheduler's peak while it trains (the submit's peak excluded) and the
+    latency of `augur top` meanwhile."""
+    work = tempfile.mkdtemp(prefix="augur_bench_train_")
+    sched, address = start_scheduler(scheduler, os.path.join(work, "augur.db"))
+    try:
+        spec = os.path.join(work, f"train{n}.yaml")
+        with open(spec, "w") as f:
+            f.write(SPEC.format(n=n).replace("name: scale", "name: train"))
+        _, _, out = run([augur, "submit", spec, "--skip-path-checks", "--output", "json",
+                         "--scheduler", address], out=None)
+        sweep = json.loads(out)["sweep_id"]
+        r = {"train_submit_peak_kb": proc_kb(sched.pid, "VmHWM")}
+        with open(f"/proc/{sched.pid}/clear_refs", "w") as f:
+            f.write("5")  # VmHWM := VmRSS: the peak from here on is the training's.
+        r["train_start_rss_kb"] = proc_kb(sched.pid, "VmRSS")
+        workers = subprocess.Popen([sim_workers, f"--scheduler={address}", "--workers=4",
+                                    "--slots=4", f"--seconds={seconds}", "--points-per-trial=10",
+                                    "--batch=5"], stdout=subprocess.PIPE, text=True)
+        time.sleep(min(2.0, seconds / 4))  # The first leases load the sweep.
+        tops = []
+        while workers.poll() is None:
+            took, _, _ = run([augur, "top", sweep, "--scheduler", address])
+            tops.append(took)
+        stats = json.loads(workers.stdout.read() or "{}")
+        tops.sort()
+        r.update({"train_peak_kb": proc_kb(sched.pid, "VmHWM"), "top_runs": len(tops),
+                  "top_median_s": tops[len(tops) // 2] if tops else float("nan"),
+                  "top_max_s": tops[-1] if tops else float("nan"),
+                  "train_leases": stats.get("leases", 0),
+                  "train_completed": stats.get("completed", 0),
+                  "train_error": stats.get("error", "")})
+        return r
+    finally:
+        sched.terminate()
+        sched.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(augur, scheduler, n, points_per_trial, sim_workers=None, train_seconds=0):
     """One size on a fresh scheduler and store; returns the row of measurements."""
     work = tempfile.mkdtemp(prefix="augur_bench_scale_")
     db = os.path.join(work, "augur.db")
-    sched = subprocess.Popen([scheduler, "--listen", "127.0.0.1:0", "--db", db],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    sched, address = start_scheduler(scheduler, db)
     try:
-        address = None
-        while address is None:  # The dashboard's line may come first.
-            line = sched.stdout.readline()
-            if not line:
-                sys.exit(f"{scheduler} exited before listening")
-            found = re.search(r"listening on (\S+)", line)
-            address = found.group(1) if found else None
         env_args = ["--scheduler", address]
         spec = os.path.join(work, f"scale{n}.yaml")
         with open(spec, "w") as f:
@@ -115,11 +165,13 @@ def measure(augur, scheduler, n, points_per_trial):
             [augur, "export", sweep, "--out", os.path.join(work, "x.csv")] + env_args)
         r["sched_rss_kb"] = proc_kb(sched.pid, "VmRSS")
         r["sched_peak_kb"] = proc_kb(sched.pid, "VmHWM")
-        return r
     finally:
         sched.terminate()
         sched.wait()
         shutil.rmtree(work, ignore_errors=True)  # The 100k store is ~0.5 GB.
+    if sim_workers and train_seconds > 0:
+        r.update(train(augur, scheduler, sim_workers, n, train_seconds))
+    return r
 
 
 def print_table(title, rows):
@@ -152,6 +204,9 @@ def main():
     ap.add_argument("--baseline-scheduler", help="another augur-scheduler to compare with")
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--points", type=int, default=10, help="points per trial")
+    ap.add_argument("--sim-workers", help="bench_sim_workers, for the training phase")
+    ap.add_argument("--train-seconds", type=float, default=0,
+                    help="how long a second sweep trains on simulated workers (0: no training)")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     schedulers = [("this scheduler", a.scheduler)]
@@ -160,7 +215,7 @@ def main():
     rows = {name: [] for name, _ in schedulers}
     for n in sizes:
         for name, binary in schedulers:  # Interleaved, so both see the same machine load.
-            r = measure(a.augur, binary, n, a.points)
+            r = measure(a.augur, binary, n, a.points, a.sim_workers, a.train_seconds)
             rows[name].append(r)
             print(json.dumps({"scheduler": name, **r}), flush=True)
     for name, _ in schedulers:
@@ -174,6 +229,22 @@ def main():
             f"{rows[name][i]['sched_peak_kb'] / 1024:.0f}" for name, _ in schedulers) + " |")
     print("| KB per trial (peak) | " + " | ".join(f"{growth_kb_per_trial(rows[name]):.2f}"
                                                  for name, _ in schedulers) + " |")
+    if not (a.sim_workers and a.train_seconds > 0):
+        return
+    print(f"\nwhile a sweep of the same size trains on a fresh scheduler ({a.train_seconds:.0f} s,"
+          " 16 slots): scheduler peak MB of the submit; RSS at the start of training / peak"
+          " while training MB; `augur top` median / max s (runs); trials leased / completed")
+    print("| trials | " + " | ".join(f"{name}" for name, _ in schedulers) + " |")
+    print("|" + "---|" * (1 + len(schedulers)))
+    for i, n in enumerate(sizes):
+        cells = []
+        for name, _ in schedulers:
+            r = rows[name][i]
+            cells.append(f"{r['train_submit_peak_kb'] / 1024:.0f}; "
+                         f"{r['train_start_rss_kb'] / 1024:.0f} / {r['train_peak_kb'] / 1024:.0f};"
+                         f" {r['top_median_s']:.2f} / {r['top_max_s']:.2f} ({r['top_runs']});"
+                         f" {r['train_leases']} / {r['train_completed']}")
+        print(f"| {n} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ void FuzzSchedulerRequests(const uint8_t* data, size_t size) {
   options.limits.max_trials = 64;  // An operator's limit; keeps each input cheap.
   options.limits.max_points_per_trial = 10'000;
   Scheduler scheduler(&store, &clock, options, [](const v1::SweepSpec& s, const std::string& id) {
-    return PlanSweep(s, id);
+    return StreamSweep(s, id);
   });
   scheduler.Start();
   Authorizer open;  // Access control has its own tests; here every call reaches its handler.

@@ -1,0 +1,139 @@
+// TrialCurves' memory grows with the trials that started, not with the sweep: unstarted trials
+// (PENDING, never leased) are counted per group, not held, while a large sweep is dispatched.
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "scheduler/memory_store.h"
+#include "scheduler/part_test_util.h"
+#include "scheduler/policy_runner.h"
+#include "scheduler/trial_curves.h"
+
+namespace augur {
+namespace {
+
+using testing::StoreSweep;
+using Kind = CurveEvent::Kind;
+
+// Every point of a run of kSteps steps (testing::MakeTrial's), under the grant's lease.
+v1::LossPointBatch WholeRun(const LeaseGrant& g) {
+  v1::LossPointBatch b;
+  b.set_trial_id(g.trial.trial_id());
+  b.set_fencing_token(g.lease.fencing_token());
+  for (int step = 1; step <= testing::kSteps; ++step) {
+    v1::LossPoint* p = b.add_points();
+    p->set_step(step);
+    p->set_fraction((step - 0.5) / testing::kSteps);
+    p->set_train_loss(5.0 - 0.001 * step);
+  }
+  return b;
+}
+
+class TrialCurvesMemoryTest : public ::testing::Test {
+ protected:
+  // Leases up to `n` pending trials to w1 and tells the curves, as dispatch does.
+  std::vector<LeaseGrant> Dispatch(int n) {
+    auto grants = store_.AcquireLeases("w1", absl::Hours(1), n, n);
+    EXPECT_TRUE(grants.ok()) << grants.status();
+    if (!grants.ok()) return {};
+    for (const LeaseGrant& g : *grants) {
+      curves_.EnsureLoaded(g.trial.sweep_id());
+      curves_.Granted(g.trial, g.lease.fencing_token());
+    }
+    return *grants;
+  }
+
+  FakeClock clock_;
+  MemoryStore store_{clock_};
+  std::vector<CurveEvent> events_;
+  TrialCurves curves_{&store_, &clock_, [this](CurveEvent e) { events_.push_back(e); }};
+};
+
+// 2,000 trials dispatched 16 at a time, each trained to the end: memory never holds more rows
+// than the trials running (a sweep without milestones compares no curves, so an ended trial
+// leaves memory).
+TEST_F(TrialCurvesMemoryTest, RowsHeldStayBoundedByLiveTrialsWhileALargeSweepIsDispatched) {
+  constexpr int kTrials = 2000, kSlots = 16;
+  StoreSweep(store_, "s1", {.trials = kTrials});
+  curves_.EnsureLoaded("s1");
+  ASSERT_EQ(curves_.loaded_sweeps(), 1u);
+  EXPECT_EQ(curves_.held_trials(), 0u);  // Every trial is unstarted.
+  size_t most_held = 0;
+  int completed = 0;
+  while (completed < kTrials) {
+    const std::vector<LeaseGrant> grants = Dispatch(kSlots);
+    ASSERT_FALSE(grants.empty());
+    most_held = std::max(most_held, curves_.held_trials());
+    EXPECT_LE(curves_.held_trials(), grants.size());
+    CommittedWrites ended;
+    for (const LeaseGrant& g : grants) {
+      curves_.TakeArrived(WholeRun(g), clock_.Now());
+      EXPECT_EQ(testing::InCurves(curves_, g.trial.trial_id()).points.size(),
+                static_cast<size_t>(testing::kSteps));
+      auto done = store_.EndLease(g.trial.trial_id(), g.lease.fencing_token(),
+                                  v1::TRIAL_STATE_COMPLETED, "");
+      ASSERT_TRUE(done.ok()) << done.status();
+      ended.ended.push_back(*done);
+      ++completed;
+    }
+    curves_.TakeCommitted(ended);
+    EXPECT_EQ(curves_.held_trials(), 0u);
+    curves_.TakeArrived(WholeRun(grants[0]), clock_.Now());  // A late re-send reads nothing in.
+    EXPECT_EQ(curves_.held_trials(), 0u);
+    clock_.Advance(absl::Seconds(1));
+  }
+  EXPECT_EQ(most_held, static_cast<size_t>(kSlots));
+}
+
+// A synchronous sweep: started trials stay held (their curves are compared at the milestone),
+// and the group is held at its milestone while any trial is unstarted.
+TEST_F(TrialCurvesMemoryTest, UnstartedTrialsAreCountedAndHoldTheirGroup) {
+  StoreSweep(
+      store_, "s1",
+      {.trials = 100, .kind = v1::POLICY_KIND_MEDIAN, .milestones = {0.5}, .asynchronous = false});
+  curves_.EnsureLoaded("s1");
+  const std::string group = CollapseGroupKey(testing::MakeTrial("s1", 0).controls());
+  EXPECT_EQ(curves_.held_trials(), 0u);
+  EXPECT_TRUE(curves_.HasUnstarted("s1", group));
+  EXPECT_EQ(Dispatch(10).size(), 10u);
+  EXPECT_EQ(curves_.held_trials(), 10u);
+  EXPECT_TRUE(curves_.HasUnstarted("s1", group));
+  // The last unstarted trial is stopped by hand instead of leased: it no longer holds the
+  // milestone, and the group is rechecked.
+  EXPECT_EQ(Dispatch(89).size(), 89u);
+  EXPECT_TRUE(curves_.HasUnstarted("s1", group));
+  auto last = store_.TransitionTrial("s1/t0099", v1::TRIAL_STATE_PENDING, v1::TRIAL_STATE_STOPPED,
+                                     "stopped by hand");
+  ASSERT_TRUE(last.ok()) << last.status();
+  events_.clear();
+  curves_.Update(std::span<const v1::Trial>(&*last, 1));
+  EXPECT_FALSE(curves_.HasUnstarted("s1", group));
+  EXPECT_EQ(curves_.held_trials(), 100u);
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].kind, Kind::kRecheck);
+  EXPECT_EQ(events_[0].group_key, group);
+}
+
+// A trial leased while its sweep was loading (counted unstarted by the load) is read in with
+// its points when its first batch arrives, instead of being left out of memory.
+TEST_F(TrialCurvesMemoryTest, ATrialLeasedBehindTheLoadIsAdoptedOnItsFirstBatch) {
+  StoreSweep(store_, "s1", {.trials = 3, .kind = v1::POLICY_KIND_MEDIAN, .milestones = {0.5}});
+  curves_.EnsureLoaded("s1");
+  auto grants = store_.AcquireLeases("w1", absl::Hours(1), 1, 1);  // The curves are not told.
+  ASSERT_TRUE(grants.ok() && grants->size() == 1u);
+  const LeaseGrant& g = (*grants)[0];
+  ASSERT_TRUE(store_
+                  .AppendPoints(PointWrite{
+                      g.trial.trial_id(), g.lease.fencing_token(), {WholeRun(g).points(0)}})
+                  .ok());
+  v1::LossPointBatch rest = WholeRun(g);
+  rest.mutable_points()->DeleteSubrange(0, 1);
+  curves_.TakeArrived(rest, clock_.Now());
+  EXPECT_EQ(curves_.held_trials(), 1u);
+  EXPECT_EQ(testing::InCurves(curves_, g.trial.trial_id()).points.size(),
+            static_cast<size_t>(testing::kSteps));
+}
+
+}  // namespace
+}  // namespace augur
