@@ -188,7 +188,13 @@ TEST_F(Netns, TheSchedulerHostRestartsAndNothingAcknowledgedIsLost) {
   TrainerWatch watch;
   auto scheduler = StartScheduler();
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
-  const std::string sweep_id = Submit(*stub_, PlainSweep({0.006, 0.02})).sweep().sweep_id();
+  // Trials long enough to outlast the outage: the tiny sweep's ~490 steps can end within a
+  // second of the cut on an idle machine, before the workers fence them (FenceAfter: 1.5 s at
+  // this TTL); both trials then COMPLETE under their still-valid leases, nothing is left to
+  // resume, and the wait below ran out its 90 s.
+  v1::SweepSpec spec = PlainSweep({0.006, 0.02});
+  spec.set_tokens_per_param(spec.tokens_per_param() * 4);
+  const std::string sweep_id = Submit(*stub_, spec).sweep().sweep_id();
   StartWorkers();
   const std::string ids[] = {sweep_id + "/t000", sweep_id + "/t001"};
   for (const std::string& id : ids) WaitForCheckpoint(*stub_, sweep_id, id);
