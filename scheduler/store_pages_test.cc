@@ -120,10 +120,10 @@ TYPED_TEST(StorePagesTest, EachPagesSummaryFollowsTheChangesBetweenPages) {
   EXPECT_EQ(second->sweep.trial_counts().at("TRIAL_STATE_RUNNING"), 1);
   EXPECT_EQ(second->sweep.best_trial_id(), "s1/t000");
   EXPECT_EQ(second->total_trials, 4);
-  ASSERT_TRUE(this->store()
-                  .TransitionTrial("s1/t000", v1::TRIAL_STATE_RUNNING, v1::TRIAL_STATE_COMPLETED,
-                                   "")
-                  .ok());
+  ASSERT_TRUE(
+      this->store()
+          .TransitionTrial("s1/t000", v1::TRIAL_STATE_RUNNING, v1::TRIAL_STATE_COMPLETED, "")
+          .ok());
   auto third = this->store().GetSweep("s1");
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->trial_counts().at("TRIAL_STATE_COMPLETED"), 1);

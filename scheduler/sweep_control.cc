@@ -233,8 +233,7 @@ void SweepControl::ExecuteStoredStops() {
               t.last_decision().action() != v1::DECISION_ACTION_STOP) {
             continue;
           }
-          EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason())
-              .IgnoreError();
+          EndTrial(t.trial_id(), v1::TRIAL_STATE_STOPPED, t.last_decision().reason()).IgnoreError();
         }
         trials_token = std::move(trials->next_page_token);
       } while (!trials_token.empty());

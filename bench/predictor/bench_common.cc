@@ -111,20 +111,19 @@ double Median(std::vector<double> v) {
 
 void PrintTallies(const std::vector<std::string>& order, const std::map<std::string, Tally>& t,
                   bool with_noise_units) {
-  std::printf("  %-24s %8s %9s %10s %12s %10s %12s %9s\n", "policy", "compute", "correct",
-              "regret", with_noise_units ? "regret/seed" : "", "|err|", "false stops",
-              "coverage");
+  std::printf("  %-24s %8s %9s %10s %12s %10s %12s %9s\n", "policy", "compute", "correct", "regret",
+              with_noise_units ? "regret/seed" : "", "|err|", "false stops", "coverage");
   for (const std::string& label : order) {
     const Tally& x = t.at(label);
     if (x.runs == 0) continue;
     const double err = Median(x.pred_err);
-    std::printf("  %-24s %7.1f%% %4d/%-4d %10.4f %12s %10s %12s %9s\n", label.c_str(),
-                100 * x.compute / x.runs, x.correct, x.runs, x.regret / x.runs,
-                with_noise_units ? absl::StrFormat("%.2f", x.regret_in_noise / x.runs).c_str() : "",
-                std::isfinite(err) ? absl::StrFormat("%.2f%%", 100 * err).c_str() : "-",
-                absl::StrFormat("%d/%d", x.false_stops, x.stops).c_str(),
-                x.intervals ? absl::StrFormat("%.0f%%", 100.0 * x.covered / x.intervals).c_str()
-                            : "-");
+    std::printf(
+        "  %-24s %7.1f%% %4d/%-4d %10.4f %12s %10s %12s %9s\n", label.c_str(),
+        100 * x.compute / x.runs, x.correct, x.runs, x.regret / x.runs,
+        with_noise_units ? absl::StrFormat("%.2f", x.regret_in_noise / x.runs).c_str() : "",
+        std::isfinite(err) ? absl::StrFormat("%.2f%%", 100 * err).c_str() : "-",
+        absl::StrFormat("%d/%d", x.false_stops, x.stops).c_str(),
+        x.intervals ? absl::StrFormat("%.0f%%", 100.0 * x.covered / x.intervals).c_str() : "-");
   }
 }
 

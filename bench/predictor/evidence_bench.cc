@@ -123,8 +123,8 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
   std::printf("%-11s %-22s %8s  %-24s %8s %7s %6s %5s  %s\n", "milestones", "policy", "compute",
               "chosen", "regret", "/noise", "false", "cover", "median |err|");
   std::vector<std::string> ratios;
-  for (const std::vector<double>& ms :
-       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
+  for (const std::vector<double>& ms : std::vector<std::vector<double>>{
+           {0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     const std::string ms_label = absl::StrJoin(ms, ",");
     std::map<std::string, ReplayResult> by_label;
     for (const Setting& s : Settings(ms, model, empirical, refit)) {
@@ -144,12 +144,12 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
       }
       Tally t;  // False stops and interval coverage (bench_common.h).
       t.Add(*r, seed_noise);
-      std::printf("%-11s %-22s %7.1f%%  %-24s %8.4f %7.2f %6s %5s  %s\n", ms_label.c_str(),
-                  s.label.c_str(), 100 * r->compute_fraction, r->chosen_id.c_str(), r->regret,
-                  r->regret / seed_noise, absl::StrFormat("%d/%d", t.false_stops, t.stops).c_str(),
-                  t.intervals ? absl::StrFormat("%.0f%%", 100.0 * t.covered / t.intervals).c_str()
-                              : "-",
-                  Errors(*r).c_str());
+      std::printf(
+          "%-11s %-22s %7.1f%%  %-24s %8.4f %7.2f %6s %5s  %s\n", ms_label.c_str(), s.label.c_str(),
+          100 * r->compute_fraction, r->chosen_id.c_str(), r->regret, r->regret / seed_noise,
+          absl::StrFormat("%d/%d", t.false_stops, t.stops).c_str(),
+          t.intervals ? absl::StrFormat("%.0f%%", 100.0 * t.covered / t.intervals).c_str() : "-",
+          Errors(*r).c_str());
       by_label[s.label] = *std::move(r);
     }
     // Compute of collapse against a baseline, meaningful when collapse's regret is not worse.

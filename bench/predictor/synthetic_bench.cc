@@ -143,7 +143,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
             const predictor::ReferenceSource& src =
                 w == "collapse(form)" ? static_cast<const predictor::ReferenceSource&>(*form)
                 : w == "collapse(form,fit.2)" ? *form_early
-                                               : *cell.empirical;
+                                              : *cell.empirical;
             auto ref = src.ReferenceFor(c.controls);
             if (!ref.ok()) continue;
             auto p = predictor::AlignAndPredict(prefix, **ref, 0.1);
@@ -171,9 +171,9 @@ int RunSyntheticSection(int sweeps_per_cell) {
       for (const Cell& cell : cells) {
         const std::string w = who;
         const predictor::ReferenceSource& src =
-            w == "collapse(form)"          ? static_cast<const predictor::ReferenceSource&>(*form)
+            w == "collapse(form)"         ? static_cast<const predictor::ReferenceSource&>(*form)
             : w == "collapse(form,fit.2)" ? *form_early
-                                           : *cell.empirical;
+                                          : *cell.empirical;
         stats.Add(cell.sweep, src, x);
       }
       std::printf("  %-22s %5.0f%%  %s\n", who, 100 * x, stats.Summary().c_str());
@@ -182,8 +182,8 @@ int RunSyntheticSection(int sweeps_per_cell) {
 
   // Replays.
   const int n = static_cast<int>(SweepLrs().size());
-  for (const std::vector<double>& ms :
-       std::vector<std::vector<double>>{{0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
+  for (const std::vector<double>& ms : std::vector<std::vector<double>>{
+           {0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     std::printf(
         "\nReplay, %s (%zu sweeps; regret in loss and in seed-noise units; |err| = "
         "median prediction error at the last milestone):\n",

@@ -75,7 +75,7 @@ TEST(AugurCliTest, JsonOutputParsesAndCarriesTheSummary) {
   ASSERT_EQ(r.code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["valid"], true);
-  EXPECT_EQ(j["summary"]["trials"], 12);  // 4 lr x 3 tau.
+  EXPECT_EQ(j["summary"]["trials"], 12);          // 4 lr x 3 tau.
   EXPECT_EQ(j["summary"]["planned_trials"], 15);  // + one reference run per tau.
   EXPECT_EQ(j["summary"]["sizes"][0]["steps"][0]["steps"], 483);
   EXPECT_EQ(j["spec"]["name"], "quickstart");
