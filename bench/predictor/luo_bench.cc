@@ -8,6 +8,7 @@
 #include <set>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "bench/predictor/bench_common.h"
 #include "predictor/alignment.h"
 #include "predictor/curve_csv.h"
@@ -66,9 +67,8 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
               options.window_from_half ? "max(warmup, x/2)" : "the end of warmup");
 
   std::map<std::string, std::map<double, Acc>> acc;
-  const std::vector<std::string> who = {"form(per-schedule)",  "form(pooled)",
-                                        "form(pooled,fit.2)", "empirical",
-                                        "extrapolation",       "current loss"};
+  const std::vector<std::string> who = {"form(per-schedule)", "form(pooled)",  "form(pooled,fit.2)",
+                                        "empirical",          "extrapolation", "current loss"};
   std::map<std::string, Tally> tallies;
   std::vector<std::string> order;
   for (double held : sizes) {
@@ -122,9 +122,9 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
             if (name == "empirical") {
               ref = empirical;
             } else {
-              auto r = (name == "form(pooled)"          ? pooled_src
+              auto r = (name == "form(pooled)"         ? pooled_src
                         : name == "form(pooled,fit.2)" ? early_src
-                                                        : per_schedule)
+                                                       : per_schedule)
                            ->ReferenceFor(c.controls);
               if (r.ok()) ref = *r;
             }
@@ -156,12 +156,11 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
     for (const Curve& c : test) {
       if (c.controls.total_steps == 24000) group.push_back(c);
     }
+    const std::vector<double> defaults = predictor::PolicyConfig().milestones;
     for (const std::vector<double>& ms :
-         std::vector<std::vector<double>>{{0.2}, {0.3}, {0.1, 0.2, 0.3}}) {
+         std::vector<std::vector<double>>{defaults, {0.2}, {0.3}, {0.1, 0.2, 0.3}}) {
       for (const Contender& k : Lineup(ms, static_cast<int>(group.size()), per_schedule, nullptr)) {
-        const std::string label =
-            (ms.size() == 1 ? absl::StrFormat("@%.1f ", ms[0]) : std::string("@.1/.2/.3 ")) +
-            k.label;
+        const std::string label = "@" + absl::StrJoin(ms, "/") + " " + k.label;
         if (!tallies.count(label)) order.push_back(label);
         auto policy = predictor::MakePolicy(k.config);
         if (!policy.ok()) continue;
