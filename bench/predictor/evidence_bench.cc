@@ -80,7 +80,7 @@ struct Setting {
 // without its interval, with the previous rule, with the empirical reference of the small sizes,
 // and with the model committed in 2026-11 (its error model predates the measured paired errors
 // and quantiles) for comparison.
-std::vector<Setting> Settings(const std::vector<double>& ms,
+std::vector<Setting> Settings(const std::vector<double>& ms, int n,
                               std::shared_ptr<const ReferenceSource> model,
                               std::shared_ptr<const ReferenceSource> empirical,
                               std::shared_ptr<const ReferenceSource> refit) {
@@ -101,6 +101,11 @@ std::vector<Setting> Settings(const std::vector<double>& ms,
       out.push_back({"collapse, empirical", c});
       c.references = model;
       out.push_back({"collapse, 2026-11 model", c});
+    }
+    if (name == "asha") {  // Ray's defaults above; tuned to collapse's budget here.
+      c.asha_grace_fraction = ms.front();
+      c.asha_reduction_factor = ms.size() == 1 ? n : 3;
+      out.push_back({"asha, matched", c});
     }
   }
   return out;
@@ -130,7 +135,7 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
            {0.1}, {0.2}, {0.3}, {0.1, 0.15}, {0.1, 0.2}, {0.1, 0.2, 0.3}}) {
     const std::string ms_label = absl::StrJoin(ms, ",");
     std::map<std::string, ReplayResult> by_label;
-    for (const Setting& s : Settings(ms, model, empirical, refit)) {
+    for (const Setting& s : Settings(ms, static_cast<int>(sweep.size()), model, empirical, refit)) {
       auto policy = predictor::MakePolicy(s.config);
       if (!policy.ok()) {
         std::printf("%-11s %-22s %s\n", ms_label.c_str(), s.label.c_str(),
@@ -158,7 +163,7 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
     // Compute of collapse against a baseline, meaningful when collapse's regret is not worse.
     if (!by_label.count("collapse")) continue;
     const ReplayResult& c = by_label.at("collapse");
-    for (const char* base : {"topk", "asha"}) {
+    for (const char* base : {"topk", "asha", "asha, matched"}) {
       if (!by_label.count(base)) continue;
       const ReplayResult& b = by_label.at(base);
       ratios.push_back(absl::StrFormat(
