@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "predictor/spikes.h"
 
 namespace augur::predictor {
 
@@ -30,18 +31,31 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   const double end = prefix.back().fraction;
   const double start =
       std::max(options.min_window_start, std::min(warmup_fraction, end - options.min_window_width));
+  // The window's points, isolated spikes replaced by their neighbours' median (spikes.h): a
+  // least-squares scale follows one bad batch. Three points before the window give its first
+  // points neighbours on both sides.
+  const size_t first = static_cast<size_t>(
+      std::lower_bound(prefix.begin(), prefix.end(), start - 1e-12,
+                       [](const CurvePoint& p, double v) { return p.fraction < v; }) -
+      prefix.begin());
+  for (size_t i = first; i < prefix.size(); ++i) {
+    const CurvePoint& p = prefix[i];
+    if (!std::isfinite(p.loss) || p.loss <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("non-finite or non-positive loss ", p.loss, " at step ", p.step));
+    }
+  }
+  const size_t context = std::min<size_t>(first, 3);
+  const std::vector<CurvePoint> clean =
+      WithoutSpikes(std::vector<CurvePoint>(prefix.begin() + (first - context), prefix.end()));
   // Sums for 1/L(T) = sum(L_i l_i) / sum(L_i^2) (squared error on the normalized scale).
   double sll = 0, sLl = 0, sLL = 0;
   int n = 0;
   thread_local std::vector<double> L, l;
   L.clear();
   l.clear();
-  for (const CurvePoint& p : prefix) {
-    if (p.fraction < start - 1e-12) continue;
-    if (!std::isfinite(p.loss) || p.loss <= 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("non-finite or non-positive loss ", p.loss, " at step ", p.step));
-    }
+  for (size_t i = context; i < clean.size(); ++i) {
+    const CurvePoint& p = clean[i];
     const double r = reference.Normalized(p.fraction);
     L.push_back(p.loss);
     l.push_back(r);

@@ -8,6 +8,7 @@
 #include "predictor/alignment.h"
 #include "predictor/held_out_errors.h"
 #include "predictor/nelder_mead.h"
+#include "predictor/spikes.h"
 
 namespace augur::predictor {
 namespace {
@@ -30,9 +31,10 @@ bool Usable(const Curve& c) {
 Prepared Prepare(const Curve& curve, const FitOptions& o) {
   Prepared p;
   p.curve = &curve;
+  const std::vector<CurvePoint> clean = WithoutSpikes(curve.points);
   const std::vector<CurvePoint> smooth =
-      Smooth(curve.points, o.smooth_window_fraction, SmoothUnit::kFraction);
-  const double final_loss = FinalLoss(curve.points);
+      Smooth(clean, o.smooth_window_fraction, SmoothUnit::kFraction);
+  const double final_loss = FinalLoss(clean);
   const ScheduleSettings& s = curve.controls.schedule;
   const int g = std::max(2, o.grid_points);
   for (int j = 0; j < g; ++j) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "predictor/alignment.h"
 #include "predictor/held_out_errors.h"
+#include "predictor/spikes.h"
 
 namespace augur::predictor {
 
@@ -73,8 +74,9 @@ std::vector<double> MeanNormalized(const std::vector<const Curve*>& curves,
   std::vector<double> sum(grid.size(), 0.0);
   std::vector<int> count(grid.size(), 0);
   for (const Curve* c : curves) {
-    const std::vector<CurvePoint> s = Smooth(c->points, smooth, SmoothUnit::kFraction);
-    const double final_loss = FinalLoss(c->points);
+    const std::vector<CurvePoint> clean = WithoutSpikes(c->points);
+    const std::vector<CurvePoint> s = Smooth(clean, smooth, SmoothUnit::kFraction);
+    const double final_loss = FinalLoss(clean);
     const std::vector<double> v = Resample(s, grid);
     for (size_t j = 0; j < grid.size(); ++j) {
       if (std::isfinite(v[j])) {
