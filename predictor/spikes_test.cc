@@ -30,7 +30,7 @@ size_t Moved(const std::vector<CurvePoint>& a, const std::vector<CurvePoint>& b)
   return moved;
 }
 
-TEST(WithoutSpikes, NoiseIsAlmostNeverMovedAndCleanCurvesNever) {
+TEST(WithoutSpikes, NoiseAndCleanCurvesComeBackAsTheyAre) {
   // Gaussian noise of 1% with lag-1 autocorrelation 0, 0.3 and 0.6: 300 curves each.
   size_t points = 0, moved = 0;
   for (uint64_t seed = 1; seed <= 300; ++seed) {
@@ -45,7 +45,7 @@ TEST(WithoutSpikes, NoiseIsAlmostNeverMovedAndCleanCurvesNever) {
       points += c.points.size();
     }
   }
-  EXPECT_LT(moved, points / 10000) << moved << " of " << points << " points moved";
+  EXPECT_EQ(moved, 0u) << "of " << points << " points";
   // No noise at all (the fast fall of warmup included), and a smoothed log rounded to 4
   // decimals (the public curves' format).
   SyntheticOptions o;
