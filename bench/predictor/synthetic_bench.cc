@@ -205,6 +205,42 @@ int RunSyntheticSection(int sweeps_per_cell) {
     }
     PrintTallies(order, tallies, true);
   }
+
+  // The shape of issue 13's public check: sweeps of about four LRs, replayed with the defaults
+  // beyond a model fitted on smaller runs, judged on picks within 0.0025 nats of the best at no
+  // more than 40% of the compute. Here: every other LR of each sweep (2x apart), three windows
+  // of four per sweep.
+  const predictor::PolicyConfig defaults;
+  std::printf(
+      "\nFour-LR sweeps (every other LR, 2x apart: %zu sweeps), defaults (milestones %s):\n"
+      "  %-22s %8s %18s %10s\n",
+      3 * cells.size(), absl::StrJoin(defaults.milestones, ",").c_str(), "policy", "compute",
+      "within 0.0025 nats", "regret");
+  for (const Contender& k : Lineup(defaults.milestones, 4, form, nullptr, nullptr)) {
+    auto policy = predictor::MakePolicy(k.config);
+    if (!policy.ok()) continue;
+    int sweeps = 0, within = 0;
+    double compute = 0, regret = 0;
+    for (const Cell& cell : cells) {
+      for (size_t first : {0, 1, 2}) {
+        std::vector<Curve> four;
+        for (size_t i = first; i < cell.sweep.size() && four.size() < 4; i += 2) {
+          four.push_back(cell.sweep[i]);
+        }
+        predictor::ReplayOptions ro;
+        ro.milestones = k.milestones;
+        auto r = predictor::Replay(four, **policy, ro);
+        if (!r.ok()) continue;
+        ++sweeps;
+        within += r->regret <= 0.0025;
+        compute += r->compute_fraction;
+        regret += r->regret;
+      }
+    }
+    if (sweeps == 0) continue;
+    std::printf("  %-22s %7.1f%% %12d / %-3d %10.4f\n", k.label.c_str(), 100 * compute / sweeps,
+                within, sweeps, regret / sweeps);
+  }
   return 0;
 }
 
