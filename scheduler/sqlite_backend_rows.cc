@@ -153,6 +153,20 @@ absl::StatusOr<int64_t> SqliteBackend::CountDecisions(absl::string_view sweep_id
   return Count("SELECT COUNT(*) FROM decisions WHERE sweep_id = ?1", sweep_id);
 }
 
+absl::StatusOr<std::vector<v1::Decision>> SqliteBackend::LoadTrialDecisions(
+    absl::string_view trial_id) {
+  ASSIGN_OR_RETURN(StmtPtr s,
+                   db_->Prepare("SELECT decision FROM decisions WHERE trial_id = ?1 ORDER BY id"));
+  s->BindText(1, trial_id);
+  std::vector<v1::Decision> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s->Step());
+    if (!row) return out;
+    ASSIGN_OR_RETURN(v1::Decision d, ParseBlob<v1::Decision>(s->Blob(0), "decision"));
+    out.push_back(std::move(d));
+  }
+}
+
 absl::StatusOr<int> SqliteBackend::DeleteSweepRows(absl::string_view sweep_id) {
   static constexpr const char* kChildren[] = {
       "DELETE FROM points WHERE trial_id IN (SELECT trial_id FROM trials WHERE sweep_id = ?1)",
