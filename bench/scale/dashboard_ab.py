@@ -11,7 +11,6 @@ each request's time and JSON size, the medians, and each scheduler's peak RSS (V
   dashboard_ab.py --augur build/cli/augur --a /work/main/build/scheduler/augur-scheduler \\
       --b build/scheduler/augur-scheduler --trials 100000 --points 10 --rounds 3
 """
-import argparse
 import json
 import os
 import re
@@ -24,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 
-from bench_scale import SPEC, add_points, proc_kb, run
+from bench_scale import ab_arguments, make_sweep, proc_kb
 
 
 def start(scheduler, db):
@@ -56,32 +55,16 @@ def get(url):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--augur", required=True)
-    ap.add_argument("--a", required=True, help="augur-scheduler A (e.g. the baseline)")
-    ap.add_argument("--b", required=True, help="augur-scheduler B")
-    ap.add_argument("--trials", type=int, default=100000)
-    ap.add_argument("--points", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=3)
-    a = ap.parse_args()
+    a = ab_arguments(__doc__, rounds=3)
     work = tempfile.mkdtemp(prefix="augur_dashboard_ab_")
     db = os.path.join(work, "augur.db")
     try:
-        sched, address, _ = start(a.a, db)
-        spec = os.path.join(work, "scale.yaml")
-        with open(spec, "w") as f:
-            f.write(SPEC.format(n=a.trials))
-        _, _, out = run([a.augur, "submit", spec, "--skip-path-checks", "--output", "json",
-                         "--scheduler", address], out=None)
-        sweep = json.loads(out)["sweep_id"]
-        sched.terminate()
-        sched.wait()
-        points = add_points(db, sweep, a.points)
+        sweep = make_sweep(a.augur, a.a, db, a.trials, a.points)
         con = sqlite3.connect(db)
         middle = con.execute("SELECT trial_id FROM trials WHERE sweep_id = ? LIMIT 1 OFFSET ?",
                              (sweep, a.trials // 2)).fetchone()[0].split("/")[-1]
         con.close()
-        print(f"sweep {sweep}: {a.trials} trials, {points} points", flush=True)
+        print(f"sweep {sweep}: {a.trials} trials, {a.trials * a.points} points", flush=True)
         # What sweep_page.js asks for a 1000-pixel chart: 200,000 points over the trials it
         # draws (every trial before paging, a page of 100 after), in [50, 1500].
         per_curve = {"A": max(50, min(1500, 200000 // a.trials)), "B": 1500}

@@ -21,13 +21,15 @@ function viewOf(id) {
 export async function sweepPage(main, sweepId) {
   const view = viewOf(sweepId);
   const base = `/api/v1/sweeps/${encodeURIComponent(sweepId)}`;
-  let s = await get(`${base}?offset=${view.offset}&page_size=${PAGE_SIZE}`);
-  if (!s.rows.length && view.offset > 0) {  // The sweep has fewer trials now: its last page.
+  // The offset is read once: a click on "next" while this renders draws again after it.
+  let page = `offset=${view.offset}&page_size=${PAGE_SIZE}`;
+  let s = await get(`${base}?${page}`);
+  if (!s.rows.length && s.offset > 0) {  // The sweep has fewer trials now: its last page.
     view.offset = Math.max(0, Math.floor((s.total_trials - 1) / PAGE_SIZE) * PAGE_SIZE);
-    s = await get(`${base}?offset=${view.offset}&page_size=${PAGE_SIZE}`);
+    page = `offset=${view.offset}&page_size=${PAGE_SIZE}`;
+    s = await get(`${base}?${page}`);
   }
   // The charts show this page's trials (and, normalized, the reference runs).
-  const page = `offset=${view.offset}&page_size=${PAGE_SIZE}`;
   const paged = s.total_trials > s.rows.length;
   const points = pointsOverride() || pointsPerCurve(main.clientWidth || 1000, s.rows.length);
   const [curves, normalized, zoomed] = await Promise.all([
