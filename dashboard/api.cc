@@ -16,6 +16,25 @@ namespace {
 
 using nlohmann::json;
 
+// Reference runs rank last (ranking.h): the normalized view looks for them among this many
+// rows at the end of the ranking.
+constexpr int64_t kReferenceTail = 32;
+// The sweep's events are drawn from its latest decisions, at most this many.
+constexpr int64_t kEventDecisions = 500;
+
+absl::Status CheckPage(const TrialPageQuery& page) {
+  if (page.offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("offset must be >= 0 (got ", page.offset, ")"));
+  }
+  if (page.page_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must be in [1, ", kMaxTrialPage, "] (got ", page.page_size, ")"));
+  }
+  return absl::OkStatus();
+}
+
+int64_t PageSize(const TrialPageQuery& page) { return std::min(page.page_size, kMaxTrialPage); }
+
 // L(T) of the normalized view: the last loss of a completed trial, else the predicted final
 // loss; 0 when neither is known (the trial is left out of the normalized view).
 double FinalForNormalizing(const v1::Trial& t) {
@@ -28,9 +47,9 @@ double FinalForNormalizing(const v1::Trial& t) {
 // The band drawn around the reference in the normalized view: the median of the trials'
 // measured deviations (Prediction.deviation), so that trials outside it deviate more than
 // most; null before any was measured.
-json MedianDeviation(const v1::GetSweepResponse& sweep) {
+json MedianDeviation(const std::vector<v1::RankingRow>& rows) {
   std::vector<double> d;
-  for (const v1::RankingRow& row : sweep.ranking()) {
+  for (const v1::RankingRow& row : rows) {
     if (row.trial().has_prediction() && row.trial().prediction().deviation() > 0) {
       d.push_back(row.trial().prediction().deviation());
     }
@@ -101,32 +120,81 @@ absl::StatusOr<json> DashboardApi::Sweeps(int page_size, const std::string& page
   return SweepListJson(page, bests);
 }
 
-absl::StatusOr<json> DashboardApi::Sweep(const std::string& sweep_id) {
-  ASSIGN_OR_RETURN(v1::GetSweepResponse sweep, scheduler_->GetSweep(sweep_id));
-  return SweepJson(sweep);
+absl::StatusOr<json> DashboardApi::Sweep(const std::string& sweep_id, const TrialPageQuery& page) {
+  RETURN_IF_ERROR(CheckPage(page));
+  const int64_t size = PageSize(page);
+  ASSIGN_OR_RETURN(v1::GetSweepResponse sweep,
+                   scheduler_->GetSweep(sweep_id, {page.offset, size, 0, kEventDecisions}));
+  if (sweep.total_decisions() > kEventDecisions) {  // The events are the latest ones.
+    ASSIGN_OR_RETURN(
+        v1::GetSweepResponse tail,
+        scheduler_->GetSweep(sweep_id,
+                             {0, 0, sweep.total_decisions() - kEventDecisions, kEventDecisions}));
+    sweep.mutable_decisions()->Swap(tail.mutable_decisions());
+  }
+  return SweepJson(sweep, page.offset, size);
+}
+
+absl::StatusOr<std::vector<v1::RankingRow>> DashboardApi::CurveTrials(const std::string& sweep_id,
+                                                                      const CurveQuery& query) {
+  std::vector<v1::RankingRow> rows;
+  if (!query.trials.empty()) {
+    if (query.trials.size() > static_cast<size_t>(kMaxTrialPage)) {
+      return absl::InvalidArgumentError(absl::StrCat("trials lists at most ", kMaxTrialPage,
+                                                     " trials (got ", query.trials.size(), ")"));
+    }
+    std::set<std::string> seen;
+    for (const std::string& t : query.trials) {
+      const std::string id = FullTrialId(sweep_id, t);
+      if (!seen.insert(id).second) continue;
+      absl::StatusOr<v1::Trial> trial = scheduler_->GetTrial(id);
+      if (absl::IsNotFound(trial.status()) || (trial.ok() && trial->sweep_id() != sweep_id)) {
+        continue;  // Not of the sweep: left out, as the trials of a page that moved on would be.
+      }
+      if (!trial.ok()) return trial.status();
+      *rows.emplace_back().mutable_trial() = std::move(*trial);
+    }
+    // None found: NOT_FOUND if the sweep is unknown too.
+    if (rows.empty()) RETURN_IF_ERROR(scheduler_->SweepOwner(sweep_id).status());
+    return rows;
+  }
+  RETURN_IF_ERROR(CheckPage(query.page));
+  const int64_t size = PageSize(query.page);
+  ASSIGN_OR_RETURN(v1::GetSweepResponse page,
+                   scheduler_->GetSweep(sweep_id, {query.page.offset, size, 0, 0}));
+  rows.assign(page.ranking().begin(), page.ranking().end());
+  const int64_t end = query.page.offset + size;
+  if (query.normalized && end < page.total_trials()) {  // The reference runs are further down.
+    const int64_t from = std::max(end, page.total_trials() - kReferenceTail);
+    ASSIGN_OR_RETURN(v1::GetSweepResponse tail,
+                     scheduler_->GetSweep(sweep_id, {from, kReferenceTail, 0, 0}));
+    for (const v1::RankingRow& row : tail.ranking()) {
+      if (row.trial().is_reference()) rows.push_back(row);
+    }
+  }
+  return rows;
 }
 
 absl::StatusOr<std::string> DashboardApi::Curves(const std::string& sweep_id,
                                                  const CurveQuery& query) {
-  ASSIGN_OR_RETURN(v1::GetSweepResponse sweep, scheduler_->GetSweep(sweep_id, {0, -1, 0, 0}));
-  std::set<std::string> wanted;
-  for (const std::string& t : query.trials) wanted.insert(FullTrialId(sweep_id, t));
-  const std::vector<v1::RankingRow> ranking(sweep.ranking().begin(), sweep.ranking().end());
+  ASSIGN_OR_RETURN(const std::vector<v1::RankingRow> ranking, CurveTrials(sweep_id, query));
   const cli::Varying varying = cli::FindVarying(ranking);
   std::string out =
       json{{"sweep_id", sweep_id},
            {"x_axis", query.normalized ? "fraction" : "tokens"},
            {"y_axis", query.normalized ? "normalized_loss" : "train_loss"},
            {"points_per_curve", query.points},
-           {"band", query.normalized ? MedianDeviation(sweep) : json(nullptr)},
-           {"x_range", query.Ranged() ? json::array({query.x_from, query.x_to}) : json(nullptr)}}
+           {"band", query.normalized ? MedianDeviation(ranking) : json(nullptr)},
+           {"x_range", query.Ranged() ? json::array({query.x_from, query.x_to}) : json(nullptr)},
+           {"page", query.trials.empty()
+                        ? json{{"offset", query.page.offset}, {"page_size", PageSize(query.page)}}
+                        : json(nullptr)}}
           .dump();
   out.pop_back();  // The closing brace: the curves follow.
   out += ",\"curves\":[";
   bool first = true;
   for (const v1::RankingRow& row : ranking) {
     const v1::Trial& t = row.trial();
-    if (!wanted.empty() && !wanted.count(t.trial_id())) continue;
     const double final_loss = FinalForNormalizing(t);
     if (query.normalized && !(final_loss > 0)) continue;
     absl::StatusOr<Curve> curve = query.points == 0 || query.Ranged() ? cache_.ReadAll(t.trial_id())
@@ -152,22 +220,16 @@ absl::StatusOr<std::string> DashboardApi::Curves(const std::string& sweep_id,
 absl::StatusOr<json> DashboardApi::Trial(const std::string& sweep_id, const std::string& trial,
                                          size_t points) {
   const std::string id = FullTrialId(sweep_id, trial);
-  ASSIGN_OR_RETURN(v1::GetSweepResponse sweep, scheduler_->GetSweep(sweep_id));
-  ASSIGN_OR_RETURN(std::vector<v1::Trial> trials, scheduler_->ListTrials(sweep_id));
-  auto it = std::find_if(trials.begin(), trials.end(),
-                         [&](const v1::Trial& t) { return t.trial_id() == id; });
-  if (it == trials.end()) {
+  absl::StatusOr<v1::Trial> t = scheduler_->GetTrial(id);
+  if (absl::IsNotFound(t.status()) || (t.ok() && t->sweep_id() != sweep_id)) {
     return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, " has no trial ", trial));
   }
-  v1::Trial ranked = *it;
-  for (const v1::RankingRow& row : sweep.ranking()) {
-    if (row.trial().trial_id() == id) ranked = row.trial();
-  }
-  ASSIGN_OR_RETURN(Curve curve, points == 0 ? cache_.ReadAll(id) : cache_.Get(ranked, points));
-  json result = TrialJson(sweep, *it,
-                          CurveJson(ranked, cli::HyperparameterText(ranked), curve,
-                                    /*normalized=*/false, 0));
-  result["config"] = cli::ScriptJson(it->config());
+  if (!t.ok()) return t.status();
+  ASSIGN_OR_RETURN(std::vector<v1::Decision> decisions, scheduler_->ListTrialDecisions(id));
+  ASSIGN_OR_RETURN(Curve curve, points == 0 ? cache_.ReadAll(id) : cache_.Get(*t, points));
+  json result = TrialJson(
+      *t, decisions, CurveJson(*t, cli::HyperparameterText(*t), curve, /*normalized=*/false, 0));
+  result["config"] = cli::ScriptJson(t->config());
   return result;
 }
 

@@ -198,7 +198,9 @@ struct DashboardServer::Impl {
                    api.Sweeps(static_cast<int>(*size), req.get_param_value("page_token")));
         }));
     Get(R"(/api/v1/sweeps/([^/]+))", Guarded(Role::kView, [this](const auto& req, auto& res) {
-          SendJson(req, res, api.Sweep(req.matches[1]));
+          const absl::StatusOr<TrialPageQuery> page = ParseTrialPage(req);
+          if (!page.ok()) return SendError(res, page.status());
+          SendJson(req, res, api.Sweep(req.matches[1], *page));
         }));
     Get(R"(/api/v1/sweeps/([^/]+)/curves)",
         Guarded(Role::kView, [this](const auto& req, auto& res) {

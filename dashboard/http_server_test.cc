@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/test_temp_dir.h"
@@ -77,6 +79,52 @@ TEST_F(HttpServerTest, ServesThePageAndJsonWithoutTokensWhenNoneAreConfigured) {
   auto stop = c.Post("/api/v1/sweeps/s1/trials/t001/stop", "{}", "application/json");
   ASSERT_TRUE(stop);
   EXPECT_EQ(stop->status, 403);
+}
+
+// A sweep of 20,000 trials over HTTP: a page at a time, the size capped, bad pages a 400 that
+// says what was wrong.
+class HttpPagingTest : public HttpServerTest {
+ protected:
+  void SetUp() override { CreateSweep(v1::POLICY_KIND_NONE, {}, 20000); }
+};
+
+TEST_F(HttpPagingTest, SweepAndCurvesArePagedAndBadPagesAre400) {
+  auto server = Serve(false, false);
+  httplib::Client c("127.0.0.1", server->port());
+  auto page = c.Get("/api/v1/sweeps/s1?offset=19900&page_size=50");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  const nlohmann::json j = nlohmann::json::parse(page->body);
+  EXPECT_EQ(j["total_trials"], 20000);
+  ASSERT_EQ(j["rows"].size(), 50u);
+  EXPECT_EQ(j["rows"][0]["short_id"], "t0019900");
+  EXPECT_EQ(j["next_offset"], 19950);
+  EXPECT_EQ(page->body.find("\"t0019899\""), std::string::npos);  // The row before the page.
+  auto first = c.Get("/api/v1/sweeps/s1");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(first->body)["rows"].size(), 100u);  // The default page.
+  EXPECT_LT(first->body.size(), 300000u) << "one page of 20,000 trials";
+  auto curves = c.Get("/api/v1/sweeps/s1/curves?offset=10&page_size=3");
+  ASSERT_TRUE(curves);
+  ASSERT_EQ(curves->status, 200) << curves->body;
+  EXPECT_EQ(nlohmann::json::parse(curves->body)["curves"].size(), 3u);
+
+  for (const auto& [query, says] : std::vector<std::pair<std::string, std::string>>{
+           {"page_size=1001", "page_size must be an integer in [1, 1000] (got '1001')"},
+           {"page_size=0", "page_size must be an integer in [1, 1000] (got '0')"},
+           {"page_size=all", "page_size must be an integer in [1, 1000] (got 'all')"},
+           {"offset=-1", "offset must be an integer in [0, 2147483647] (got '-1')"},
+           {"offset=next", "offset must be an integer in [0, 2147483647] (got 'next')"}}) {
+    for (const char* path : {"/api/v1/sweeps/s1?", "/api/v1/sweeps/s1/curves?"}) {
+      auto bad = c.Get(absl::StrCat(path, query).c_str());
+      ASSERT_TRUE(bad);
+      EXPECT_EQ(bad->status, 400) << path << query;
+      const nlohmann::json error = nlohmann::json::parse(bad->body)["error"];
+      EXPECT_EQ(error["code"], "invalid_argument") << path << query;
+      EXPECT_EQ(error["message"], says) << path << query;
+    }
+  }
 }
 
 // Browsers accept Brotli, which Debian's httplib would answer at quality 11 (seconds per

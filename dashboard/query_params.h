@@ -18,7 +18,12 @@ absl::StatusOr<int64_t> IntParam(const httplib::Request& req, const char* name, 
 // A finite number; `fallback` when absent.
 absl::StatusOr<double> NumberParam(const httplib::Request& req, const char* name, double fallback);
 
-// The curves endpoint's points, normalized, trials, x_from and x_to (x_from below x_to).
+// The sweep endpoint's page: offset (an integer >= 0, default 0) and page_size (an integer in
+// [1, kMaxTrialPage], default kDefaultTrialPage).
+absl::StatusOr<TrialPageQuery> ParseTrialPage(const httplib::Request& req);
+
+// The curves endpoint's page (ParseTrialPage), normalized, trials, x_from and x_to (x_from below
+// x_to).
 absl::StatusOr<CurveQuery> ParseCurveQuery(const httplib::Request& req);
 
 }  // namespace augur::dashboard

@@ -106,7 +106,7 @@ json RowJson(const v1::RankingRow& row, const std::string& label) {
   const bool measured = t.has_prediction() && (t.prediction().deviation() != 0 ||
                                                t.prediction().deviation_in_sigmas() != 0);
   const bool ended = cli::IsTerminal(t.state()) && t.state() != v1::TRIAL_STATE_COMPLETED;
-  return {{"rank", row.rank()},
+  return {{"rank", row.rank() > 0 ? json(row.rank()) : json(nullptr)},
           {"trial", cli::ScriptJson(slim)},
           {"short_id", cli::ShortTrialId(t.trial_id())},
           {"label", label},
@@ -124,8 +124,9 @@ json RowJson(const v1::RankingRow& row, const std::string& label) {
           {"ended_at_fraction", ended ? Number(t.last_point().fraction()) : json(nullptr)}};
 }
 
-json SweepJson(const v1::GetSweepResponse& sweep) {
+json SweepJson(const v1::GetSweepResponse& sweep, int64_t offset, int64_t page_size) {
   const std::vector<v1::RankingRow> ranking(sweep.ranking().begin(), sweep.ranking().end());
+  const int64_t end = offset + static_cast<int64_t>(ranking.size());
   const cli::Varying varying = cli::FindVarying(ranking);
   json rows = json::array();
   for (const v1::RankingRow& row : ranking) {
@@ -136,6 +137,9 @@ json SweepJson(const v1::GetSweepResponse& sweep) {
           {"progress", Number(SweepProgress(sweep.sweep()))},
           {"searched", SearchedParameters(ranking)},
           {"rows", rows},
+          {"offset", offset},
+          {"page_size", page_size},
+          {"next_offset", end < sweep.total_trials() ? json(end) : json(nullptr)},
           {"events", EventsJson(sweep)},
           {"total_trials", sweep.total_trials()},
           {"total_decisions", sweep.total_decisions()}};
@@ -151,20 +155,15 @@ json SweepListJson(const SweepPage& page, const std::vector<json>& bests) {
   return {{"sweeps", sweeps}, {"next_page_token", page.next_page_token}};
 }
 
-json TrialJson(const v1::GetSweepResponse& sweep, const v1::Trial& trial, const json& curve) {
-  json row = nullptr;
-  const std::vector<v1::RankingRow> ranking(sweep.ranking().begin(), sweep.ranking().end());
-  for (const v1::RankingRow& r : ranking) {
-    if (r.trial().trial_id() != trial.trial_id()) continue;
-    row = RowJson(r, cli::HyperparameterText(trial, cli::FindVarying(ranking)));
-  }
-  json decisions = json::array();
-  for (const v1::Decision& d : sweep.decisions()) {
-    if (d.trial_id() == trial.trial_id()) decisions.push_back(cli::ScriptJson(d));
-  }
-  return {{"row", row},
+json TrialJson(const v1::Trial& trial, const std::vector<v1::Decision>& decisions,
+               const json& curve) {
+  v1::RankingRow alone;
+  *alone.mutable_trial() = trial;
+  json decisions_json = json::array();
+  for (const v1::Decision& d : decisions) decisions_json.push_back(cli::ScriptJson(d));
+  return {{"row", RowJson(alone, cli::HyperparameterText(trial))},
           {"hyperparameters", cli::HyperparameterText(trial)},
-          {"decisions", decisions},
+          {"decisions", decisions_json},
           {"curve", curve}};
 }
 

@@ -6,6 +6,7 @@
 #ifndef AUGUR_DASHBOARD_VIEWS_H_
 #define AUGUR_DASHBOARD_VIEWS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,18 +21,21 @@ namespace augur::dashboard {
 // sweeps' rankings; `bests` holds the best row of each sweep (same order) or null.
 nlohmann::json SweepListJson(const SweepPage& page, const std::vector<nlohmann::json>& bests);
 
-// One ranking row: {"rank", "trial", "short_id", "label", "progress", "loss", "final",
-// "deviation", "deviation_in_sigmas", "tokens_per_second", "eta_seconds", "state",
-// "why_stopped", "ended_at_fraction"}.
+// One ranking row: {"rank" (null for a row.rank of 0: a trial read alone), "trial", "short_id",
+// "label", "progress", "loss", "final", "deviation", "deviation_in_sigmas", "tokens_per_second",
+// "eta_seconds", "state", "why_stopped", "ended_at_fraction"}.
 nlohmann::json RowJson(const v1::RankingRow& row, const std::string& label);
 
-// {"sweep", "searched": ["peak_lr", ...], "rows": [RowJson...], "events": [...],
-//  "total_trials", "total_decisions"}.
-nlohmann::json SweepJson(const v1::GetSweepResponse& sweep);
+// One page of a sweep: {"sweep" (with trial_counts and best_trial_id, over every trial),
+// "progress", "searched": ["peak_lr", ...], "rows": [RowJson...], "offset", "page_size",
+// "next_offset" (null on the last page), "events": [...], "total_trials", "total_decisions"}.
+// `page` holds ranking rows offset + 1 ... (at most page_size); "searched", the labels and the
+// events that are not stops come from those rows alone, the stops from page.decisions.
+nlohmann::json SweepJson(const v1::GetSweepResponse& page, int64_t offset, int64_t page_size);
 
-// {"row": RowJson, "config", "decisions": [...], "curve": CurveJson}; `trial` is the full trial
-// (with its config), `sweep` the sweep's ranking and decisions.
-nlohmann::json TrialJson(const v1::GetSweepResponse& sweep, const v1::Trial& trial,
+// {"row": RowJson, "hyperparameters", "decisions": [...], "curve": CurveJson}; `trial` is the
+// full trial (with its config), `decisions` the decisions about it.
+nlohmann::json TrialJson(const v1::Trial& trial, const std::vector<v1::Decision>& decisions,
                          const nlohmann::json& curve);
 
 // The hyperparameters that differ between a sweep's trials, as field names of

@@ -65,7 +65,8 @@ TEST(ViewsTest, SweepJsonHasRankingSearchedParametersAndTimedEvents) {
   // Paused before the store kept times.
   *sweep.add_ranking() = Row("t003", v1::TRIAL_STATE_PAUSED, 0.07);
 
-  const nlohmann::json j = SweepJson(sweep);
+  sweep.set_total_trials(4);
+  const nlohmann::json j = SweepJson(sweep, 0, 100);
   EXPECT_FALSE(j["sweep"]["spec"].contains("source_yaml") &&
                !j["sweep"]["spec"]["source_yaml"].get<std::string>().empty());
   EXPECT_EQ(j["searched"], nlohmann::json::array({"peak_lr"}));
@@ -85,6 +86,40 @@ TEST(ViewsTest, SweepJsonHasRankingSearchedParametersAndTimedEvents) {
   EXPECT_EQ(j["events"][1]["reason"], "behind the leader");
   EXPECT_EQ(j["events"][2]["kind"], "paused");
   EXPECT_EQ(j["events"][2]["unix_ms"], 0);
+  EXPECT_EQ(j["next_offset"], nullptr);  // Every row is on this page.
+}
+
+// A page in the middle names where the next starts; the last names none.
+TEST(ViewsTest, SweepJsonSaysWhereTheNextPageStarts) {
+  v1::GetSweepResponse page;
+  page.set_total_trials(250);
+  for (int i = 0; i < 100; ++i) {
+    v1::RankingRow row = Row("t" + std::to_string(100 + i), v1::TRIAL_STATE_PENDING, 0.01);
+    row.set_rank(101 + i);
+    *page.add_ranking() = row;
+  }
+  nlohmann::json j = SweepJson(page, 100, 100);
+  EXPECT_EQ(j["offset"], 100);
+  EXPECT_EQ(j["page_size"], 100);
+  EXPECT_EQ(j["next_offset"], 200);
+  EXPECT_EQ(j["rows"][0]["rank"], 101);
+  page.mutable_ranking()->DeleteSubrange(50, 50);
+  j = SweepJson(page, 200, 100);
+  EXPECT_EQ(j["next_offset"], nullptr);
+  EXPECT_EQ(j["rows"].size(), 50u);
+}
+
+TEST(ViewsTest, TrialJsonHasItsDecisionsAndNoRank) {
+  const v1::Trial t = Row("t001", v1::TRIAL_STATE_STOPPED, 0.03).trial();
+  v1::Decision d;
+  d.set_trial_id(t.trial_id());
+  d.set_action(v1::DECISION_ACTION_STOP);
+  d.set_milestone_fraction(0.3);
+  const nlohmann::json j = TrialJson(t, {d}, nullptr);
+  EXPECT_EQ(j["row"]["rank"], nullptr);
+  EXPECT_EQ(j["row"]["short_id"], "t001");
+  ASSERT_EQ(j["decisions"].size(), 1u);
+  EXPECT_DOUBLE_EQ(j["decisions"][0]["milestone_fraction"].get<double>(), 0.3);
 }
 
 }  // namespace

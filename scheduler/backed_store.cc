@@ -335,6 +335,15 @@ absl::StatusOr<std::vector<v1::Decision>> BackedStore::ListDecisions(absl::strin
   });
 }
 
+absl::StatusOr<std::vector<v1::Decision>> BackedStore::ListTrialDecisions(
+    absl::string_view trial_id) {
+  using Decisions = std::vector<v1::Decision>;
+  return RunFor<Decisions>([&](StoreBackend& db) -> absl::StatusOr<Decisions> {
+    RETURN_IF_ERROR(MustLoadTrial(db, trial_id).status());
+    return db.LoadTrialDecisions(trial_id);
+  });
+}
+
 absl::Status BackedStore::UpsertWorker(const v1::WorkerInfo& worker) {
   if (worker.worker_id().empty()) return absl::InvalidArgumentError("worker_id is empty");
   v1::WorkerInfo stored = worker;

@@ -114,6 +114,9 @@ class FailingBackend : public StoreBackend {
   absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep) override {
     return inner_->CountDecisions(sweep);
   }
+  absl::StatusOr<std::vector<v1::Decision>> LoadTrialDecisions(absl::string_view trial) override {
+    return inner_->LoadTrialDecisions(trial);
+  }
   absl::Status UpsertWorker(const v1::WorkerInfo& w) override {
     RETURN_IF_ERROR(Maybe("UpsertWorker"));
     return inner_->UpsertWorker(w);

@@ -163,6 +163,11 @@ absl::StatusOr<std::vector<v1::Decision>> FaultInjectingStore::ListDecisions(
   RETURN_IF_ERROR(Check("ListDecisions"));
   return inner_->ListDecisions(sweep_id);
 }
+absl::StatusOr<std::vector<v1::Decision>> FaultInjectingStore::ListTrialDecisions(
+    absl::string_view trial_id) {
+  RETURN_IF_ERROR(Check("ListTrialDecisions"));
+  return inner_->ListTrialDecisions(trial_id);
+}
 absl::Status FaultInjectingStore::UpsertWorker(const v1::WorkerInfo& worker) {
   RETURN_IF_ERROR(Check("UpsertWorker"));
   return inner_->UpsertWorker(worker);

@@ -79,6 +79,7 @@ class FaultInjectingStore : public Store {
   absl::StatusOr<std::optional<v1::CheckpointCommit>> LatestCheckpoint(
       absl::string_view trial_id) override;
   absl::StatusOr<std::vector<v1::Decision>> ListDecisions(absl::string_view sweep_id) override;
+  absl::StatusOr<std::vector<v1::Decision>> ListTrialDecisions(absl::string_view trial_id) override;
   absl::Status UpsertWorker(const v1::WorkerInfo& worker) override;
   absl::StatusOr<std::vector<v1::WorkerInfo>> ListWorkers() override;
   absl::StatusOr<int64_t> AppendEvent(const StoreEvent& event) override;

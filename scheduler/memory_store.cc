@@ -253,6 +253,14 @@ class MemoryBackend : public StoreBackend {
     for (const auto& [sweep, d] : decisions_) n += sweep == sweep_id;
     return n;
   }
+  absl::StatusOr<std::vector<v1::Decision>> LoadTrialDecisions(
+      absl::string_view trial_id) override {
+    std::vector<v1::Decision> out;
+    for (const auto& [sweep, d] : decisions_) {
+      if (d.trial_id() == trial_id) out.push_back(d);
+    }
+    return out;
+  }
 
   absl::Status UpsertWorker(const v1::WorkerInfo& worker) override {
     auto it = workers_.find(worker.worker_id());

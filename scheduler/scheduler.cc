@@ -401,6 +401,13 @@ absl::StatusOr<TrialPage> Scheduler::ListTrialsPage(const std::string& sweep_id,
 absl::StatusOr<std::vector<v1::LossPoint>> Scheduler::ReadPoints(const std::string& trial_id) {
   return parts_->store->ReadPoints(trial_id, 0);
 }
+absl::StatusOr<v1::Trial> Scheduler::GetTrial(const std::string& trial_id) {
+  return parts_->store->GetTrial(trial_id);
+}
+absl::StatusOr<std::vector<v1::Decision>> Scheduler::ListTrialDecisions(
+    const std::string& trial_id) {
+  return parts_->store->ListTrialDecisions(trial_id);
+}
 
 int64_t Scheduler::WaitForChange(int64_t seen, absl::Duration timeout) {
   return parts_->activity.WaitForChange(seen, timeout);

@@ -91,6 +91,10 @@ class Scheduler {
   absl::StatusOr<TrialPage> ListTrialsPage(const std::string& sweep_id, int page_size,
                                            const std::string& page_token);
   absl::StatusOr<std::vector<v1::LossPoint>> ReadPoints(const std::string& trial_id);
+  // One trial as stored (with its config), and the decisions about it, oldest first, without
+  // reading the rest of its sweep. NOT_FOUND for an unknown trial.
+  absl::StatusOr<v1::Trial> GetTrial(const std::string& trial_id);
+  absl::StatusOr<std::vector<v1::Decision>> ListTrialDecisions(const std::string& trial_id);
 
   // A counter that grows whenever anything a ranking shows may have changed. Returns the new
   // value once it exceeds `seen`, or the current one after `timeout` on the clock.

@@ -82,6 +82,7 @@ class SqliteBackend : public StoreBackend {
   absl::StatusOr<std::vector<v1::Decision>> LoadDecisions(absl::string_view sweep_id,
                                                           int64_t offset, int64_t limit) override;
   absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep_id) override;
+  absl::StatusOr<std::vector<v1::Decision>> LoadTrialDecisions(absl::string_view trial_id) override;
 
   absl::StatusOr<int> DeleteSweepRows(absl::string_view sweep_id) override;
 

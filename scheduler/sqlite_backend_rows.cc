@@ -27,6 +27,17 @@ v1::LossPoint ReadPoint(const Statement& s) {
   return p;
 }
 
+// The decisions a statement selects (column 0, the blob), in its order.
+absl::StatusOr<std::vector<v1::Decision>> ReadDecisions(Statement& s) {
+  std::vector<v1::Decision> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    ASSIGN_OR_RETURN(v1::Decision d, ParseBlob<v1::Decision>(s.Blob(0), "decision"));
+    out.push_back(std::move(d));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<v1::LossPoint>> SqliteBackend::LoadPoint(absl::string_view trial_id,
@@ -140,17 +151,19 @@ absl::StatusOr<std::vector<v1::Decision>> SqliteBackend::LoadDecisions(absl::str
   s->BindText(1, sweep_id)
       .Bind(2, limit < 0 ? int64_t{-1} : limit)
       .Bind(3, std::max<int64_t>(0, offset));
-  std::vector<v1::Decision> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s->Step());
-    if (!row) return out;
-    ASSIGN_OR_RETURN(v1::Decision d, ParseBlob<v1::Decision>(s->Blob(0), "decision"));
-    out.push_back(std::move(d));
-  }
+  return ReadDecisions(*s);
 }
 
 absl::StatusOr<int64_t> SqliteBackend::CountDecisions(absl::string_view sweep_id) {
   return Count("SELECT COUNT(*) FROM decisions WHERE sweep_id = ?1", sweep_id);
+}
+
+absl::StatusOr<std::vector<v1::Decision>> SqliteBackend::LoadTrialDecisions(
+    absl::string_view trial_id) {
+  ASSIGN_OR_RETURN(StmtPtr s,
+                   db_->Prepare("SELECT decision FROM decisions WHERE trial_id = ?1 ORDER BY id"));
+  s->BindText(1, trial_id);
+  return ReadDecisions(*s);
 }
 
 absl::StatusOr<int> SqliteBackend::DeleteSweepRows(absl::string_view sweep_id) {

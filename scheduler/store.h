@@ -343,6 +343,10 @@ class Store {
       absl::string_view trial_id) = 0;
   // Decisions about the sweep's trials, oldest first.
   virtual absl::StatusOr<std::vector<v1::Decision>> ListDecisions(absl::string_view sweep_id) = 0;
+  // Decisions about one trial, oldest first, without reading its sweep's others (a trial has
+  // one a milestone). NOT_FOUND for an unknown trial.
+  virtual absl::StatusOr<std::vector<v1::Decision>> ListTrialDecisions(
+      absl::string_view trial_id) = 0;
 
   // --- Workers ---
   // Inserts or replaces by worker_id. trial_ids is ignored: it is derived from the leases.

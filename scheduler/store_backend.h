@@ -120,6 +120,9 @@ class StoreBackend {
                                                                   int64_t offset,
                                                                   int64_t limit) = 0;
   virtual absl::StatusOr<int64_t> CountDecisions(absl::string_view sweep_id) = 0;
+  // One trial's, oldest first. SQLite: the (trial_id, milestone_fraction) index.
+  virtual absl::StatusOr<std::vector<v1::Decision>> LoadTrialDecisions(
+      absl::string_view trial_id) = 0;
 
   // Removes the sweep and every row of its trials (points, checkpoint records, decisions,
   // the trials themselves); events stay. Returns how many trials were removed.

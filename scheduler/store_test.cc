@@ -259,6 +259,18 @@ TYPED_TEST(StoreSweepTest, DecisionsAreKeyedByTrialAndMilestone) {
   EXPECT_EQ((*decisions)[0].decided_unix_ms(), this->clock_.NowUnixMs());
   EXPECT_DOUBLE_EQ((*decisions)[0].prediction().final_loss_interval().low(), 3.40);
   EXPECT_EQ((*decisions)[1].decided_unix_ms(), 42);
+  // One trial's alone (what the dashboard's trial page reads).
+  v1::Decision second = later;
+  second.set_milestone_fraction(0.6);
+  ASSERT_TRUE(this->store().RecordDecision(second).ok());
+  auto t000 = this->store().ListTrialDecisions("s1/t000");
+  ASSERT_TRUE(t000.ok()) << t000.status();
+  ASSERT_EQ(t000->size(), 2u);
+  EXPECT_DOUBLE_EQ((*t000)[0].milestone_fraction(), 0.3);
+  EXPECT_DOUBLE_EQ((*t000)[1].milestone_fraction(), 0.6);
+  EXPECT_EQ(this->store().ListTrialDecisions("s1/t001")->size(), 1u);
+  EXPECT_EQ(this->store().ListTrialDecisions("s1/t999").status().code(),
+            absl::StatusCode::kNotFound);
 
   auto trial = this->store().GetTrial("s1/t001");
   EXPECT_EQ(trial->last_decision().action(), v1::DECISION_ACTION_STOP);

@@ -3,10 +3,10 @@
 //
 // Builds a sweep of --trials trials of --points loss points each in a real SQLite store (or the
 // in-memory one), starts the Scheduler and the dashboard's HTTP server on loopback, and times
-// over HTTP what the sweep page asks for its first render (the sweep's ranking, the loss curves
-// and the normalized curves, downsampled to --view-points per curve), cold (nothing cached)
-// and warm, against the same curves with every point. Sizes are of the JSON body, and on the
-// wire with gzip (which the server applies when the client accepts it). Then, on the same
+// over HTTP what the sweep page asks for its first render (the first page of the sweep's ranking,
+// its loss curves and the normalized curves, downsampled to --view-points per curve), cold (nothing
+// cached) and warm, against the same curves with every point. Sizes are of the JSON body, and on
+// the wire with gzip (which the server applies when the client accepts it). Then, on the same
 // server, Debian's Chromium loads the sweep page downsampled and with every point
 // (web/bench/first_render.mjs): time to first render (both charts drawn with data), payloads.
 //
@@ -169,7 +169,8 @@ int Run(int argc, char** argv) {
   flags.AddInt("points", "N", "loss points per trial", &points);
   flags.AddInt("view-points", "N",
                "points per curve to ask for; 0 = what the page asks (web/src/sweep_page.js: "
-               "200,000 / trials, in [50, 1500] for a 1000-pixel chart)",
+               "200,000 / the trials of its first page (100), in [50, 1500] for a 1000-pixel "
+               "chart)",
                &view_points);
   flags.AddBool("memory", "use the in-memory store instead of SQLite", &memory);
   flags.AddString("chromium", "PATH", "the browser for time to first render; 'none' skips it",
@@ -220,7 +221,9 @@ int Run(int argc, char** argv) {
     return 1;
   }
   const int port = (*web)->port();
-  if (view_points <= 0) view_points = std::clamp<int64_t>(200000 / trials, 50, 1500);
+  if (view_points <= 0) {
+    view_points = std::clamp<int64_t>(200000 / std::min<int64_t>(trials, 100), 50, 1500);
+  }
   const std::string view = std::to_string(view_points);
   std::printf("first render of the sweep page (ranking + curves + normalized curves):\n");
   auto cold = PageLoad(port, view);

@@ -100,6 +100,37 @@ def start_scheduler(scheduler, db):
             return sched, found.group(1)
 
 
+def ab_arguments(doc, rounds):
+    """The flags of an A/B of two augur-scheduler binaries on one store (status_ab.py,
+    dashboard_ab.py)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--augur", required=True)
+    ap.add_argument("--a", required=True, help="augur-scheduler A (e.g. the baseline)")
+    ap.add_argument("--b", required=True, help="augur-scheduler B")
+    ap.add_argument("--trials", type=int, default=100000)
+    ap.add_argument("--points", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=rounds)
+    return ap.parse_args()
+
+
+def make_sweep(augur, scheduler, db, trials, points_per_trial):
+    """A sweep of `trials` trials submitted to `scheduler` on a fresh store at `db` (which is
+    stopped again), then points for every trial written into the file; returns its id."""
+    sched, address = start_scheduler(scheduler, db)
+    try:
+        spec = os.path.join(os.path.dirname(db), "scale.yaml")
+        with open(spec, "w") as f:
+            f.write(SPEC.format(n=trials))
+        _, _, out = run([augur, "submit", spec, "--skip-path-checks", "--output", "json",
+                         "--scheduler", address], out=None)
+        sweep = json.loads(out)["sweep_id"]
+    finally:
+        sched.terminate()
+        sched.wait()
+    add_points(db, sweep, points_per_trial)
+    return sweep
+
+
 def train(augur, scheduler, sim_workers, n, seconds):
     """A sweep of n trials, submitted to a fresh scheduler, trains for `seconds` on simulated
     workers; returns the scheduler's peak while it trains (the submit's peak excluded) and the

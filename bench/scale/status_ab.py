@@ -9,7 +9,6 @@ scheduler during it) and the medians.
   status_ab.py --augur build/cli/augur --a /tmp/base15/build/scheduler/augur-scheduler \\
       --b build/scheduler/augur-scheduler --trials 100000 --rounds 5
 """
-import argparse
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ import subprocess
 import tempfile
 import time
 
-from bench_scale import SPEC, add_points, run, start_scheduler
+from bench_scale import ab_arguments, make_sweep, run, start_scheduler
 
 
 def cpu_s(pid):
@@ -41,27 +40,11 @@ def timed(args, sched_pid):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--augur", required=True)
-    ap.add_argument("--a", required=True, help="augur-scheduler A (e.g. the baseline)")
-    ap.add_argument("--b", required=True, help="augur-scheduler B")
-    ap.add_argument("--trials", type=int, default=100000)
-    ap.add_argument("--points", type=int, default=10)
-    ap.add_argument("--rounds", type=int, default=5)
-    a = ap.parse_args()
+    a = ab_arguments(__doc__, rounds=5)
     work = tempfile.mkdtemp(prefix="augur_status_ab_")
     db = os.path.join(work, "augur.db")
     try:
-        sched, address = start_scheduler(a.a, db)
-        spec = os.path.join(work, "scale.yaml")
-        with open(spec, "w") as f:
-            f.write(SPEC.format(n=a.trials))
-        _, _, out = run([a.augur, "submit", spec, "--skip-path-checks", "--output", "json",
-                         "--scheduler", address], out=None)
-        sweep = json.loads(out)["sweep_id"]
-        sched.terminate()
-        sched.wait()
-        add_points(db, sweep, a.points)
+        sweep = make_sweep(a.augur, a.a, db, a.trials, a.points)
         times = {"A": [], "B": []}
         for _ in range(a.rounds):
             for name, binary in (("A", a.a), ("B", a.b)):

@@ -50,5 +50,6 @@ const tokenInput = document.getElementById('token');
 tokenInput.value = token();
 tokenInput.addEventListener('change', () => { setToken(tokenInput.value.trim()); connect(); render(); });
 window.addEventListener('hashchange', () => { window.scrollTo(0, 0); render(); });
+window.addEventListener('augur:render', () => render());  // A page asks to be drawn again.
 connect();
 render();

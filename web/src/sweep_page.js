@@ -7,21 +7,34 @@ import { parallel } from './parallel.js';
 import { style, smooth } from './styles.js';
 import { rankingTable } from './table.js';
 
-const views = new Map();  // Per sweep: sort, filter and chart settings survive live updates.
+const views = new Map();  // Per sweep: page, sort, filter and chart settings survive live updates.
+
+// Ranking rows a page (the server sends at most 1,000); ?trial_page=N in the page's address
+// (before the #) sets it (tests use 2).
+const PAGE_SIZE = Math.min(1000, Number(new URLSearchParams(location.search).get('trial_page')) || 100);
 
 function viewOf(id) {
-  if (!views.has(id)) views.set(id, { sort: 'rank', desc: false, filter: '', smoothing: 0, logX: false, logY: false });
+  if (!views.has(id)) views.set(id, { offset: 0, sort: 'rank', desc: false, filter: '', smoothing: 0, logX: false, logY: false });
   return views.get(id);
 }
 
 export async function sweepPage(main, sweepId) {
   const view = viewOf(sweepId);
   const base = `/api/v1/sweeps/${encodeURIComponent(sweepId)}`;
-  const s = await get(base);
-  const points = pointsOverride() || pointsPerCurve(main.clientWidth || 1000, s.total_trials);
+  // The offset is read once: a click on "next" while this renders draws again after it.
+  let page = `offset=${view.offset}&page_size=${PAGE_SIZE}`;
+  let s = await get(`${base}?${page}`);
+  if (!s.rows.length && s.offset > 0) {  // The sweep has fewer trials now: its last page.
+    view.offset = Math.max(0, Math.floor((s.total_trials - 1) / PAGE_SIZE) * PAGE_SIZE);
+    page = `offset=${view.offset}&page_size=${PAGE_SIZE}`;
+    s = await get(`${base}?${page}`);
+  }
+  // The charts show this page's trials (and, normalized, the reference runs).
+  const paged = s.total_trials > s.rows.length;
+  const points = pointsOverride() || pointsPerCurve(main.clientWidth || 1000, s.rows.length);
   const [curves, normalized, zoomed] = await Promise.all([
-    get(`${base}/curves?points=${points}`), get(`${base}/curves?points=${points}&normalized=1`),
-    view.zoom ? get(rangePath(base, points, view.zoom)) : null]);
+    get(`${base}/curves?points=${points}&${page}`), get(`${base}/curves?points=${points}&normalized=1&${page}`),
+    view.zoom ? get(rangePath(base, points, page, view.zoom)) : null]);
   const sweep = s.sweep;
   const counts = Object.entries(sweep.trial_counts || {}).map(([k, v]) => `${esc(k)} ${v}`).join(', ');
   main.innerHTML = `<h1>${esc(sweep.spec.name)} <small>${esc(sweep.sweep_id)}</small>
@@ -30,7 +43,8 @@ export async function sweepPage(main, sweepId) {
       ${sweep.note ? `Note: ${esc(sweep.note)}` : ''}</p>
     <p class="tags">${(sweep.tags || []).map((t) => `<span class="tag">${esc(t)} <a href="#" data-untag="${esc(t)}" title="remove">×</a></span>`).join(' ')}
       <input class="new-tag" placeholder="add tag" size="10"> <span class="action-result"></span></p>
-    <h2>Ranking</h2><div id="ranking"></div>
+    <h2>Ranking</h2><div class="controls pager"><button class="prev">previous</button>
+      <span class="page-range">${pageRange(s)}</span><button class="next">next</button></div><div id="ranking"></div>
     <h2>Events</h2><div id="events"></div>
     <h2>Loss curves</h2>
     <div class="controls">smoothing <input type="range" id="smoothing" min="0" max="0.99" step="0.01" value="${view.smoothing}">
@@ -40,10 +54,11 @@ export async function sweepPage(main, sweepId) {
       <span class="zoom-error error"></span></div>
     <div id="curves" class="chart"></div>
     <h2>Normalized loss against the reference</h2><div id="normalized" class="chart"></div>
-    <h2>Final loss against each searched hyperparameter</h2><div id="vs-params"></div>
-    <div id="parallel-section" ${s.searched.length < 2 ? 'hidden' : ''}><h2>Parallel coordinates</h2><div id="parallel"></div></div>`;
+    <h2>Final loss against each searched hyperparameter${paged ? ' (this page\'s trials)' : ''}</h2><div id="vs-params"></div>
+    <div id="parallel-section" ${s.searched.length < 2 ? 'hidden' : ''}><h2>Parallel coordinates${paged ? ' (this page\'s trials)' : ''}</h2><div id="parallel"></div></div>`;
+  pager(main, s, view);
   const rerender = (v, refocus) => {
-    rankingTable(main.querySelector('#ranking'), s.rows, sweepId, v, rerender);
+    rankingTable(main.querySelector('#ranking'), s.rows, sweepId, v, rerender, paged);
     if (refocus) {
       const input = main.querySelector('#ranking .filter');
       input.focus();
@@ -66,7 +81,7 @@ export async function sweepPage(main, sweepId) {
     }
     curvesEl.dataset.rangeRequests = String(Number(curvesEl.dataset.rangeRequests || 0) + 1);
     try {
-      const data = await get(rangePath(base, points, range));
+      const data = await get(rangePath(base, points, page, range));
       if (view.zoom !== range) return;  // Another zoom, or a reset, came after this one.
       shown = data;
       drawCurves();
@@ -88,6 +103,28 @@ export async function sweepPage(main, sweepId) {
   return { crumbs: [[null, sweepId]] };
 }
 
+// "trials 101-200 of 100,000".
+function pageRange(s) {
+  const n = (v) => v.toLocaleString('en-US');
+  if (!s.rows.length) return `no trials of ${n(s.total_trials)}`;
+  return `trials ${n(s.offset + 1)}–${n(s.offset + s.rows.length)} of ${n(s.total_trials)}`;
+}
+
+// Previous and next page of the ranking: the page is drawn again for the new offset (main.js
+// listens for augur:render), keeping the scroll position.
+function pager(main, s, view) {
+  const prev = main.querySelector('.pager .prev'), next = main.querySelector('.pager .next');
+  prev.disabled = s.offset === 0;
+  next.disabled = s.next_offset == null;
+  const go = (offset) => {
+    view.offset = offset;
+    view.zoom = null;
+    window.dispatchEvent(new Event('augur:render'));
+  };
+  prev.addEventListener('click', () => go(Math.max(0, s.offset - PAGE_SIZE)));
+  next.addEventListener('click', () => go(s.next_offset));
+}
+
 // Points per curve to ask the server for: enough for the chart's width, within a budget of
 // POINT_BUDGET per chart (1,000 trials get 200 points each: the overlapping lines of a large
 // sweep show no more, and the page stays quick). bench/dashboard asks the same.
@@ -103,8 +140,8 @@ function pointsOverride() {
   return p === 'all' || /^[0-9]+$/.test(p || '') ? p : null;
 }
 
-function rangePath(base, points, [from, to]) {
-  return `${base}/curves?points=${points}&x_from=${from}&x_to=${to}`;
+function rangePath(base, points, page, [from, to]) {
+  return `${base}/curves?points=${points}&${page}&x_from=${from}&x_to=${to}`;
 }
 
 function events(el, list) {

@@ -17,7 +17,8 @@ export const COLUMNS = [
 ];
 
 // view: {sort: key, desc: bool, filter: text}; changed(view) is called on clicks and typing.
-export function rankingTable(el, rows, sweepId, view, changed) {
+// `paged`: rows are one page of the ranking, which sorting and filtering do not leave.
+export function rankingTable(el, rows, sweepId, view, changed, paged = false) {
   const col = COLUMNS.find((c) => c.key === view.sort) || COLUMNS[0];
   const words = view.filter.toLowerCase().split(/\s+/).filter(Boolean);
   const shown = rows.filter((r) => {
@@ -34,7 +35,7 @@ export function rankingTable(el, rows, sweepId, view, changed) {
   shown.sort(cmp);
   const head = COLUMNS.map((c) => `<th data-key="${c.key}" class="${c.key === col.key ? (view.desc ? 'desc' : 'asc') : ''}">${esc(c.title)}</th>`).join('');
   const body = shown.map((r) => `<tr data-trial="${esc(r.short_id)}">${COLUMNS.map((c) => `<td class="${c.key}">${c.cell(r, sweepId)}</td>`).join('')}</tr>`).join('');
-  el.innerHTML = `<div class="controls"><input class="filter" placeholder="filter: e.g. running, lr=0.003, t01" value="${esc(view.filter)}"> <span class="count">${shown.length} of ${rows.length} trials</span></div>
+  el.innerHTML = `<div class="controls"><input class="filter" placeholder="filter: e.g. running, lr=0.003, t01" value="${esc(view.filter)}"> <span class="count">${shown.length} of ${rows.length} trials${paged ? ' on this page (sorting and filtering stay within it)' : ''}</span></div>
     <table class="ranking"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
   el.querySelectorAll('th').forEach((th) => th.addEventListener('click', () => {
     view.desc = view.sort === th.dataset.key ? !view.desc : false;

@@ -1,6 +1,6 @@
 // Drives Debian's Chromium (playwright-core) through the dashboard of a running sweep, for
 // tests/dashboard_browser_test.cc, which serves the sweep from a real augur-scheduler and feeds
-// it points, and zooms the loss curves. Talks to the test on stdout: "READY" when it waits for a live update (the test
+// it points, zooms the loss curves and pages through the ranking. Talks to the test on stdout: "READY" when it waits for a live update (the test
 // then sends points), and a last line "RESULT ok" or "RESULT fail: why".
 //
 //   node dashboard_check.mjs URL SWEEP_ID RUNNING_TRIAL SCREENSHOT_DIR CHROMIUM
@@ -68,6 +68,45 @@ async function checkZoom(page) {
   await page.dblclick('#curves .u-over');
   await page.waitForFunction(() => !document.querySelector('#curves').dataset.range && document.querySelector('#curves').dataset.drawn,
     null, { timeout: DEADLINE_MS }).catch(() => fail('a double-click did not go back to the overview'));
+}
+
+// The sweep page's ranking, two rows a page (?trial_page=2): "trials 1–2 of 4", ranks 1 and 2,
+// the loss curves of those two trials; "next" asks the server for the next page (offset=2) and
+// shows ranks 3 and 4 with their curves; "previous" goes back.
+async function checkPaging(page, url, sweepId) {
+  const pageOf = () => page.evaluate(() => ({
+    range: document.querySelector('.pager .page-range')?.textContent.trim(),
+    ranks: [...document.querySelectorAll('#ranking tbody tr td.rank')].map((td) => Number(td.textContent)),
+    trials: [...document.querySelectorAll('#ranking tbody tr')].map((tr) => tr.dataset.trial).sort(),
+    curves: document.querySelector('#curves')?.chart?.series.slice(1).map((s) => s.label.split(' ')[0]),
+    prev: document.querySelector('.pager .prev')?.disabled,
+    next: document.querySelector('.pager .next')?.disabled,
+  }));
+  const waitFor = (range) => page.waitForFunction(
+    (r) => document.querySelector('.pager .page-range')?.textContent.trim() === r && document.querySelector('#curves')?.dataset.drawn,
+    range, { timeout: DEADLINE_MS }).catch(async () => fail(`paging: wanted "${range}", have ${JSON.stringify(await pageOf())}`));
+  const asked = [];
+  page.on('request', (r) => { if (/\/sweeps\/[^/?]+(\/curves)?\?/.test(r.url())) asked.push(r.url().replace(/^.*\/sweeps\/[^/?]+/, '')); });
+  await page.goto(`${url}?trial_page=2#/sweep/${sweepId}`);
+  await waitFor('trials 1–2 of 4');
+  const first = await pageOf();
+  if (first.ranks.join(',') !== '1,2' || !first.prev || first.next) fail(`first page: ${JSON.stringify(first)}`);
+  const drawsItsRows = (p) => [...p.curves].sort().join(',') === p.trials.join(',');
+  if (!drawsItsRows(first)) fail(`first page: rows ${first.trials}, curves ${first.curves}`);
+  await page.click('.pager .next');
+  await waitFor('trials 3–4 of 4');
+  const second = await pageOf();
+  if (second.ranks.join(',') !== '3,4' || second.prev || !second.next) fail(`second page: ${JSON.stringify(second)}`);
+  if (!drawsItsRows(second) || second.trials.some((t) => first.trials.includes(t))) {
+    fail(`second page: rows ${second.trials}, curves ${second.curves}; the first ${first.trials}`);
+  }
+  if (!asked.some((u) => /^\?offset=2&page_size=2/.test(u)) || !asked.some((u) => /^\/curves\?.*offset=2&page_size=2/.test(u))) {
+    fail(`"next" asked for ${asked.join(' ')}`);
+  }
+  await page.screenshot({ path: `${outDir}/sweep_page2.png`, fullPage: true });
+  await page.click('.pager .prev');
+  await waitFor('trials 1–2 of 4');
+  console.log(`paging: "${first.range}" (curves ${first.curves}) -> "${second.range}" (curves ${second.curves}) -> back; requests ${asked.join(' ')}`);
 }
 
 async function progressOf(page, trial) {
@@ -160,6 +199,7 @@ async function run() {
     await page.goto(`${url}#/sweep/${sweepId}/trial/${runningTrial}`);
     await expectChart(page, '#trial-curve', 'trial curve');
     await page.screenshot({ path: `${outDir}/trial.png`, fullPage: true });
+    await checkPaging(page, url, sweepId);
     if (errors.length) fail(`page errors: ${errors.join('; ')}`);
   } finally {
     await browser.close();
