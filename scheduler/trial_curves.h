@@ -11,10 +11,17 @@
 // policy uses) is not held, only counted in its group (it holds every milestone of a
 // synchronous sweep: HasUnstarted). It is held from the first row that shows it otherwise (its
 // lease, a pause, an end). Held rows are kept without their trainer config (TrialConfig but
-// its resources): decisions read states, ids and curve controls. Ended trials stay held while
-// the sweep has milestones (their curves are compared there), so such a sweep's memory is its
-// started trials'; in a sweep without milestones an ended trial (not a reference) is dropped,
-// and memory is its live trials'.
+// its resources): decisions read states, ids and curve controls. In a sweep without milestones
+// an ended trial (not a reference) is dropped, and memory is its live trials'. In a sweep with
+// milestones an ended trial stays held (it is compared at the milestones), but of its curve
+// only what a decision round reads (round_planner.cc): the points up to the sweep's last
+// milestone's window (fraction <= last milestone + kMilestoneTolerance: a summary at milestone
+// m reads the points up to m's window, and nothing else of a trial that is not to be decided)
+// and its last point (its progress, which says it reached every milestone); not the times it
+// reached them (read of live trials only). So such a sweep's memory is its live trials' curves
+// plus, per ended trial, its row and at most ~1,000 x (last milestone + 0.005) + 1 points,
+// whatever the length of its run; a load reads no more of an ended trial's curve than that.
+// Reference runs are held whole (a round aligns trials to their whole curves); they are few.
 //
 // Events go to the sink given at construction, outside the curves' lock. Thread-safe.
 #ifndef AUGUR_SCHEDULER_TRIAL_CURVES_H_
@@ -125,6 +132,8 @@ class TrialCurves {
   size_t loaded_sweeps() const;
   // Trial rows held, over every loaded sweep.
   size_t held_trials() const;
+  // Curve points held, over every loaded sweep.
+  size_t held_points() const;
 
  private:
   struct TrialMemory {
@@ -143,6 +152,13 @@ class TrialCurves {
   };
   // Appends a point to a curve, merging points within one 1/1000 of training.
   static void AppendToCurve(TrialMemory& m, const predictor::CurvePoint& p);
+  // Whether memory keeps only what decisions read of the trial (see the top): it ended, is not
+  // a reference, and its sweep has milestones.
+  static bool KeepsDecisionPrefix(const v1::Trial& trial, const SweepPolicy& policy);
+  // The fraction up to which such a trial keeps its points (then its last point).
+  static double PrefixLimit(const SweepPolicy& policy);
+  // Cuts such a trial's memory down to what decisions read of it; a no-op once cut.
+  static void KeepDecisionPrefix(TrialMemory& m, const SweepPolicy& policy);
   // The row as memory keeps it: without its trainer config, but for config.resources.
   static std::shared_ptr<const v1::Trial> Slim(v1::Trial trial);
   // Counts a trial memory did not hold as started: its group has one unstarted trial less.

@@ -31,6 +31,7 @@ absl::StatusOr<TrialCurves::TrialMemory> TrialCurves::ReadMemory(Store& store, v
   TrialMemory m;
   ASSIGN_OR_RETURN(std::vector<v1::LossPoint> points, store.ReadPoints(trial.trial_id(), 0));
   for (const predictor::CurvePoint& p : ToPredictorPoints(points)) AppendToCurve(m, p);
+  if (KeepsDecisionPrefix(trial, policy)) KeepDecisionPrefix(m, policy);
   if (trial.state() == v1::TRIAL_STATE_RUNNING) {
     ASSIGN_OR_RETURN(LeaseInfo lease, store.GetLease(trial.trial_id()));
     m.fencing_token = lease.fencing_token;
