@@ -44,6 +44,12 @@ double TrialCurves::PrefixLimit(const SweepPolicy& policy) {
   return policy.milestones.back() + kMilestoneTolerance;
 }
 
+double TrialCurves::HeadToRead(const SweepPolicy& policy) {
+  // Two blocks past the limit: every block up to the limit's is read whole, so its points merge
+  // as they do when the whole curve is read, and the cut keeps the same points.
+  return PrefixLimit(policy) + 2 / kBlocksPerRun;
+}
+
 void TrialCurves::KeepDecisionPrefix(TrialMemory& m, const SweepPolicy& policy) {
   m.reached.clear();
   std::vector<predictor::CurvePoint>& curve = m.points;

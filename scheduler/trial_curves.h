@@ -14,14 +14,17 @@
 // its resources): decisions read states, ids and curve controls. In a sweep without milestones
 // an ended trial (not a reference) is dropped, and memory is its live trials'. In a sweep with
 // milestones an ended trial stays held (it is compared at the milestones), but of its curve
-// only what a decision round reads (round_planner.cc): the points up to the sweep's last
-// milestone's window (fraction <= last milestone + kMilestoneTolerance: a summary at milestone
-// m reads the points up to m's window, and nothing else of a trial that is not to be decided)
-// and its last point (its progress, which says it reached every milestone); not the times it
-// reached them (read of live trials only). So such a sweep's memory is its live trials' curves
-// plus, per ended trial, its row and at most ~1,000 x (last milestone + 0.005) + 1 points,
-// whatever the length of its run; a load reads no more of an ended trial's curve than that.
-// Reference runs are held whole (a round aligns trials to their whole curves); they are few.
+// only what a decision round reads of it (round_planner.cc): the points up to the last
+// milestone's window (fraction <= last milestone + kMilestoneTolerance; its summary at a
+// milestone m is computed from the points up to m's window), and its last point (its progress:
+// whether it reached m); not when it reached the milestones (read of live trials only). Ended
+// states have no way out, so its curve never grows again. Such a sweep's memory is then its
+// live trials' curves plus, per ended trial, its row and at most 1,000 x (last milestone +
+// 0.005) + 2 points however long it ran (the default 0.1, 0.15: 157). A load reads little more
+// of an ended trial (Store::ReadPointsHead: its points up to 0.2% of training past that window,
+// then its last one, kept as stored rather than as the mean of its last 0.1% of training: no
+// decision reads its loss). Reference runs are held whole (a round reads their whole curves as
+// the reference); they are few.
 //
 // Events go to the sink given at construction, outside the curves' lock. Thread-safe.
 #ifndef AUGUR_SCHEDULER_TRIAL_CURVES_H_
@@ -159,6 +162,8 @@ class TrialCurves {
   static double PrefixLimit(const SweepPolicy& policy);
   // Cuts such a trial's memory down to what decisions read of it; a no-op once cut.
   static void KeepDecisionPrefix(TrialMemory& m, const SweepPolicy& policy);
+  // How far a load reads such a trial's curve (Store::ReadPointsHead) before its last point.
+  static double HeadToRead(const SweepPolicy& policy);
   // The row as memory keeps it: without its trainer config, but for config.resources.
   static std::shared_ptr<const v1::Trial> Slim(v1::Trial trial);
   // Counts a trial memory did not hold as started: its group has one unstarted trial less.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "scheduler/fault_injecting_store.h"
 #include "scheduler/memory_store.h"
 #include "scheduler/part_test_util.h"
 #include "scheduler/policy_runner.h"
@@ -163,8 +164,13 @@ TEST_F(TrialCurvesMemoryTest, EndedTrialsOfAMilestoneSweepKeepOnlyWhatDecisionsR
   EXPECT_EQ(first.points.back().step, testing::kSteps);
   EXPECT_DOUBLE_EQ(first.points.back().loss, 5.0 - 0.001 * testing::kSteps);
 
-  TrialCurves restarted(&store_, &clock_, [](CurveEvent) {});
+  // The load reads the heads of the ended trials' curves, never a whole curve: it succeeds
+  // when every whole-curve read fails.
+  FaultInjectingStore heads_only(&store_);
+  heads_only.FailOperation("ReadPoints", absl::InternalError("a whole curve was read"), -1);
+  TrialCurves restarted(&heads_only, &clock_, [](CurveEvent) {});
   restarted.EnsureLoaded("s1");
+  EXPECT_TRUE(heads_only.failed_operations().empty());
   EXPECT_EQ(restarted.held_trials(), static_cast<size_t>(kTrials));
   EXPECT_EQ(restarted.held_points(), kTrials * kKept);
   const testing::CurveCopy loaded = testing::InCurves(restarted, "s1/t000");
