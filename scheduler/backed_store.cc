@@ -318,6 +318,15 @@ absl::StatusOr<std::vector<v1::LossPoint>> BackedStore::ReadPoints(absl::string_
   });
 }
 
+absl::StatusOr<std::vector<v1::LossPoint>> BackedStore::ReadPointsHead(absl::string_view trial_id,
+                                                                       double up_to_fraction) {
+  using Points = std::vector<v1::LossPoint>;
+  return RunFor<Points>([&](StoreBackend& db) -> absl::StatusOr<Points> {
+    RETURN_IF_ERROR(MustLoadTrial(db, trial_id).status());
+    return db.LoadPointsHead(trial_id, up_to_fraction);
+  });
+}
+
 absl::StatusOr<std::optional<v1::CheckpointCommit>> BackedStore::LatestCheckpoint(
     absl::string_view trial_id) {
   using Checkpoint = std::optional<v1::CheckpointCommit>;

@@ -94,6 +94,10 @@ class FailingBackend : public StoreBackend {
                                                         int64_t from) override {
     return inner_->LoadPoints(id, from);
   }
+  absl::StatusOr<std::vector<v1::LossPoint>> LoadPointsHead(absl::string_view id,
+                                                            double up_to) override {
+    return inner_->LoadPointsHead(id, up_to);
+  }
   absl::StatusOr<int64_t> MaxStep(absl::string_view id) override { return inner_->MaxStep(id); }
   absl::Status UpsertCheckpoint(const v1::CheckpointCommit& c, int64_t ms) override {
     RETURN_IF_ERROR(Maybe("UpsertCheckpoint"));

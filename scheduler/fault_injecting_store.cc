@@ -153,6 +153,11 @@ absl::StatusOr<std::vector<v1::LossPoint>> FaultInjectingStore::ReadPoints(
   RETURN_IF_ERROR(Check("ReadPoints"));
   return inner_->ReadPoints(trial_id, from_step);
 }
+absl::StatusOr<std::vector<v1::LossPoint>> FaultInjectingStore::ReadPointsHead(
+    absl::string_view trial_id, double up_to_fraction) {
+  RETURN_IF_ERROR(Check("ReadPointsHead"));
+  return inner_->ReadPointsHead(trial_id, up_to_fraction);
+}
 absl::StatusOr<std::optional<v1::CheckpointCommit>> FaultInjectingStore::LatestCheckpoint(
     absl::string_view trial_id) {
   RETURN_IF_ERROR(Check("LatestCheckpoint"));

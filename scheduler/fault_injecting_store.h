@@ -76,6 +76,8 @@ class FaultInjectingStore : public Store {
   absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override;
   absl::StatusOr<std::vector<v1::LossPoint>> ReadPoints(absl::string_view trial_id,
                                                         int64_t from_step) override;
+  absl::StatusOr<std::vector<v1::LossPoint>> ReadPointsHead(absl::string_view trial_id,
+                                                            double up_to_fraction) override;
   absl::StatusOr<std::optional<v1::CheckpointCommit>> LatestCheckpoint(
       absl::string_view trial_id) override;
   absl::StatusOr<std::vector<v1::Decision>> ListDecisions(absl::string_view sweep_id) override;

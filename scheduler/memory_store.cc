@@ -199,6 +199,21 @@ class MemoryBackend : public StoreBackend {
     }
     return out;
   }
+  absl::StatusOr<std::vector<v1::LossPoint>> LoadPointsHead(absl::string_view trial_id,
+                                                            double up_to_fraction) override {
+    std::vector<v1::LossPoint> out;
+    const std::string id(trial_id);
+    const auto end = points_.upper_bound({id, std::numeric_limits<int64_t>::max()});
+    for (auto it = points_.lower_bound({id, std::numeric_limits<int64_t>::min()}); it != end;
+         ++it) {
+      if (it->second.fraction() > up_to_fraction) {
+        out.push_back(std::prev(end)->second);
+        break;
+      }
+      out.push_back(it->second);
+    }
+    return out;
+  }
   absl::StatusOr<int64_t> MaxStep(absl::string_view trial_id) override {
     const std::string id(trial_id);
     auto it = points_.upper_bound({id, std::numeric_limits<int64_t>::max()});

@@ -14,6 +14,7 @@ augur_library(augur_scheduler
 augur_test(scheduler_test SRCS scheduler_test.cc scheduler_decision_test.cc policy_runner_test.cc
            trial_curves_test.cc dispatcher_test.cc sweep_control_test.cc milestones_test.cc
            scheduler_sync_test.cc scheduler_device_test.cc trial_curves_memory_test.cc
+           trial_curves_decisions_test.cc
            DEPS augur_scheduler)
 
 augur_library(augur_scheduler_server

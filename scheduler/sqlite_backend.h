@@ -72,6 +72,8 @@ class SqliteBackend : public StoreBackend {
   absl::Status InsertPoint(absl::string_view trial_id, const v1::LossPoint& p) override;
   absl::StatusOr<std::vector<v1::LossPoint>> LoadPoints(absl::string_view trial_id,
                                                         int64_t from_step) override;
+  absl::StatusOr<std::vector<v1::LossPoint>> LoadPointsHead(absl::string_view trial_id,
+                                                            double up_to_fraction) override;
   absl::StatusOr<int64_t> MaxStep(absl::string_view trial_id) override;
 
   absl::Status UpsertCheckpoint(const v1::CheckpointCommit& c, int64_t committed_ms) override;

@@ -84,6 +84,34 @@ absl::StatusOr<std::vector<v1::LossPoint>> SqliteBackend::LoadPoints(absl::strin
   }
 }
 
+absl::StatusOr<std::vector<v1::LossPoint>> SqliteBackend::LoadPointsHead(absl::string_view trial_id,
+                                                                         double up_to_fraction) {
+  // Walks the primary key from the trial's first step and stops at the first point past the
+  // fraction, then takes the last point from the key's other end: the pages in between are not
+  // read.
+  static const std::string kHead =
+      absl::StrCat("SELECT ", kPointColumns, " FROM points WHERE trial_id = ?1 ORDER BY step");
+  static const std::string kLast = absl::StrCat(
+      "SELECT ", kPointColumns, " FROM points WHERE trial_id = ?1 ORDER BY step DESC LIMIT 1");
+  std::vector<v1::LossPoint> out;
+  {
+    ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kHead.c_str()));
+    s->BindText(1, trial_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s->Step());
+      if (!row) return out;  // No point past the fraction.
+      v1::LossPoint p = ReadPoint(*s);
+      if (p.fraction() > up_to_fraction) break;
+      out.push_back(std::move(p));
+    }
+  }
+  ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kLast.c_str()));
+  s->BindText(1, trial_id);
+  ASSIGN_OR_RETURN(bool row, s->Step());
+  if (row) out.push_back(ReadPoint(*s));
+  return out;
+}
+
 absl::StatusOr<int64_t> SqliteBackend::MaxStep(absl::string_view trial_id) {
   static constexpr char kSql[] = "SELECT COALESCE(MAX(step), 0) FROM points WHERE trial_id = ?1";
   ASSIGN_OR_RETURN(StmtPtr s, db_->Prepare(kSql));

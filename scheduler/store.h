@@ -338,6 +338,11 @@ class Store {
   // Points with step >= from_step, ascending by step.
   virtual absl::StatusOr<std::vector<v1::LossPoint>> ReadPoints(absl::string_view trial_id,
                                                                 int64_t from_step) = 0;
+  // The points with fraction <= `up_to_fraction`, ascending by step, then the last point if it
+  // is past that fraction; the points in between are not read (the head ends at the first
+  // point past the fraction). What TrialCurves keeps of an ended trial.
+  virtual absl::StatusOr<std::vector<v1::LossPoint>> ReadPointsHead(absl::string_view trial_id,
+                                                                    double up_to_fraction) = 0;
   // The committed checkpoint with the largest step, if any.
   virtual absl::StatusOr<std::optional<v1::CheckpointCommit>> LatestCheckpoint(
       absl::string_view trial_id) = 0;

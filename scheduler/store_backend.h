@@ -102,6 +102,9 @@ class StoreBackend {
   virtual absl::Status InsertPoint(absl::string_view trial_id, const v1::LossPoint& point) = 0;
   virtual absl::StatusOr<std::vector<v1::LossPoint>> LoadPoints(absl::string_view trial_id,
                                                                 int64_t from_step) = 0;
+  // Store::ReadPointsHead's points.
+  virtual absl::StatusOr<std::vector<v1::LossPoint>> LoadPointsHead(absl::string_view trial_id,
+                                                                    double up_to_fraction) = 0;
   // 0 when the trial has no points.
   virtual absl::StatusOr<int64_t> MaxStep(absl::string_view trial_id) = 0;
 

@@ -1,6 +1,7 @@
 // Store contract, part 6: reads that stay bounded however large the sweep — a slice of the
-// ranking (ranking.h's order, read from indexed keys), decisions by offset, and trials in
-// planning order by page token. Runs against every backend (store_typed_test.h).
+// ranking (ranking.h's order, read from indexed keys), decisions by offset, trials in
+// planning order by page token, and the head of a curve with its last point. Runs against every
+// backend (store_typed_test.h).
 #include <string>
 #include <vector>
 
@@ -128,6 +129,31 @@ TYPED_TEST(StorePagesTest, EachPagesSummaryFollowsTheChangesBetweenPages) {
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->trial_counts().at("TRIAL_STATE_COMPLETED"), 1);
   EXPECT_FALSE(third->trial_counts().contains("TRIAL_STATE_RUNNING"));
+}
+
+TYPED_TEST(StorePagesTest, TheHeadOfACurveIsItsPointsUpToTheFractionAndItsLastPoint) {
+  this->CreateSweep("s1", 1);
+  LeaseGrant g = this->Lease();
+  ASSERT_TRUE(
+      this->store().AppendPoints(this->Write(g, Points(1, 60))).ok());  // Fraction step/100.
+  auto steps = [&](double up_to) {
+    auto head = this->store().ReadPointsHead("s1/t000", up_to);
+    EXPECT_TRUE(head.ok()) << head.status();
+    std::vector<int64_t> out;
+    if (head.ok()) {
+      for (const v1::LossPoint& p : *head) out.push_back(p.step());
+    }
+    return out;
+  };
+  EXPECT_THAT(steps(0.035), ElementsAre(1, 2, 3, 60));
+  EXPECT_THAT(steps(0.0), ElementsAre(60));
+  EXPECT_EQ(steps(0.59).size(), 60u);  // Up to 59, then the last.
+  EXPECT_EQ(steps(0.6).size(), 60u);   // Nothing past the fraction.
+  auto last = this->store().ReadPointsHead("s1/t000", 0.01);
+  ASSERT_TRUE(last.ok());
+  EXPECT_DOUBLE_EQ(last->back().train_loss(), 5.0 - 0.01 * 60);
+  EXPECT_EQ(this->store().ReadPointsHead("s1/nope", 1).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

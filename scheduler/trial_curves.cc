@@ -35,6 +35,37 @@ void TrialCurves::AppendToCurve(TrialMemory& m, const predictor::CurvePoint& p) 
   merged = 1;
 }
 
+bool TrialCurves::KeepsDecisionPrefix(const v1::Trial& trial, const SweepPolicy& policy) {
+  return !policy.milestones.empty() && IsTerminal(trial.state()) && !trial.is_reference();
+}
+
+double TrialCurves::PrefixLimit(const SweepPolicy& policy) {
+  // The window RoundPlanner::Plan cuts at the last milestone, computed as it computes it.
+  return policy.milestones.back() + kMilestoneTolerance;
+}
+
+double TrialCurves::HeadToRead(const SweepPolicy& policy) {
+  // Two blocks past the limit: every block up to the limit's is read whole, so its points merge
+  // as they do when the whole curve is read, and the cut keeps the same points.
+  return PrefixLimit(policy) + 2 / kBlocksPerRun;
+}
+
+void TrialCurves::KeepDecisionPrefix(TrialMemory& m, const SweepPolicy& policy) {
+  m.reached.clear();
+  std::vector<predictor::CurvePoint>& curve = m.points;
+  if (curve.size() < 2) return;
+  // The first point past the window, other than the last one (kept).
+  const auto cut =
+      std::upper_bound(curve.begin(), curve.end() - 1, PrefixLimit(policy),
+                       [](double f, const predictor::CurvePoint& p) { return f < p.fraction; });
+  if (cut == curve.end() - 1) return;  // Nothing between the window and the last point.
+  std::vector<predictor::CurvePoint> kept;
+  kept.reserve(static_cast<size_t>(cut - curve.begin()) + 1);  // Exactly: memory is freed.
+  kept.assign(curve.begin(), cut);
+  kept.push_back(curve.back());
+  curve = std::move(kept);
+}
+
 TrialCurves::TrialCurves(Store* store, const Clock* clock, std::function<void(CurveEvent)> sink)
     : store_(store), clock_(clock), sink_(std::move(sink)) {}
 
@@ -186,12 +217,17 @@ TrialCurves::TrialMemory* TrialCurves::UpdateLocked(const v1::Trial& trial, int6
     events.push_back({CurveEvent::Kind::kRecheck, trial.sweep_id(), m.group_key, 0, clock_->Now()});
   }
   // A sweep without milestones compares no curves: an ended trial that is not a reference
-  // leaves memory (a repeated row of it comes back only to leave again).
+  // leaves memory (a repeated row of it comes back only to leave again). With milestones, it
+  // keeps what the comparisons read of it (terminal states have no way out: its curve is
+  // final).
   if (sweep->second.policy.milestones.empty() && IsTerminal(trial.state()) &&
       !trial.is_reference()) {
     sweep->second.trials.erase(held);
     trial_sweep_.erase(trial.trial_id());
     return nullptr;
+  }
+  if (KeepsDecisionPrefix(trial, sweep->second.policy)) {
+    KeepDecisionPrefix(m, sweep->second.policy);
   }
   return &m;
 }
@@ -280,6 +316,15 @@ size_t TrialCurves::held_trials() const {
   absl::MutexLock lock(&mu_);
   size_t held = 0;
   for (const auto& [id, sweep] : sweeps_) held += sweep.trials.size();
+  return held;
+}
+
+size_t TrialCurves::held_points() const {
+  absl::MutexLock lock(&mu_);
+  size_t held = 0;
+  for (const auto& [id, sweep] : sweeps_) {
+    for (const auto& [trial_id, m] : sweep.trials) held += m.points.size();
+  }
   return held;
 }
 

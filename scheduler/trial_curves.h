@@ -11,10 +11,20 @@
 // policy uses) is not held, only counted in its group (it holds every milestone of a
 // synchronous sweep: HasUnstarted). It is held from the first row that shows it otherwise (its
 // lease, a pause, an end). Held rows are kept without their trainer config (TrialConfig but
-// its resources): decisions read states, ids and curve controls. Ended trials stay held while
-// the sweep has milestones (their curves are compared there), so such a sweep's memory is its
-// started trials'; in a sweep without milestones an ended trial (not a reference) is dropped,
-// and memory is its live trials'.
+// its resources): decisions read states, ids and curve controls. In a sweep without milestones
+// an ended trial (not a reference) is dropped, and memory is its live trials'. In a sweep with
+// milestones an ended trial stays held (it is compared at the milestones), but of its curve
+// only what a decision round reads of it (round_planner.cc): the points up to the last
+// milestone's window (fraction <= last milestone + kMilestoneTolerance; its summary at a
+// milestone m is computed from the points up to m's window), and its last point (its progress:
+// whether it reached m); not when it reached the milestones (read of live trials only). Ended
+// states have no way out, so its curve never grows again. Such a sweep's memory is then its
+// live trials' curves plus, per ended trial, its row and at most 1,000 x (last milestone +
+// 0.005) + 2 points however long it ran (the default 0.1, 0.15: 157). A load reads little more
+// of an ended trial (Store::ReadPointsHead: its points up to 0.2% of training past that window,
+// then its last one, kept as stored rather than as the mean of its last 0.1% of training: no
+// decision reads its loss). Reference runs are held whole (a round reads their whole curves as
+// the reference); they are few.
 //
 // Events go to the sink given at construction, outside the curves' lock. Thread-safe.
 #ifndef AUGUR_SCHEDULER_TRIAL_CURVES_H_
@@ -125,6 +135,8 @@ class TrialCurves {
   size_t loaded_sweeps() const;
   // Trial rows held, over every loaded sweep.
   size_t held_trials() const;
+  // Curve points held, over every loaded sweep.
+  size_t held_points() const;
 
  private:
   struct TrialMemory {
@@ -143,6 +155,15 @@ class TrialCurves {
   };
   // Appends a point to a curve, merging points within one 1/1000 of training.
   static void AppendToCurve(TrialMemory& m, const predictor::CurvePoint& p);
+  // Whether memory keeps only what decisions read of the trial (see the top): it ended, is not
+  // a reference, and its sweep has milestones.
+  static bool KeepsDecisionPrefix(const v1::Trial& trial, const SweepPolicy& policy);
+  // The fraction up to which such a trial keeps its points (then its last point).
+  static double PrefixLimit(const SweepPolicy& policy);
+  // Cuts such a trial's memory down to what decisions read of it; a no-op once cut.
+  static void KeepDecisionPrefix(TrialMemory& m, const SweepPolicy& policy);
+  // How far a load reads such a trial's curve (Store::ReadPointsHead) before its last point.
+  static double HeadToRead(const SweepPolicy& policy);
   // The row as memory keeps it: without its trainer config, but for config.resources.
   static std::shared_ptr<const v1::Trial> Slim(v1::Trial trial);
   // Counts a trial memory did not hold as started: its group has one unstarted trial less.

@@ -29,8 +29,15 @@ void TrialCurves::CountStarted(LoadedSweep& sweep, const v1::Trial& trial) {
 absl::StatusOr<TrialCurves::TrialMemory> TrialCurves::ReadMemory(Store& store, v1::Trial trial,
                                                                  const SweepPolicy& policy) {
   TrialMemory m;
-  ASSIGN_OR_RETURN(std::vector<v1::LossPoint> points, store.ReadPoints(trial.trial_id(), 0));
+  // An ended trial of a milestone sweep: only the head of its curve and its last point are
+  // read (kept as read: not merged with the rest of its last 0.1% of training, whose mean loss
+  // no decision reads).
+  const bool head_only = KeepsDecisionPrefix(trial, policy);
+  ASSIGN_OR_RETURN(std::vector<v1::LossPoint> points,
+                   head_only ? store.ReadPointsHead(trial.trial_id(), HeadToRead(policy))
+                             : store.ReadPoints(trial.trial_id(), 0));
   for (const predictor::CurvePoint& p : ToPredictorPoints(points)) AppendToCurve(m, p);
+  if (head_only) KeepDecisionPrefix(m, policy);
   if (trial.state() == v1::TRIAL_STATE_RUNNING) {
     ASSIGN_OR_RETURN(LeaseInfo lease, store.GetLease(trial.trial_id()));
     m.fencing_token = lease.fencing_token;

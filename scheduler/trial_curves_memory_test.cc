@@ -1,10 +1,12 @@
 // TrialCurves' memory grows with the trials that started, not with the sweep: unstarted trials
-// (PENDING, never leased) are counted per group, not held, while a large sweep is dispatched.
+// (PENDING, never leased) are counted per group, not held, while a large sweep is dispatched;
+// and an ended trial of a milestone sweep holds the prefix of its curve that decisions read.
 #include <span>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "scheduler/fault_injecting_store.h"
 #include "scheduler/memory_store.h"
 #include "scheduler/part_test_util.h"
 #include "scheduler/policy_runner.h"
@@ -113,6 +115,70 @@ TEST_F(TrialCurvesMemoryTest, UnstartedTrialsAreCountedAndHoldTheirGroup) {
   ASSERT_EQ(events_.size(), 1u);
   EXPECT_EQ(events_[0].kind, Kind::kRecheck);
   EXPECT_EQ(events_[0].group_key, group);
+}
+
+// The default policy (collapse, synchronous milestones 0.1 and 0.15) over 400 trials run to the
+// end, 16 at a time: an ended trial keeps the points up to the last milestone's window (0.155)
+// and its last point, so the points held grow with the prefix, not with the runs (the runs are
+// kSteps = 100 points; the prefix is 16 and the last point one more). A load after a restart
+// keeps the same points.
+TEST_F(TrialCurvesMemoryTest, EndedTrialsOfAMilestoneSweepKeepOnlyWhatDecisionsRead) {
+  constexpr int kTrials = 400, kSlots = 16;
+  constexpr size_t kKept = 17;  // Steps 1..16 ((step - 0.5) / 100 <= 0.155) and step 100.
+  StoreSweep(store_, "s1",
+             {.trials = kTrials,
+              .kind = v1::POLICY_KIND_COLLAPSE,
+              .milestones = {0.1, 0.15},
+              .asynchronous = false});
+  curves_.EnsureLoaded("s1");
+  size_t most_points = 0;
+  for (int ended = 0; ended < kTrials;) {
+    const std::vector<LeaseGrant> grants = Dispatch(kSlots);
+    ASSERT_FALSE(grants.empty());
+    CommittedWrites writes;
+    for (const LeaseGrant& g : grants) {
+      const v1::LossPointBatch run = WholeRun(g);
+      ASSERT_TRUE(store_
+                      .AppendPoints(PointWrite{g.trial.trial_id(),
+                                               g.lease.fencing_token(),
+                                               {run.points().begin(), run.points().end()}})
+                      .ok());
+      curves_.TakeArrived(run, clock_.Now());
+      auto done = store_.EndLease(g.trial.trial_id(), g.lease.fencing_token(),
+                                  v1::TRIAL_STATE_COMPLETED, "");
+      ASSERT_TRUE(done.ok()) << done.status();
+      writes.ended.push_back(*done);
+    }
+    most_points = std::max(most_points, curves_.held_points());
+    curves_.TakeCommitted(writes);
+    ended += static_cast<int>(grants.size());
+    EXPECT_EQ(curves_.held_trials(), static_cast<size_t>(ended));  // Compared at milestones.
+    EXPECT_EQ(curves_.held_points(), ended * kKept);
+    clock_.Advance(absl::Seconds(1));
+  }
+  EXPECT_LE(most_points, (kTrials - kSlots) * kKept + kSlots * testing::kSteps);
+  const testing::CurveCopy first = testing::InCurves(curves_, "s1/t000");
+  ASSERT_EQ(first.points.size(), kKept);
+  for (size_t i = 0; i + 1 < kKept; ++i)
+    EXPECT_EQ(first.points[i].step, static_cast<int64_t>(i + 1));
+  EXPECT_EQ(first.points.back().step, testing::kSteps);
+  EXPECT_DOUBLE_EQ(first.points.back().loss, 5.0 - 0.001 * testing::kSteps);
+
+  // The load reads the heads of the ended trials' curves, never a whole curve: it succeeds
+  // when every whole-curve read fails.
+  FaultInjectingStore heads_only(&store_);
+  heads_only.FailOperation("ReadPoints", absl::InternalError("a whole curve was read"), -1);
+  TrialCurves restarted(&heads_only, &clock_, [](CurveEvent) {});
+  restarted.EnsureLoaded("s1");
+  EXPECT_TRUE(heads_only.failed_operations().empty());
+  EXPECT_EQ(restarted.held_trials(), static_cast<size_t>(kTrials));
+  EXPECT_EQ(restarted.held_points(), kTrials * kKept);
+  const testing::CurveCopy loaded = testing::InCurves(restarted, "s1/t000");
+  ASSERT_EQ(loaded.points.size(), kKept);
+  for (size_t i = 0; i < kKept; ++i) {
+    EXPECT_EQ(loaded.points[i].step, first.points[i].step);
+    EXPECT_EQ(loaded.points[i].loss, first.points[i].loss);
+  }
 }
 
 // A trial leased while its sweep was loading (counted unstarted by the load) is read in with

@@ -8,6 +8,10 @@ With --train-seconds and --sim-workers, a sweep of the same size then trains for
 a fresh scheduler and store, on simulated workers (bench_sim_workers: 4 workers x 4 slots,
 leasing, streaming points and completing trials): the scheduler's peak while it trains (VmHWM
 reset after the submit) and the latency of `augur top` (one refresh), run back to back.
+The training sweep's policy is none, or with --train-policy default the spec's default
+(collapse, synchronous milestones 0.1 and 0.15, with its planned reference runs: the simulated
+workers train through the milestones, so every trial ends COMPLETED and the scheduler holds
+what it keeps of an ended trial of a milestone sweep); --train-points sets its points per trial.
 
 Each size runs on a fresh scheduler and store, so the scheduler's peak (VmHWM) is that size's.
 Everything is measured in this run: the ratio columns compare each size with the smallest one
@@ -18,6 +22,7 @@ schedulers in turn, and the scheduler's peak per size and its growth per trial a
   bench_scale.py --augur build/cli/augur --scheduler build/scheduler/augur-scheduler
   bench_scale.py ... --sizes 1000,10000,100000 --points 10     # the 100k row takes minutes
   bench_scale.py ... --sim-workers build/bench/scheduler/bench_sim_workers --train-seconds 30
+  bench_scale.py ... --train-seconds 60 --train-policy default --train-points 200
 """
 import argparse
 import json
@@ -131,16 +136,19 @@ def make_sweep(augur, scheduler, db, trials, points_per_trial):
     return sweep
 
 
-def train(augur, scheduler, sim_workers, n, seconds):
-    """A sweep of n trials, submitted to a fresh scheduler, trains for `seconds` on simulated
-    workers; returns the scheduler's peak while it trains (the submit's peak excluded) and the
-    latency of `augur top` meanwhile."""
+def train(augur, scheduler, sim_workers, n, seconds, policy="none", points=10):
+    """A sweep of n trials (`policy` none or default, `points` per trial), submitted to a fresh
+    scheduler, trains for `seconds` on simulated workers; returns the scheduler's peak while it
+    trains (the submit's peak excluded) and the latency of `augur top` meanwhile."""
     work = tempfile.mkdtemp(prefix="augur_bench_train_")
     sched, address = start_scheduler(scheduler, os.path.join(work, "augur.db"))
     try:
         spec = os.path.join(work, f"train{n}.yaml")
+        text = SPEC.format(n=n).replace("name: scale", "name: train")
+        if policy == "default":
+            text = text.replace("policy: {kind: none}\n", "")
         with open(spec, "w") as f:
-            f.write(SPEC.format(n=n).replace("name: scale", "name: train"))
+            f.write(text)
         _, _, out = run([augur, "submit", spec, "--skip-path-checks", "--output", "json",
                          "--scheduler", address], out=None)
         sweep = json.loads(out)["sweep_id"]
@@ -149,8 +157,10 @@ def train(augur, scheduler, sim_workers, n, seconds):
             f.write("5")  # VmHWM := VmRSS: the peak from here on is the training's.
         r["train_start_rss_kb"] = proc_kb(sched.pid, "VmRSS")
         workers = subprocess.Popen([sim_workers, f"--scheduler={address}", "--workers=4",
-                                    "--slots=4", f"--seconds={seconds}", "--points-per-trial=10",
-                                    "--batch=5"], stdout=subprocess.PIPE, text=True)
+                                    "--slots=4", f"--seconds={seconds}",
+                                    f"--points-per-trial={points}",
+                                    f"--batch={max(5, points // 2)}"],
+                                   stdout=subprocess.PIPE, text=True)
         time.sleep(min(2.0, seconds / 4))  # The first leases load the sweep.
         tops = []
         while workers.poll() is None:
@@ -162,6 +172,7 @@ def train(augur, scheduler, sim_workers, n, seconds):
                   "top_median_s": tops[len(tops) // 2] if tops else float("nan"),
                   "top_max_s": tops[-1] if tops else float("nan"),
                   "train_leases": stats.get("leases", 0),
+                  "train_points_acked": stats.get("points_acked", 0),
                   "train_completed": stats.get("completed", 0),
                   "train_error": stats.get("error", "")})
         return r
@@ -171,7 +182,8 @@ def train(augur, scheduler, sim_workers, n, seconds):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def measure(augur, scheduler, n, points_per_trial, sim_workers=None, train_seconds=0):
+def measure(augur, scheduler, n, points_per_trial, sim_workers=None, train_seconds=0,
+            train_policy="none", train_points=10):
     """One size on a fresh scheduler and store; returns the row of measurements."""
     work = tempfile.mkdtemp(prefix="augur_bench_scale_")
     db = os.path.join(work, "augur.db")
@@ -201,7 +213,8 @@ def measure(augur, scheduler, n, points_per_trial, sim_workers=None, train_secon
         sched.wait()
         shutil.rmtree(work, ignore_errors=True)  # The 100k store is ~0.5 GB.
     if sim_workers and train_seconds > 0:
-        r.update(train(augur, scheduler, sim_workers, n, train_seconds))
+        r.update(train(augur, scheduler, sim_workers, n, train_seconds, train_policy,
+                       train_points))
     return r
 
 
@@ -238,6 +251,11 @@ def main():
     ap.add_argument("--sim-workers", help="bench_sim_workers, for the training phase")
     ap.add_argument("--train-seconds", type=float, default=0,
                     help="how long a second sweep trains on simulated workers (0: no training)")
+    ap.add_argument("--train-policy", choices=["none", "default"], default="none",
+                    help="the training sweep's policy: none, or the spec's default (collapse, "
+                    "synchronous milestones 0.1 and 0.15)")
+    ap.add_argument("--train-points", type=int, default=10,
+                    help="points per trial in the training phase")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     schedulers = [("this scheduler", a.scheduler)]
@@ -246,7 +264,8 @@ def main():
     rows = {name: [] for name, _ in schedulers}
     for n in sizes:
         for name, binary in schedulers:  # Interleaved, so both see the same machine load.
-            r = measure(a.augur, binary, n, a.points, a.sim_workers, a.train_seconds)
+            r = measure(a.augur, binary, n, a.points, a.sim_workers, a.train_seconds,
+                        a.train_policy, a.train_points)
             rows[name].append(r)
             print(json.dumps({"scheduler": name, **r}), flush=True)
     for name, _ in schedulers:
@@ -263,8 +282,9 @@ def main():
     if not (a.sim_workers and a.train_seconds > 0):
         return
     print(f"\nwhile a sweep of the same size trains on a fresh scheduler ({a.train_seconds:.0f} s,"
-          " 16 slots): scheduler peak MB of the submit; RSS at the start of training / peak"
-          " while training MB; `augur top` median / max s (runs); trials leased / completed")
+          f" 16 slots, policy {a.train_policy}, {a.train_points} points per trial): scheduler"
+          " peak MB of the submit; RSS at the start of training / peak while training MB;"
+          " `augur top` median / max s (runs); trials leased / completed; points acknowledged")
     print("| trials | " + " | ".join(f"{name}" for name, _ in schedulers) + " |")
     print("|" + "---|" * (1 + len(schedulers)))
     for i, n in enumerate(sizes):
@@ -274,7 +294,8 @@ def main():
             cells.append(f"{r['train_submit_peak_kb'] / 1024:.0f}; "
                          f"{r['train_start_rss_kb'] / 1024:.0f} / {r['train_peak_kb'] / 1024:.0f};"
                          f" {r['top_median_s']:.2f} / {r['top_max_s']:.2f} ({r['top_runs']});"
-                         f" {r['train_leases']} / {r['train_completed']}")
+                         f" {r['train_leases']} / {r['train_completed']};"
+                         f" {r['train_points_acked']}")
         print(f"| {n} | " + " | ".join(cells) + " |")
 
 
