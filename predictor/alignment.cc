@@ -32,8 +32,8 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   const double start =
       std::max(options.min_window_start, std::min(warmup_fraction, end - options.min_window_width));
   // The window's points, isolated spikes replaced by their neighbours' median (spikes.h): a
-  // least-squares scale follows one bad batch. Three points before the window give its first
-  // points neighbours on both sides.
+  // least-squares scale follows one bad batch. Up to three (finite) points before the window give
+  // its first points neighbours on both sides.
   const size_t first = static_cast<size_t>(
       std::lower_bound(prefix.begin(), prefix.end(), start - 1e-12,
                        [](const CurvePoint& p, double v) { return p.fraction < v; }) -
@@ -45,7 +45,10 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
           absl::StrCat("non-finite or non-positive loss ", p.loss, " at step ", p.step));
     }
   }
-  const size_t context = std::min<size_t>(first, 3);
+  size_t context = 0;
+  while (context < 3 && context < first && std::isfinite(prefix[first - context - 1].loss)) {
+    ++context;
+  }
   const std::vector<CurvePoint> clean =
       WithoutSpikes(std::vector<CurvePoint>(prefix.begin() + (first - context), prefix.end()));
   // Sums for 1/L(T) = sum(L_i l_i) / sum(L_i^2) (squared error on the normalized scale).
