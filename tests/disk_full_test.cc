@@ -73,7 +73,12 @@ TEST_F(DiskFull, AFullFileSystemIsReportedAndTheTrialLosesNothingOnceThereIsRoom
   auto scheduler = StartScheduler(mnt_ + "/augur.db", &address, {"--heartbeat-ms", "250"});
   ASSERT_TRUE(scheduler.ok()) << scheduler.status();
   auto stub = SweepStub(address);
-  const std::string sweep_id = Submit(*stub, PlainSweep({0.006})).sweep().sweep_id();
+  // Three times the tiny sweep's length: on a loaded machine its 486 steps were half done
+  // (step 249, 2026-12-05 fresh-clone CI) before the first checkpoint showed, and the test
+  // needs the disk to fill mid-trial.
+  v1::SweepSpec spec = PlainSweep({0.006});
+  spec.set_tokens_per_param(spec.tokens_per_param() * 3);
+  const std::string sweep_id = Submit(*stub, spec).sweep().sweep_id();
   const std::string trial_id = sweep_id + "/t000";
   auto worker = StartWorker(address, "w", dir + "/work");
   ASSERT_TRUE(worker.ok()) << worker.status();
