@@ -31,6 +31,10 @@ inline bool ReachedMilestone(double progress, double m) {
   return progress >= m - kMilestoneTolerance;
 }
 
+// The end of the points a decision at milestone m reads (fraction <= it): the round planner cuts
+// a curve there, and the curves keep an ended trial's points up to it for the last milestone.
+inline double MilestoneWindowEnd(double m) { return m + kMilestoneTolerance; }
+
 // The Lease.run_until_fraction of a trial of a synchronous sweep whose curve ends at
 // `progress`: the first of `milestones` (ascending) it has not reached; 0 (run to the end)
 // past the last one.

@@ -189,9 +189,9 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
       const predictor::TrialState trial_state = ToPredictorState(e.trial->state());
       // The window's end: the whole curve unless it runs past the window.
       size_t end = e.points.size();
-      if (end > 0 && e.points.back().fraction > m + kMilestoneTolerance) {
+      if (end > 0 && e.points.back().fraction > MilestoneWindowEnd(m)) {
         end = std::upper_bound(
-                  e.points.begin(), e.points.end(), m + kMilestoneTolerance,
+                  e.points.begin(), e.points.end(), MilestoneWindowEnd(m),
                   [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
               e.points.begin();
       }

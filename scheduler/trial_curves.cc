@@ -40,8 +40,7 @@ bool TrialCurves::KeepsDecisionPrefix(const v1::Trial& trial, const SweepPolicy&
 }
 
 double TrialCurves::PrefixLimit(const SweepPolicy& policy) {
-  // The window RoundPlanner::Plan cuts at the last milestone, computed as it computes it.
-  return policy.milestones.back() + kMilestoneTolerance;
+  return MilestoneWindowEnd(policy.milestones.back());
 }
 
 double TrialCurves::HeadToRead(const SweepPolicy& policy) {
