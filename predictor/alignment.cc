@@ -126,8 +126,16 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   } else {
     const double model = z * out.rel_model_error;
     const double half = std::sqrt(noise * noise + model * model);
-    out.lower = out.final_loss * (1.0 - half);
-    out.upper = out.final_loss * (1.0 + half);
+    if (model > 0) {
+      // Held-out errors are relative to the true final, as in the quantile's case above; this
+      // also keeps the bounds positive however large the measured error.
+      out.lower = out.final_loss / (1.0 + half);
+      out.upper =
+          half < 1.0 ? out.final_loss / (1.0 - half) : std::numeric_limits<double>::infinity();
+    } else {
+      out.lower = out.final_loss * (1.0 - half);
+      out.upper = out.final_loss * (1.0 + half);
+    }
   }
   return out;
 }

@@ -7,10 +7,13 @@
 // window starting soon after warmup beat one dropping half the prefix); otherwise the last
 // `min_window_width` of the prefix, which at x = 0.1 with a 10% warmup is [0.07, 0.10].
 //
-// Interval (nominal `level`, two-sided): relative half-width z * sqrt(s_noise^2 + s_model^2)
-// where s_noise is the standard error of the divisor from the alignment residuals, inflated
-// for lag-1 autocorrelation ((1 + rho) / (1 - rho)), and s_model = reference.ModelRelError
-// (x_end), the held-out error of the reference measured at calibration time. At the default
+// Interval (nominal `level`, two-sided): relative half-width h = z * sqrt(s_noise^2 +
+// s_model^2) where s_noise is the standard error of the divisor from the alignment residuals,
+// inflated for lag-1 autocorrelation ((1 + rho) / (1 - rho)), and s_model = reference.
+// ModelRelError(x_end), the held-out error of the reference measured at calibration time and
+// widened for the number of curves it was measured on (ErrorModel::ScaleAt); the interval is
+// [P / (1 + h), P / (1 - h)] (unbounded above when h >= 1), or P (1 -+ h) when the reference
+// has no error model. At the default
 // level 0.9, when the reference measured the 90% quantile of its held-out errors (ErrorModel::
 // rel_q90), the interval is instead the hull of P (1 -+ t * s_noise) and [P / (1 + q90),
 // P / (1 - q90)] (a held-out error is relative to the true final): held-out errors have heavy

@@ -39,7 +39,9 @@ TEST(AlignmentTest, WindowAtTenPercentWithTenPercentWarmup) {
   EXPECT_NEAR(later->window_start, 0.1, 1e-12);  // Right after warmup.
   // The model error enters the interval: 2% at 10% in the default model.
   EXPECT_NEAR(p->rel_model_error, 0.02, 1e-12);
-  EXPECT_NEAR((p->upper - p->final_loss) / p->final_loss, 1.6449 * 0.02, 1e-3);
+  // Relative to the true final: the upper end is P / (1 - z 2%).
+  EXPECT_NEAR(p->upper / p->final_loss, 1.0 / (1.0 - 1.6449 * 0.02), 1e-3);
+  EXPECT_NEAR(p->lower / p->final_loss, 1.0 / (1.0 + 1.6449 * 0.02), 1e-3);
 }
 
 TEST(AlignmentTest, FailsCleanlyOnTooFewPointsOrBadLoss) {

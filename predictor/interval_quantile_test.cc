@@ -70,12 +70,37 @@ TEST(IntervalQuantileTest, TheNinetyPercentIntervalIsTheMeasuredQuantileWhenNois
   EXPECT_NEAR(p->lower, p->final_loss / 1.02, 1e-9);
   // So a prediction 2% above the final (relative to the final) is at the interval's low edge.
   EXPECT_NEAR((p->final_loss - p->lower) / p->lower, 0.02, 1e-9);
-  // Another level has no measured quantile: z x rms, as before.
+  // Another level has no measured quantile: h = z x rms, relative to the final too.
   AlignOptions o;
   o.level = 0.8;
   auto q = AlignAndPredict(PrefixTo(curve.points, 0.2), with_q, 0.1, o);
   ASSERT_TRUE(q.ok());
-  EXPECT_NEAR(q->upper / q->final_loss - 1, NormalQuantileTwoSided(0.8) * 0.03, 1e-6);
+  const double h = NormalQuantileTwoSided(0.8) * 0.03;
+  EXPECT_NEAR(q->upper / q->final_loss, 1 / (1 - h), 1e-6);
+  EXPECT_NEAR(q->lower / q->final_loss, 1 / (1 + h), 1e-6);
+}
+
+TEST(IntervalQuantileTest, AnErrorMeasuredOnFewCurvesWidensTheIntervalAndStaysPositive) {
+  const CurveControls c = testing::D2zControls(0.1, 20);
+  const Curve curve = FormCurve("a", testing::TrueConstants(), c, 3.0, {});
+  const auto prefix = PrefixTo(curve.points, 0.2);
+  auto with = [&](ErrorModel e) {
+    const FormReference ref(ParamsFor(testing::TrueConstants(), c), c.schedule, std::move(e));
+    auto p = AlignAndPredict(prefix, ref, 0.1);
+    EXPECT_TRUE(p.ok());
+    return *p;
+  };
+  // Too few curves for a quantile: the rms of 3 held-out curves, widened by t_{0.95,3} / z.
+  const Prediction few = with(ErrorModel{{0.1, 0.3}, {0.04, 0.04}, {}, {}, 0, {}, 3});
+  const Prediction many = with(ErrorModel{{0.1, 0.3}, {0.04, 0.04}, {}, {}, 0, {}, 300});
+  EXPECT_NEAR(few.rel_model_error, 0.04 * 2.353 / 1.6449, 1e-4);
+  EXPECT_NEAR(few.upper / few.final_loss, 1 / (1 - 2.353 * 0.04), 1e-3);
+  EXPECT_GT(few.upper - few.lower, 1.3 * (many.upper - many.lower));
+  // Seen on public curves (a per-schedule calibration of 4 curves, rms 49%): the interval was
+  // [-0.51, 6.67]. Relative to the final, a huge error leaves the low end positive.
+  const Prediction huge = with(ErrorModel{{0.1, 0.3}, {0.49, 0.49}, {}, {}, 0, {}, 4});
+  EXPECT_GT(huge.lower, 0);
+  EXPECT_TRUE(std::isinf(huge.upper));
 }
 
 }  // namespace

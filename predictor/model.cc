@@ -69,6 +69,7 @@ namespace {
 
 nlohmann::json ErrorJson(const ErrorModel& e) {
   nlohmann::json j = {{"fractions", e.fractions}, {"rel_rmse", e.rel_rmse}};
+  if (e.held_out > 0) j["held_out"] = e.held_out;
   if (e.diff_measured()) {
     j["diff_fractions"] = e.diff_fractions;
     j["rel_diff_rmse"] = e.rel_diff_rmse;
@@ -150,6 +151,8 @@ absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
       cal.error.diff_fractions = error.value("diff_fractions", std::vector<double>{});
       cal.error.rel_diff_rmse = error.value("rel_diff_rmse", std::vector<double>{});
       cal.error.diff_pairs = error.value("diff_pairs", 0);
+      // Models written before 2026-12-05 did not record it: their errors are taken as measured.
+      cal.error.held_out = error.value("held_out", 0);
       // Models written before the quantile was measured have none: intervals use rel_rmse.
       cal.error.rel_q90 = error.value("rel_q90", std::vector<double>{});
       if (cal.error.fractions.size() != cal.error.rel_rmse.size() ||

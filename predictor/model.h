@@ -7,7 +7,8 @@
 //    "calibrations": [{"schedule": "linear_decay", "b_c": .., "b_e": .., "q_c": .., "q_e": ..,
 //                      "mae": .., "curves": .., "dropped": ..,
 //                      "error": {"fractions": [..], "rel_rmse": [..],
-//                                "diff_fractions": [..], "rel_diff_rmse": [..], "diff_pairs": n}},
+//                                "diff_fractions": [..], "rel_diff_rmse": [..], "diff_pairs": n,
+//                                "held_out": n}},
 //                     ...]}
 //   (the diff_ fields only when paired errors were measured; see reference.h)
 //

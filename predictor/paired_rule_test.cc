@@ -40,7 +40,9 @@ TEST(HeldOutErrorsTest, PairsAreTakenWithinAGroupOnly) {
   p.insert(p.end(), q.begin(), q.end());
   const ErrorModel e = ErrorModelFrom(p, {0.2});
   EXPECT_FALSE(e.diff_measured());  // Two pairs, fewer than kMinDiffPairs.
-  EXPECT_NEAR(e.DiffAt(0.2), std::sqrt(2.0) * e.At(0.2), 1e-12);  // The stated fallback.
+  // The stated fallback, widened for the 4 curves behind the rms.
+  EXPECT_EQ(e.held_out, 4);
+  EXPECT_NEAR(e.DiffAt(0.2), std::sqrt(2.0) * e.At(0.2) * SmallSampleFactor(4), 1e-12);
   auto r = Biased(0.2, 0, 4, 0.05, {0.002});
   p.insert(p.end(), r.begin(), r.end());
   const ErrorModel f = ErrorModelFrom(p, {0.2});
@@ -50,8 +52,26 @@ TEST(HeldOutErrorsTest, PairsAreTakenWithinAGroupOnly) {
 
 TEST(HeldOutErrorsTest, BelowItsFirstMeasuredFractionThePairedErrorKeepsItsRatio) {
   ErrorModel e{{0.1, 0.2}, {0.04, 0.02}, {0.2}, {0.005}, 5, {}};
-  EXPECT_NEAR(e.DiffAt(0.1), 0.01, 1e-12);
-  EXPECT_NEAR(e.DiffAt(0.3), 0.005, 1e-12);
+  const double k = SmallSampleFactor(5);  // The paired rms was measured on 5 pairs.
+  EXPECT_NEAR(e.DiffAt(0.1), 0.01 * k, 1e-12);
+  EXPECT_NEAR(e.DiffAt(0.3), 0.005 * k, 1e-12);
+}
+
+TEST(SmallSampleFactorTest, IsStudentsTOverTheNormalQuantileAndFadesWithMoreCurves) {
+  EXPECT_DOUBLE_EQ(SmallSampleFactor(0), 1.0);  // Not recorded: taken as measured.
+  EXPECT_NEAR(SmallSampleFactor(1), 6.314 / 1.6449, 1e-3);
+  EXPECT_NEAR(SmallSampleFactor(4), 2.132 / 1.6449, 1e-3);
+  EXPECT_NEAR(SmallSampleFactor(10), 1.812 / 1.6449, 1e-3);
+  EXPECT_NEAR(SmallSampleFactor(31), 1.6955 / 1.6449, 1e-3);  // Beyond the table.
+  EXPECT_NEAR(SmallSampleFactor(1000), 1.0, 2e-3);
+  for (int n = 1; n < 60; ++n) EXPECT_GT(SmallSampleFactor(n), SmallSampleFactor(n + 1)) << n;
+  // The error model carries it: the same rms measured on 4 curves or on 40.
+  ErrorModel few{{0.1}, {0.03}, {}, {}, 0, {}, 4};
+  ErrorModel many{{0.1}, {0.03}, {}, {}, 0, {}, 40};
+  EXPECT_DOUBLE_EQ(few.At(0.1), many.At(0.1));  // What `fit` reports is what was measured.
+  EXPECT_NEAR(few.ScaleAt(0.1), 0.03 * 2.132 / 1.6449, 1e-4);
+  EXPECT_LT(many.ScaleAt(0.1), 0.03 * 1.03);
+  EXPECT_GT(few.DiffAt(0.1), many.DiffAt(0.1));
 }
 
 TEST(HeldOutErrorsTest, ComparisonGroupsFollowTheGroupColumnElseSizeAndLength) {
@@ -160,7 +180,11 @@ TEST(PairedCutTest, TheLastMilestoneKeepsKeepTopOfEachFamily) {
     f.family = "form:b";
     return f;
   };
-  auto d = Cut({{"lead", 3.0}, {"b", 3.001}, of_b("o", 3.0015), {"c", 3.002}, of_b("p", 3.0016),
+  auto d = Cut({{"lead", 3.0},
+                {"b", 3.001},
+                of_b("o", 3.0015),
+                {"c", 3.002},
+                of_b("p", 3.0016),
                 of_b("q", 3.0017)},
                true, c);
   EXPECT_EQ(d["lead"].action, Action::kContinue);

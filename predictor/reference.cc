@@ -28,18 +28,37 @@ double Interpolate(const std::vector<double>& xs, const std::vector<double>& ys,
 
 }  // namespace
 
+double SmallSampleFactor(int n) {
+  if (n <= 0) return 1.0;
+  // One-sided 95% quantiles of Student's t with 1-30 degrees of freedom.
+  static constexpr double kT95[] = {6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860,
+                                    1.833, 1.812, 1.796, 1.782, 1.771, 1.761, 1.753, 1.746,
+                                    1.740, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711,
+                                    1.708, 1.706, 1.703, 1.701, 1.699, 1.697};
+  constexpr double z = 1.6448536269514722;
+  if (n <= 30) return kT95[n - 1] / z;
+  // Beyond 30, the Cornish-Fisher expansion (error below 1e-4 there).
+  const double t = z + (z * z * z + z) / (4.0 * n) +
+                   (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96.0 * n * n);
+  return t / z;
+}
+
 double ErrorModel::At(double x) const { return Interpolate(fractions, rel_rmse, x); }
+
+double ErrorModel::ScaleAt(double x) const { return At(x) * SmallSampleFactor(held_out); }
 
 double ErrorModel::Q90At(double x) const {
   return rel_q90.empty() ? kNaN : Interpolate(fractions, rel_q90, x);
 }
 
 double ErrorModel::DiffAt(double x) const {
-  if (!diff_measured()) return std::sqrt(2.0) * At(x);
+  if (!diff_measured()) return std::sqrt(2.0) * ScaleAt(x);
   const double first = diff_fractions.front();
-  if (x >= first) return Interpolate(diff_fractions, rel_diff_rmse, x);
+  const double factor = SmallSampleFactor(diff_pairs);
+  if (x >= first) return factor * Interpolate(diff_fractions, rel_diff_rmse, x);
   const double at_first = At(first);
-  return at_first > 0 ? rel_diff_rmse.front() * At(x) / at_first : std::sqrt(2.0) * At(x);
+  return at_first > 0 ? factor * rel_diff_rmse.front() * At(x) / at_first
+                      : std::sqrt(2.0) * ScaleAt(x);
 }
 
 ErrorModel DefaultErrorModel() {

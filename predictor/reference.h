@@ -39,16 +39,29 @@ struct ErrorModel {
   std::vector<double> rel_diff_rmse;  // At diff_fractions.
   int diff_pairs = 0;                 // Pairs behind rel_diff_rmse (the fewest at any fraction).
   std::vector<double> rel_q90;        // At fractions, or empty.
+  int held_out = 0;  // Held-out curves behind rel_rmse (the fewest at any fraction); 0 = unknown.
 
+  // rel_rmse at x, as measured (what `augur-predict fit` reports).
   double At(double x) const;
+  // The scale of a new prediction's error at x: At(x) x SmallSampleFactor(held_out). A root mean
+  // square measured on a few held-out curves understates the error of the next one.
+  double ScaleAt(double x) const;
   // rel_q90 at x when measured, else NaN.
   double Q90At(double x) const;
-  // The paired error when measured; otherwise the conservative fallback sqrt(2) x At(x): the
-  // difference of two predictions whose errors share nothing.
+  // The paired error when measured, x SmallSampleFactor(diff_pairs); otherwise the conservative
+  // fallback sqrt(2) x ScaleAt(x): the difference of two predictions whose errors share nothing.
   double DiffAt(double x) const;
   bool diff_measured() const { return !diff_fractions.empty(); }
   bool empty() const { return fractions.empty(); }
 };
+
+// The factor that turns a root mean square of n held-out relative errors into the scale of a
+// new error at the 90% two-sided level, which is also the one-sided 95% of the default risk
+// (5%): with normal errors centred on the truth, the new error over the measured root mean
+// square follows Student's t with n degrees of freedom, so the factor is t_{0.95, n} / z_{0.95}
+// (2.13 / 1.645 = 1.30 for 4 curves, 1.10 for 10, 1.03 for 36). 1 when n is 0 (not recorded:
+// models written before 2026-12-05 and the default error model, which is doubled already).
+double SmallSampleFactor(int n);
 
 // The error model used when none was measured: about 1% at 10% and 0.5% from 20% on
 // (METHOD.md §6, measured at 20 TPP), doubled to stay on the safe side. No paired part.
@@ -61,7 +74,7 @@ class Reference {
   virtual double Normalized(double x) const = 0;
   // Held-out errors of a final loss aligned on a prefix (see ErrorModel).
   virtual const ErrorModel& Errors() const = 0;
-  double ModelRelError(double x) const { return Errors().At(x); }
+  double ModelRelError(double x) const { return Errors().ScaleAt(x); }
   virtual std::string Describe() const = 0;
   // Predictions made with references of one family share their calibration error, which
   // cancels in a difference (ErrorModel::rel_diff_rmse); across families it does not. A form

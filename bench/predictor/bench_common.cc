@@ -81,7 +81,11 @@ void Tally::Add(const predictor::ReplayResult& r, double seed_noise) {
   compute += r.compute_fraction;
   const double reg = std::isfinite(r.regret) ? r.regret : 0.0;
   regret += reg;
-  if (seed_noise > 0) regret_in_noise += reg / seed_noise;
+  if (seed_noise > 0) {
+    regret_in_noise += reg / seed_noise;
+    ++noise_runs;
+    within_noise += reg <= seed_noise;
+  }
   for (const predictor::MilestoneError& e : r.errors) {
     if (e.predictions > 0 && std::abs(e.milestone - r.errors.back().milestone) < 1e-9) {
       pred_err.push_back(e.median_abs_rel_error);
@@ -96,10 +100,32 @@ void Tally::Add(const predictor::ReplayResult& r, double seed_noise) {
     }
     for (const predictor::MilestoneDecision& d : t.decisions) {
       if (!std::isfinite(d.lower) || !std::isfinite(d.upper)) continue;
+      const bool in = d.lower <= t.true_final_loss && t.true_final_loss <= d.upper;
       ++intervals;
-      covered += d.lower <= t.true_final_loss && t.true_final_loss <= d.upper;
+      covered += in;
+      covered_at[d.milestone].first += in;
+      ++covered_at[d.milestone].second;
     }
   }
+}
+
+void Tally::Merge(const Tally& o) {
+  runs += o.runs;
+  correct += o.correct;
+  compute += o.compute;
+  regret += o.regret;
+  regret_in_noise += o.regret_in_noise;
+  pred_err.insert(pred_err.end(), o.pred_err.begin(), o.pred_err.end());
+  stops += o.stops;
+  false_stops += o.false_stops;
+  intervals += o.intervals;
+  covered += o.covered;
+  for (const auto& [m, c] : o.covered_at) {
+    covered_at[m].first += c.first;
+    covered_at[m].second += c.second;
+  }
+  noise_runs += o.noise_runs;
+  within_noise += o.within_noise;
 }
 
 double Median(std::vector<double> v) {

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "predictor/calibration.h"
@@ -45,7 +46,12 @@ struct Tally {
   // Intervals shown at milestones (policies that give one) and how many held the true final.
   int intervals = 0;
   int covered = 0;
+  std::map<double, std::pair<int, int>> covered_at;  // Milestone -> (covered, intervals).
+  // Runs replayed with a known seed noise, and those whose regret was at most one seed sd.
+  int noise_runs = 0;
+  int within_noise = 0;
   void Add(const predictor::ReplayResult& r, double seed_noise);
+  void Merge(const Tally& other);
 };
 
 // Prints one table row per contender label, in first-seen order.

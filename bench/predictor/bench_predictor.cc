@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bench/predictor/bench_common.h"
+#include "bench/predictor/defaults_summary.h"
 
 int main(int argc, char** argv) {
   std::string data, evidence;
@@ -61,5 +62,6 @@ int main(int argc, char** argv) {
   if (synthetic) rc |= augur::bench::RunSyntheticSection(sweeps);
   if (real) rc |= augur::bench::RunLuoSection(data, real_options);
   if (evidence_on) rc |= augur::bench::RunEvidenceSection(evidence);
+  augur::bench::PrintDefaultsSummary();
   return rc;
 }

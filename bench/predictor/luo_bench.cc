@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/predictor/bench_common.h"
+#include "bench/predictor/defaults_summary.h"
 #include "predictor/alignment.h"
 #include "predictor/curve_csv.h"
 #include "predictor/deviation.h"
@@ -106,7 +107,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
       if (auto emp = predictor::EmpiricalReference::FromCurves(same); emp.ok()) {
         empirical = std::move(*emp);
       }
-      for (double x : {0.1, 0.2, 0.3}) {
+      for (double x : {0.1, 0.15, 0.2, 0.3}) {
         const auto prefix = predictor::PrefixTo(c.points, x);
         double w = c.controls.schedule.warmup_fraction;
         for (const std::string& name : who) {
@@ -167,7 +168,14 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
         predictor::ReplayOptions ro;
         ro.milestones = k.milestones;
         auto r = predictor::Replay(group, **policy, ro);
-        if (r.ok()) tallies[label].Add(*r, 0);
+        if (!r.ok()) continue;
+        tallies[label].Add(*r, 0);
+        Tally one;
+        one.Add(*r, 0);
+        SummaryPolicy p;
+        if (ms == defaults && SummaryPolicyFor(k.label, &p)) {
+          RecordAtDefaults("public (Luo), schedules", p, one);
+        }
       }
     }
   }
@@ -176,7 +184,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
   std::printf("  %-20s %5s %12s %10s %10s %8s\n", "predictor", "at", "median|err|", "p90|err|",
               "coverage", "no-pred");
   for (const std::string& name : who) {
-    for (double x : {0.1, 0.2, 0.3}) {
+    for (double x : {0.1, 0.15, 0.2, 0.3}) {
       Acc& a = acc[name][x];
       std::sort(a.errs.begin(), a.errs.end());
       const double p90 = a.errs.empty() ? NAN : a.errs[a.errs.size() * 9 / 10];

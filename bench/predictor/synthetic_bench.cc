@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/predictor/bench_common.h"
+#include "bench/predictor/defaults_summary.h"
 #include "bench/predictor/paired_errors.h"
 #include "bench/predictor/sweep_generator.h"
 #include "predictor/alignment.h"
@@ -125,7 +126,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
               "coverage");
   for (const char* who : {"collapse(form)", "collapse(form,fit.2)", "collapse(empirical)",
                           "extrapolation", "current loss"}) {
-    for (double x : {0.1, 0.2, 0.3}) {
+    for (double x : {0.1, 0.15, 0.2, 0.3}) {
       std::vector<double> errs;
       int covered = 0, intervals = 0;
       for (const Cell& cell : cells) {
@@ -204,6 +205,12 @@ int RunSyntheticSection(int sweeps_per_cell) {
       }
     }
     PrintTallies(order, tallies, true);
+    if (ms == predictor::PolicyConfig{}.milestones) {
+      for (const auto& [label, t] : tallies) {
+        SummaryPolicy p;
+        if (SummaryPolicyFor(label, &p)) RecordAtDefaults("synthetic, 9 LRs", p, t);
+      }
+    }
   }
 
   // The shape of issue 13's public check: sweeps of about four LRs, replayed with the defaults
@@ -219,8 +226,8 @@ int RunSyntheticSection(int sweeps_per_cell) {
   for (const Contender& k : Lineup(defaults.milestones, 4, form, nullptr, nullptr)) {
     auto policy = predictor::MakePolicy(k.config);
     if (!policy.ok()) continue;
-    int sweeps = 0, within = 0;
-    double compute = 0, regret = 0;
+    Tally tally;
+    int within = 0;
     for (const Cell& cell : cells) {
       for (size_t first : {0, 1, 2}) {
         std::vector<Curve> four;
@@ -231,15 +238,15 @@ int RunSyntheticSection(int sweeps_per_cell) {
         ro.milestones = k.milestones;
         auto r = predictor::Replay(four, **policy, ro);
         if (!r.ok()) continue;
-        ++sweeps;
         within += r->regret <= 0.0025;
-        compute += r->compute_fraction;
-        regret += r->regret;
+        tally.Add(*r, cell.seed_noise);
       }
     }
-    if (sweeps == 0) continue;
-    std::printf("  %-22s %7.1f%% %12d / %-3d %10.4f\n", k.label.c_str(), 100 * compute / sweeps,
-                within, sweeps, regret / sweeps);
+    if (tally.runs == 0) continue;
+    std::printf("  %-22s %7.1f%% %12d / %-3d %10.4f\n", k.label.c_str(),
+                100 * tally.compute / tally.runs, within, tally.runs, tally.regret / tally.runs);
+    SummaryPolicy p;
+    if (SummaryPolicyFor(k.label, &p)) RecordAtDefaults("synthetic, 4 LRs 2x apart", p, tally);
   }
   return 0;
 }
