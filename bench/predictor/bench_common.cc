@@ -101,6 +101,11 @@ void Tally::Add(const predictor::ReplayResult& r, double seed_noise) {
     for (const predictor::MilestoneDecision& d : t.decisions) {
       if (!std::isfinite(d.lower) || !std::isfinite(d.upper)) continue;
       const bool in = d.lower <= t.true_final_loss && t.true_final_loss <= d.upper;
+      // A prediction P above the final F is covered while P / F - 1 <= P / lower - 1.
+      const double err = d.predicted_final_loss / t.true_final_loss - 1;
+      const double half =
+          err > 0 ? d.predicted_final_loss / d.lower - 1 : 1 - d.predicted_final_loss / d.upper;
+      if (std::isfinite(err) && half > 0) error_to_half_width.push_back(std::abs(err) / half);
       ++intervals;
       covered += in;
       covered_at[d.milestone].first += in;
@@ -120,6 +125,8 @@ void Tally::Merge(const Tally& o) {
   false_stops += o.false_stops;
   intervals += o.intervals;
   covered += o.covered;
+  error_to_half_width.insert(error_to_half_width.end(), o.error_to_half_width.begin(),
+                             o.error_to_half_width.end());
   for (const auto& [m, c] : o.covered_at) {
     covered_at[m].first += c.first;
     covered_at[m].second += c.second;

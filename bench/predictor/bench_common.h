@@ -47,6 +47,10 @@ struct Tally {
   int intervals = 0;
   int covered = 0;
   std::map<double, std::pair<int, int>> covered_at;  // Milestone -> (covered, intervals).
+  // Each shown interval's |error| over its half-width on the error's side (relative to the true
+  // final, as the interval is built): the 90th percentile is 1 for a calibrated 90% interval,
+  // below 1 for a conservative one, whatever the number of intervals.
+  std::vector<double> error_to_half_width;
   // Runs replayed with a known seed noise, and those whose regret was at most one seed sd.
   int noise_runs = 0;
   int within_noise = 0;

@@ -1,5 +1,6 @@
 #include "bench/predictor/defaults_summary.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
@@ -109,7 +110,10 @@ void PrintDefaultsSummary() {
     }
   }
   for (const auto& [p, t] : pooled) PrintRow("all sweeps, pooled", p, t);
-  std::printf("  Coverage of collapse's intervals by milestone (covered / shown):\n");
+  std::printf(
+      "  Collapse's intervals: coverage by milestone (covered / shown), and the 90th percentile "
+      "of\n  |error| / half-width (1 for a calibrated 90%% interval, below 1 when "
+      "conservative):\n");
   for (const auto& [source, by_policy] : recorded) {
     auto it = by_policy.find(SummaryPolicy::kCollapse);
     if (it == by_policy.end()) continue;
@@ -117,7 +121,21 @@ void PrintDefaultsSummary() {
     for (const auto& [m, c] : it->second.covered_at) {
       cells.push_back(absl::StrFormat("at %g: %s of %d", m, Percent(c.first, c.second), c.second));
     }
+    std::vector<double> r = it->second.error_to_half_width;
+    if (!r.empty()) {
+      std::sort(r.begin(), r.end());
+      cells.push_back(absl::StrFormat("p90 |error| / half-width %.2f (max %.2f)",
+                                      r[(r.size() - 1) * 9 / 10], r.back()));
+    }
     std::printf("    %-26s %s\n", source.c_str(), absl::StrJoin(cells, ", ").c_str());
+  }
+  if (pooled.count(SummaryPolicy::kCollapse)) {
+    std::vector<double> r = pooled.at(SummaryPolicy::kCollapse).error_to_half_width;
+    if (!r.empty()) {
+      std::sort(r.begin(), r.end());
+      std::printf("    %-26s p90 |error| / half-width %.2f over %zu intervals\n",
+                  "all sweeps, pooled", r[(r.size() - 1) * 9 / 10], r.size());
+    }
   }
   std::printf("  Mean compute over the %zu sources (each source weighs the same):\n",
               recorded.size());
