@@ -104,8 +104,7 @@ class TrialActionCommand : public Command {
     if (inv.output() == OutputFormat::kJson) {
       inv.out() << ScriptJson(response).dump(2) << "\n";
     } else {
-      inv.out() << "trial " << response.trial().trial_id() << ": "
-                << TrialStateName(response.trial().state()) << "\n";
+      inv.out() << TrialActionLine(response.trial(), action_ == Action::kPause) << "\n";
     }
     return absl::OkStatus();
   }

@@ -145,6 +145,14 @@ std::string ProgressBar(double fraction, int width) {
   return bar + " " + pct;
 }
 
+std::string TrialActionLine(const v1::Trial& trial, bool pause_ordered) {
+  std::string line = "trial " + trial.trial_id() + ": " + TrialStateName(trial.state());
+  if (pause_ordered && trial.state() == v1::TRIAL_STATE_RUNNING) {
+    line += ", pausing: its worker checkpoints it and frees its slot within seconds";
+  }
+  return line;
+}
+
 std::string TrialCountsText(const v1::Sweep& sweep) {
   std::vector<std::string> parts;
   for (const char* state : {"pending", "running", "waiting", "paused", "completed", "stopped",

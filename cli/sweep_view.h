@@ -39,6 +39,11 @@ std::string LossText(double loss);
 std::string ProgressBar(double fraction, int width);
 // "pending 3, running 2, completed 1" in lifecycle order, skipping zeros.
 std::string TrialCountsText(const v1::Sweep& sweep);
+
+// The line `augur pause`, `resume` and `stop` print for a trial once the scheduler answered:
+// its state, and for a trial still running after a pause order, that the order is on its way
+// (the worker checkpoints it and frees its slot within seconds).
+std::string TrialActionLine(const v1::Trial& trial, bool pause_ordered);
 // The reason shown for a stopped/failed/cancelled trial: the stop decision's reason, else
 // the trial message.
 std::string StopReason(const v1::Trial& trial);

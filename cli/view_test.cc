@@ -235,5 +235,18 @@ TEST(SweepHeaderTest, SaysWhenTheStoreCannotCommit) {
                          "or disk is full)"));
 }
 
+TEST(ViewTest, APauseOfARunningTrialSaysItIsOnItsWay) {
+  v1::Trial t;
+  t.set_trial_id("s-1/t007");
+  t.set_state(v1::TRIAL_STATE_RUNNING);
+  // The scheduler answers at once; the worker checkpoints the trial afterwards.
+  EXPECT_EQ(TrialActionLine(t, /*pause_ordered=*/true),
+            "trial s-1/t007: running, pausing: its worker checkpoints it and frees its slot "
+            "within seconds");
+  EXPECT_EQ(TrialActionLine(t, /*pause_ordered=*/false), "trial s-1/t007: running");
+  t.set_state(v1::TRIAL_STATE_PAUSED);  // A pending trial pauses at once.
+  EXPECT_EQ(TrialActionLine(t, true), "trial s-1/t007: paused");
+}
+
 }  // namespace
 }  // namespace augur::cli
