@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "predictor/comparison_group.h"
 #include "predictor/policy.h"
 #include "predictor/replay.h"
 
@@ -154,6 +155,12 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
     score_finals = std::move(*finals);
   }
   refs->PooledKeys(*curves, err);
+  if (const int named = NameComparisonGroups(*curves); named > 0) {
+    err << absl::StrFormat(
+        "augur-predict: note: the runs without a group column span %d comparison groups (model "
+        "size, TPP, schedule): each is replayed as a sweep of its own, as augur run ranks them\n",
+        named);
+  }
   std::map<std::string, std::vector<Curve>> groups;
   for (const Curve& c : *curves) groups[c.group].push_back(c);
 

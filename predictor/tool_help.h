@@ -66,8 +66,10 @@ inline constexpr char kReplayHelp[] =
 Replays complete curves as if the sweep were running: at each milestone the policy sees only
 the points so far; points beyond are used only to score the outcome. Reports compute spent
 (fraction of the full sweep), the chosen run, its true final loss and the regret against the
-true best, per group (the `group` column). With --output json, each trial also lists what
-the policy said at each milestone: prediction, interval, action and reason.
+true best, per group: the `group` column, or for runs without one their comparison group as
+`augur run` ranks trials (schedule shape and warmup, model size, TPP: one sweep per size).
+With --output json, each trial also lists what the policy said at each milestone: prediction,
+interval, action and reason.
 
 Example:
   augur-predict replay sweep.csv --model model.json --score-on val_loss

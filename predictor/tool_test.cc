@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -116,6 +117,35 @@ TEST_F(ToolTest, ReplayWithDefaultFlagsRunsCollapseAndSummarizesTheGroups) {
                  "--all-policies"}),
             0);
   EXPECT_NE(err_.str().find("not both"), std::string::npos) << err_.str();
+}
+
+// Runs of two model sizes with no group column: each size is a sweep of its own, as `augur run`
+// ranks them (the best learning rate per size is what such a sweep looks for).
+TEST_F(ToolTest, ReplayWithoutAGroupColumnDecidesEachModelSizeApart) {
+  ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
+  std::vector<Curve> sizes;
+  for (double scale : {1.0, 4.0}) {
+    int i = 0;
+    for (auto [tau, fin] : std::vector<std::pair<double, double>>{
+             {0.4, 3.10 / scale}, {0.1, 3.02 / scale}, {0.05, 3.00 / scale}}) {
+      CurveControls k = D2zControls(tau, 20);
+      k.params *= scale;
+      sizes.push_back(FormCurve(absl::StrCat("n", scale, "_", i++), kK, k, fin,
+                                SyntheticOptions{.points = 200}));
+    }
+  }
+  Write("sizes.csv", CurvesToCsv(sizes));
+  ASSERT_EQ(Run({"replay", P("sizes.csv"), "--model", P("model.json"), "--output", "json"}), 0)
+      << err_.str();
+  EXPECT_NE(err_.str().find("span 2 comparison groups"), std::string::npos) << err_.str();
+  const auto results = nlohmann::json::parse(out_.str());
+  ASSERT_EQ(results.size(), 2u) << out_.str();  // One sweep before: the larger size's pick only.
+  std::set<std::string> chosen;
+  for (const auto& r : results) {
+    EXPECT_EQ(r["chosen"], r["best"]) << r.dump();
+    chosen.insert(r["chosen"].get<std::string>());
+  }
+  EXPECT_EQ(chosen, (std::set<std::string>{"n1_2", "n4_2"}));
 }
 
 TEST_F(ToolTest, HelpAndOneLineFailures) {

@@ -12,13 +12,12 @@
 #include "absl/strings/str_replace.h"
 #include "common/schedule_proto.h"
 #include "common/status_macros.h"
+#include "predictor/comparison_group.h"
 #include "predictor/deviation.h"
 #include "predictor/reference_source.h"
 
 namespace augur {
 namespace {
-
-std::string Sig3(double v) { return absl::StrFormat("%.3g", v); }
 
 predictor::TrialView ToView(const TrialCurve& t) {
   predictor::TrialView v;
@@ -38,9 +37,7 @@ constexpr char kWaitingReason[] = "waiting for reference runs";
 }  // namespace
 
 std::string CollapseGroupKey(const v1::CurveControls& c) {
-  return absl::StrCat(ScheduleShapeName(ShapeFromProto(c.schedule().shape())), "/w",
-                      Sig3(c.schedule().warmup_fraction()), "/n", c.params(), "/tpp",
-                      Sig3(c.tokens_per_param()));
+  return predictor::ComparisonGroupKey(ToPredictorControls(c));
 }
 
 predictor::CurveControls ToPredictorControls(const v1::CurveControls& c) {

@@ -21,8 +21,8 @@
 
 namespace augur {
 
-// The comparison-group key of a trial: schedule shape and warmup, non-embedding parameters and
-// TPP (three significant digits). Trials of one sweep with equal keys (one model size trained
+// The comparison-group key of a trial (predictor/comparison_group.h: schedule shape and warmup,
+// non-embedding parameters and TPP). Trials of one sweep with equal keys (one model size trained
 // for one length: an LR x tau sweep's trials at that size) are ranked against each other, each
 // predicted with the reference of its own controls; a multi-size sweep is ranked per size.
 std::string CollapseGroupKey(const v1::CurveControls& controls);
