@@ -1,6 +1,7 @@
 #include "predictor/tool.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,26 @@
 
 namespace augur::predictor {
 namespace {
+
+// What the held-out errors behind the intervals can measure, by the number of model sizes the
+// references span (calibration.cc: folds hold out whole sizes when there are several).
+void SayWhatTheErrorsMeasure(const std::vector<Curve>& curves, std::ostream& err) {
+  std::set<double> sizes;
+  for (const Curve& c : curves) {
+    if (c.complete && c.controls.params > 0) sizes.insert(c.controls.params);
+  }
+  if (sizes.size() == 1) {
+    err << "augur-predict: note: the references are of one model size: their held-out errors "
+           "cannot measure the transfer to another size, which the form assumes (METHOD.md "
+           "section 2); intervals at other sizes hold only as well as the collapse does "
+           "(docs/method.md)\n";
+  } else if (sizes.size() == 2) {
+    err << "augur-predict: note: the references span two model sizes: each held-out fold "
+           "predicts one size from the other alone, so the errors carry the size transfer both "
+           "ways and the 90% intervals are conservative (docs/method.md); a third size lets "
+           "each fold fit on two\n";
+  }
+}
 
 absl::Status Fit(const Args& a, std::ostream& out, std::ostream& err) {
   if (absl::Status s = RequireOneInput(a, "fit"); !s.ok()) return s;
@@ -35,15 +56,18 @@ absl::Status Fit(const Args& a, std::ostream& out, std::ostream& err) {
   auto model = FitModel(*curves, o, static_cast<int>(*min_per));
   if (!model.ok()) return model.status();
   if (absl::Status s = SaveModel(*model, a.values.at("out")); !s.ok()) return s;
-  out << absl::StrFormat("%-28s %6s %9s %8s %9s %8s %8s %8s %8s\n", "schedule", "curves", "b_c",
-                         "b_e", "q_c", "q_e", "mae", "err@0.1", "err@0.3");
+  out << absl::StrFormat("%-28s %6s %9s %8s %9s %8s %8s %8s %8s %8s\n", "schedule", "curves", "b_c",
+                         "b_e", "q_c", "q_e", "mae", "err@0.1", "err@0.3", "q90@0.1");
   for (const Calibration& c : model->calibrations) {
-    out << absl::StrFormat("%-28s %6d %9.4g %8.4f %9.4g %8.4f %7.3f%% %7.2f%% %7.2f%%\n",
+    const double q90 = c.error.Q90At(0.1);
+    out << absl::StrFormat("%-28s %6d %9.4g %8.4f %9.4g %8.4f %7.3f%% %7.2f%% %7.2f%% %8s\n",
                            c.schedule_key, c.curves, c.constants.b_c, c.constants.b_e,
                            c.constants.q_c, c.constants.q_e, 100 * c.mae, 100 * c.error.At(0.1),
-                           100 * c.error.At(0.3));
+                           100 * c.error.At(0.3),
+                           std::isfinite(q90) ? absl::StrFormat("%.2f%%", 100 * q90) : "-");
   }
   out << "wrote " << a.values.at("out") << "\n";
+  SayWhatTheErrorsMeasure(*curves, err);
   return absl::OkStatus();
 }
 

@@ -66,6 +66,21 @@ class ToolTest : public ::testing::Test {
 TEST_F(ToolTest, FitPredictReplay) {
   ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
   EXPECT_NE(out_.str().find("linear_decay"), std::string::npos);
+  EXPECT_NE(out_.str().find("q90@0.1"), std::string::npos) << out_.str();
+  // What the held-out errors can measure is said with the sizes the references span.
+  EXPECT_NE(err_.str().find("of one model size"), std::string::npos) << err_.str();
+  std::vector<Curve> two_sizes;
+  for (double scale : {1.0, 2.0}) {
+    for (double tau : {0.05, 0.2}) {
+      CurveControls k = D2zControls(tau, 20);
+      k.params *= scale;
+      two_sizes.push_back(FormCurve(absl::StrCat("r", scale, "_", tau), kK, k, 4.0 / scale,
+                                    SyntheticOptions{.points = 200}));
+    }
+  }
+  Write("two_sizes.csv", CurvesToCsv(two_sizes));
+  ASSERT_EQ(Run({"fit", P("two_sizes.csv"), "-o", P("two.json")}), 0) << err_.str();
+  EXPECT_NE(err_.str().find("span two model sizes"), std::string::npos) << err_.str();
 
   ASSERT_EQ(Run({"predict", "--model", P("model.json"), P("partial.csv"), "--output", "json"}), 0)
       << err_.str();
