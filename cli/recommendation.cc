@@ -13,17 +13,31 @@ namespace {
 
 struct Dimension {
   const char* name;
+  v1::SearchParameter parameter;
   std::function<double(const v1::TrialHyperparameters&)> value;
 };
 
 const std::vector<Dimension>& Dimensions() {
   static const std::vector<Dimension> kDims = {
-      {"lr", [](const v1::TrialHyperparameters& h) { return h.peak_lr(); }},
-      {"tau", [](const v1::TrialHyperparameters& h) { return h.tau(); }},
-      {"wd", [](const v1::TrialHyperparameters& h) { return h.weight_decay(); }},
-      {"batch",
+      {"lr", v1::SEARCH_PARAMETER_PEAK_LR,
+       [](const v1::TrialHyperparameters& h) { return h.peak_lr(); }},
+      {"tau", v1::SEARCH_PARAMETER_TAU, [](const v1::TrialHyperparameters& h) { return h.tau(); }},
+      {"wd", v1::SEARCH_PARAMETER_WEIGHT_DECAY,
+       [](const v1::TrialHyperparameters& h) { return h.weight_decay(); }},
+      {"batch", v1::SEARCH_PARAMETER_BATCH_SEQUENCES,
        [](const v1::TrialHyperparameters& h) { return static_cast<double>(h.batch_sequences()); }}};
   return kDims;
+}
+
+// The hyperparameters the spec searches; every one when it names none. A value derived from
+// searched ones (weight decay solved from tau, LR and steps) has no range of its own to widen.
+std::set<v1::SearchParameter> Searched(const v1::Sweep& sweep) {
+  std::set<v1::SearchParameter> out;
+  for (const v1::SearchDimension& d : sweep.spec().search().dimensions()) out.insert(d.parameter());
+  if (out.empty()) {
+    for (const Dimension& d : Dimensions()) out.insert(d.parameter);
+  }
+  return out;
 }
 
 // Relative comparison: values planned from one grid print and compare equal to 3 digits.
@@ -53,8 +67,10 @@ std::vector<Recommendation> Recommend(const v1::GetSweepResponse& sweep,
       r->final_loss = loss;
     }
   }
+  const std::set<v1::SearchParameter> searched = Searched(sweep.sweep());
   for (Recommendation& r : out) {
     for (const Dimension& d : Dimensions()) {
+      if (!searched.contains(d.parameter)) continue;
       std::set<double> values;
       for (const v1::RankingRow& row : sweep.ranking()) {
         const v1::Trial& t = row.trial();

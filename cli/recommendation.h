@@ -1,6 +1,7 @@
 // What a sweep recommends: per model size (the best learning rate per size is the point of a
-// multi-size sweep), the completed trial with the lowest final loss, and a note for each searched
-// hyperparameter whose best value sits at the edge of the values searched at that size.
+// multi-size sweep), the completed trial with the lowest final loss, and a note for each
+// hyperparameter the spec searches whose best value sits at the edge of the values searched at
+// that size (not for one derived from them, such as the weight decay solved from tau).
 #ifndef AUGUR_CLI_RECOMMENDATION_H_
 #define AUGUR_CLI_RECOMMENDATION_H_
 

@@ -220,6 +220,31 @@ TEST(ReportTest, EachModelSizeGetsItsWinnerAndAnEdgeWinnerANote) {
   EXPECT_THAT(text, HasSubstr("note: lr=0.03 is the largest"));
 }
 
+// A batch sweep at one tau solves the weight decay per trial: it varies, but was not searched,
+// so its edge is no range to widen (seen on examples/batch_sweep.yaml: "wd=0.259 is the
+// smallest wd searched").
+TEST(ReportTest, OnlyTheSearchedHyperparametersGetAnEdgeNote) {
+  v1::GetSweepResponse sweep;
+  v1::SearchDimension* d =
+      sweep.mutable_sweep()->mutable_spec()->mutable_search()->add_dimensions();
+  d->set_parameter(v1::SEARCH_PARAMETER_BATCH_SEQUENCES);
+  std::vector<v1::TrialCurve> curves;
+  for (auto [batch, wd, loss] :
+       {std::tuple{8, 0.26, 1.68}, {16, 0.52, 1.70}, {32, 1.03, 1.75}, {64, 2.07, 1.90}}) {
+    curves.push_back(
+        MakeCurve(absl::StrCat("s-1/b", batch), 0.01, v1::TRIAL_STATE_COMPLETED, 10, loss));
+    auto* h = curves.back().mutable_trial()->mutable_hyperparameters();
+    h->set_model_size("w64");
+    h->set_batch_sequences(batch);
+    h->set_weight_decay(wd);
+  }
+  for (const auto& c : curves) *sweep.add_ranking()->mutable_trial() = c.trial();
+  const std::vector<Recommendation> r = Recommend(sweep, curves);
+  ASSERT_EQ(r.size(), 1u);
+  ASSERT_EQ(r[0].edge_notes.size(), 1u) << r[0].edge_notes.back();
+  EXPECT_THAT(r[0].edge_notes[0], HasSubstr("batch=8 is the smallest batch searched at w64"));
+}
+
 // A store that cannot commit (disk full) is said at the top of `augur status`, not only in JSON.
 TEST(SweepHeaderTest, SaysWhenTheStoreCannotCommit) {
   v1::Sweep sweep;
