@@ -26,7 +26,6 @@ ErrorModel ErrorModelFrom(const std::vector<HeldOutPrediction>& predictions,
                           const std::vector<double>& fractions) {
   ErrorModel e;
   int fewest_pairs = -1;
-  int fewest_curves = -1;
   bool quantiles = true;
   for (double x : fractions) {
     std::vector<const HeldOutPrediction*> at;
@@ -42,8 +41,7 @@ ErrorModel ErrorModelFrom(const std::vector<HeldOutPrediction>& predictions,
       abs_errors.push_back(std::abs(r));
     }
     e.fractions.push_back(x);
-    const int n_at = static_cast<int>(at.size());
-    fewest_curves = fewest_curves < 0 ? n_at : std::min(fewest_curves, n_at);
+    e.held_out.push_back(static_cast<int>(at.size()));
     e.rel_rmse.push_back(std::max(1e-4, std::sqrt(ss / at.size())));
     const size_t n = abs_errors.size();
     quantiles = quantiles && n >= static_cast<size_t>(ErrorModel::kMinQuantileCurves);
@@ -69,7 +67,6 @@ ErrorModel ErrorModelFrom(const std::vector<HeldOutPrediction>& predictions,
     fewest_pairs = fewest_pairs < 0 ? pairs : std::min(fewest_pairs, pairs);
   }
   e.diff_pairs = std::max(0, fewest_pairs);
-  e.held_out = std::max(0, fewest_curves);
   if (!quantiles || e.rel_q90.size() != e.fractions.size()) e.rel_q90.clear();
   return e;
 }

@@ -91,14 +91,14 @@ TEST(IntervalQuantileTest, AnErrorMeasuredOnFewCurvesWidensTheIntervalAndStaysPo
     return *p;
   };
   // Too few curves for a quantile: the rms of 3 held-out curves, widened by t_{0.95,3} / z.
-  const Prediction few = with(ErrorModel{{0.1, 0.3}, {0.04, 0.04}, {}, {}, 0, {}, 3});
-  const Prediction many = with(ErrorModel{{0.1, 0.3}, {0.04, 0.04}, {}, {}, 0, {}, 300});
+  const Prediction few = with(ErrorModel{{0.1, 0.3}, {0.04, 0.04}, {}, {}, 0, {}, {3, 3}});
+  const Prediction many = with(ErrorModel{{0.1, 0.3}, {0.04, 0.04}, {}, {}, 0, {}, {300, 300}});
   EXPECT_NEAR(few.rel_model_error, 0.04 * 2.353 / 1.6449, 1e-4);
   EXPECT_NEAR(few.upper / few.final_loss, 1 / (1 - 2.353 * 0.04), 1e-3);
   EXPECT_GT(few.upper - few.lower, 1.3 * (many.upper - many.lower));
   // Seen on public curves (a per-schedule calibration of 4 curves, rms 49%): the interval was
   // [-0.51, 6.67]. Relative to the final, a huge error leaves the low end positive.
-  const Prediction huge = with(ErrorModel{{0.1, 0.3}, {0.49, 0.49}, {}, {}, 0, {}, 4});
+  const Prediction huge = with(ErrorModel{{0.1, 0.3}, {0.49, 0.49}, {}, {}, 0, {}, {4, 4}});
   EXPECT_GT(huge.lower, 0);
   EXPECT_TRUE(std::isinf(huge.upper));
 }

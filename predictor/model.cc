@@ -69,7 +69,7 @@ namespace {
 
 nlohmann::json ErrorJson(const ErrorModel& e) {
   nlohmann::json j = {{"fractions", e.fractions}, {"rel_rmse", e.rel_rmse}};
-  if (e.held_out > 0) j["held_out"] = e.held_out;
+  if (!e.held_out.empty()) j["held_out"] = e.held_out;
   if (e.diff_measured()) {
     j["diff_fractions"] = e.diff_fractions;
     j["rel_diff_rmse"] = e.rel_diff_rmse;
@@ -152,14 +152,18 @@ absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
       cal.error.rel_diff_rmse = error.value("rel_diff_rmse", std::vector<double>{});
       cal.error.diff_pairs = error.value("diff_pairs", 0);
       // Models written before 2026-12-05 did not record it: their errors are taken as measured.
-      cal.error.held_out = error.value("held_out", 0);
+      if (auto h = error.find("held_out"); h != error.end() && h->is_array()) {
+        cal.error.held_out = h->get<std::vector<int>>();
+      }
       // Models written before the quantile was measured have none: intervals use rel_rmse.
       cal.error.rel_q90 = error.value("rel_q90", std::vector<double>{});
       if (cal.error.fractions.size() != cal.error.rel_rmse.size() ||
           cal.error.diff_fractions.size() != cal.error.rel_diff_rmse.size() ||
-          (!cal.error.rel_q90.empty() && cal.error.rel_q90.size() != cal.error.fractions.size())) {
+          (!cal.error.rel_q90.empty() && cal.error.rel_q90.size() != cal.error.fractions.size()) ||
+          (!cal.error.held_out.empty() &&
+           cal.error.held_out.size() != cal.error.fractions.size())) {
         return absl::InvalidArgumentError(
-            "model: error.fractions and rel_rmse or rel_q90 (or diff_fractions and "
+            "model: error.fractions and rel_rmse, rel_q90 or held_out (or diff_fractions and "
             "rel_diff_rmse) differ in size");
       }
       model.calibrations.push_back(std::move(cal));

@@ -8,7 +8,7 @@
 //                      "mae": .., "curves": .., "dropped": ..,
 //                      "error": {"fractions": [..], "rel_rmse": [..],
 //                                "diff_fractions": [..], "rel_diff_rmse": [..], "diff_pairs": n,
-//                                "held_out": n}},
+//                                "held_out": [..]}},
 //                     ...]}
 //   (the diff_ fields only when paired errors were measured; see reference.h)
 //

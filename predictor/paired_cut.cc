@@ -29,9 +29,8 @@ double NormalCdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 double Finite(double x) { return std::isfinite(x) ? x : 0.0; }
 
 int FamilySize(const std::vector<PoolEntry>& pool, const std::string& family) {
-  return static_cast<int>(std::count_if(pool.begin(), pool.end(), [&](const PoolEntry& e) {
-    return e.error_family == family;
-  }));
+  return static_cast<int>(std::count_if(
+      pool.begin(), pool.end(), [&](const PoolEntry& e) { return e.error_family == family; }));
 }
 
 }  // namespace
@@ -81,8 +80,7 @@ std::vector<Decision> PairedCut(const SummarizedGroup& group, std::vector<PoolEn
       d.reason = absl::StrFormat(
           "%s; rank %d/%d among the trials predicted from its reference at the last milestone, "
           "beyond keep_top %d",
-          compared, in_family + 1, FamilySize(pool, e.error_family),
-          config.keep_top);
+          compared, in_family + 1, FamilySize(pool, e.error_family), config.keep_top);
     } else {
       d.reason = absl::StrFormat("%s, kept (risk %.2g%%)", compared, 100 * config.risk);
     }

@@ -41,7 +41,7 @@ TEST(HeldOutErrorsTest, PairsAreTakenWithinAGroupOnly) {
   const ErrorModel e = ErrorModelFrom(p, {0.2});
   EXPECT_FALSE(e.diff_measured());  // Two pairs, fewer than kMinDiffPairs.
   // The stated fallback, widened for the 4 curves behind the rms.
-  EXPECT_EQ(e.held_out, 4);
+  EXPECT_EQ(e.held_out, std::vector<int>{4});
   EXPECT_NEAR(e.DiffAt(0.2), std::sqrt(2.0) * e.At(0.2) * SmallSampleFactor(4), 1e-12);
   auto r = Biased(0.2, 0, 4, 0.05, {0.002});
   p.insert(p.end(), r.begin(), r.end());
@@ -66,12 +66,20 @@ TEST(SmallSampleFactorTest, IsStudentsTOverTheNormalQuantileAndFadesWithMoreCurv
   EXPECT_NEAR(SmallSampleFactor(1000), 1.0, 2e-3);
   for (int n = 1; n < 60; ++n) EXPECT_GT(SmallSampleFactor(n), SmallSampleFactor(n + 1)) << n;
   // The error model carries it: the same rms measured on 4 curves or on 40.
-  ErrorModel few{{0.1}, {0.03}, {}, {}, 0, {}, 4};
-  ErrorModel many{{0.1}, {0.03}, {}, {}, 0, {}, 40};
+  ErrorModel few{{0.1}, {0.03}, {}, {}, 0, {}, {4}};
+  ErrorModel many{{0.1}, {0.03}, {}, {}, 0, {}, {40}};
   EXPECT_DOUBLE_EQ(few.At(0.1), many.At(0.1));  // What `fit` reports is what was measured.
   EXPECT_NEAR(few.ScaleAt(0.1), 0.03 * 2.132 / 1.6449, 1e-4);
   EXPECT_LT(many.ScaleAt(0.1), 0.03 * 1.03);
   EXPECT_GT(few.DiffAt(0.1), many.DiffAt(0.1));
+  // Counted per fraction: sparse early logs leave fewer curves at 10% than at 20%, and between
+  // two fractions the fewer counts.
+  ErrorModel by_fraction{{0.1, 0.2, 0.3}, {0.03, 0.03, 0.03}, {}, {}, 0, {}, {2, 10, 10}};
+  EXPECT_NEAR(by_fraction.ScaleAt(0.1), 0.03 * SmallSampleFactor(2), 1e-12);
+  EXPECT_NEAR(by_fraction.ScaleAt(0.15), 0.03 * SmallSampleFactor(2), 1e-12);
+  EXPECT_NEAR(by_fraction.ScaleAt(0.2), 0.03 * SmallSampleFactor(10), 1e-12);
+  EXPECT_NEAR(by_fraction.ScaleAt(0.25), 0.03 * SmallSampleFactor(10), 1e-12);
+  EXPECT_NEAR(by_fraction.ScaleAt(0.9), 0.03 * SmallSampleFactor(10), 1e-12);
 }
 
 TEST(HeldOutErrorsTest, ComparisonGroupsFollowTheGroupColumnElseSizeAndLength) {

@@ -45,7 +45,14 @@ double SmallSampleFactor(int n) {
 
 double ErrorModel::At(double x) const { return Interpolate(fractions, rel_rmse, x); }
 
-double ErrorModel::ScaleAt(double x) const { return At(x) * SmallSampleFactor(held_out); }
+double ErrorModel::ScaleAt(double x) const {
+  if (held_out.size() != fractions.size() || held_out.empty()) return At(x);
+  size_t i = 0;
+  while (i + 1 < fractions.size() && fractions[i + 1] <= x) ++i;
+  int n = held_out[i];
+  if (x > fractions[i] && i + 1 < fractions.size()) n = std::min(n, held_out[i + 1]);
+  return At(x) * SmallSampleFactor(n);
+}
 
 double ErrorModel::Q90At(double x) const {
   return rel_q90.empty() ? kNaN : Interpolate(fractions, rel_q90, x);

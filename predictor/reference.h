@@ -39,11 +39,13 @@ struct ErrorModel {
   std::vector<double> rel_diff_rmse;  // At diff_fractions.
   int diff_pairs = 0;                 // Pairs behind rel_diff_rmse (the fewest at any fraction).
   std::vector<double> rel_q90;        // At fractions, or empty.
-  int held_out = 0;  // Held-out curves behind rel_rmse (the fewest at any fraction); 0 = unknown.
+  std::vector<int> held_out =
+      {};  // Held-out curves behind rel_rmse at each fraction; empty = unknown.
 
   // rel_rmse at x, as measured (what `augur-predict fit` reports).
   double At(double x) const;
-  // The scale of a new prediction's error at x: At(x) x SmallSampleFactor(held_out). A root mean
+  // The scale of a new prediction's error at x: At(x) x SmallSampleFactor(n), n the held-out
+  // curves at x (the fewer of the two measured fractions around it). A root mean
   // square measured on a few held-out curves understates the error of the next one.
   double ScaleAt(double x) const;
   // rel_q90 at x when measured, else NaN.

@@ -68,6 +68,20 @@ absl::Status Fit(const Args& a, std::ostream& out, std::ostream& err) {
   }
   out << "wrote " << a.values.at("out") << "\n";
   SayWhatTheErrorsMeasure(*curves, err);
+  for (const Calibration& c : model->calibrations) {
+    if (!c.error.rel_q90.empty() || c.error.held_out.empty()) continue;
+    const auto [fewest, most] =
+        std::minmax_element(c.error.held_out.begin(), c.error.held_out.end());
+    err << absl::StrFormat(
+        "augur-predict: note: calibration '%s' rests on %s held-out curves, too few for a 90%% "
+        "quantile (%d needed): its intervals and decisions use the error's root mean square "
+        "widened %sx for that number (Student's t, docs/method.md)\n",
+        c.schedule_key, *fewest == *most ? absl::StrCat(*most) : absl::StrCat(*fewest, "-", *most),
+        ErrorModel::kMinQuantileCurves,
+        *fewest == *most
+            ? absl::StrFormat("%.2f", SmallSampleFactor(*most))
+            : absl::StrFormat("%.2f-%.2f", SmallSampleFactor(*most), SmallSampleFactor(*fewest)));
+  }
   return absl::OkStatus();
 }
 

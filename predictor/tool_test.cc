@@ -69,6 +69,11 @@ TEST_F(ToolTest, FitPredictReplay) {
   EXPECT_NE(out_.str().find("q90@0.1"), std::string::npos) << out_.str();
   // What the held-out errors can measure is said with the sizes the references span.
   EXPECT_NE(err_.str().find("of one model size"), std::string::npos) << err_.str();
+  // 5 reference curves: too few for the quantile, and the widening is said.
+  EXPECT_NE(err_.str().find("rests on 5 held-out curves, too few for a 90% quantile (9 needed)"),
+            std::string::npos)
+      << err_.str();
+  EXPECT_NE(err_.str().find("widened 1.23x"), std::string::npos) << err_.str();
   std::vector<Curve> two_sizes;
   for (double scale : {1.0, 2.0}) {
     for (double tau : {0.05, 0.2}) {
