@@ -24,6 +24,11 @@ double NormalQuantileTwoSided(double level) {
   return (lo + hi) / 2;
 }
 
+double StudentQuantile(double z, double nu) {
+  return z + (z * z * z + z) / (4 * nu) +
+         (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
+}
+
 absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix,
                                            const Reference& reference, double warmup_fraction,
                                            const AlignOptions& options) {
@@ -107,8 +112,7 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
   // (Cornish-Fisher expansion of the t quantile): short autocorrelated windows are common
   // at early milestones.
   const double nu = std::max(1.0, n / inflation - 1.0);
-  const double t = z + (z * z * z + z) / (4 * nu) +
-                   (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
+  const double t = StudentQuantile(z, nu);
   const double noise = t * out.rel_noise_se;
   out.noise_half_width = noise;
   // The held-out errors behind rel_q90 already hold the references' own alignment noise, so the

@@ -65,6 +65,10 @@ absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix
 // The two-sided standard normal quantile for a central `level` (e.g. 0.9 -> 1.645).
 double NormalQuantileTwoSided(double level);
 
+// Student's t quantile with `nu` degrees of freedom at the level whose normal quantile is `z`,
+// by the Cornish-Fisher expansion (within 2% of the exact value from nu = 3; below, too small).
+double StudentQuantile(double z, double nu);
+
 }  // namespace augur::predictor
 
 #endif  // AUGUR_PREDICTOR_ALIGNMENT_H_

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,17 +14,21 @@ namespace augur::predictor {
 
 namespace {
 
+// The measured points around x in ascending, non-empty `xs`: (i, i) at xs[i] or beyond an
+// end, (i - 1, i) with xs[i - 1] < x < xs[i] between.
+std::pair<size_t, size_t> Bracket(const std::vector<double>& xs, double x) {
+  if (x <= xs.front()) return {0, 0};
+  const size_t i = std::lower_bound(xs.begin(), xs.end(), x) - xs.begin();
+  if (i == xs.size()) return {i - 1, i - 1};
+  return xs[i] == x ? std::pair{i, i} : std::pair{i - 1, i};
+}
+
 double Interpolate(const std::vector<double>& xs, const std::vector<double>& ys, double x) {
   if (xs.empty() || ys.size() != xs.size()) return 0.0;
-  if (x <= xs.front()) return ys.front();
-  if (x >= xs.back()) return ys.back();
-  for (size_t i = 1; i < xs.size(); ++i) {
-    if (x <= xs[i]) {
-      const double t = (x - xs[i - 1]) / (xs[i] - xs[i - 1]);
-      return ys[i - 1] + t * (ys[i] - ys[i - 1]);
-    }
-  }
-  return ys.back();
+  const auto [lo, hi] = Bracket(xs, x);
+  if (lo == hi) return ys[lo];
+  const double t = (x - xs[lo]) / (xs[hi] - xs[lo]);
+  return ys[lo] + t * (ys[hi] - ys[lo]);
 }
 
 }  // namespace
@@ -36,22 +41,16 @@ double SmallSampleFactor(int n) {
                                     1.740, 1.734, 1.729, 1.725, 1.721, 1.717, 1.714, 1.711,
                                     1.708, 1.706, 1.703, 1.701, 1.699, 1.697};
   constexpr double z = 1.6448536269514722;
-  if (n <= 30) return kT95[n - 1] / z;
   // Beyond 30, the Cornish-Fisher expansion (error below 1e-4 there).
-  const double t = z + (z * z * z + z) / (4.0 * n) +
-                   (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96.0 * n * n);
-  return t / z;
+  return (n <= 30 ? kT95[n - 1] : StudentQuantile(z, n)) / z;
 }
 
 double ErrorModel::At(double x) const { return Interpolate(fractions, rel_rmse, x); }
 
 double ErrorModel::ScaleAt(double x) const {
-  if (held_out.size() != fractions.size() || held_out.empty()) return At(x);
-  size_t i = 0;
-  while (i + 1 < fractions.size() && fractions[i + 1] <= x) ++i;
-  int n = held_out[i];
-  if (x > fractions[i] && i + 1 < fractions.size()) n = std::min(n, held_out[i + 1]);
-  return At(x) * SmallSampleFactor(n);
+  if (held_out.empty() || held_out.size() != fractions.size()) return At(x);
+  const auto [lo, hi] = Bracket(fractions, x);
+  return At(x) * SmallSampleFactor(std::min(held_out[lo], held_out[hi]));
 }
 
 double ErrorModel::Q90At(double x) const {

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "bench/predictor/bench_common.h"
@@ -72,6 +73,8 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
                                         "empirical",          "extrapolation", "current loss"};
   std::map<std::string, Tally> tallies;
   std::vector<std::string> order;
+  const std::vector<double> defaults = predictor::PolicyConfig().milestones;
+  const std::string defaults_prefix = "@" + absl::StrJoin(defaults, "/") + " ";
   for (double held : sizes) {
     std::vector<Curve> train, test;
     for (const Curve& c : curves) {
@@ -157,7 +160,6 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
     for (const Curve& c : test) {
       if (c.controls.total_steps == 24000) group.push_back(c);
     }
-    const std::vector<double> defaults = predictor::PolicyConfig().milestones;
     for (const std::vector<double>& ms :
          std::vector<std::vector<double>>{defaults, {0.2}, {0.3}, {0.1, 0.2, 0.3}}) {
       for (const Contender& k : Lineup(ms, static_cast<int>(group.size()), per_schedule, nullptr)) {
@@ -168,14 +170,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
         predictor::ReplayOptions ro;
         ro.milestones = k.milestones;
         auto r = predictor::Replay(group, **policy, ro);
-        if (!r.ok()) continue;
-        tallies[label].Add(*r, 0);
-        Tally one;
-        one.Add(*r, 0);
-        SummaryPolicy p;
-        if (ms == defaults && SummaryPolicyFor(k.label, &p)) {
-          RecordAtDefaults("public (Luo), schedules", p, one);
-        }
+        if (r.ok()) tallies[label].Add(*r, 0);
       }
     }
   }
@@ -197,6 +192,13 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
   }
   std::printf("\nSchedule choice per size among the 4 schedules of 24k steps (3 groups):\n");
   PrintTallies(order, tallies, false);
+  for (const auto& [label, t] : tallies) {
+    SummaryPolicy p;
+    if (absl::StartsWith(label, defaults_prefix) &&
+        SummaryPolicyFor(label.substr(defaults_prefix.size()), &p)) {
+      RecordAtDefaults("public (Luo), schedules", p, t);
+    }
+  }
 
   // Collapse quality across sizes (no seeds in the data, so no sigma floor).
   std::printf("\nCollapse across sizes, mean Delta(x) over x in [0.2, 1] (METHOD.md §2):\n");
