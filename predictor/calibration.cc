@@ -260,6 +260,7 @@ absl::StatusOr<Calibration> FitForm(const std::vector<Curve>& refs, const FitOpt
     for (const Curve* c : usable) {
       unit.push_back(sizes.try_emplace(c->controls.params, sizes.size()).first->second);
     }
+    cal.sizes = static_cast<int>(sizes.size() - sizes.count(0.0));  // Known sizes only.
     if (sizes.size() < 2) std::iota(unit.begin(), unit.end(), 0);
   }
   const size_t n_units = *std::max_element(unit.begin(), unit.end()) + 1;

@@ -42,6 +42,7 @@ struct Calibration {
   double mae = 0;   // Macro-averaged MAE of the normalized loss on the fit curves.
   int curves = 0;   // Curves used.
   int dropped = 0;  // Incomplete or diverged curves left out.
+  int sizes = 0;    // Known model sizes (params > 0) among the curves used; folds hold out sizes.
   ErrorModel error;
 };
 

@@ -101,6 +101,7 @@ std::string ModelToJson(const PredictorModel& model) {
                     {"mae", c.mae},
                     {"curves", c.curves},
                     {"dropped", c.dropped},
+                    {"sizes", c.sizes},
                     {"error", ErrorJson(c.error)}});
   }
   j["calibrations"] = cals;
@@ -144,6 +145,7 @@ absl::StatusOr<PredictorModel> ModelFromJson(const std::string& text) {
       cal.mae = c.value("mae", 0.0);
       cal.curves = c.value("curves", 0);
       cal.dropped = c.value("dropped", 0);
+      cal.sizes = c.value("sizes", 0);  // 0: written before 2026-12-05.
       cal.error.fractions = c.at("error").at("fractions").get<std::vector<double>>();
       cal.error.rel_rmse = c.at("error").at("rel_rmse").get<std::vector<double>>();
       // Models written before paired errors were measured have none: DiffAt falls back.

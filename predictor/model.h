@@ -5,7 +5,7 @@
 //    "fixed": {"m": 0.05, "e1": 0.001, "e2": 0.1},
 //    "fit": {"x_min": 0.2, "x_max": 1.0, "smooth_window_fraction": 0.02, "cv_folds": 5},
 //    "calibrations": [{"schedule": "linear_decay", "b_c": .., "b_e": .., "q_c": .., "q_e": ..,
-//                      "mae": .., "curves": .., "dropped": ..,
+//                      "mae": .., "curves": .., "dropped": .., "sizes": ..,
 //                      "error": {"fractions": [..], "rel_rmse": [..],
 //                                "diff_fractions": [..], "rel_diff_rmse": [..], "diff_pairs": n,
 //                                "held_out": [..]}},

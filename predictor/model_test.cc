@@ -55,6 +55,11 @@ TEST(ModelTest, FitsPerScheduleAndPooledAndRoundTripsThroughJson) {
     EXPECT_DOUBLE_EQ(a.constants.b_c, b.constants.b_c);
     EXPECT_DOUBLE_EQ(a.constants.q_e, b.constants.q_e);
     EXPECT_EQ(a.error.rel_rmse, b.error.rel_rmse);
+    // What the intervals' widening and fit's notes read survives the file.
+    EXPECT_FALSE(a.error.held_out.empty());
+    EXPECT_EQ(a.error.held_out, b.error.held_out);
+    EXPECT_GT(a.sizes, 0);
+    EXPECT_EQ(a.sizes, b.sizes);
   }
   EXPECT_EQ(ModelToJson(*model), ModelToJson(*loaded));
   EXPECT_EQ(*ReadModelText(path), ModelToJson(*model));  // The file's text, as written.

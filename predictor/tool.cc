@@ -17,18 +17,15 @@ namespace augur::predictor {
 namespace {
 
 // What the held-out errors behind the intervals can measure, by the number of model sizes the
-// references span (calibration.cc: folds hold out whole sizes when there are several).
-void SayWhatTheErrorsMeasure(const std::vector<Curve>& curves, std::ostream& err) {
-  std::set<double> sizes;
-  for (const Curve& c : curves) {
-    if (c.complete && c.controls.params > 0) sizes.insert(c.controls.params);
-  }
-  if (sizes.size() == 1) {
+// pooled calibration's curves span (calibration.cc: folds hold out whole sizes when there are
+// several).
+void SayWhatTheErrorsMeasure(const Calibration& pooled, std::ostream& err) {
+  if (pooled.sizes == 1) {
     err << "augur-predict: note: the references are of one model size: their held-out errors "
            "cannot measure the transfer to another size, which the form assumes (METHOD.md "
            "section 2); intervals at other sizes hold only as well as the collapse does "
            "(docs/method.md)\n";
-  } else if (sizes.size() == 2) {
+  } else if (pooled.sizes == 2) {
     err << "augur-predict: note: the references span two model sizes: each held-out fold "
            "predicts one size from the other alone, so the errors carry the size transfer both "
            "ways and the 90% intervals are conservative (docs/method.md); a third size lets "
@@ -67,7 +64,7 @@ absl::Status Fit(const Args& a, std::ostream& out, std::ostream& err) {
                            std::isfinite(q90) ? absl::StrFormat("%.2f%%", 100 * q90) : "-");
   }
   out << "wrote " << a.values.at("out") << "\n";
-  SayWhatTheErrorsMeasure(*curves, err);
+  SayWhatTheErrorsMeasure(model->calibrations.back(), err);  // FitModel: the pooled one last.
   for (const Calibration& c : model->calibrations) {
     if (!c.error.rel_q90.empty() || c.error.held_out.empty()) continue;
     const auto [fewest, most] =
