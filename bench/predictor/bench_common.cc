@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "predictor/alignment.h"
 
 namespace augur::bench {
 
@@ -114,6 +115,26 @@ void Tally::Add(const predictor::ReplayResult& r, double seed_noise) {
   }
 }
 
+void Tally::AddEveryTrial(const std::vector<predictor::Curve>& sweep,
+                          const predictor::PolicyConfig& config,
+                          const std::vector<double>& milestones) {
+  if (config.name != "collapse" || config.references == nullptr) return;
+  for (const predictor::Curve& c : sweep) {
+    if (!c.complete) continue;
+    const double truth = predictor::FinalLoss(c.points);
+    if (!std::isfinite(truth)) continue;
+    auto ref = config.references->ReferenceFor(c.controls);
+    if (!ref.ok()) continue;
+    for (double m : milestones) {
+      auto p = predictor::AlignAndPredict(predictor::PrefixTo(c.points, m), **ref,
+                                          c.controls.schedule.warmup_fraction, config.align);
+      if (!p.ok() || !std::isfinite(p->lower)) continue;
+      every_trial_at[m].first += p->lower <= truth && truth <= p->upper;
+      ++every_trial_at[m].second;
+    }
+  }
+}
+
 void Tally::Merge(const Tally& o) {
   runs += o.runs;
   correct += o.correct;
@@ -130,6 +151,10 @@ void Tally::Merge(const Tally& o) {
   for (const auto& [m, c] : o.covered_at) {
     covered_at[m].first += c.first;
     covered_at[m].second += c.second;
+  }
+  for (const auto& [m, c] : o.every_trial_at) {
+    every_trial_at[m].first += c.first;
+    every_trial_at[m].second += c.second;
   }
   noise_runs += o.noise_runs;
   within_noise += o.within_noise;

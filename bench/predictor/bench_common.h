@@ -47,6 +47,11 @@ struct Tally {
   int intervals = 0;
   int covered = 0;
   std::map<double, std::pair<int, int>> covered_at;  // Milestone -> (covered, intervals).
+  // The same interval computed for every trial at every milestone, stopped or not (the curves run
+  // to the end, so the truth is known): the interval's calibration over the whole sweep. The
+  // intervals shown above are those of the trials still live, whom survival selects for being
+  // near the leader, where predictions are most accurate.
+  std::map<double, std::pair<int, int>> every_trial_at;  // Milestone -> (covered, intervals).
   // Each shown interval's |error| over its half-width on the error's side (relative to the true
   // final, as the interval is built): the 90th percentile is 1 for a calibrated 90% interval,
   // below 1 for a conservative one, whatever the number of intervals.
@@ -55,6 +60,10 @@ struct Tally {
   int noise_runs = 0;
   int within_noise = 0;
   void Add(const predictor::ReplayResult& r, double seed_noise);
+  // Adds every_trial_at for `sweep` under a collapse `config` (nothing for other policies): each
+  // complete curve's prefix at each milestone aligned as the policy aligns it.
+  void AddEveryTrial(const std::vector<predictor::Curve>& sweep,
+                     const predictor::PolicyConfig& config, const std::vector<double>& milestones);
   void Merge(const Tally& other);
 };
 

@@ -41,16 +41,36 @@ std::string Percent(int part, int whole) {
   return whole > 0 ? absl::StrFormat("%.0f%%", 100.0 * part / whole) : "-";
 }
 
+// Covered and computed intervals summed over milestones.
+std::pair<int, int> Sum(const std::map<double, std::pair<int, int>>& by_milestone) {
+  std::pair<int, int> s{0, 0};
+  for (const auto& [m, c] : by_milestone) {
+    s.first += c.first;
+    s.second += c.second;
+  }
+  return s;
+}
+
+std::string CoverageCell(std::pair<int, int> c) {
+  return c.second > 0 ? absl::StrFormat("%s of %d", Percent(c.first, c.second), c.second) : "-";
+}
+
+std::string ByMilestone(const std::map<double, std::pair<int, int>>& by_milestone) {
+  std::vector<std::string> cells;
+  for (const auto& [m, c] : by_milestone) {
+    cells.push_back(absl::StrFormat("at %g: %s of %d", m, Percent(c.first, c.second), c.second));
+  }
+  return absl::StrJoin(cells, ", ");
+}
+
 void PrintRow(const std::string& source, SummaryPolicy p, const Tally& t) {
   std::printf(
-      "  %-26s %-28s %6d %8.1f%% %10s %8s %9s %14s\n", source.c_str(), Name(p), t.runs,
+      "  %-26s %-28s %6d %8.1f%% %10s %8s %9s %14s %14s\n", source.c_str(), Name(p), t.runs,
       100 * t.compute / t.runs,
       t.noise_runs ? absl::StrFormat("%d/%d", t.within_noise, t.noise_runs).c_str() : "-",
       t.noise_runs ? absl::StrFormat("%.2f", t.regret_in_noise / t.noise_runs).c_str() : "-",
       absl::StrFormat("%d/%d", t.false_stops, t.stops).c_str(),
-      t.intervals
-          ? absl::StrFormat("%s of %d", Percent(t.covered, t.intervals), t.intervals).c_str()
-          : "-");
+      CoverageCell({t.covered, t.intervals}).c_str(), CoverageCell(Sum(t.every_trial_at)).c_str());
 }
 
 }  // namespace
@@ -96,8 +116,13 @@ void PrintDefaultsSummary() {
       "regret is at most one seed-noise sd (sources with seeds); false stops: stopped trials that\n"
       "would have ended better than the pick by more than 0.1%%.\n",
       absl::StrJoin(predictor::PolicyConfig{}.milestones, ",").c_str());
-  std::printf("  %-26s %-28s %6s %9s %10s %8s %9s %14s\n", "source", "policy", "sweeps", "compute",
-              "regret<=n", "regret/n", "false", "coverage");
+  std::printf(
+      "coverage: of the intervals shown (live trials at each milestone); every trial: of the same\n"
+      "interval computed for every trial at every milestone, stopped or not, the interval's\n"
+      "calibration over whole sweeps. Survival selects trials near the leader, where predictions\n"
+      "are most accurate, so the intervals shown after the first milestone cover more.\n");
+  std::printf("  %-26s %-28s %6s %9s %10s %8s %9s %14s %14s\n", "source", "policy", "sweeps",
+              "compute", "regret<=n", "regret/n", "false", "coverage", "every trial");
   std::map<SummaryPolicy, Tally> pooled;
   std::map<SummaryPolicy, std::pair<double, int>> source_means;  // Sum of means, sources.
   for (const auto& [source, by_policy] : recorded) {
@@ -117,10 +142,7 @@ void PrintDefaultsSummary() {
   for (const auto& [source, by_policy] : recorded) {
     auto it = by_policy.find(SummaryPolicy::kCollapse);
     if (it == by_policy.end()) continue;
-    std::vector<std::string> cells;
-    for (const auto& [m, c] : it->second.covered_at) {
-      cells.push_back(absl::StrFormat("at %g: %s of %d", m, Percent(c.first, c.second), c.second));
-    }
+    std::vector<std::string> cells = {ByMilestone(it->second.covered_at)};
     std::vector<double> r = it->second.error_to_half_width;
     if (!r.empty()) {
       std::sort(r.begin(), r.end());
@@ -128,6 +150,9 @@ void PrintDefaultsSummary() {
                                       r[(r.size() - 1) * 9 / 10], r.back()));
     }
     std::printf("    %-26s %s\n", source.c_str(), absl::StrJoin(cells, ", ").c_str());
+    if (!it->second.every_trial_at.empty()) {
+      std::printf("    %-26s every trial %s\n", "", ByMilestone(it->second.every_trial_at).c_str());
+    }
   }
   if (pooled.count(SummaryPolicy::kCollapse)) {
     std::vector<double> r = pooled.at(SummaryPolicy::kCollapse).error_to_half_width;

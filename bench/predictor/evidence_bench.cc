@@ -153,6 +153,7 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
       }
       Tally t;  // False stops and interval coverage (bench_common.h).
       t.Add(*r, seed_noise);
+      t.AddEveryTrial(sweep, s.config, ms);
       SummaryPolicy p;
       if (ms == predictor::PolicyConfig{}.milestones && SummaryPolicyFor(s.label, &p)) {
         RecordAtDefaults("evidence (ours), sweeps", p, t);
@@ -212,6 +213,7 @@ void FourLrSweeps(const std::map<std::string, Curve>& runs,
         if (!r.ok()) continue;
         within += r->regret <= 0.0025;
         t.Add(*r, seed_noise);
+        t.AddEveryTrial(sweep, s.config, ms);
       }
     }
     if (t.runs == 0) continue;

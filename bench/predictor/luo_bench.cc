@@ -170,7 +170,9 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
         predictor::ReplayOptions ro;
         ro.milestones = k.milestones;
         auto r = predictor::Replay(group, **policy, ro);
-        if (r.ok()) tallies[label].Add(*r, 0);
+        if (!r.ok()) continue;
+        tallies[label].Add(*r, 0);
+        tallies[label].AddEveryTrial(group, k.config, k.milestones);
       }
     }
   }

@@ -201,7 +201,9 @@ int RunSyntheticSection(int sweeps_per_cell) {
         predictor::ReplayOptions ro;
         ro.milestones = k.milestones;
         auto r = predictor::Replay(cell.sweep, **policy, ro);
-        if (r.ok()) tallies[k.label].Add(*r, cell.seed_noise);
+        if (!r.ok()) continue;
+        tallies[k.label].Add(*r, cell.seed_noise);
+        tallies[k.label].AddEveryTrial(cell.sweep, k.config, k.milestones);
       }
     }
     PrintTallies(order, tallies, true);
@@ -240,6 +242,7 @@ int RunSyntheticSection(int sweeps_per_cell) {
         if (!r.ok()) continue;
         within += r->regret <= 0.0025;
         tally.Add(*r, cell.seed_noise);
+        tally.AddEveryTrial(four, k.config, k.milestones);
       }
     }
     if (tally.runs == 0) continue;
