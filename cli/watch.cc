@@ -37,7 +37,8 @@ std::string ProgressLine(const v1::Sweep& sweep, const std::vector<v1::RankingRo
   const std::string speed =
       sweep.tokens_per_second() > 0
           ? Cat("; ", HumanCount(std::llround(sweep.tokens_per_second())), " tokens/s, ETA ",
-                DurationText(static_cast<double>(sweep.tokens_left()) / sweep.tokens_per_second()))
+                DurationText(static_cast<double>(sweep.tokens_left()) / sweep.tokens_per_second()),
+                " if nothing more is stopped")
           : std::string();
   return Cat(Clock(), "  ", TrialCountsText(sweep), "; tokens ", HumanCount(sweep.tokens_spent()),
              " of ", HumanCount(sweep.tokens_full()), speed, best);

@@ -55,18 +55,18 @@ absl::StatusOr<v1::GetSweepResponse> SweepControl::GetSweep(const std::string& s
   ASSIGN_OR_RETURN(RankingPage page, p_.store->ReadRanking(sweep_id, slice));
   // Speeds of the running trials (as many as the workers have slots), from their recent points.
   absl::flat_hash_map<std::string, double> speeds;
-  double sweep_speed = 0;
+  std::vector<double> running_speeds;
   for (const v1::Trial& t : page.running) {
     auto recent = p_.store->ReadPoints(
         t.trial_id(), std::max<int64_t>(1, t.last_point().step() - kSpeedWindowSteps));
-    if (!recent.ok()) continue;  // A speed is a nicety; the page is still right without it.
-    const double speed = TokensPerSecond(*recent);
-    speeds[t.trial_id()] = speed;
-    sweep_speed += speed;
+    // A speed is a nicety; the page is still right without it.
+    const double speed = recent.ok() ? TokensPerSecond(*recent) : 0;
+    if (speed > 0) speeds[t.trial_id()] = speed;
+    running_speeds.push_back(speed);
   }
   v1::GetSweepResponse resp;
   *resp.mutable_sweep() = std::move(page.sweep);
-  resp.mutable_sweep()->set_tokens_per_second(sweep_speed);
+  resp.mutable_sweep()->set_tokens_per_second(SweepTokensPerSecond(running_speeds));
   resp.set_total_trials(static_cast<int32_t>(page.total_trials));
   resp.set_total_decisions(static_cast<int32_t>(page.total_decisions));
   const int64_t first_rank = std::max<int64_t>(0, slice.first_trial) + 1;

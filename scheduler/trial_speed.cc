@@ -31,4 +31,16 @@ double TokensPerSecond(const std::vector<v1::LossPoint>& points) {
   return static_cast<double>(tokens) * 1000.0 / static_cast<double>(ms);
 }
 
+double SweepTokensPerSecond(const std::vector<double>& running_speeds) {
+  double sum = 0;
+  int measured = 0;
+  for (double s : running_speeds) {
+    if (s > 0) {
+      sum += s;
+      ++measured;
+    }
+  }
+  return measured == 0 ? 0 : sum / measured * static_cast<double>(running_speeds.size());
+}
+
 }  // namespace augur

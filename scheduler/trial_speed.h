@@ -22,6 +22,12 @@ inline constexpr int64_t kSpeedGapFloorMs = 2000;
 // training made every trial look slow after each milestone (an ETA of an hour for minutes).
 double TokensPerSecond(const std::vector<v1::LossPoint>& points);
 
+// A sweep's speed from its running trials' speeds (TokensPerSecond; 0 = not measured yet): the
+// measured ones, and each unmeasured one at their mean. A trial leased a moment ago has no two
+// timed points; counting it at 0 halved the quickstart's speed, and doubled its ETA, each time
+// the trials of a milestone were leased anew. 0 when none is measured.
+double SweepTokensPerSecond(const std::vector<double>& running_speeds);
+
 }  // namespace augur
 
 #endif  // AUGUR_SCHEDULER_TRIAL_SPEED_H_

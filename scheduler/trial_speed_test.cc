@@ -42,5 +42,13 @@ TEST(TrialSpeedTest, UnknownSpeedIsZero) {
   EXPECT_EQ(TokensPerSecond({At(1000, 10'000), At(2000, 10'000)}), 0);  // No time passed.
 }
 
+TEST(TrialSpeedTest, ATrialLeasedAMomentAgoCountsAtTheMeanOfTheMeasuredOnes) {
+  EXPECT_DOUBLE_EQ(SweepTokensPerSecond({40'000, 0}), 80'000);  // Summed: 40'000.
+  EXPECT_DOUBLE_EQ(SweepTokensPerSecond({30'000, 50'000, 0}), 120'000);
+  EXPECT_DOUBLE_EQ(SweepTokensPerSecond({30'000, 50'000}), 80'000);
+  EXPECT_EQ(SweepTokensPerSecond({0, 0}), 0);
+  EXPECT_EQ(SweepTokensPerSecond({}), 0);
+}
+
 }  // namespace
 }  // namespace augur
