@@ -175,7 +175,13 @@ std::string StopReason(const v1::Trial& trial) {
     return Cat("at ", std::lround(trial.last_decision().milestone_fraction() * 100),
                "%: ", trial.last_decision().reason());
   }
-  if (IsTerminal(trial.state()) && trial.state() != v1::TRIAL_STATE_COMPLETED) {
+  if (trial.state() == v1::TRIAL_STATE_WAITING) {
+    return Cat("at ", std::lround(trial.last_point().fraction() * 100),
+               "%: waits for every live trial of its group to get there, then they are decided "
+               "together");
+  }
+  if ((IsTerminal(trial.state()) && trial.state() != v1::TRIAL_STATE_COMPLETED) ||
+      trial.state() == v1::TRIAL_STATE_PAUSED) {
     return trial.message();
   }
   return "";

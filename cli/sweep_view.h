@@ -44,8 +44,10 @@ std::string TrialCountsText(const v1::Sweep& sweep);
 // its state, and for a trial still running after a pause order, that the order is on its way
 // (the worker checkpoints it and frees its slot within seconds).
 std::string TrialActionLine(const v1::Trial& trial, bool pause_ordered);
-// The reason shown for a stopped/failed/cancelled trial: the stop decision's reason, else
-// the trial message.
+// Why a trial is not training, shown beside it: for a stopped trial the stop decision's reason;
+// for a failed or cancelled one, and a paused one, the trial message; for a trial waiting at a
+// synchronous milestone, where and for what ("at 10%: waits for ..."), since a trial that
+// reached the milestone first can wait a long time for the last of its group. Empty otherwise.
 std::string StopReason(const v1::Trial& trial);
 
 // "45s", "12m05s", "3h07m", "4d2h"; "-" when not positive.

@@ -273,5 +273,23 @@ TEST(ViewTest, APauseOfARunningTrialSaysItIsOnItsWay) {
   EXPECT_EQ(TrialActionLine(t, true), "trial s-1/t007: paused");
 }
 
+TEST(ViewTest, AWaitingTrialSaysWhereAndForWhatAndAPausedOneWhy) {
+  v1::Trial t;
+  t.set_trial_id("s-1/t007");
+  t.set_state(v1::TRIAL_STATE_WAITING);
+  t.mutable_last_point()->set_fraction(0.1004);
+  t.set_message("waiting at milestone 0.1");
+  EXPECT_EQ(StopReason(t),
+            "at 10%: waits for every live trial of its group to get there, then they are decided "
+            "together");
+  t.set_state(v1::TRIAL_STATE_PAUSED);
+  t.set_message("paused by user");
+  EXPECT_EQ(StopReason(t), "paused by user");
+  t.set_state(v1::TRIAL_STATE_RUNNING);
+  EXPECT_EQ(StopReason(t), "");
+  t.set_state(v1::TRIAL_STATE_PENDING);
+  EXPECT_EQ(StopReason(t), "") << "a pending trial has nothing to explain";
+}
+
 }  // namespace
 }  // namespace augur::cli

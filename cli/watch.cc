@@ -108,6 +108,8 @@ absl::StatusOr<v1::WatchRankingResponse> WatchSweep(SchedulerClient& client,
           if (t.last_point().train_loss() > 0)
             out << ", loss " << LossText(t.last_point().train_loss());
           if (const std::string why = StopReason(t); !why.empty()) out << ": " << why;
+        } else if (const std::string why = StopReason(t); !why.empty()) {
+          out << " " << why;  // Waiting at a milestone, or paused (and why).
         }
         out << "\n";
       }
