@@ -107,6 +107,7 @@ class BackedStore : public Store {
   // rule violations go into the item's status.
   absl::Status ApplyPoints(StoreBackend& db, const PointWrite& write, PointWriteResult& out);
   absl::Status ApplyCheckpoint(StoreBackend& db, const CheckpointWrite& write, absl::Status& out);
+  absl::Status ApplyPrediction(StoreBackend& db, const PredictionWrite& write, absl::Status& out);
   absl::Status ApplyDecision(StoreBackend& db, const v1::Decision& decision, absl::Status& out);
   absl::Status ApplyTransition(StoreBackend& db, const TrialTransition& transition,
                                TransitionResult& out);

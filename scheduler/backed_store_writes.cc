@@ -42,6 +42,7 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
     result = WriteBatchResult();
     result.points.resize(batch.points.size());
     result.checkpoints.resize(batch.checkpoints.size());
+    result.predictions.resize(batch.predictions.size());
     result.decisions.resize(batch.decisions.size());
     result.transitions.resize(batch.transitions.size());
     result.lease_ends.resize(batch.lease_ends.size());
@@ -50,6 +51,9 @@ absl::StatusOr<WriteBatchResult> BackedStore::ApplyBatch(const WriteBatch& batch
     }
     for (size_t i = 0; i < batch.checkpoints.size(); ++i) {
       RETURN_IF_ERROR(ApplyCheckpoint(db, batch.checkpoints[i], result.checkpoints[i]));
+    }
+    for (size_t i = 0; i < batch.predictions.size(); ++i) {
+      RETURN_IF_ERROR(ApplyPrediction(db, batch.predictions[i], result.predictions[i]));
     }
     for (size_t i = 0; i < batch.decisions.size(); ++i) {
       RETURN_IF_ERROR(ApplyDecision(db, batch.decisions[i], result.decisions[i]));
@@ -156,6 +160,23 @@ absl::Status BackedStore::ApplyCheckpoint(StoreBackend& db, const CheckpointWrit
   return Log(
       db, "checkpoint", record.trial.sweep_id(), commit.trial_id(),
       absl::StrCat("step ", commit.step(), " token ", commit.fencing_token(), " ", commit.path()));
+}
+
+absl::Status BackedStore::ApplyPrediction(StoreBackend& db, const PredictionWrite& write,
+                                          absl::Status& out) {
+  ASSIGN_OR_RETURN(std::optional<TrialRecord> loaded, LoadItemTrial(db, write.trial_id, out));
+  if (!loaded) return absl::OkStatus();
+  TrialRecord& record = *loaded;
+  const double m = write.prediction.at_fraction();
+  if (IsTerminal(record.trial.state()) ||
+      (record.trial.has_last_decision() &&
+       record.trial.last_decision().milestone_fraction() >= m - 1e-9)) {
+    out = absl::FailedPreconditionError(absl::StrCat(
+        "trial ", write.trial_id, " has ended or was decided at or past milestone ", m));
+    return absl::OkStatus();
+  }
+  *record.trial.mutable_prediction() = write.prediction;
+  return db.UpdateTrial(record);
 }
 
 absl::Status BackedStore::ApplyDecision(StoreBackend& db, const v1::Decision& decision,

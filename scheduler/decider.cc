@@ -145,6 +145,7 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due, bool flush) {
     // milestones again); the deferred decisions wait for the next flush.
     for (size_t i = 0; i < planned.size() && !stored; ++i) {
       if (i < fresh) {
+        planner_.Unpreview(planned[i]);
         AddDue(again, planned[i].key, planned[i].arrived);
       } else {
         deferred_.push_back(std::move(planned[i]));
@@ -187,6 +188,7 @@ void Decider::Run(const std::vector<CurveEvent>& events, Due due, bool flush) {
 bool Decider::Commit(const std::vector<PlannedRound>& rounds, size_t timed) {
   WriteBatch batch;
   for (const PlannedRound& r : rounds) {
+    batch.predictions.insert(batch.predictions.end(), r.previews.begin(), r.previews.end());
     batch.decisions.insert(batch.decisions.end(), r.decisions.begin(), r.decisions.end());
     batch.transitions.insert(batch.transitions.end(), r.stops.begin(), r.stops.end());
     batch.transitions.insert(batch.transitions.end(), r.releases.begin(), r.releases.end());

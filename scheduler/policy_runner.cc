@@ -216,25 +216,45 @@ std::vector<v1::Decision> PolicyRound::Decide(
                      : absl::StrReplaceAll(d.reason, {{d.trial_id.substr(0, slash + 1), ""}}));
     if (std::isfinite(d.compared_loss)) v.set_compared_loss(d.compared_loss);
     if (std::isfinite(d.predicted_final_loss)) {
-      v1::Prediction* p = v.mutable_prediction();
-      p->set_at_fraction(m);
-      p->set_final_loss(d.predicted_final_loss);
-      if (std::isfinite(d.lower) && std::isfinite(d.upper)) {
-        p->mutable_final_loss_interval()->set_low(d.lower);
-        p->mutable_final_loss_interval()->set_high(d.upper);
-        p->mutable_final_loss_interval()->set_confidence(config_.align.level);
-      }
-      p->set_reference(reference_name_);
-      if (auto it = points_of.find(d.trial_id); it != points_of.end()) {
-        if (auto deviation = Deviation(*it->second, m, d.predicted_final_loss)) {
-          p->set_deviation(*deviation);
-        }
-      }
+      auto it = points_of.find(d.trial_id);
+      *v.mutable_prediction() = MakePrediction(m, d.predicted_final_loss, d.lower, d.upper,
+                                               it == points_of.end() ? nullptr : it->second);
     }
     v.set_decided_unix_ms(now_unix_ms);
     out.push_back(std::move(v));
   }
   return out;
+}
+
+std::optional<v1::Prediction> PolicyRound::Preview(const predictor::TrialSummary& summary,
+                                                   const TrialCurve& t, double m) const {
+  const v1::PolicyKind kind = spec_.kind();
+  const bool predicts = kind == v1::POLICY_KIND_COLLAPSE ||
+                        kind == v1::POLICY_KIND_UNSPECIFIED ||
+                        kind == v1::POLICY_KIND_EXTRAPOLATION;
+  if (!predicts || waiting_ || !policy_ || !summary.pooled ||
+      !(std::isfinite(summary.entry.value) && summary.entry.value > 0)) {
+    return std::nullopt;
+  }
+  return MakePrediction(m, summary.entry.value, summary.entry.lower, summary.entry.upper, &t);
+}
+
+v1::Prediction PolicyRound::MakePrediction(double m, double final_loss, double lower, double upper,
+                                           const TrialCurve* curve) const {
+  v1::Prediction p;
+  p.set_at_fraction(m);
+  p.set_final_loss(final_loss);
+  // An interval unbounded above (an error measured at 100% or more) is not stored.
+  if (std::isfinite(lower) && std::isfinite(upper)) {
+    p.mutable_final_loss_interval()->set_low(lower);
+    p.mutable_final_loss_interval()->set_high(upper);
+    p.mutable_final_loss_interval()->set_confidence(config_.align.level);
+  }
+  p.set_reference(reference_name_);
+  if (curve != nullptr) {
+    if (auto deviation = Deviation(*curve, m, final_loss)) p.set_deviation(*deviation);
+  }
+  return p;
 }
 
 // Deviation from collapse (METHOD.md §5) of a predicted trial: the largest residual

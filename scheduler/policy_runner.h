@@ -81,8 +81,17 @@ class PolicyRound {
   std::vector<v1::Decision> Decide(const predictor::SummarizedGroup& group, double m,
                                    int64_t now_unix_ms,
                                    const std::map<std::string, const TrialCurve*>& points_of) const;
+  // The prediction in a trial's summary at m, for a trial of a synchronous sweep waiting there
+  // before its group is decided: what its decision would store (the predicted final, its
+  // interval, the deviation from collapse of `t`), without a leader or an action. nullopt when
+  // the policy does not predict (ASHA, median, top-k: their values are current losses), the
+  // round waits for its reference, or the summary holds no prediction.
+  std::optional<v1::Prediction> Preview(const predictor::TrialSummary& summary, const TrialCurve& t,
+                                        double m) const;
 
  private:
+  v1::Prediction MakePrediction(double m, double final_loss, double lower, double upper,
+                                const TrialCurve* curve) const;
   std::optional<double> Deviation(const TrialCurve& t, double m, double predicted_final_loss) const;
 
   v1::StoppingPolicy spec_;

@@ -52,6 +52,15 @@ TrialTransition Release(const std::string& trial_id, double m) {
   return {trial_id, v1::TRIAL_STATE_PENDING, absl::StrCat("continues past milestone ", m)};
 }
 
+// The number of `points` (ascending) a decision at m reads: the whole curve unless it runs past
+// the milestone's window.
+size_t WindowEnd(const std::vector<predictor::CurvePoint>& points, double m) {
+  if (points.empty() || points.back().fraction <= MilestoneWindowEnd(m)) return points.size();
+  return std::upper_bound(points.begin(), points.end(), MilestoneWindowEnd(m),
+                          [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
+         points.begin();
+}
+
 // Whether a trial of the group keeps a synchronous round at m from being decided now.
 bool HeldBy(const CurveEntry& e, double m, const std::vector<double>* decided) {
   return HoldsMilestone(
@@ -90,6 +99,76 @@ void RoundPlanner::Unmark(const std::string& sweep_id, const std::string& trial_
   std::erase_if(trial->second, [m](double d) { return std::abs(d - m) < 1e-9; });
 }
 
+absl::StatusOr<PolicyRound> RoundPlanner::PrepareRound(const std::string& sweep_id,
+                                                       const v1::StoppingPolicy& policy) {
+  std::vector<TrialCurve> references;
+  // The sweep's reference runs, whatever their group: each trial's reference matches its own
+  // controls (tau, TPP), not its comparison group's.
+  curves_->Visit(sweep_id, "", [&](std::span<const CurveEntry> entries) {
+    for (const CurveEntry& e : entries) {
+      if (e.trial->is_reference()) references.push_back({e.trial, e.points});
+    }
+  });
+  return PolicyRound::Prepare(policy, references, &models_);
+}
+
+std::vector<TrialCurve> RoundPlanner::NewlyWaiting(std::span<const CurveEntry> entries,
+                                                   std::span<const double> milestones, double m,
+                                                   SweepState& state,
+                                                   const std::set<std::string>& stopping) {
+  std::vector<TrialCurve> out;
+  for (const CurveEntry& e : entries) {
+    if (!WaitingHere(e, milestones, m) || e.trial->is_reference() || stopping.count(e.trial_id) ||
+        HasDecided(DecidedOf(state.decided, e.trial_id), m) ||
+        !state.previewed.insert({e.trial_id, m}).second) {
+      continue;
+    }
+    const auto first = e.points.begin();
+    out.push_back({e.trial, {first, first + static_cast<ptrdiff_t>(WindowEnd(e.points, m))}});
+  }
+  return out;
+}
+
+std::optional<PlannedRound> RoundPlanner::Previews(const RoundKey& key, absl::Time arrived,
+                                                   absl::Time start, const PolicyRound& round,
+                                                   const std::vector<TrialCurve>& waiting,
+                                                   SweepState& state) {
+  PlannedRound r;
+  r.key = key;
+  r.arrived = arrived;
+  r.start = start;
+  const double m = key.fraction;
+  for (const TrialCurve& c : waiting) {
+    const std::pair<std::string, double> at{c.trial->trial_id(), m};
+    if (round.waiting()) {  // No reference yet: previewed once it is complete.
+      state.previewed.erase(at);
+      continue;
+    }
+    // The summary is kept: the group's decision at m reuses it.
+    const SummaryStamp stamp{round.reference_key(), c.points.size(),
+                             c.points.empty() ? -1 : c.points.back().step};
+    auto kept = state.summaries.find(at);
+    if (kept == state.summaries.end() || !(kept->second.stamp == stamp)) {
+      kept = state.summaries.insert_or_assign(at, KeptSummary{stamp, round.Summarize(c, m)}).first;
+      if (observer_) observer_->TrialsSummarized(1);
+    }
+    if (auto p = round.Preview(kept->second.summary, c, m)) {
+      r.previews.push_back({c.trial->trial_id(), *std::move(p)});
+    }
+  }
+  if (r.previews.empty()) return std::nullopt;
+  r.decided = clock_->Now();
+  return r;
+}
+
+void RoundPlanner::Unpreview(const PlannedRound& round) {
+  auto it = sweeps_.find(round.key.sweep_id);
+  if (it == sweeps_.end()) return;
+  for (const PredictionWrite& p : round.previews) {
+    it->second.previewed.erase({p.trial_id, round.key.fraction});
+  }
+}
+
 void RoundPlanner::Forget(const std::string& sweep_id) { sweeps_.erase(sweep_id); }
 
 absl::StatusOr<std::vector<RoundKey>> RoundPlanner::Undecided(const std::string& sweep_id,
@@ -117,22 +196,23 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
                                                                std::set<std::string>& stopping) {
   auto policy = curves_->Policy(key.sweep_id);
   if (!policy) return std::nullopt;  // Left memory meanwhile: the sweep ended.
-  // An unstarted trial (PENDING, never leased: not in memory) holds m like any pending one.
-  if (policy->synchronous && curves_->HasUnstarted(key.sweep_id, key.group_key)) {
-    return std::nullopt;
-  }
   ASSIGN_OR_RETURN(SweepState * state, State(key.sweep_id));
   const double m = key.fraction;
   const absl::Time start = clock_->Now();
-  std::vector<TrialCurve> references;
-  // The sweep's reference runs, whatever their group: each trial's reference matches its own
-  // controls (tau, TPP), not its comparison group's.
-  curves_->Visit(key.sweep_id, "", [&](std::span<const CurveEntry> entries) {
-    for (const CurveEntry& e : entries) {
-      if (e.trial->is_reference()) references.push_back({e.trial, e.points});
-    }
-  });
-  auto round = PolicyRound::Prepare(policy->policy, references, &models_);
+  // An unstarted trial (PENDING, never leased: not in memory) holds m like any pending one: the
+  // round holds only the previews of the trials newly waiting there (no reference is built
+  // when there are none, the common case of a large sweep's first waves).
+  if (policy->synchronous && curves_->HasUnstarted(key.sweep_id, key.group_key)) {
+    std::vector<TrialCurve> fresh;
+    curves_->Visit(key.sweep_id, key.group_key, [&](std::span<const CurveEntry> entries) {
+      fresh = NewlyWaiting(entries, policy->milestones, m, *state, stopping);
+    });
+    if (fresh.empty()) return std::nullopt;
+    auto round = PrepareRound(key.sweep_id, policy->policy);
+    if (!round.ok()) return std::nullopt;
+    return Previews(key, arrived, start, *round, fresh, *state);
+  }
+  auto round = PrepareRound(key.sweep_id, policy->policy);
   if (!round.ok()) return std::nullopt;
   const std::string& reference_key = round->reference_key();
 
@@ -158,19 +238,25 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
   // but still waiting (released now).
   std::set<std::string> waiting_here;
   std::vector<TrialTransition> stuck;
+  std::vector<TrialCurve> to_preview;  // Held: trials newly waiting here, their points to m.
   curves_->Visit(key.sweep_id, key.group_key, [&](std::span<const CurveEntry> entries) {
     if (policy->synchronous) {
+      bool held = false;
       for (const CurveEntry& e : entries) {
         if (stopping.count(e.trial_id)) continue;
         const std::vector<double>* decided = DecidedOf(state->decided, e.trial_id);
         if (HeldBy(e, m, decided)) {
-          anyone = false;
-          stuck.clear();
-          return;  // Not every live trial is here yet: decided when the last one is.
+          held = true;  // Not every live trial is here yet: decided when the last one is.
+          break;
         }
         if (!WaitingHere(e, policy->milestones, m)) continue;
         waiting_here.insert(e.trial_id);
         if (HasDecided(decided, m)) stuck.push_back(Release(e.trial_id, m));
+      }
+      if (held) {
+        stuck.clear();
+        to_preview = NewlyWaiting(entries, policy->milestones, m, *state, stopping);
+        return;
       }
     }
     struct Copy {
@@ -187,14 +273,7 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
         if (auto at = e.reached.find(m); at != e.reached.end()) reached[e.trial_id] = at->second;
       }
       const predictor::TrialState trial_state = ToPredictorState(e.trial->state());
-      // The window's end: the whole curve unless it runs past the window.
-      size_t end = e.points.size();
-      if (end > 0 && e.points.back().fraction > MilestoneWindowEnd(m)) {
-        end = std::upper_bound(
-                  e.points.begin(), e.points.end(), MilestoneWindowEnd(m),
-                  [](double f, const predictor::CurvePoint& p) { return f < p.fraction; }) -
-              e.points.begin();
-      }
+      const size_t end = WindowEnd(e.points, m);
       const int64_t last_step = end > 0 ? e.points[end - 1].step : -1;
       // A trial that is not to be decided and has no comparison value plays no part in the
       // decisions (predictor/policy.h): it is left out of the group.
@@ -229,6 +308,7 @@ absl::StatusOr<std::optional<PlannedRound>> RoundPlanner::Plan(const RoundKey& k
   r.arrived = arrived;
   r.start = start;
   r.releases = std::move(stuck);
+  if (!to_preview.empty()) return Previews(key, arrived, start, *round, to_preview, *state);
   if (!anyone) {
     if (r.releases.empty()) return std::nullopt;
     r.decided = clock_->Now();

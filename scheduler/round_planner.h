@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "common/clock.h"
 #include "predictor/policy.h"
 #include "scheduler/model_cache.h"
+#include "scheduler/policy_runner.h"
 #include "scheduler/scheduler_observer.h"
 #include "scheduler/store.h"
 #include "scheduler/trial_curves.h"
@@ -44,6 +46,10 @@ struct PlannedRound {
   // Synchronous sweeps: trials waiting at the milestone that a CONTINUE (of this round, or
   // stored before) sends back to PENDING, to resume from their checkpoints.
   std::vector<TrialTransition> releases;
+  // Synchronous sweeps, while a trial of the group still holds the milestone: the predictions of
+  // the trials already waiting there, stored at once without a decision (the round's only
+  // content then), so that the ranking shows them before the group is decided.
+  std::vector<PredictionWrite> previews;
   std::map<std::string, absl::Time> reached;  // When each decided trial reached the milestone.
   absl::Time start, decided;                  // When planning started and the policy returned.
 };
@@ -56,9 +62,10 @@ class RoundPlanner {
 
   // Plans the round; nullopt when nobody is to be decided (or the sweep left memory). Trials in
   // `stopping` (stopped by an earlier round of the same transaction) are left out, and the ones
-  // this round stops are added. In a synchronous sweep, nullopt too while a live trial of the
-  // group holds the milestone (HoldsMilestone): the round is planned again on the event that
-  // ends the hold. An error only when the store's decisions cannot be read.
+  // this round stops are added. In a synchronous sweep, while a live trial of the group holds
+  // the milestone (HoldsMilestone), nothing is decided: the round is planned again on the event
+  // that ends the hold, and meanwhile it holds only the previews of trials newly waiting there
+  // (nullopt when there are none). An error only when the store's decisions cannot be read.
   absl::StatusOr<std::optional<PlannedRound>> Plan(const RoundKey& key, absl::Time arrived,
                                                    std::set<std::string>& stopping);
   // The rounds due in the sweep (in `group_key` only, if set): a live trial has passed the
@@ -69,6 +76,8 @@ class RoundPlanner {
   void MarkDecided(const std::string& sweep_id, const std::string& trial_id, double m);
   // Undoes MarkDecided: the decision's transaction failed.
   void Unmark(const std::string& sweep_id, const std::string& trial_id, double m);
+  // The round's previews were not stored: the next plan of the round makes them again.
+  void Unpreview(const PlannedRound& round);
   // Drops what is kept for a sweep that left memory.
   void Forget(const std::string& sweep_id);
 
@@ -89,8 +98,22 @@ class RoundPlanner {
     // Hash maps: a round looks up every trial of its group in both.
     absl::flat_hash_map<std::string, std::vector<double>> decided;  // Trial -> milestones.
     absl::flat_hash_map<std::pair<std::string, double>, KeptSummary> summaries;  // (trial, m)
+    std::set<std::pair<std::string, double>> previewed;  // (trial, m) with a preview planned.
   };
   absl::StatusOr<SweepState*> State(const std::string& sweep_id);
+  // The round's policy with the sweep's reference runs in memory.
+  absl::StatusOr<PolicyRound> PrepareRound(const std::string& sweep_id,
+                                           const v1::StoppingPolicy& policy);
+  // Synchronous, while the group is held at m: the trials waiting at m, undecided there, with
+  // no preview planned yet (now counted as planned), with their points up to m.
+  static std::vector<TrialCurve> NewlyWaiting(std::span<const CurveEntry> entries,
+                                              std::span<const double> milestones, double m,
+                                              SweepState& state,
+                                              const std::set<std::string>& stopping);
+  // The round of their previews (PlannedRound::previews); nullopt when none has a prediction.
+  std::optional<PlannedRound> Previews(const RoundKey& key, absl::Time arrived, absl::Time start,
+                                       const PolicyRound& round,
+                                       const std::vector<TrialCurve>& waiting, SweepState& state);
 
   Store* const store_;
   const Clock* const clock_;

@@ -339,5 +339,65 @@ TEST_F(SyncTest, AGroupWaitsForItsReferenceRunThenIsDecided) {
   }
 }
 
+// A trial that reached the milestone first may wait long for the last of its group: its
+// prediction there is stored at once (and ranks it), without a decision; the group's decision
+// then stores the same prediction with its action.
+TEST_F(SyncTest, ATrialWaitingForItsGroupShowsItsPredictionBeforeTheGroupIsDecided) {
+  std::shared_ptr<WorkerSession> s;
+  const auto leases = LeaseReferenceSweep(/*asynchronous=*/false, &s);
+  Run(s, leases.at("s1/t000"), 0.01);  // The reference, complete.
+  Run(s, leases.at("s1/t001"), 0.02);  // Waits at 20% for t002, still running.
+  scheduler_->WaitUntilIdle();
+  clock_.Advance(absl::Milliseconds(250));  // Stored in a batch, as CONTINUE decisions are.
+  scheduler_->WaitUntilIdle();
+  EXPECT_TRUE(Decisions("s1").empty());
+  const v1::Trial waiting = *store_.GetTrial("s1/t001");
+  ASSERT_EQ(waiting.state(), v1::TRIAL_STATE_WAITING);
+  ASSERT_TRUE(waiting.has_prediction());
+  EXPECT_DOUBLE_EQ(waiting.prediction().at_fraction(), 0.2);
+  EXPECT_GT(waiting.prediction().final_loss(), 0);
+  EXPECT_LT(waiting.prediction().final_loss_interval().low(), waiting.prediction().final_loss());
+  EXPECT_FALSE(waiting.has_last_decision());
+  EXPECT_FALSE(store_.GetTrial("s1/t002")->has_prediction()) << "still short of the milestone";
+
+  Run(s, leases.at("s1/t002"), 0.03);
+  scheduler_->WaitUntilIdle();
+  clock_.Advance(absl::Milliseconds(250));
+  scheduler_->WaitUntilIdle();
+  const std::vector<v1::Decision> decisions = Decisions("s1");
+  ASSERT_EQ(decisions.size(), 2u);
+  for (const v1::Decision& d : decisions) {
+    if (d.trial_id() != "s1/t001") continue;
+    EXPECT_DOUBLE_EQ(d.prediction().final_loss(), waiting.prediction().final_loss());
+  }
+  EXPECT_TRUE(store_.GetTrial("s1/t001")->has_last_decision());
+}
+
+// The same while trials of the group have not even started (a sweep larger than its workers'
+// slots: the first to reach a milestone wait for the others to be leased and get there).
+TEST_F(SyncTest, AWaitingTrialShowsItsPredictionWhileOthersOfItsGroupAreUnstarted) {
+  v1::Sweep sweep;
+  sweep.set_sweep_id("s1");
+  sweep.set_state(v1::Sweep::STATE_RUNNING);
+  sweep.mutable_spec()->mutable_policy()->set_kind(v1::POLICY_KIND_COLLAPSE);
+  sweep.mutable_spec()->mutable_policy()->add_milestone_fractions(0.2);
+  std::vector<v1::Trial> trials;
+  for (int i = 0; i < 4; ++i) trials.push_back(MakeTrial("s1", i));
+  trials[0].set_is_reference(true);
+  ASSERT_TRUE(store_.CreateSweep(sweep, trials).ok());
+  auto s = Connect("w1", 1);
+  Run(s, Expect(*s, v1::SchedulerMessage::kLease).lease(), 0.01);  // t000, the reference.
+  const v1::Lease first = Expect(*s, v1::SchedulerMessage::kLease).lease();
+  Run(s, first, 0.02);  // Waits at 20%; the next trial takes the slot, the last is unstarted.
+  scheduler_->WaitUntilIdle();
+  clock_.Advance(absl::Milliseconds(250));
+  scheduler_->WaitUntilIdle();
+  EXPECT_TRUE(Decisions("s1").empty());
+  const v1::Trial waiting = *store_.GetTrial(first.trial_id());
+  ASSERT_EQ(waiting.state(), v1::TRIAL_STATE_WAITING);
+  EXPECT_TRUE(waiting.has_prediction());
+  EXPECT_EQ(store_.GetTrial("s1/t003")->state(), v1::TRIAL_STATE_PENDING);
+}
+
 }  // namespace
 }  // namespace augur

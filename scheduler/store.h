@@ -149,11 +149,23 @@ struct LeaseEndResult {
 // Applied in this order: points, checkpoints, decisions, transitions, lease ends (so a trial's
 // points in the batch are stored before its lease ends). Each item succeeds or fails on its own
 // (see the per-item statuses); the items that succeed commit together.
+// A prediction published without a decision: a trial of a synchronous sweep waiting at a
+// milestone for the rest of its group gets its predicted final there at once, so that the
+// ranking shows it (a trial that reaches a milestone first can wait for hours).
+struct PredictionWrite {
+  std::string trial_id;
+  v1::Prediction prediction;  // at_fraction = the milestone.
+};
+
 struct WriteBatch {
   std::vector<PointWrite> points;
   // Checkpoints written by workers, under their fencing token. The trial's checkpoint_step
   // becomes the largest committed step; a re-commit of the same step replaces its record.
   std::vector<CheckpointWrite> checkpoints;
+  // Applied before the decisions: each becomes the trial's prediction (and ranks it) unless the
+  // trial has ended or has a decision at or past its milestone, whose prediction stands
+  // (FAILED_PRECONDITION). No decision is recorded: the milestone stays to be decided.
+  std::vector<PredictionWrite> predictions;
   // Decisions of the stopping policy (no fencing). Keyed by (trial_id, milestone_fraction):
   // recording a second decision for the same key fails with ALREADY_EXISTS and keeps the first.
   // A decision becomes the trial's last_decision (and its prediction the trial's prediction).
@@ -168,6 +180,7 @@ struct WriteBatch {
 struct WriteBatchResult {
   std::vector<PointWriteResult> points;       // One per WriteBatch::points, same order.
   std::vector<absl::Status> checkpoints;      // One per WriteBatch::checkpoints.
+  std::vector<absl::Status> predictions;      // One per WriteBatch::predictions.
   std::vector<absl::Status> decisions;        // One per WriteBatch::decisions.
   std::vector<TransitionResult> transitions;  // One per WriteBatch::transitions.
   std::vector<LeaseEndResult> lease_ends;     // One per WriteBatch::lease_ends.

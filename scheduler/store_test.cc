@@ -284,6 +284,63 @@ TYPED_TEST(StoreSweepTest, DecisionsAreKeyedByTrialAndMilestone) {
   EXPECT_EQ(this->store().RecordDecision(no_action).code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A prediction published before the decision (a trial waiting at a synchronous milestone)
+// becomes the trial's prediction and ranks it, without a decision; it never replaces the
+// prediction of a decision at or past its milestone, nor touches an ended trial.
+TYPED_TEST(StoreSweepTest, APredictionWithoutADecisionRanksTheTrialUntilItsDecision) {
+  this->CreateSweep("s1", 3);
+  WriteBatch batch;
+  for (const auto& [id, loss] : {std::pair{"s1/t001", 3.5}, std::pair{"s1/t002", 3.2}}) {
+    PredictionWrite w;
+    w.trial_id = id;
+    w.prediction.set_at_fraction(0.2);
+    w.prediction.set_final_loss(loss);
+    batch.predictions.push_back(w);
+  }
+  auto result = this->store().ApplyBatch(batch);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->predictions.size(), 2u);
+  EXPECT_TRUE(result->predictions[0].ok()) << result->predictions[0];
+  EXPECT_TRUE(this->store().ListDecisions("s1")->empty());
+  auto ranking = this->store().ReadRanking("s1", SweepSlice{});
+  ASSERT_TRUE(ranking.ok()) << ranking.status();
+  ASSERT_GE(ranking->trials.size(), 2u);
+  EXPECT_EQ(ranking->trials[0].trial_id(), "s1/t002");  // 3.2 predicted, ahead of 3.5.
+  EXPECT_EQ(ranking->trials[1].trial_id(), "s1/t001");
+  EXPECT_FALSE(ranking->trials[0].has_last_decision());
+
+  // Decided at 0.2: a late preview at 0.2 (or before) leaves the decision's prediction.
+  v1::Decision d;
+  d.set_trial_id("s1/t002");
+  d.set_action(v1::DECISION_ACTION_CONTINUE);
+  d.set_milestone_fraction(0.2);
+  d.mutable_prediction()->set_at_fraction(0.2);
+  d.mutable_prediction()->set_final_loss(3.25);
+  ASSERT_TRUE(this->store().RecordDecision(d).ok());
+  WriteBatch late;
+  late.predictions.push_back(batch.predictions[1]);
+  result = this->store().ApplyBatch(late);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->predictions[0].code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_DOUBLE_EQ(this->store().GetTrial("s1/t002")->prediction().final_loss(), 3.25);
+  // Past it, at the next milestone, a preview is taken again.
+  late.predictions[0].prediction.set_at_fraction(0.3);
+  late.predictions[0].prediction.set_final_loss(3.3);
+  EXPECT_TRUE(this->store().ApplyBatch(late)->predictions[0].ok());
+  EXPECT_DOUBLE_EQ(this->store().GetTrial("s1/t002")->prediction().final_loss(), 3.3);
+  // An ended trial keeps what it had.
+  ASSERT_TRUE(this->store()
+                  .TransitionTrial("s1/t001", v1::TRIAL_STATE_PENDING, v1::TRIAL_STATE_CANCELLED,
+                                   "by user")
+                  .ok());
+  WriteBatch ended;
+  ended.predictions.push_back(batch.predictions[0]);
+  ended.predictions[0].prediction.set_final_loss(9);
+  EXPECT_EQ(this->store().ApplyBatch(ended)->predictions[0].code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_DOUBLE_EQ(this->store().GetTrial("s1/t001")->prediction().final_loss(), 3.5);
+}
+
 TYPED_TEST(StoreSweepTest, WorkersUpsertAndShowTheirLeases) {
   this->CreateSweep("s1", 2);
   v1::WorkerInfo w;
