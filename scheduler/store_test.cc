@@ -329,10 +329,10 @@ TYPED_TEST(StoreSweepTest, APredictionWithoutADecisionRanksTheTrialUntilItsDecis
   EXPECT_TRUE(this->store().ApplyBatch(late)->predictions[0].ok());
   EXPECT_DOUBLE_EQ(this->store().GetTrial("s1/t002")->prediction().final_loss(), 3.3);
   // An ended trial keeps what it had.
-  ASSERT_TRUE(this->store()
-                  .TransitionTrial("s1/t001", v1::TRIAL_STATE_PENDING, v1::TRIAL_STATE_CANCELLED,
-                                   "by user")
-                  .ok());
+  ASSERT_TRUE(
+      this->store()
+          .TransitionTrial("s1/t001", v1::TRIAL_STATE_PENDING, v1::TRIAL_STATE_CANCELLED, "by user")
+          .ok());
   WriteBatch ended;
   ended.predictions.push_back(batch.predictions[0]);
   ended.predictions[0].prediction.set_final_loss(9);
