@@ -89,6 +89,7 @@ void RoundPlanner::MarkDecided(const std::string& sweep_id, const std::string& t
   if (it == sweeps_.end()) return;
   std::vector<double>& decided = it->second.decided[trial_id];
   if (!HasDecided(&decided, m)) decided.push_back(m);
+  it->second.previewed.erase({trial_id, m});  // Decided trials are never previewed there again.
 }
 
 void RoundPlanner::Unmark(const std::string& sweep_id, const std::string& trial_id, double m) {

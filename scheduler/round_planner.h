@@ -98,7 +98,8 @@ class RoundPlanner {
     // Hash maps: a round looks up every trial of its group in both.
     absl::flat_hash_map<std::string, std::vector<double>> decided;  // Trial -> milestones.
     absl::flat_hash_map<std::pair<std::string, double>, KeptSummary> summaries;  // (trial, m)
-    std::set<std::pair<std::string, double>> previewed;  // (trial, m) with a preview planned.
+    // (trial, m) with a preview planned and no decision yet: the trials waiting in held groups.
+    std::set<std::pair<std::string, double>> previewed;
   };
   absl::StatusOr<SweepState*> State(const std::string& sweep_id);
   // The round's policy with the sweep's reference runs in memory.
