@@ -113,6 +113,38 @@ TEST(PolicyRunner, CollapseDecisionsCarryPredictionsAndDeviation) {
   EXPECT_NE(by_id["good"].prediction().reference().find("empirical:ref"), std::string::npos);
 }
 
+// A waiting trial's preview is what its decision will store, for policies that predict; the
+// others' summaries are current losses, which are not shown as predictions.
+TEST(PolicyRound, APreviewIsTheDecisionsPredictionAndOnlyForPoliciesThatPredict) {
+  v1::StoppingPolicy policy;
+  policy.set_kind(v1::POLICY_KIND_COLLAPSE);
+  policy.add_milestone_fractions(0.3);
+  const std::vector<TrialCurve> refs = {MakeCurve("ref", 1.0, true, kSteps)};
+  const TrialCurve good = MakeCurve("good", 0.9, false, 120);
+  auto round = PolicyRound::Prepare(policy, refs);
+  ASSERT_TRUE(round.ok()) << round.status();
+  auto preview = round->Preview(round->Summarize(good, 0.3), good, 0.3);
+  ASSERT_TRUE(preview.has_value());
+  auto decisions = DecideGroup(policy, {good, MakeCurve("bad", 1.1, false, 120)}, refs, 0.3, 1);
+  ASSERT_TRUE(decisions.ok()) << decisions.status();
+  const v1::Prediction& decided = decisions->front().trial_id() == "good"
+                                      ? decisions->front().prediction()
+                                      : decisions->back().prediction();
+  EXPECT_DOUBLE_EQ(preview->final_loss(), decided.final_loss());
+  EXPECT_DOUBLE_EQ(preview->final_loss_interval().low(), decided.final_loss_interval().low());
+  EXPECT_DOUBLE_EQ(preview->deviation(), decided.deviation());
+  EXPECT_DOUBLE_EQ(preview->at_fraction(), 0.3);
+
+  policy.set_kind(v1::POLICY_KIND_TOP_K);
+  auto topk = PolicyRound::Prepare(policy, refs);
+  ASSERT_TRUE(topk.ok());
+  EXPECT_FALSE(topk->Preview(topk->Summarize(good, 0.3), good, 0.3).has_value());
+  policy.set_kind(v1::POLICY_KIND_COLLAPSE);
+  auto unreferenced = PolicyRound::Prepare(policy, {});  // Waiting for its reference runs.
+  ASSERT_TRUE(unreferenced.ok());
+  EXPECT_TRUE(unreferenced->waiting());
+}
+
 TEST(PolicyRunner, AStopReasonNamesTheLeaderByItsShortId) {
   v1::StoppingPolicy policy;
   policy.set_kind(v1::POLICY_KIND_COLLAPSE);
