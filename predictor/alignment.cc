@@ -29,13 +29,29 @@ double StudentQuantile(double z, double nu) {
          (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * nu * nu);
 }
 
+double EarliestAlignment(const std::vector<CurvePoint>& points, const AlignOptions& options) {
+  const auto first =
+      std::lower_bound(points.begin(), points.end(), options.min_window_start - 1e-12,
+                       [](const CurvePoint& p, double v) { return p.fraction < v; });
+  const auto needed = static_cast<std::ptrdiff_t>(std::max(1, options.min_points));
+  if (points.end() - first < needed) return kNaN;
+  return (first + (needed - 1))->fraction;
+}
+
 absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix,
                                            const Reference& reference, double warmup_fraction,
                                            const AlignOptions& options) {
   if (prefix.empty()) return absl::FailedPreconditionError("no points to align");
   const double end = prefix.back().fraction;
-  const double start =
+  double start =
       std::max(options.min_window_start, std::min(warmup_fraction, end - options.min_window_width));
+  // Sparse logs (an evaluation every few percent of training): a window that holds fewer than
+  // min_points points reaches back to the min_points-th last point, never before
+  // min_window_start.
+  if (options.min_points > 0 && prefix.size() >= static_cast<size_t>(options.min_points)) {
+    const double nth = prefix[prefix.size() - options.min_points].fraction;
+    if (nth < start) start = std::max(options.min_window_start, nth);
+  }
   // The window's points, isolated spikes replaced by their neighbours' median (spikes.h): a
   // least-squares scale follows one bad batch. Up to three (finite) points before the window give
   // its first points neighbours on both sides.

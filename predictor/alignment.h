@@ -5,7 +5,9 @@
 // fraction and start = max(min_window_start, min(warmup_fraction, x_end - min_window_width)).
 // That is: right after warmup when the prefix goes far enough beyond it (METHOD.md §6: a
 // window starting soon after warmup beat one dropping half the prefix); otherwise the last
-// `min_window_width` of the prefix, which at x = 0.1 with a 10% warmup is [0.07, 0.10].
+// `min_window_width` of the prefix, which at x = 0.1 with a 10% warmup is [0.07, 0.10]. When
+// that holds fewer than `min_points` points (sparse logs), start moves back to the
+// min_points-th last point, but not before min_window_start.
 //
 // Interval (nominal `level`, two-sided): relative half-width h = z * sqrt(s_noise^2 +
 // s_model^2) where s_noise is the standard error of the divisor from the alignment residuals,
@@ -61,6 +63,12 @@ struct Prediction {
 absl::StatusOr<Prediction> AlignAndPredict(const std::vector<CurvePoint>& prefix,
                                            const Reference& reference, double warmup_fraction,
                                            const AlignOptions& options = {});
+
+// The earliest fraction at which a prefix of `points` (ascending) can be aligned: that of its
+// min_points-th point at or after min_window_start (the window reaches back that far for sparse
+// logs); NaN when the curve has fewer such points. A curve logged every 6% of training cannot be
+// predicted at 10%, however good the reference.
+double EarliestAlignment(const std::vector<CurvePoint>& points, const AlignOptions& options = {});
 
 // The two-sided standard normal quantile for a central `level` (e.g. 0.9 -> 1.645).
 double NormalQuantileTwoSided(double level);

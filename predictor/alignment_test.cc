@@ -44,6 +44,35 @@ TEST(AlignmentTest, WindowAtTenPercentWithTenPercentWarmup) {
   EXPECT_NEAR(p->lower / p->final_loss, 1.0 / (1.0 + 1.6449 * 0.02), 1e-3);
 }
 
+// An evaluation every 2.5% of training leaves 2 points in [0.07, 0.10]: the window reaches back
+// to the third-last point (not before 0.05) and predicts, exactly on a noiseless curve.
+TEST(AlignmentTest, SparseLogsWidenTheWindowToTheFewestPointsItNeeds) {
+  const CurveControls c = D2zControls(0.1, 20);
+  const Curve dense = FormCurve("a", TrueConstants(), c, 3.0, {});
+  std::vector<CurvePoint> sparse;
+  for (const CurvePoint& p : dense.points) {
+    if (p.step % 250 == 0) sparse.push_back(p);  // 40 points: at 0.025, 0.05, ..., 1.
+  }
+  const FormReference ref(ParamsFor(TrueConstants(), c), c.schedule,
+                          ErrorModel{{0.0}, {0.0}, {}, {}, 0, {}});
+  auto p = AlignAndPredict(PrefixTo(sparse, 0.1), ref, 0.1);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_NEAR(p->window_start, 0.05, 1e-12);
+  EXPECT_EQ(p->points, 3);
+  EXPECT_NEAR(p->final_loss, 3.0, 1e-9);
+  EXPECT_NEAR(EarliestAlignment(sparse), 0.1, 1e-12);
+  EXPECT_NEAR(EarliestAlignment(dense.points), 0.052, 1e-12);  // 1000 points: every 0.001.
+  // Every 7.5%: the third point from 5% on is at 0.225; before it nothing can be predicted.
+  std::vector<CurvePoint> sparser;
+  for (const CurvePoint& q : dense.points) {
+    if (q.step % 750 == 0) sparser.push_back(q);
+  }
+  EXPECT_NEAR(EarliestAlignment(sparser), 0.225, 1e-12);
+  EXPECT_FALSE(AlignAndPredict(PrefixTo(sparser, 0.15), ref, 0.1).ok());
+  EXPECT_TRUE(AlignAndPredict(PrefixTo(sparser, 0.225), ref, 0.1).ok());
+  EXPECT_TRUE(std::isnan(EarliestAlignment({})));
+}
+
 TEST(AlignmentTest, FailsCleanlyOnTooFewPointsOrBadLoss) {
   const CurveControls c = D2zControls(0.1, 20);
   const FormReference ref(ParamsFor(TrueConstants(), c), c.schedule, DefaultErrorModel());

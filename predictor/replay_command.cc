@@ -1,5 +1,6 @@
 #include "predictor/replay_command.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -10,12 +11,35 @@
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "predictor/alignment.h"
 #include "predictor/comparison_group.h"
 #include "predictor/policy.h"
 #include "predictor/replay.h"
 
 namespace augur::predictor {
 namespace {
+
+// Says, per milestone, how many runs are logged too sparsely to be predicted there (they cannot
+// be stopped there, and a sweep of them costs its whole compute), and from where all can be.
+void NoteSparseLogs(const std::vector<Curve>& curves, const std::vector<double>& milestones,
+                    const AlignOptions& align, std::ostream& err) {
+  for (double m : milestones) {
+    int sparse = 0;
+    double all_from = 0;
+    for (const Curve& c : curves) {
+      const double earliest = EarliestAlignment(c.points, align);
+      if (earliest <= m + 1e-9) continue;
+      ++sparse;
+      all_from = std::max(all_from, std::isfinite(earliest) ? earliest : 1.0);
+    }
+    if (sparse == 0) continue;
+    err << absl::StrFormat(
+        "augur-predict: note: %d of %d runs log fewer than %d points between %g and %g of "
+        "training: the alignment cannot predict them at milestone %g, so they run on past it "
+        "(all can be predicted from %.3g); give later --milestones or log more often\n",
+        sparse, curves.size(), align.min_points, align.min_window_start, m, m, all_from);
+  }
+}
 
 absl::StatusOr<std::vector<double>> Milestones(const Args& a) {
   std::vector<double> ms;
@@ -160,6 +184,10 @@ absl::Status ReplayCommand(const Args& a, std::ostream& out, std::ostream& err) 
         "augur-predict: note: the runs without a group column span %d comparison groups (model "
         "size, TPP, schedule): each is replayed as a sweep of its own, as augur run ranks them\n",
         named);
+  }
+  if (std::find(names.begin(), names.end(), "collapse") != names.end() ||
+      std::find(names.begin(), names.end(), "extrapolation") != names.end()) {
+    NoteSparseLogs(*curves, *ms, base.align, err);
   }
   std::map<std::string, std::vector<Curve>> groups;
   for (const Curve& c : *curves) groups[c.group].push_back(c);

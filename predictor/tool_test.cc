@@ -168,6 +168,38 @@ TEST_F(ToolTest, ReplayWithoutAGroupColumnDecidesEachModelSizeApart) {
   EXPECT_EQ(chosen, (std::set<std::string>{"n1_2", "n4_2"}));
 }
 
+// Runs logged every 6.25% of training cannot be aligned at 10% or 15% (3 points from 5% on are
+// at 6.25, 12.5 and 18.75%): the tool says so and from where, instead of a silent full sweep.
+TEST_F(ToolTest, ReplaySaysWhenRunsAreLoggedTooSparselyForTheMilestones) {
+  ASSERT_EQ(Run({"fit", P("refs.csv"), "-o", P("model.json")}), 0) << err_.str();
+  std::vector<Curve> sparse;
+  int i = 0;
+  for (auto [tau, fin] : std::vector<std::pair<double, double>>{{0.4, 3.10}, {0.1, 3.02}}) {
+    sparse.push_back(FormCurve(absl::StrCat("s", i++), kK, D2zControls(tau, 20), fin,
+                               SyntheticOptions{.points = 16}));
+  }
+  Write("sparse.csv", CurvesToCsv(sparse));
+  ASSERT_EQ(Run({"replay", P("sparse.csv"), "--model", P("model.json"), "--output", "json"}), 0)
+      << err_.str();
+  for (const char* m : {"0.1", "0.15"}) {
+    EXPECT_NE(
+        err_.str().find(absl::StrCat("2 of 2 runs log fewer than 3 points between 0.05 and ", m,
+                                     " of training: the alignment cannot predict them "
+                                     "at milestone ",
+                                     m, ",")),
+        std::string::npos)
+        << err_.str();
+  }
+  EXPECT_NE(err_.str().find("all can be predicted from 0.188"), std::string::npos) << err_.str();
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(out_.str())[0]["compute_fraction"].get<double>(), 1.0);
+  ASSERT_EQ(Run({"replay", P("sparse.csv"), "--model", P("model.json"), "--milestones", "0.2,0.3",
+                 "--output", "json"}),
+            0)
+      << err_.str();
+  EXPECT_EQ(err_.str().find("log fewer"), std::string::npos) << err_.str();
+  EXPECT_LT(nlohmann::json::parse(out_.str())[0]["compute_fraction"].get<double>(), 1.0);
+}
+
 TEST_F(ToolTest, HelpAndOneLineFailures) {
   for (const char* cmd : {"fit", "predict", "replay"}) {
     EXPECT_EQ(Run({cmd, "--help"}), 0);
