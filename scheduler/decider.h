@@ -7,8 +7,10 @@
 // (CommitPriority); then the stop orders are queued on the workers' sessions and the stopped
 // and released trials' rows are handed on. Other CONTINUE
 // decisions alone wait (counted as decided) for the next stop, or at most 250 ms on the clock
-// (512 of them at most), and are then stored in one transaction. A transaction that fails is
-// tried again after `retry_after` on the clock; nothing of it took effect.
+// (512 of them at most), and are then stored in one transaction; so do the predictions of
+// trials waiting at a milestone whose group is not decided yet (PlannedRound::previews). A
+// transaction that fails is tried again after `retry_after` on the clock; nothing of it took
+// effect.
 //
 // Threads: Queue from any thread; one decider thread. Thread-safe.
 #ifndef AUGUR_SCHEDULER_DECIDER_H_
@@ -61,9 +63,10 @@ class Decider {
   void Loop();
   // Runs the rounds due; `flush`: the deferred CONTINUE decisions are due to be stored.
   void Run(const std::vector<CurveEvent>& events, Due due, bool flush);
-  // Stores the rounds' decisions, stops and releases in one transaction, then queues the stop
-  // orders and hands on the changed rows. False if the transaction failed (nothing was stored). The
-  // first `timed` rounds are reported to the observer (the others were deferred from earlier runs).
+  // Stores the rounds' previews, decisions, stops and releases in one transaction, then queues the
+  // stop orders and hands on the changed rows. False if the transaction failed (nothing was
+  // stored). The first `timed` rounds are reported to the observer (the others were deferred from
+  // earlier runs).
   bool Commit(const std::vector<PlannedRound>& rounds, size_t timed);
 
   Store* const store_;
