@@ -33,7 +33,7 @@ endfunction()
 # augur_test(NAME SRCS x_test.cc DEPS lib [LABELS unit|integration|slow] [TIMEOUT s])
 # Each gtest case becomes one ctest test carrying the labels (default: unit).
 function(augur_test name)
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;RESOURCE_LOCK" "SRCS;DEPS;LABELS" ${ARGN})
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
@@ -43,10 +43,15 @@ function(augur_test name)
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   augur_target_options(${name})
+  # RESOURCE_LOCK: tests (of any binary) that hold the same lock never run at the same time.
+  set(lock)
+  if(ARG_RESOURCE_LOCK)
+    set(lock RESOURCE_LOCK ${ARG_RESOURCE_LOCK})
+  endif()
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     DISCOVERY_TIMEOUT 120
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT} ${lock})
   # The environment is set by a ctest include file read after the discovered tests (they are
   # listed in ${name}_TESTS there): a list value given to gtest_discover_tests's PROPERTIES is
   # split into separate arguments, so that only its first entry was ever set.
