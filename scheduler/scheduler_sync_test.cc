@@ -399,5 +399,25 @@ TEST_F(SyncTest, AWaitingTrialShowsItsPredictionWhileOthersOfItsGroupAreUnstarte
   EXPECT_EQ(store_.GetTrial("s1/t003")->state(), v1::TRIAL_STATE_PENDING);
 }
 
+// Previews are stored like CONTINUE decisions: a failed transaction is tried again on the clock,
+// and nothing is lost.
+TEST_F(SyncTest, APreviewWhoseTransactionFailedIsStoredOnTheRetry) {
+  std::shared_ptr<WorkerSession> s;
+  const auto leases = LeaseReferenceSweep(/*asynchronous=*/false, &s);
+  Run(s, leases.at("s1/t000"), 0.01);
+  scheduler_->WaitUntilIdle();
+  store_.FailDecisionWrites(1);
+  Run(s, leases.at("s1/t001"), 0.02);  // Waits at 20% for t002.
+  scheduler_->WaitUntilIdle();
+  clock_.Advance(absl::Milliseconds(250));  // The batch is due: it fails.
+  scheduler_->WaitUntilIdle();
+  EXPECT_EQ(store_.failed(), 1);
+  EXPECT_FALSE(store_.GetTrial("s1/t001")->has_prediction());
+  clock_.Advance(absl::Milliseconds(100));  // Tried again.
+  scheduler_->WaitUntilIdle();
+  EXPECT_TRUE(store_.GetTrial("s1/t001")->has_prediction());
+  EXPECT_TRUE(Decisions("s1").empty());
+}
+
 }  // namespace
 }  // namespace augur

@@ -29,12 +29,12 @@ constexpr int64_t kSteps = 100;
 class HoldableStore : public MemoryStore {
  public:
   using MemoryStore::MemoryStore;
-  // The point writer's batches (those without decisions) wait while held.
+  // The point writer's batches (those without decisions or previews) wait while held.
   void HoldWriterCommits(bool hold) {
     absl::MutexLock lock(&mu_);
     hold_ = hold;
   }
-  // The next `n` batches of decisions without stops fail.
+  // The next `n` batches of decisions (or previews) without stops fail.
   void FailDecisionWrites(int n) {
     absl::MutexLock lock(&mu_);
     fail_decision_writes_ = n;
@@ -51,15 +51,16 @@ class HoldableStore : public MemoryStore {
   absl::StatusOr<WriteBatchResult> ApplyBatch(const WriteBatch& batch) override {
     {
       absl::MutexLock lock(&mu_);
-      if (batch.decisions.empty())
+      const bool decider = !batch.decisions.empty() || !batch.predictions.empty();
+      if (!decider)
         mu_.Await(absl::Condition(
             +[](bool* h) { return !*h; }, &hold_));
-      if (!batch.decisions.empty() && batch.transitions.empty() && fail_decision_writes_ > 0) {
+      if (decider && batch.transitions.empty() && fail_decision_writes_ > 0) {
         --fail_decision_writes_;
         ++failed_;
         return absl::UnavailableError("injected: the disk is away");
       }
-      if (batch.decisions.empty() && fail_writer_commits_ > 0) {
+      if (!decider && fail_writer_commits_ > 0) {
         --fail_writer_commits_;
         ++failed_;
         return absl::UnavailableError("database or disk is full");
