@@ -13,6 +13,7 @@ class CollapsePolicy : public StoppingPolicy {
  public:
   explicit CollapsePolicy(PolicyConfig c) : c_(std::move(c)) {}
   std::string Name() const override { return "collapse"; }
+  bool PredictsFinalLoss() const override { return true; }
 
   TrialSummary Summarize(const TrialView& t, double m) const override {
     TrialSummary s = StoppingPolicy::Summarize(t, m);

@@ -15,6 +15,7 @@ class ExtrapolationPolicy : public StoppingPolicy {
  public:
   explicit ExtrapolationPolicy(PolicyConfig c) : c_(std::move(c)) {}
   std::string Name() const override { return "extrapolation"; }
+  bool PredictsFinalLoss() const override { return true; }
 
   TrialSummary Summarize(const TrialView& t, double m) const override {
     TrialSummary s = StoppingPolicy::Summarize(t, m);

@@ -140,6 +140,9 @@ class StoppingPolicy {
   // ASHA and top-k, which compare at a rung or fraction at or before m), the summary of a trial
   // short of m is the base one, and a caller may skip the per-policy stage for it.
   virtual bool RanksOnlyTrialsAtMilestone() const { return true; }
+  // Whether a summary's comparison value (TrialSummary::entry.value) is a predicted final loss
+  // (collapse, extrapolation) rather than a loss observed so far (ASHA, median, top-k).
+  virtual bool PredictsFinalLoss() const { return false; }
   // Both stages on a whole view.
   std::vector<Decision> Decide(const GroupView& group, double milestone_fraction) const;
   // Fractions at which the policy wants to be called in addition to the user's milestones

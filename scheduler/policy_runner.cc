@@ -228,10 +228,8 @@ std::vector<v1::Decision> PolicyRound::Decide(
 
 std::optional<v1::Prediction> PolicyRound::Preview(const predictor::TrialSummary& summary,
                                                    const TrialCurve& t, double m) const {
-  const v1::PolicyKind kind = spec_.kind();
-  const bool predicts = kind == v1::POLICY_KIND_COLLAPSE || kind == v1::POLICY_KIND_UNSPECIFIED ||
-                        kind == v1::POLICY_KIND_EXTRAPOLATION;
-  if (!predicts || waiting_ || !policy_ || !summary.pooled ||
+  // No policy while waiting for the reference runs.
+  if (!policy_ || !policy_->PredictsFinalLoss() || !summary.pooled ||
       !(std::isfinite(summary.entry.value) && summary.entry.value > 0)) {
     return std::nullopt;
   }
