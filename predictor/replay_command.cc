@@ -23,15 +23,16 @@ namespace {
 // be stopped there, and a sweep of them costs its whole compute), and from where all can be.
 void NoteSparseLogs(const std::vector<Curve>& curves, const std::vector<double>& milestones,
                     const AlignOptions& align, std::ostream& err) {
+  std::vector<double> earliest;  // Per curve; 1 when it can never be aligned.
+  for (const Curve& c : curves) {
+    const double e = EarliestAlignment(c.points, align);
+    earliest.push_back(std::isfinite(e) ? e : 1.0);
+  }
+  const double all_from =
+      earliest.empty() ? 0 : *std::max_element(earliest.begin(), earliest.end());
   for (double m : milestones) {
-    int sparse = 0;
-    double all_from = 0;
-    for (const Curve& c : curves) {
-      const double earliest = EarliestAlignment(c.points, align);
-      if (earliest <= m + 1e-9) continue;
-      ++sparse;
-      all_from = std::max(all_from, std::isfinite(earliest) ? earliest : 1.0);
-    }
+    const auto sparse =
+        std::count_if(earliest.begin(), earliest.end(), [m](double e) { return e > m + 1e-9; });
     if (sparse == 0) continue;
     err << absl::StrFormat(
         "augur-predict: note: %d of %d runs log fewer than %d points between %g and %g of "
