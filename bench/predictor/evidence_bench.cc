@@ -153,9 +153,9 @@ void ReplaySweep(const std::string& name, const std::vector<Curve>& sweep,
       }
       Tally t;  // False stops and interval coverage (bench_common.h).
       t.Add(*r, seed_noise);
-      t.AddEveryTrial(sweep, s.config, ms);
       SummaryPolicy p;
       if (ms == predictor::PolicyConfig{}.milestones && SummaryPolicyFor(s.label, &p)) {
+        t.AddEveryTrial(sweep, s.config, ms);
         RecordAtDefaults("evidence (ours), sweeps", p, t);
       }
       std::printf(

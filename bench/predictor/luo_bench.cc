@@ -172,7 +172,7 @@ int RunLuoSection(const std::string& dir, const RealOptions& options) {
         auto r = predictor::Replay(group, **policy, ro);
         if (!r.ok()) continue;
         tallies[label].Add(*r, 0);
-        tallies[label].AddEveryTrial(group, k.config, k.milestones);
+        if (ms == defaults) tallies[label].AddEveryTrial(group, k.config, k.milestones);
       }
     }
   }
