@@ -39,8 +39,9 @@ struct ErrorModel {
   std::vector<double> rel_diff_rmse;  // At diff_fractions.
   int diff_pairs = 0;                 // Pairs behind rel_diff_rmse (the fewest at any fraction).
   std::vector<double> rel_q90;        // At fractions, or empty.
-  std::vector<int> held_out =
-      {};  // Held-out curves behind rel_rmse at each fraction; empty = unknown.
+  // Held-out curves behind rel_rmse at each fraction; empty = unknown. The initializer lets
+  // aggregate initializations that predate it leave it out.
+  std::vector<int> held_out = {};
 
   // rel_rmse at x, as measured (what `augur-predict fit` reports).
   double At(double x) const;
