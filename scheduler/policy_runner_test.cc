@@ -142,7 +142,9 @@ TEST(PolicyRound, APreviewIsTheDecisionsPredictionAndOnlyForPoliciesThatPredict)
   policy.set_kind(v1::POLICY_KIND_COLLAPSE);
   auto unreferenced = PolicyRound::Prepare(policy, {});  // Waiting for its reference runs.
   ASSERT_TRUE(unreferenced.ok());
-  EXPECT_TRUE(unreferenced->waiting());
+  ASSERT_TRUE(unreferenced->waiting());
+  EXPECT_FALSE(unreferenced->Preview(round->Summarize(good, 0.3), good, 0.3).has_value())
+      << "nothing to predict with before the reference runs end";
 }
 
 TEST(PolicyRunner, AStopReasonNamesTheLeaderByItsShortId) {
